@@ -1,0 +1,21 @@
+"""minigrad: a small, readable reverse-mode autograd framework on NumPy.
+
+>>> import minigrad as mg
+>>> x = mg.Tensor([2.0], requires_grad=True)
+>>> y = x * x + 3 * x          # y = x² + 3x
+>>> y.backward()               # dy/dx = 2x + 3 = 7
+>>> x.grad
+array([7.], dtype=float32)
+"""
+
+from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .tensor import Tensor, arange, concatenate, ones, randn, stack, where, zeros
+from .function import Function
+from .gradcheck import GradcheckError, gradcheck
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "Function", "zeros", "ones", "randn", "arange", "concatenate", "stack", "where",
+    "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "gradcheck", "GradcheckError",
+]

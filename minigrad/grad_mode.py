@@ -1,0 +1,111 @@
+"""Switches that change what the engine records: ``no_grad``, ``enable_grad``, ``detect_anomaly``.
+
+The engine reads two flags on :class:`GradMode` for every op: ``enabled``
+(build a graph node at all?) and ``anomaly`` (check each result for NaN/inf?).
+They are class attributes, so reading them costs one attribute lookup.
+
+NOTE: like PyTorch's modes these flags are process-wide here, not per thread.
+"""
+
+import contextlib
+
+__all__ = ["GradMode", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly"]
+
+
+class GradMode:
+    """The engine's global switches (read on every op; change them with the context managers)."""
+
+    enabled = True   # record ops into a graph
+    anomaly = False  # raise as soon as an op produces NaN or inf
+
+
+def is_grad_enabled():
+    """Return True when new ops are recorded for ``backward``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> with mg.no_grad():
+    ...     mg.is_grad_enabled()
+    False
+    """
+    return GradMode.enabled
+
+
+class _SetGradMode(contextlib.ContextDecorator):
+    """Context manager / decorator that sets ``GradMode.enabled`` and restores it on exit."""
+
+    mode = True
+
+    def __enter__(self):
+        self._previous = GradMode.enabled
+        GradMode.enabled = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        GradMode.enabled = self._previous
+        return False
+
+
+class no_grad(_SetGradMode):
+    """Build no graph inside the block (or the decorated function).
+
+    Results of ops have ``requires_grad=False``; use it for evaluation and for
+    updates that must not be differentiated.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> w = mg.Tensor([1.0, 2.0], requires_grad=True)
+    >>> with mg.no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    """
+
+    mode = False
+
+
+class enable_grad(_SetGradMode):
+    """Record ops again inside a ``no_grad`` block (or the decorated function).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> w = mg.Tensor([1.0], requires_grad=True)
+    >>> with mg.no_grad():
+    ...     with mg.enable_grad():
+    ...         y = w * 2
+    >>> y.requires_grad
+    True
+    """
+
+    mode = True
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Raise ``FloatingPointError`` as soon as an op produces NaN or inf.
+
+    Checks every forward result and every gradient computed by ``backward``;
+    the message names the op. It costs one ``np.isfinite`` per op, so it is
+    off by default.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.Tensor([0.0, 1.0], requires_grad=True)
+    >>> with mg.detect_anomaly():
+    ...     x.log()
+    Traceback (most recent call last):
+    ...
+    FloatingPointError: Log produced non-finite values (-inf) in its forward; input shapes (2,)
+    """
+
+    def __enter__(self):
+        self._previous = GradMode.anomaly
+        GradMode.anomaly = True
+        return self
+
+    def __exit__(self, *exc):
+        GradMode.anomaly = self._previous
+        return False

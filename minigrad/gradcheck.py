@@ -1,0 +1,112 @@
+"""Finite-difference checking of gradients: does ``backward`` agree with calculus?
+
+For each input element the numeric derivative is the central difference
+
+    (f(x + ε) - f(x - ε)) / 2ε,        error O(ε²),
+
+of the scalar L = Σ u * fn(inputs), where u is a random upstream gradient
+(a random u catches a wrong softmax backward that ``fn(...).sum()`` hides,
+because Σ softmax = 1 has zero gradient whatever the backward says).
+"""
+
+import warnings
+
+import numpy as np
+
+from .grad_mode import enable_grad, no_grad
+from .tensor import Tensor
+
+__all__ = ["gradcheck", "GradcheckError"]
+
+
+class GradcheckError(AssertionError):
+    """Raised by :func:`gradcheck` when an analytic gradient disagrees with finite differences."""
+
+
+def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
+    """Compare the gradients ``backward`` computes with central finite differences.
+
+    Math::
+
+        L(x) = Σ u * fn(x)                      u ~ N(0, 1), fixed
+        numeric_i  = (L(x + ε e_i) - L(x - ε e_i)) / 2ε
+        analytic_i = dL/dx_i from backward()
+        pass if |analytic - numeric| <= atol + rtol * |numeric| everywhere
+
+    Parameters
+    ----------
+    fn : callable
+        Takes the inputs, returns a Tensor.
+    *inputs : Tensor or other
+        Tensors with ``requires_grad=True`` are checked (use float64: float32
+        rounding swamps the differences, and a warning says so); anything else
+        is passed through unchanged.
+    eps, atol, rtol : float
+        Step and tolerances.
+    seed : int
+        Seed of the random upstream gradient u.
+
+    Returns
+    -------
+    True
+
+    Raises
+    ------
+    GradcheckError
+        Naming the input, the index of the worst element and the analytic
+        and numeric values there.
+
+    Examples
+    --------
+    >>> import numpy as np, minigrad as mg
+    >>> x = mg.Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    >>> mg.gradcheck(lambda t: (t * t).tanh(), x)
+    True
+    """
+    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input is a Tensor with requires_grad=True")
+    for i in checked:
+        if inputs[i].dtype != np.float64:
+            warnings.warn(f"gradcheck: input {i} is {inputs[i].dtype}; use float64 "
+                          "(finite differences in single precision are too coarse)", stacklevel=2)
+
+    with enable_grad():
+        out = fn(*inputs)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
+    u = np.random.default_rng(seed).standard_normal(out.shape).astype(out.dtype)
+
+    saved = [inputs[i].grad for i in checked]
+    for i in checked:
+        inputs[i].grad = None
+    if out.requires_grad:
+        out.backward(u)
+    analytic = [inputs[i].grad if inputs[i].grad is not None else np.zeros_like(inputs[i].data)
+                for i in checked]
+    for i, g in zip(checked, saved):
+        inputs[i].grad = g
+
+    def loss():
+        with no_grad():
+            return float(np.sum(u * fn(*inputs).data, dtype=np.float64))
+
+    for i, a in zip(checked, analytic):
+        x = inputs[i].data
+        numeric = np.zeros(x.shape, dtype=np.float64)
+        for idx in np.ndindex(x.shape):
+            orig = x[idx]
+            x[idx] = orig + eps
+            up = loss()
+            x[idx] = orig - eps
+            down = loss()
+            x[idx] = orig
+            numeric[idx] = (up - down) / (2 * eps)
+        err = np.abs(a - numeric) - (atol + rtol * np.abs(numeric))
+        if err.size and (err > 0).any():
+            worst = np.unravel_index(np.argmax(err), err.shape)
+            raise GradcheckError(
+                f"gradcheck failed for input {i} (shape {x.shape}) at index {tuple(map(int, worst))}: "
+                f"analytic {a[worst]!r} vs numeric {numeric[worst]!r} "
+                f"(atol={atol}, rtol={rtol}, eps={eps})")
+    return True

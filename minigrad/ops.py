@@ -1,0 +1,444 @@
+"""The differentiable ops: one class each, forward and derivative side by side.
+
+Every op sees plain NumPy arrays. ``forward`` computes the result and keeps
+what ``backward`` needs; ``backward(g)`` receives g = dL/d(result) and returns
+dL/d(input) for each input, in that input's broadcast shape (the engine sums
+broadcast axes back with :func:`~minigrad.function.unbroadcast`). Ops that
+read their own result in backward save it as ``self.y`` and set
+``saves_output``; the engine makes that array read-only while the graph lives.
+
+Throughout, x and y are the inputs, y (for one-input ops) or z the result,
+and g the upstream gradient.
+"""
+
+import numpy as np
+
+from .function import Function
+
+# =========================================================================
+# Arithmetic (NumPy broadcasting; the engine un-broadcasts the gradients)
+# =========================================================================
+
+
+class Add(Function):
+    """z = x + y.   dL/dx = g,   dL/dy = g."""
+
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(Function):
+    """z = x - y.   dL/dx = g,   dL/dy = -g."""
+
+    def forward(self, x, y):
+        return x - y
+
+    def backward(self, g):
+        return g, -g
+
+
+class Mul(Function):
+    """z = x * y.   dL/dx = g * y,   dL/dy = g * x."""
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return x * y
+
+    def backward(self, g):
+        # BEGIN SOLUTION ops.mul_backward
+        return g * self.y, g * self.x
+        # END SOLUTION
+
+
+class Div(Function):
+    """z = x / y.   dL/dx = g / y,   dL/dy = -g * x / y²."""
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return x / y
+
+    def backward(self, g):
+        gx = g / self.y
+        return gx, (-gx * self.x / self.y if self.parents[1] is not None else None)
+
+
+class Pow(Function):
+    """z = x ** y.   dL/dx = g * y * x^(y-1),   dL/dy = g * z * log(x).
+
+    NOTE: dL/dy is computed only when the exponent requires grad; where x = 0
+    it is taken as 0 (the limit of z·log x for y > 0), as PyTorch does.
+    """
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        self.z = x ** y
+        return self.z
+
+    def backward(self, g):
+        x, y = self.x, self.y
+        gx = g * y * x ** (y - 1) if self.parents[0] is not None else None
+        gy = None
+        if self.parents[1] is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gy = g * self.z * np.where(x == 0, 0.0, np.log(np.where(x == 0, 1, x)))
+        return gx, gy
+
+
+class Neg(Function):
+    """y = -x.   dL/dx = -g."""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, g):
+        return -g
+
+
+class MatMul(Function):
+    """z = x @ y (NumPy's matmul: 1-D, 2-D and batched).
+
+    dL/dx = g @ yᵀ,   dL/dy = xᵀ @ g   (ᵀ swaps the last two axes).
+
+    A 1-D x is treated as a row (1, k) and a 1-D y as a column (k, 1); the
+    engine sums batch axes that were broadcast.
+    """
+
+    def forward(self, x, y):
+        if np.ndim(x) == 0 or np.ndim(y) == 0:
+            raise ValueError("matmul needs operands with at least one dimension")
+        self.x, self.y = x, y
+        return x @ y
+
+    def backward(self, g):
+        # BEGIN SOLUTION ops.matmul_backward
+        x, y = self.x, self.y
+        if x.ndim == 2 and y.ndim == 2:  # the common case
+            gx = g @ y.T if self.parents[0] is not None else None
+            gy = x.T @ g if self.parents[1] is not None else None
+            return gx, gy
+        x2 = x[None, :] if x.ndim == 1 else x            # (k,) -> (1, k)
+        y2 = y[:, None] if y.ndim == 1 else y            # (k,) -> (k, 1)
+        g2 = g
+        if x.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if y.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        gx = gy = None
+        if self.parents[0] is not None:
+            gx = g2 @ np.swapaxes(y2, -1, -2)
+            if x.ndim == 1:
+                gx = gx[..., 0, :]
+        if self.parents[1] is not None:
+            gy = np.swapaxes(x2, -1, -2) @ g2
+            if y.ndim == 1:
+                gy = gy[..., 0]
+        return gx, gy
+        # END SOLUTION
+
+
+# =========================================================================
+# Elementwise functions
+# =========================================================================
+
+
+class Exp(Function):
+    """y = exp(x).   dL/dx = g * y."""
+
+    saves_output = True
+
+    def forward(self, x):
+        self.y = np.exp(x)
+        return self.y
+
+    def backward(self, g):
+        # BEGIN SOLUTION ops.exp_backward
+        return g * self.y
+        # END SOLUTION
+
+
+class Log(Function):
+    """y = log(x).   dL/dx = g / x."""
+
+    def forward(self, x):
+        self.x = x
+        return np.log(x)
+
+    def backward(self, g):
+        # BEGIN SOLUTION ops.log_backward
+        return g / self.x
+        # END SOLUTION
+
+
+class Sqrt(Function):
+    """y = √x.   dL/dx = g / (2y)."""
+
+    saves_output = True
+
+    def forward(self, x):
+        self.y = np.sqrt(x)
+        return self.y
+
+    def backward(self, g):
+        return g / (2 * self.y)
+
+
+class Tanh(Function):
+    """y = tanh(x).   dL/dx = g * (1 - y²)."""
+
+    saves_output = True
+
+    def forward(self, x):
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, g):
+        # BEGIN SOLUTION ops.tanh_backward
+        return g * (1 - self.y * self.y)
+        # END SOLUTION
+
+
+class Sigmoid(Function):
+    """y = σ(x) = 1 / (1 + e^(-x)).   dL/dx = g * y * (1 - y).
+
+    NOTE: computed as (1 + tanh(x/2)) / 2, which equals σ(x) and never
+    overflows (e^(-x) does for x < -88 in float32).
+    """
+
+    saves_output = True
+
+    def forward(self, x):
+        y = np.tanh(x * 0.5)
+        y += 1
+        y *= 0.5
+        self.y = y
+        return y
+
+    def backward(self, g):
+        return g * self.y * (1 - self.y)
+
+
+class ReLU(Function):
+    """y = max(x, 0).   dL/dx = g * [x > 0]   (0 at x = 0, as in PyTorch)."""
+
+    def forward(self, x):
+        self.mask = x > 0
+        return np.maximum(x, 0)
+
+    def backward(self, g):
+        return g * self.mask
+
+
+class Abs(Function):
+    """y = |x|.   dL/dx = g * sign(x)   (0 at x = 0, as in PyTorch)."""
+
+    def forward(self, x):
+        self.x = x
+        return np.abs(x)
+
+    def backward(self, g):
+        return g * np.sign(self.x)
+
+
+# =========================================================================
+# Reductions
+# =========================================================================
+
+
+def _expand(g, shape, axis, keepdims):
+    """Put back the axes a reduction removed, then broadcast g to the input's shape."""
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, shape)
+
+
+class Sum(Function):
+    """y = Σ x over ``axis``.   dL/dx = g broadcast back to x's shape."""
+
+    def forward(self, x, axis=None, keepdims=False):
+        self.shape, self.axis, self.keepdims = x.shape, axis, keepdims
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    def backward(self, g):
+        # BEGIN SOLUTION ops.sum_backward
+        return _expand(g, self.shape, self.axis, self.keepdims)
+        # END SOLUTION
+
+
+class Mean(Function):
+    """y = (1/n) Σ x over ``axis`` (n elements reduced).   dL/dx = g / n, broadcast."""
+
+    def forward(self, x, axis=None, keepdims=False):
+        self.shape, self.axis, self.keepdims = x.shape, axis, keepdims
+        out = np.mean(x, axis=axis, keepdims=keepdims)
+        self.n = x.size // max(out.size, 1) if x.size else 1
+        return out
+
+    def backward(self, g):
+        return _expand(g / self.n, self.shape, self.axis, self.keepdims)
+
+
+class Max(Function):
+    """y = max of x over ``axis``.   dL/dx = g * [x = y] / (number of ties).
+
+    NOTE: when several elements share the maximum the gradient is split evenly
+    among them (PyTorch's ``amax`` does this; ``max(dim)`` picks one index).
+    """
+
+    def forward(self, x, axis=None, keepdims=False):
+        if x.size == 0:
+            raise ValueError("max of an empty tensor")
+        y = np.max(x, axis=axis, keepdims=True)
+        share = (x == y).astype(x.dtype)
+        share /= share.sum(axis=axis, keepdims=True)
+        self.share = share
+        self.axis, self.keepdims = axis, keepdims
+        return y if keepdims else np.max(x, axis=axis)
+
+    def backward(self, g):
+        if self.axis is not None and not self.keepdims:
+            g = np.expand_dims(g, self.axis)
+        return g * self.share
+
+
+# =========================================================================
+# Shape and indexing
+# =========================================================================
+
+
+class Reshape(Function):
+    """y = x viewed with a new shape.   dL/dx = g reshaped to x's shape."""
+
+    def forward(self, x, shape):
+        self.shape = x.shape
+        try:
+            return x.reshape(shape)
+        except ValueError:
+            raise ValueError(f"cannot reshape {x.shape} into {shape}") from None
+
+    def backward(self, g):
+        return g.reshape(self.shape)
+
+
+class Transpose(Function):
+    """y = x with axes permuted.   dL/dx = g with the inverse permutation."""
+
+    def forward(self, x, axes):
+        self.axes = axes
+        return x.transpose(axes)
+
+    def backward(self, g):
+        return g.transpose(np.argsort(self.axes))
+
+
+def _is_basic(index):
+    """True for slices, integers, None and Ellipsis only: each element picked at most once."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))
+               for i in items)
+
+
+class GetItem(Function):
+    """y = x[index] (slices, integers, integer or boolean arrays).
+
+    dL/dx = zeros with g scattered back into x[index]; an element picked twice
+    (``x[[0, 0]]``) receives the sum of both gradients (``np.add.at``).
+    """
+
+    def forward(self, x, index):
+        self.shape, self.dtype, self.index = x.shape, x.dtype, index
+        return x[index]
+
+    def backward(self, g):
+        gx = np.zeros(self.shape, dtype=g.dtype)
+        if _is_basic(self.index):
+            gx[self.index] = g
+        else:
+            np.add.at(gx, self.index, g)
+        return gx
+
+
+class Concatenate(Function):
+    """y = the inputs joined along ``axis``.   dL/dx_i = the slice of g where x_i sits."""
+
+    def forward(self, *xs, axis=0):
+        if not xs:
+            raise ValueError("concatenate needs at least one tensor")
+        self.axis = axis
+        self.ends = np.cumsum([np.shape(x)[axis] for x in xs])[:-1]
+        return np.concatenate(xs, axis=axis)
+
+    def backward(self, g):
+        return tuple(np.split(g, self.ends, axis=self.axis))
+
+
+class Stack(Function):
+    """y = the inputs stacked along a new ``axis``.   dL/dx_i = g indexed at i on that axis."""
+
+    def forward(self, *xs, axis=0):
+        if not xs:
+            raise ValueError("stack needs at least one tensor")
+        self.axis = axis
+        return np.stack(xs, axis=axis)
+
+    def backward(self, g):
+        return tuple(np.moveaxis(g, self.axis, 0))
+
+
+class Where(Function):
+    """z = x where ``condition`` else y.   dL/dx = g * c,   dL/dy = g * (1 - c)."""
+
+    def forward(self, x, y, condition):
+        self.c = condition
+        return np.where(condition, x, y)
+
+    def backward(self, g):
+        zero = np.zeros((), dtype=g.dtype)
+        return np.where(self.c, g, zero), np.where(self.c, zero, g)
+
+
+# =========================================================================
+# Softmax family (stable: shift by the max, which changes nothing)
+# =========================================================================
+
+
+class Softmax(Function):
+    """y = e^x / Σ e^x over ``axis``.   dL/dx = y * (g - Σ g*y).
+
+    NOTE: x - max(x) is exponentiated, so logits of ±1000 give no overflow.
+    """
+
+    saves_output = True
+
+    def forward(self, x, axis=-1):
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        e /= e.sum(axis=axis, keepdims=True)
+        self.y, self.axis = e, axis
+        return e
+
+    def backward(self, g):
+        # BEGIN SOLUTION ops.softmax_backward
+        y = self.y
+        return y * (g - (g * y).sum(axis=self.axis, keepdims=True))
+        # END SOLUTION
+
+
+class LogSoftmax(Function):
+    """y = x - log Σ e^x over ``axis``.   dL/dx = g - softmax(x) * Σ g.
+
+    NOTE: computed as (x - m) - log Σ e^(x - m) with m = max(x): no overflow.
+    """
+
+    def forward(self, x, axis=-1):
+        shifted = x - np.max(x, axis=axis, keepdims=True)
+        e = np.exp(shifted)
+        s = e.sum(axis=axis, keepdims=True)
+        self.p, self.axis = e / s, axis
+        return shifted - np.log(s)
+
+    def backward(self, g):
+        # BEGIN SOLUTION ops.log_softmax_backward
+        return g - self.p * g.sum(axis=self.axis, keepdims=True)
+        # END SOLUTION

@@ -1,0 +1,497 @@
+"""The Tensor: an array that remembers how it was made, and ``backward()``.
+
+A Tensor wraps a NumPy array (``.data``). Every op on Tensors is a
+:class:`~minigrad.function.Function`; when an input requires grad the result
+keeps that op as its node (``._ctx``), whose ``parents`` are the inputs. The
+nodes form a directed acyclic graph from the leaves (tensors made by the user)
+to the result. ``backward()`` walks it once in reverse topological order and
+applies the chain rule at each node:
+
+    dL/d(input) = node.backward(dL/d(result))
+
+Gradients of leaves accumulate in ``.grad``; intermediate results keep theirs
+only after ``retain_grad()``.
+"""
+
+import numbers
+
+import numpy as np
+
+__all__ = ["Tensor", "toposort", "zeros", "ones", "randn", "arange",
+           "concatenate", "stack", "where"]
+
+
+def _shape_arg(shape):
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike (DESIGN's shape convention)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    for n in shape:
+        if not isinstance(n, numbers.Integral) or n < 0:
+            raise ValueError(f"shape entries must be non-negative integers, got {shape}")
+    return tuple(int(n) for n in shape)
+
+
+def toposort(root):
+    """Return the graph nodes that ``root`` depends on, each after all of its inputs.
+
+    A depth-first search with an explicit stack (never recursion, so a chain of
+    100,000 ops works): a node is emitted once every parent's node has been.
+    Raises ``RuntimeError`` on a node that an earlier backward pass released.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.Tensor([1.0], requires_grad=True)
+    >>> [type(n).__name__ for n in toposort((x * 2).exp())]
+    ['Mul', 'Exp']
+    """
+    # BEGIN SOLUTION tensor.toposort
+    order, seen = [], set()
+    stack = [(root._ctx, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:  # second visit: every input is already in `order`
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        if node.parents is None:
+            raise RuntimeError(
+                f"backward through the graph a second time: the {type(node).__name__} node was "
+                "released by an earlier backward(); call backward(retain_graph=True) the first "
+                "time if you need to go through the graph again")
+        stack.append((node, True))
+        for p in node.parents:
+            if p is not None and p._ctx is not None and p._ctx not in seen:
+                stack.append((p._ctx, False))
+    return order
+    # END SOLUTION
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it.
+
+    Parameters
+    ----------
+    data : array_like
+        Python scalars and lists become float32; a NumPy array keeps its dtype
+        (float64 data gives float64 graphs, as ``gradcheck`` needs). The data
+        is copied.
+    requires_grad : bool, default False
+        Record ops on this tensor so that ``backward`` fills its ``.grad``.
+        Only floating-point tensors can require grad (``TypeError`` otherwise).
+    dtype : numpy dtype, optional
+        Convert the data to this dtype.
+
+    Attributes
+    ----------
+    data : numpy.ndarray
+        The values.
+    grad : numpy.ndarray or None
+        dL/d(this tensor), same shape and dtype as ``data``, summed over every
+        ``backward`` call since the last ``zero_grad()``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()          # y = Σ x²
+    >>> y.backward()               # dy/dx = 2x
+    >>> x.grad
+    array([2., 4., 6.], dtype=float32)
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "__weakref__")
+    __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__ and gives a Tensor
+    __hash__ = object.__hash__  # identity: graph walks and optimizer state key on it
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
+            dtype = np.float32  # Python scalars and lists
+        try:
+            self.data = np.array(data, dtype=dtype)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"Tensor data must be numeric array-like, got "
+                            f"{type(data).__name__}: {e}") from None
+        if self.data.dtype.kind not in "biuf":
+            raise TypeError(f"Tensor data must be numeric, got dtype {self.data.dtype}")
+        self.grad = None
+        self._ctx = None
+        self._retain = False
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def requires_grad_(self, flag=True):
+        """Set ``requires_grad`` in place (only float tensors may require grad); return self."""
+        if flag and self.data.dtype.kind != "f":
+            raise TypeError(f"only floating-point tensors can require grad, got dtype "
+                            f"{self.data.dtype}; convert with dtype=np.float32 or np.float64")
+        self.requires_grad = bool(flag)
+        return self
+
+    # ---- array attributes ------------------------------------------------
+
+    @property
+    def shape(self):
+        """Tuple of array dimensions."""
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        """Number of dimensions."""
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        """NumPy dtype of the data."""
+        return self.data.dtype
+
+    @property
+    def size(self):
+        """Number of elements."""
+        return self.data.size
+
+    @property
+    def is_leaf(self):
+        """True for tensors not produced by a recorded op (their ``.grad`` accumulates)."""
+        return self._ctx is None
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self):
+        """The data as a NumPy array (shared, not copied)."""
+        return self.data
+
+    def detach(self):
+        """A new tensor sharing this data but cut from the graph (no grad)."""
+        t = Tensor.__new__(Tensor)
+        t.data, t.grad, t.requires_grad, t._ctx, t._retain = self.data, None, False, None, False
+        return t
+
+    def zero_grad(self):
+        """Forget the accumulated gradient (sets ``.grad`` to None)."""
+        self.grad = None
+
+    def retain_grad(self):
+        """Keep ``.grad`` on this intermediate (non-leaf) tensor during backward."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        self._retain = True
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extra = ""
+        if self.data.dtype != np.float32:
+            extra += f", dtype={self.data.dtype}"
+        if self._ctx is not None:
+            extra += f", op={type(self._ctx).__name__}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"Tensor({body}{extra})"
+
+    # ---- backward --------------------------------------------------------
+
+    def backward(self, grad=None, retain_graph=False):
+        """Fill ``.grad`` of every leaf this tensor depends on: dL/d(leaf) with L = self.
+
+        Parameters
+        ----------
+        grad : array_like, optional
+            dL/d(self), the upstream gradient; defaults to 1 when the tensor has
+            one element, otherwise it is required.
+        retain_graph : bool, default False
+            Keep the graph's saved arrays so that ``backward`` may run through
+            it again. By default they are released (and a second pass raises).
+
+        Notes
+        -----
+        Gradients *accumulate* into ``.grad``: call ``zero_grad()`` between
+        steps. Intermediate results keep their gradient only after
+        ``retain_grad()``.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward() on a tensor that does not require grad "
+                               "(was it computed under no_grad, or from constants only?)")
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError(f"backward() needs a grad argument for a tensor of shape "
+                                 f"{self.shape}; only one-element tensors default to 1")
+            grad = np.ones_like(self.data)
+        else:
+            grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad,
+                              dtype=self.data.dtype)
+            if grad.shape != self.shape:
+                raise ValueError(f"backward(): grad has shape {grad.shape} but the tensor has "
+                                 f"shape {self.shape}")
+        if self._ctx is None:  # a leaf: dL/dL = grad
+            _accumulate(self, grad, None)
+            return
+        _run_backward(self, grad, retain_graph)
+
+    # ---- operators (one line each: the ops live in ops.py) ---------------
+
+    def __add__(self, other): return ops.Add.apply(self, other)
+    def __radd__(self, other): return ops.Add.apply(other, self)
+    def __sub__(self, other): return ops.Sub.apply(self, other)
+    def __rsub__(self, other): return ops.Sub.apply(other, self)
+    def __mul__(self, other): return ops.Mul.apply(self, other)
+    def __rmul__(self, other): return ops.Mul.apply(other, self)
+    def __truediv__(self, other): return ops.Div.apply(self, other)
+    def __rtruediv__(self, other): return ops.Div.apply(other, self)
+    def __pow__(self, other): return ops.Pow.apply(self, other)
+    def __rpow__(self, other): return ops.Pow.apply(other, self)
+    def __matmul__(self, other): return ops.MatMul.apply(self, other)
+    def __rmatmul__(self, other): return ops.MatMul.apply(other, self)
+    def __neg__(self): return ops.Neg.apply(self)
+    def __pos__(self): return self
+    def __getitem__(self, index): return ops.GetItem.apply(self, index=_index(index))
+
+    def exp(self): return ops.Exp.apply(self)
+    def log(self): return ops.Log.apply(self)
+    def sqrt(self): return ops.Sqrt.apply(self)
+    def tanh(self): return ops.Tanh.apply(self)
+    def sigmoid(self): return ops.Sigmoid.apply(self)
+    def relu(self): return ops.ReLU.apply(self)
+    def abs(self): return ops.Abs.apply(self)
+    def __abs__(self): return ops.Abs.apply(self)
+
+    def sum(self, axis=None, keepdims=False): return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims=False): return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, keepdims=False): return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+    def softmax(self, axis=-1): return ops.Softmax.apply(self, axis=axis)
+    def log_softmax(self, axis=-1): return ops.LogSoftmax.apply(self, axis=axis)
+
+    def reshape(self, *shape): return ops.Reshape.apply(self, shape=_reshape_arg(shape))
+    def transpose(self, *axes): return ops.Transpose.apply(self, axes=_axes_arg(axes, self.ndim))
+
+    @property
+    def T(self):
+        """The tensor with its axes reversed (differentiable)."""
+        return ops.Transpose.apply(self, axes=tuple(range(self.data.ndim - 1, -1, -1)))
+
+    # ---- comparisons: elementwise, not differentiable --------------------
+
+    def __eq__(self, other): return Tensor._const(self.data == _raw(other))
+    def __ne__(self, other): return Tensor._const(self.data != _raw(other))
+    def __lt__(self, other): return Tensor._const(self.data < _raw(other))
+    def __le__(self, other): return Tensor._const(self.data <= _raw(other))
+    def __gt__(self, other): return Tensor._const(self.data > _raw(other))
+    def __ge__(self, other): return Tensor._const(self.data >= _raw(other))
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.data)
+
+    def argmax(self, axis=None):
+        """Indices of the maxima (an int64 tensor, not differentiable)."""
+        return Tensor._const(np.argmax(self.data, axis=axis))
+
+    @staticmethod
+    def _const(array):
+        t = Tensor.__new__(Tensor)
+        t.data, t.grad, t.requires_grad, t._ctx, t._retain = np.asarray(array), None, False, None, False
+        return t
+
+
+def _raw(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _index(index):
+    """Tensors inside an index become their arrays; lists become integer arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    if isinstance(index, tuple):
+        return tuple(_index(i) for i in index)
+    return index
+
+
+def _reshape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(n) for n in shape)
+
+
+def _axes_arg(axes, ndim):
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = tuple(axes[0])
+    if not axes:
+        return tuple(range(ndim - 1, -1, -1))
+    if sorted(a % ndim if -ndim <= a < ndim else a for a in axes) != list(range(ndim)):
+        raise ValueError(f"transpose: axes {axes} are not a permutation of {ndim} axes")
+    return tuple(a % ndim for a in axes)
+
+
+def _accumulate(t, g, upstream):
+    """Add gradient ``g`` into ``t.grad`` out of place.
+
+    NOTE: the first array stored is copied when it could be shared with
+    someone else: the upstream gradient passed straight through (``Add``
+    hands the same array to both inputs) or a view of another array.
+    """
+    if t.grad is None:
+        if g is upstream or g.base is not None or not g.flags.writeable:
+            g = g.copy()
+        t.grad = g
+    else:
+        t.grad = t.grad + g
+
+
+def _run_backward(root, grad, retain_graph):
+    """The backward pass: chain rule over the nodes in reverse topological order."""
+    # BEGIN SOLUTION tensor.backward
+    order = toposort(root)
+    root._ctx.g = grad
+    anomaly = GradMode.anomaly
+    for node in reversed(order):
+        g = node.g
+        node.g = None
+        parents = node.parents
+        grads = node.backward(g)
+        if type(grads) is not tuple:
+            grads = (grads,)
+        if not retain_graph:
+            node.release()
+        for p, gp in zip(parents, grads):
+            if p is None or gp is None:
+                continue
+            if gp.shape != p.data.shape:
+                gp = unbroadcast(gp, p.data.shape)
+            if anomaly:
+                _check_finite(gp, type(node).__name__, "backward")
+            ctx = p._ctx
+            if ctx is None:  # a leaf: accumulate into .grad
+                _accumulate(p, gp, g)
+            else:
+                ctx.g = gp if ctx.g is None else ctx.g + gp
+                if p._retain:
+                    _accumulate(p, gp, g)
+    # END SOLUTION
+
+
+def _creation(data, dtype, requires_grad):
+    t = Tensor.__new__(Tensor)
+    t.data, t.grad, t._ctx, t._retain, t.requires_grad = data, None, None, False, False
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def zeros(*shape, dtype=np.float32, requires_grad=False):
+    """A tensor of zeros; ``zeros(2, 3)`` and ``zeros((2, 3))`` alike.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.zeros(2, 3).shape
+    (2, 3)
+    """
+    return _creation(np.zeros(_shape_arg(shape), dtype=dtype), dtype, requires_grad)
+
+
+def ones(*shape, dtype=np.float32, requires_grad=False):
+    """A tensor of ones; ``ones(2, 3)`` and ``ones((2, 3))`` alike.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.ones(3).data
+    array([1., 1., 1.], dtype=float32)
+    """
+    return _creation(np.ones(_shape_arg(shape), dtype=dtype), dtype, requires_grad)
+
+
+def randn(*shape, rng=None, dtype=np.float32, requires_grad=False):
+    """Standard normal samples; ``rng`` is None, an int seed or a ``numpy.random.Generator``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> bool((mg.randn(3, rng=0).data == mg.randn((3,), rng=0).data).all())
+    True
+    """
+    gen = _generator(rng)
+    data = gen.standard_normal(_shape_arg(shape)).astype(dtype, copy=False)
+    return _creation(data, dtype, requires_grad)
+
+
+def arange(start, stop=None, step=1, dtype=np.float32, requires_grad=False):
+    """Evenly spaced values in ``[start, stop)``, float32 unless ``dtype`` says otherwise.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.arange(3).data
+    array([0., 1., 2.], dtype=float32)
+    """
+    data = np.arange(start, stop, step, dtype=dtype) if stop is not None \
+        else np.arange(start, step=step, dtype=dtype)
+    return _creation(data, dtype, requires_grad)
+
+
+def _generator(rng):
+    if rng is None or isinstance(rng, numbers.Integral):
+        return np.random.default_rng(rng)
+    if isinstance(rng, np.random.Generator):
+        return rng
+    raise TypeError(f"rng must be None, an int seed or a numpy.random.Generator, "
+                    f"got {type(rng).__name__}")
+
+
+def concatenate(tensors, axis=0):
+    """Join tensors along an existing axis; each input's gradient is its slice of g.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.concatenate([mg.ones(2), mg.zeros(1)]).data
+    array([1., 1., 0.], dtype=float32)
+    """
+    return ops.Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors, axis=0):
+    """Join same-shaped tensors along a new axis; each input's gradient is its slice of g.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.stack([mg.ones(2), mg.zeros(2)]).shape
+    (2, 2)
+    """
+    return ops.Stack.apply(*tensors, axis=axis)
+
+
+def where(condition, x, y):
+    """Elementwise ``x`` where ``condition`` else ``y``; the gradient goes to the chosen side.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> c = mg.Tensor(np.array([True, False]))
+    >>> mg.where(c, mg.ones(2), mg.zeros(2)).data
+    array([1., 0.], dtype=float32)
+    """
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    return ops.Where.apply(x, y, condition=cond.astype(bool, copy=False))
+
+
+from . import ops  # noqa: E402  (ops.py needs Tensor defined first)
+from .function import _check_finite, unbroadcast  # noqa: E402
+from .grad_mode import GradMode  # noqa: E402
