@@ -1,0 +1,68 @@
+"""Adagrad: a per-coordinate step size from the sum of all squared gradients."""
+
+import numpy as np
+
+from .optimizer import Optimizer
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    """Adagrad: divide each coordinate's step by the root of its summed squared gradients.
+
+    Math::
+
+        s ← s + g²             (s = 0 before the first step)
+        θ ← θ − η·g / (√s + ε)
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        Parameters to optimize, or parameter groups.
+    lr : float, default 0.01
+        Step size η, ≥ 0.
+    eps : float, default 1e-10
+        ε ≥ 0, added outside the square root.
+    weight_decay : float, default 0
+        L2 penalty wd ≥ 0: g ← g + wd·θ.
+
+    Notes
+    -----
+    The lecture writes the rule without ε; a coordinate whose gradients have
+    all been zero so far then divides 0 by 0. minigrad adds ε outside the
+    root, as Duchi et al.'s diagonal version (their δ) and
+    ``torch.optim.Adagrad`` do; PyTorch's extra ``lr_decay`` and
+    ``initial_accumulator_value`` are not offered. The first step is
+    η·g/(|g| + ε) ≈ η·sign(g) whatever the gradient's scale, and the
+    effective rate only decreases. The state is ``{"s": s}``.
+
+    References
+    ----------
+    .. [1] J. Duchi, E. Hazan, Y. Singer, "Adaptive Subgradient Methods for
+       Online Learning and Stochastic Optimization", JMLR 12, 2011.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> w = mg.nn.Parameter([1.0, -2.0])
+    >>> opt = mg.optim.Adagrad([w], lr=0.5)
+    >>> (w * w).sum().backward()
+    >>> opt.step()                 # first step ≈ η·sign(g)
+    >>> w.data
+    array([ 0.5, -1.5], dtype=float32)
+    """
+
+    def __init__(self, params, lr=0.01, eps=1e-10, weight_decay=0):
+        super().__init__(params, dict(lr=lr, eps=eps, weight_decay=weight_decay))
+
+    def _init_state(self, theta):
+        return {"s": np.zeros_like(theta)}
+
+    def _update(self, theta, g, state, group):
+        s, d = state["s"], self._scratch(theta)
+        s += np.multiply(g, g, out=d)  # s ← s + g²
+        np.sqrt(s, out=d)
+        d += group["eps"]              # d = √s + ε
+        np.divide(g, d, out=d)         # d = g / (√s + ε)
+        d *= group["lr"]
+        theta -= d                     # θ ← θ − η·g / (√s + ε)

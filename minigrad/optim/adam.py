@@ -1,0 +1,153 @@
+"""Adam, and AMSGrad: Adam with a running maximum of its second moment."""
+
+import math
+
+import numpy as np
+
+from .optimizer import Optimizer
+
+__all__ = ["Adam", "AMSGrad"]
+
+
+class Adam(Optimizer):
+    """Adam: momentum plus a per-coordinate step from a running mean of g².
+
+    Math::
+
+        m ← β1·m + (1 − β1)·g          v ← β2·v + (1 − β2)·g²
+        m̂ = m / (1 − β1^t)            v̂ = v / (1 − β2^t)
+        θ ← θ − η · m̂ / (√v̂ + ε)
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        Parameters to optimize, or parameter groups.
+    lr : float, default 0.001
+        Step size η, ≥ 0.
+    betas : (float, float), default (0.9, 0.999)
+        Decay rates (β1, β2) of the two moving averages, each in [0, 1).
+    eps : float, default 1e-8
+        ε ≥ 0, added outside the root of the corrected v̂.
+    weight_decay : float, default 0
+        Weight decay wd ≥ 0: L2 (g ← g + wd·θ) unless
+        ``decoupled_weight_decay``.
+    decoupled_weight_decay : bool, default False
+        If True, shrink θ ← θ·(1 − η·wd) before the step and leave g alone
+        (AdamW, Loshchilov and Hutter; PyTorch's name for the option).
+
+    Notes
+    -----
+    ε sits outside the root of v̂, as in the paper's Algorithm 1 and PyTorch.
+    The lecture puts it inside (η·m̂/√(v̂ + ε)), which acts like a far larger
+    ε wherever v̂ is small (ε = 1e-8 inside the root is 1e-4 outside). The
+    "efficient" form at the end of the paper's §2 (TF/Keras, SWATS) puts ε
+    next to the uncorrected √v, i.e. ε·√(1 − β2^t) here. The first step is
+    η·g/(|g| + ε) ≈ η·sign(g). The state is ``{"t": t, "m": m, "v": v}``,
+    with t the parameter's own step count.
+
+    References
+    ----------
+    .. [1] D. P. Kingma, J. Ba, "Adam: A Method for Stochastic
+       Optimization", ICLR 2015, arXiv:1412.6980.
+    .. [2] I. Loshchilov, F. Hutter, "Decoupled Weight Decay
+       Regularization", ICLR 2019, arXiv:1711.05101.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> w = mg.nn.Parameter([1.0, -2.0])
+    >>> opt = mg.optim.Adam([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> opt.step()  # first step ≈ η · sign(g)
+    >>> w.data.round(4)
+    array([ 0.9, -1.9], dtype=float32)
+    """
+
+    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 decoupled_weight_decay=False):
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      decoupled_weight_decay=decoupled_weight_decay))
+
+    def _init_state(self, theta):
+        return {"t": 0, "m": np.zeros_like(theta), "v": np.zeros_like(theta)}
+
+    def _second_moment(self, state):
+        """The v that the step divides by (AMSGrad replaces it by its running maximum)."""
+        return state["v"]
+
+    def _update(self, theta, g, state, group):
+        beta1, beta2 = group["betas"]
+        state["t"] += 1
+        t, m, v, d = state["t"], state["m"], state["v"], self._scratch(theta)
+        m *= beta1
+        m += np.multiply(g, 1 - beta1, out=d)       # m ← β1·m + (1 − β1)·g
+        np.multiply(g, g, out=d)
+        d *= 1 - beta2
+        v *= beta2
+        v += d                                      # v ← β2·v + (1 − β2)·g²
+        np.sqrt(self._second_moment(state), out=d)
+        d /= math.sqrt(1 - beta2 ** t)              # d = √v̂
+        d += group["eps"]
+        np.divide(m, d, out=d)                      # d = m / (√v̂ + ε)
+        d *= group["lr"] / (1 - beta1 ** t)
+        theta -= d                                  # θ ← θ − η·m̂ / (√v̂ + ε)
+
+
+class AMSGrad(Adam):
+    """AMSGrad: Adam whose denominator uses the largest v seen so far.
+
+    Math::
+
+        m ← β1·m + (1 − β1)·g          v ← β2·v + (1 − β2)·g²
+        v_max ← max(v_max, v)          (v_max = 0 before the first step)
+        m̂ = m / (1 − β1^t)            v̂ = v_max / (1 − β2^t)
+        θ ← θ − η · m̂ / (√v̂ + ε)
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        Parameters to optimize, or parameter groups.
+    lr : float, default 0.001
+        Step size η, ≥ 0.
+    betas : (float, float), default (0.9, 0.999)
+        Decay rates (β1, β2), each in [0, 1).
+    eps : float, default 1e-8
+        ε ≥ 0, added outside the root.
+    weight_decay : float, default 0
+        Weight decay wd ≥ 0 (L2 unless ``decoupled_weight_decay``).
+    decoupled_weight_decay : bool, default False
+        AdamW-style decay θ ← θ·(1 − η·wd), as in :class:`Adam`.
+
+    Notes
+    -----
+    As in the lecture and ``torch.optim.Adam(amsgrad=True)``, the maximum is
+    taken over the *uncorrected* v and then bias-corrected; v itself keeps
+    its moving average. Reddi et al.'s Algorithm 2 has no bias correction, no
+    ε and a step α/√t. Because 1 − β2^t grows while v_max may stay put, the
+    corrected denominator here can still shrink in early steps. The state is
+    Adam's plus ``"v_max"``.
+
+    References
+    ----------
+    .. [1] S. J. Reddi, S. Kale, S. Kumar, "On the Convergence of Adam and
+       Beyond", ICLR 2018, arXiv:1904.09237.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> w = mg.nn.Parameter([1.0])
+    >>> opt = mg.optim.AMSGrad([w], lr=0.1)
+    >>> for c in (10.0, 1.0):        # g = 10, then g = 1
+    ...     opt.zero_grad()
+    ...     (c * w).sum().backward()
+    ...     opt.step()
+    >>> bool(opt.state[w]["v_max"][0] > opt.state[w]["v"][0])  # the large g is remembered
+    True
+    """
+
+    _extra_state = ("v_max",)
+
+    def _second_moment(self, state):
+        if "v_max" not in state:
+            state["v_max"] = np.zeros_like(state["v"])
+        return np.maximum(state["v_max"], state["v"], out=state["v_max"])  # v_max ← max(v_max, v)

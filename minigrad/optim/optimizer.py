@@ -1,0 +1,323 @@
+"""The optimizer base class: parameter groups, lazy state, ``step()``, state dicts.
+
+Every optimizer in :mod:`minigrad.optim` is this class plus two methods:
+``_init_state(theta)`` (the zero buffers one parameter needs) and
+``_update(theta, g, state, group)`` (the update rule, in place, on NumPy
+arrays). Bookkeeping lives here once: which parameters have a gradient, L2
+weight decay, hyper-parameter checks, and saving and loading state.
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+__all__ = ["Optimizer"]
+
+# Allowed ranges of the hyper-parameters, each the half-open interval [low, high).
+# The base class checks whichever of these names an optimizer's group holds.
+_RANGES = {
+    "lr": (0.0, math.inf),
+    "weight_decay": (0.0, math.inf),
+    "eps": (0.0, math.inf),
+    "momentum": (0.0, 1.0),  # NOTE: PyTorch accepts ≥ 1; that is no decaying average
+    "alpha": (0.0, 1.0),
+    "betas": (0.0, 1.0),     # each of the pair; β = 1 would make 1 − β^t = 0
+    "threshold": (4.0, math.inf),  # RAdam: ρ_t > 4 is needed for a real r_t
+}
+_CHOICES = {"init": ("first_grad", "zeros")}
+
+
+def _check_range(name, value, low, high):
+    """Raise unless ``value`` is a real number in [low, high)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not low <= value < high:  # NOTE: also rejects NaN
+        raise ValueError(f"{name} must be in [{low:g}, {high:g}), got {value}")
+
+
+def _check_hyperparameters(group):
+    """Validate the hyper-parameters of one parameter group (names from ``_RANGES``)."""
+    for name, value in group.items():
+        if name == "betas":
+            if not isinstance(value, (tuple, list)) or len(value) != 2:
+                raise ValueError(f"betas must be a pair (beta1, beta2), got {value}")
+            for i, beta in enumerate(value):
+                _check_range(f"betas[{i}]", beta, *_RANGES["betas"])
+        elif name in _RANGES:
+            _check_range(name, value, *_RANGES[name])
+        elif name in _CHOICES and value not in _CHOICES[name]:
+            raise ValueError(f"{name} must be one of {_CHOICES[name]}, got {value!r}")
+
+
+def _python_value(value):
+    """Turn what a file gave back (0-d arrays, NumPy scalars) into Python values."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, np.generic):
+        value = value.item()
+    return value
+
+
+def _as_list(value):
+    """A list from a list, tuple, 1-D array, or a dict keyed "0", "1", … (as a file may give it)."""
+    if isinstance(value, dict):
+        return [value[k] for k in sorted(value, key=int)]
+    return list(value)
+
+
+class Optimizer:
+    """Base class of all optimizers: holds parameters, state, and runs ``step()``.
+
+    Math::
+
+        g ← ∇L(θ) + wd·θ                     (L2 weight decay; skipped when wd = 0)
+        θ, state ← _update(θ, g, state)      (each optimizer's rule, in place)
+
+    Parameters
+    ----------
+    params : iterable of Tensor, or iterable of dict
+        The parameters to optimize, or parameter groups: dicts with a
+        ``"params"`` list and any hyper-parameters that override ``defaults``
+        for that group.
+    defaults : dict
+        The hyper-parameters of every group that does not set its own.
+
+    Attributes
+    ----------
+    param_groups : list of dict
+        One dict per group: ``"params"`` and every hyper-parameter.
+    state : dict
+        Per-parameter state (``{"m": array, "t": 3, ...}``), keyed by the
+        parameter tensor itself (identity hash), created lazily at the
+        parameter's first gradient.
+
+    Notes
+    -----
+    A parameter whose ``.grad`` is ``None`` is skipped: no state is created
+    and its step counter ``t`` does not advance (as in PyTorch). ``step()``
+    never writes to ``p.grad``; it updates ``p.data`` in place and keeps its
+    dtype (float32 parameters get float32 state). Subclasses write only
+    ``_init_state`` and ``_update``; optimizer-wide values (SWATS' ``phase``)
+    are listed in the class attribute ``_global_names`` so that
+    ``state_dict()`` saves them.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> w = mg.nn.Parameter([1.0, 2.0])
+    >>> opt = mg.optim.SGD([w], lr=0.5)
+    >>> (w * w).sum().backward()   # g = 2w
+    >>> opt.step()                 # w ← w − 0.5·2w = 0
+    >>> w.data
+    array([0., 0.], dtype=float32)
+    >>> opt.zero_grad(); w.grad is None
+    True
+    """
+
+    _global_names = ()  # optimizer-wide values that state_dict() saves
+    _extra_state = ()   # state entries an optimizer adds after _init_state
+
+    def __init__(self, params, defaults):
+        if hasattr(params, "data") and hasattr(params, "grad"):
+            raise TypeError("params must be an iterable of tensors or of dicts, got one tensor; "
+                            "wrap it in a list")
+        _check_hyperparameters(defaults)
+        self.defaults = dict(defaults)
+        self.param_groups = []
+        self.state = {}
+        self._buffers = {}  # scratch arrays shared by all parameters, see _scratch()
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group):
+        """Add a dict ``{"params": [...], <hyper-parameter>: value, ...}`` as a new group.
+
+        Hyper-parameters the group does not set come from ``defaults``.
+        """
+        if not isinstance(group, dict) or "params" not in group:
+            raise TypeError(f"a parameter group must be a dict with a 'params' list, got {group!r}")
+        params = group["params"]
+        params = [params] if hasattr(params, "grad") else list(params)
+        for p in params:
+            if not isinstance(getattr(p, "data", None), np.ndarray) or not hasattr(p, "grad"):
+                raise TypeError(f"optimizer can only optimize tensors, got {type(p).__name__}")
+            if not np.issubdtype(p.data.dtype, np.floating):
+                raise TypeError(f"optimizer can only optimize floating-point tensors, got {p.data.dtype}")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if len({id(p) for p in params}) != len(params) or any(id(p) in seen for p in params):
+            raise ValueError("some parameters appear more than once in the parameter groups")
+        unknown = set(group) - set(self.defaults) - {"params"}
+        if unknown:
+            raise ValueError(f"unknown hyper-parameters {sorted(unknown)}; "
+                             f"this optimizer takes {sorted(self.defaults)}")
+        full = {**self.defaults, **group, "params": params}
+        _check_hyperparameters(full)
+        self.param_groups.append(full)
+
+    def zero_grad(self):
+        """Set the gradient of every parameter to ``None`` (not to zeros).
+
+        The next ``backward()`` then stores a fresh gradient, and a parameter
+        that gets none is skipped by ``step()``.
+        """
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = None
+
+    def step(self):
+        """Update every parameter that has a gradient, with its group's hyper-parameters."""
+        for group in self.param_groups:
+            wd = group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue  # no state, t not advanced
+                theta, g = p.data, p.grad
+                if g.shape != theta.shape:
+                    raise ValueError(f"gradient of shape {g.shape} for a parameter of shape {theta.shape}")
+                if wd != 0:
+                    if group.get("decoupled_weight_decay", False):
+                        theta *= 1 - group["lr"] * wd  # AdamW: θ ← θ·(1 − η·wd), g left alone
+                    else:
+                        # g ← ∇ + wd·θ, in a scratch array: never in p.grad
+                        g = np.multiply(theta, wd, out=self._scratch(theta, "g"))
+                        g += p.grad
+                state = self.state.get(p)
+                if state is None:
+                    state = self.state[p] = self._init_state(theta)
+                self._update(theta, g, state, group)
+        self._after_step()
+
+    def _init_state(self, theta):
+        """The state of one parameter before its first step (zero arrays shaped like ``theta``)."""
+        return {}
+
+    def _update(self, theta, g, state, group):
+        """Apply the update rule to ``theta`` in place; ``g`` already holds the L2 decay."""
+        raise NotImplementedError
+
+    def _after_step(self):
+        """Run once at the end of every ``step()`` (SWATS' global switch test)."""
+
+    def _scratch(self, theta, slot="d"):
+        """A scratch array shaped like ``theta``, reused by every parameter and step.
+
+        NOTE: one buffer per (slot, dtype), as large as the largest parameter,
+        instead of one per parameter: the same allocation-free steps with less
+        memory, and the buffer stays in cache between parameters.
+        """
+        key = (slot, theta.dtype)
+        buffer = self._buffers.get(key)
+        if buffer is None or buffer.size < theta.size:
+            buffer = self._buffers[key] = np.empty(theta.size, theta.dtype)
+        return buffer[:theta.size].reshape(theta.shape)
+
+    # ---------------------------------------------------------------- state dicts
+
+    def state_dict(self):
+        """The optimizer's state as plain data: NumPy arrays, numbers, strings, lists, dicts.
+
+        Parameters are replaced by their position (0, 1, … over all groups,
+        as in PyTorch): ``{"optimizer": class name, "state": {0: {...}},
+        "param_groups": [{..., "params": [0, 1]}]}`` plus the optimizer-wide
+        values of ``_global_names`` (those that are not ``None``). Arrays are
+        copies.
+        """
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            saved = {k: v for k, v in group.items() if k != "params"}
+            saved["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
+            groups.append(saved)
+        state = {index[id(p)]: {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
+                 for p, s in self.state.items()}
+        result = {"optimizer": type(self).__name__, "state": state, "param_groups": groups}
+        for name in self._global_names:
+            value = getattr(self, name)
+            if value is not None:
+                result[name] = value
+        return result
+
+    def load_state_dict(self, state_dict):
+        """Load a state saved by ``state_dict()`` (also after a round trip through a file).
+
+        Hyper-parameters come from the saved groups; the parameters stay this
+        optimizer's own, matched by position. Integer keys may come back as
+        strings and tuples as lists or arrays.
+
+        Raises
+        ------
+        ValueError
+            If the state is of another optimizer class, the groups or the
+            number of parameters differ, or an entry is missing, unexpected
+            or of the wrong shape.
+        """
+        kind = _python_value(state_dict.get("optimizer"))
+        if kind != type(self).__name__:
+            raise ValueError(f"cannot load the state of optimizer {kind!r} into {type(self).__name__}")
+        if "param_groups" not in state_dict:
+            raise ValueError("state dict has no 'param_groups' entry")
+        saved_groups = _as_list(state_dict["param_groups"])
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"state dict has {len(saved_groups)} parameter groups, "
+                             f"this optimizer has {len(self.param_groups)}")
+        params = {}  # saved position -> this optimizer's parameter
+        new_groups = []
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            positions = [int(_python_value(k)) for k in _as_list(saved.get("params", []))]
+            if len(positions) != len(group["params"]):
+                raise ValueError(f"parameter group {i} has {len(positions)} parameters in the state dict, "
+                                 f"{len(group['params'])} in this optimizer")
+            params.update(zip(positions, group["params"]))
+            hyper = {k: _python_value(v) for k, v in saved.items() if k != "params"}
+            if "betas" in hyper:
+                hyper["betas"] = tuple(float(b) for b in _as_list(hyper["betas"]))
+            if set(hyper) != set(group) - {"params"}:
+                raise ValueError(f"parameter group {i} has hyper-parameters {sorted(hyper)} in the state dict, "
+                                 f"expected {sorted(set(group) - {'params'})}")
+            _check_hyperparameters(hyper)
+            new_groups.append({**hyper, "params": group["params"]})
+        new_state = {}
+        for key, saved in state_dict.get("state", {}).items():
+            position = int(_python_value(key))
+            if position not in params:
+                raise ValueError(f"state dict has state for parameter {position}, "
+                                 f"this optimizer has {len(params)} parameters")
+            p = params[position]
+            new_state[p] = self._load_param_state(saved, p.data, position)
+        self.param_groups = new_groups
+        self.state = new_state
+        for name in self._global_names:
+            setattr(self, name, _python_value(state_dict[name]) if name in state_dict else None)
+
+    def _load_param_state(self, saved, theta, position):
+        """Check one parameter's saved state against a fresh one and copy it in ``theta``'s dtype."""
+        template = self._init_state(theta)
+        missing = set(template) - set(saved)
+        unexpected = set(saved) - set(template) - set(self._extra_state)
+        if missing or unexpected:
+            raise ValueError(f"state of parameter {position}: missing entries {sorted(missing)}, "
+                             f"unexpected entries {sorted(unexpected)}")
+        state = {}
+        for name, value in saved.items():
+            if name in template and not isinstance(template[name], np.ndarray):
+                state[name] = type(template[name])(_python_value(value))
+                continue
+            value = np.asarray(value)
+            if value.shape != theta.shape:
+                raise ValueError(f"state {name!r} of parameter {position} has shape {value.shape}, "
+                                 f"the parameter has shape {theta.shape}")
+            state[name] = value.astype(theta.dtype, copy=True)
+        return state
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            settings = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
+            lines.append(f"  group {i}: {len(group['params'])} parameters, {settings}")
+        return "\n".join(lines + [")"])
