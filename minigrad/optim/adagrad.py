@@ -55,8 +55,8 @@ class Adagrad(Optimizer):
     def __init__(self, params, lr=0.01, eps=1e-10, weight_decay=0):
         super().__init__(params, dict(lr=lr, eps=eps, weight_decay=weight_decay))
 
-    def _init_state(self, theta):
-        return {"s": np.zeros_like(theta)}
+    def _init_state(self, p):
+        return {"s": np.zeros_like(p.data)}
 
     def _update(self, theta, g, state, group):
         s, d = state["s"], self._scratch(theta)

@@ -68,8 +68,8 @@ class Adam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
-    def _init_state(self, theta):
-        return {"t": 0, "m": np.zeros_like(theta), "v": np.zeros_like(theta)}
+    def _init_state(self, p):
+        return {"t": 0, "m": np.zeros_like(p.data), "v": np.zeros_like(p.data)}
 
     def _second_moment(self, state):
         """The v that the step divides by (AMSGrad replaces it by its running maximum)."""

@@ -1,7 +1,7 @@
 """The optimizer base class: parameter groups, lazy state, ``step()``, state dicts.
 
 Every optimizer in :mod:`minigrad.optim` is this class plus two methods:
-``_init_state(theta)`` (the zero buffers one parameter needs) and
+``_init_state(p)`` (the zero buffers one parameter needs) and
 ``_update(theta, g, state, group)`` (the update rule, in place, on NumPy
 arrays). Bookkeeping lives here once: which parameters have a gradient, L2
 weight decay, hyper-parameter checks, and saving and loading state.
@@ -189,12 +189,12 @@ class Optimizer:
                         g += p.grad
                 state = self.state.get(p)
                 if state is None:
-                    state = self.state[p] = self._init_state(theta)
+                    state = self.state[p] = self._init_state(p)
                 self._update(theta, g, state, group)
         self._after_step()
 
-    def _init_state(self, theta):
-        """The state of one parameter before its first step (zero arrays shaped like ``theta``)."""
+    def _init_state(self, p):
+        """The state of parameter ``p`` before its first step: zero arrays like ``p.data``, t = 0."""
         return {}
 
     def _update(self, theta, g, state, group):
@@ -289,15 +289,15 @@ class Optimizer:
                 raise ValueError(f"state dict has state for parameter {position}, "
                                  f"this optimizer has {len(params)} parameters")
             p = params[position]
-            new_state[p] = self._load_param_state(saved, p.data, position)
+            new_state[p] = self._load_param_state(saved, p, position)
         self.param_groups = new_groups
         self.state = new_state
         for name in self._global_names:
             setattr(self, name, _python_value(state_dict[name]) if name in state_dict else None)
 
-    def _load_param_state(self, saved, theta, position):
-        """Check one parameter's saved state against a fresh one and copy it in ``theta``'s dtype."""
-        template = self._init_state(theta)
+    def _load_param_state(self, saved, p, position):
+        """Check one parameter's saved state against a fresh one and copy it in ``p``'s dtype."""
+        theta, template = p.data, self._init_state(p)
         missing = set(template) - set(saved)
         unexpected = set(saved) - set(template) - set(self._extra_state)
         if missing or unexpected:

@@ -79,8 +79,8 @@ class RAdam(Optimizer):
                                       weight_decay=weight_decay,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
-    def _init_state(self, theta):
-        return {"t": 0, "m": np.zeros_like(theta), "v": np.zeros_like(theta)}
+    def _init_state(self, p):
+        return {"t": 0, "m": np.zeros_like(p.data), "v": np.zeros_like(p.data)}
 
     def _update(self, theta, g, state, group):
         beta1, beta2 = group["betas"]

@@ -62,8 +62,8 @@ class RMSProp(Optimizer):
     def __init__(self, params, lr=0.001, alpha=0.9, eps=1e-8, init="first_grad", weight_decay=0):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, init=init, weight_decay=weight_decay))
 
-    def _init_state(self, theta):
-        return {"t": 0, "v": np.zeros_like(theta)}
+    def _init_state(self, p):
+        return {"t": 0, "v": np.zeros_like(p.data)}
 
     def _update(self, theta, g, state, group):
         alpha, v, d = group["alpha"], state["v"], self._scratch(theta)

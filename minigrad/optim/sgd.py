@@ -108,8 +108,8 @@ class SGDM(Optimizer):
     def __init__(self, params, lr=0.01, momentum=0.9, weight_decay=0):
         super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay))
 
-    def _init_state(self, theta):
-        return {"v": np.zeros_like(theta)}
+    def _init_state(self, p):
+        return {"v": np.zeros_like(p.data)}
 
     def _update(self, theta, g, state, group):
         v = state["v"]

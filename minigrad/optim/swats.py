@@ -99,8 +99,8 @@ class SWATS(Optimizer):
         self._pp = self._pg = 0.0   # p·p and p·g of the current step, summed over parameters
         self._updated = False       # did this step() update anything?
 
-    def _init_state(self, theta):
-        return {"t": 0, "m": np.zeros_like(theta), "a": np.zeros_like(theta)}
+    def _init_state(self, p):
+        return {"t": 0, "m": np.zeros_like(p.data), "a": np.zeros_like(p.data)}
 
     def _update(self, theta, g, state, group):
         beta1, beta2 = group["betas"]
