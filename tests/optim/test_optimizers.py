@@ -133,7 +133,7 @@ class Opt:
     kwargs: dict
     ref: object  # ("torch class", {kwargs}) or a NumPy reference class
     id: str
-    lrs: dict = field(default_factory=dict)  # parity problem -> lr, where kwargs' lr does not suit it
+    overrides: dict = field(default_factory=dict)  # parity problem -> kwargs, where kwargs do not suit it
     converge: dict = field(default_factory=dict)  # problem -> (lr, steps)
     seed: bool = False       # RMSProp first_grad: seed torch's state with g₁²
 
@@ -153,19 +153,19 @@ class Opt:
 
 
 OPTIMIZERS = [
-    Opt(optim.SGD, dict(lr=0.05), ("SGD", {}), "SGD", lrs={"rosen": 5e-4},
+    Opt(optim.SGD, dict(lr=0.05), ("SGD", {}), "SGD", overrides={"rosen": dict(lr=5e-4)},
         converge={"quad": (0.03, 2000), "rosen": (1.5e-3, 20000)}),
-    Opt(optim.SGDM, dict(lr=0.02, momentum=0.9), ("SGD", {}), "SGDM", lrs={"rosen": 2e-4},
+    Opt(optim.SGDM, dict(lr=0.02, momentum=0.9), ("SGD", {}), "SGDM", overrides={"rosen": dict(lr=2e-4)},
         converge={"quad": (0.03, 2000), "rosen": (1e-3, 5000)}),
     # NOTE: sign-like first steps η·g/(|g| + ε) amplify float32 rounding on the MLP at lr 0.1
-    Opt(optim.Adagrad, dict(lr=0.1), ("Adagrad", dict(eps=1e-10)), "Adagrad", lrs={"mlp": 0.01},
+    Opt(optim.Adagrad, dict(lr=0.1), ("Adagrad", dict(eps=1e-10)), "Adagrad", overrides={"mlp": dict(lr=0.01)},
         converge={"quad": (0.1, 2000), "rosen": (1.0, 10000)}),
     # NOTE: at α = 0.9 RMSProp's near-sign steps make the MLP chaotic in float32 (lr 1e-3: 5e-4 apart)
-    Opt(optim.RMSProp, dict(lr=0.01, alpha=0.99, init="zeros"), ("RMSprop", {}), "RMSProp-zeros",
-        lrs={"mlp": 1e-3},
+    Opt(optim.RMSProp, dict(lr=0.01, alpha=0.9, init="zeros"), ("RMSprop", {}), "RMSProp-zeros",
+        overrides={"mlp": dict(lr=1e-3, alpha=0.99)},
         converge={"quad": (0.01, 2000), "rosen": (1e-3, 10000)}),
-    Opt(optim.RMSProp, dict(lr=0.01, alpha=0.99), ("RMSprop", {}), "RMSProp-first_grad", seed=True,
-        lrs={"mlp": 1e-3},
+    Opt(optim.RMSProp, dict(lr=0.01, alpha=0.9), ("RMSprop", {}), "RMSProp-first_grad", seed=True,
+        overrides={"mlp": dict(lr=1e-3, alpha=0.99)},
         converge={"quad": (0.01, 2000), "rosen": (1e-3, 10000)}),
     Opt(optim.Adam, dict(lr=0.01), ("Adam", {}), "Adam",
         converge={"quad": (0.03, 2000), "rosen": (0.03, 3000)}),
@@ -259,8 +259,7 @@ STEPS = {np.float64: 60, np.float32: 100}
 
 def run_pair(row, problem, dtype, steps, **extra):
     """Step minigrad and the reference side by side, each with gradients at its own parameters."""
-    if problem.name in row.lrs:
-        extra = {"lr": row.lrs[problem.name], **extra}
+    extra = {**row.overrides.get(problem.name, {}), **extra}
     init = problem.init(dtype)
     params = [Parameter(a) for a in init]
     opt = row.make(params, **extra)
