@@ -9,6 +9,22 @@ from .optimizer import Optimizer
 __all__ = ["Adam", "AMSGrad"]
 
 
+def update_moments(m, v, g, beta1, beta2, d):
+    """Adam's two moving averages, in place (also used by RAdam and SWATS); ``d`` is scratch.
+
+    Math::
+
+        m ← β1·m + (1 − β1)·g
+        v ← β2·v + (1 − β2)·g²
+    """
+    m *= beta1
+    m += np.multiply(g, 1 - beta1, out=d)  # m ← β1·m + (1 − β1)·g
+    np.multiply(g, g, out=d)
+    d *= 1 - beta2
+    v *= beta2
+    v += d                                 # v ← β2·v + (1 − β2)·g²
+
+
 class Adam(Optimizer):
     """Adam: momentum plus a per-coordinate step from a running mean of g².
 
@@ -78,13 +94,8 @@ class Adam(Optimizer):
     def _update(self, theta, g, state, group):
         beta1, beta2 = group["betas"]
         state["t"] += 1
-        t, m, v, d = state["t"], state["m"], state["v"], self._scratch(theta)
-        m *= beta1
-        m += np.multiply(g, 1 - beta1, out=d)       # m ← β1·m + (1 − β1)·g
-        np.multiply(g, g, out=d)
-        d *= 1 - beta2
-        v *= beta2
-        v += d                                      # v ← β2·v + (1 − β2)·g²
+        t, m, d = state["t"], state["m"], self._scratch(theta)
+        update_moments(m, state["v"], g, beta1, beta2, d)
         np.sqrt(self._second_moment(state), out=d)
         d /= math.sqrt(1 - beta2 ** t)              # d = √v̂
         d += group["eps"]

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from .adam import update_moments
 from .optimizer import Optimizer
 
 __all__ = ["RAdam"]
@@ -86,12 +87,7 @@ class RAdam(Optimizer):
         beta1, beta2 = group["betas"]
         state["t"] += 1
         t, m, v, d = state["t"], state["m"], state["v"], self._scratch(theta)
-        m *= beta1
-        m += np.multiply(g, 1 - beta1, out=d)       # m ← β1·m + (1 − β1)·g
-        np.multiply(g, g, out=d)
-        d *= 1 - beta2
-        v *= beta2
-        v += d                                      # v ← β2·v + (1 − β2)·g²
+        update_moments(m, v, g, beta1, beta2, d)    # Adam's m and v
         lr_hat = group["lr"] / (1 - beta1 ** t)     # η·m̂ = lr_hat·m
         rho_inf = 2 / (1 - beta2) - 1
         rho = rho_inf - 2 * t * beta2 ** t / (1 - beta2 ** t)

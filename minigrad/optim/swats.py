@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from .adam import update_moments
 from .optimizer import Optimizer
 
 __all__ = ["SWATS"]
@@ -116,12 +117,7 @@ class SWATS(Optimizer):
             return
         state["t"] += 1
         t, m, a = state["t"], state["m"], state["a"]
-        m *= beta1
-        m += np.multiply(g, 1 - beta1, out=d)       # m ← β1·m + (1 − β1)·g
-        np.multiply(g, g, out=d)
-        d *= 1 - beta2
-        a *= beta2
-        a += d                                      # a ← β2·a + (1 − β2)·g²
+        update_moments(m, a, g, beta1, beta2, d)    # Adam's m and a (the paper's name for v)
         np.sqrt(a, out=d)
         d += group["eps"]
         np.divide(m, d, out=d)

@@ -253,6 +253,13 @@ PROBLEMS = {
     "mlp": Problem("mlp", mlp_init, mlp_grad),
 }
 
+def step(opt, params, grad, k):
+    """One ``opt.step()`` with the gradient of step ``k`` computed at ``params``' own values."""
+    for p, g in zip(params, grad([p.data for p in params], k)):
+        p.grad = g
+    opt.step()
+
+
 TOLERANCES = {np.float64: dict(rtol=1e-9, atol=1e-10), np.float32: dict(rtol=1e-4, atol=2e-5)}
 STEPS = {np.float64: 60, np.float32: 100}
 
@@ -265,10 +272,7 @@ def run_pair(row, problem, dtype, steps, **extra):
     opt = row.make(params, **extra)
     ref = row.reference(init, **extra)
     for k in range(steps):
-        grads = problem.grad([p.data for p in params], k)
-        for p, g in zip(params, grads):
-            p.grad = g
-        opt.step()
+        step(opt, params, problem.grad, k)
         ref.step(problem.grad(ref.params, k))
         for p, r in zip(params, ref.params):
             assert p.data.dtype == dtype
@@ -318,11 +322,9 @@ def test_param_groups_parity():
     ref = torch.optim.Adam([{"params": tensors[:2]}, {"params": tensors[2:], "lr": 0.003, "betas": (0.8, 0.99)}],
                            lr=0.01)
     for k in range(50):
-        for p, g in zip(params, mlp_grad([p.data for p in params], k)):
-            p.grad = g
+        step(opt, params, mlp_grad, k)
         for t, g in zip(tensors, mlp_grad([t.detach().numpy() for t in tensors], k)):
             t.grad = torch.tensor(g)
-        opt.step()
         ref.step()
     for p, t in zip(params, tensors):
         np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-9, atol=1e-10)
@@ -339,9 +341,7 @@ def test_sgdm_velocity_is_minus_lr_times_torch_buffer(dtype):
     opt = optim.SGDM(params, lr=lr, momentum=0.9)
     ref = TorchRef(init, "SGD", lr=lr, momentum=0.9)
     for k in range(50):
-        for p, g in zip(params, mlp_grad([p.data for p in params], k)):
-            p.grad = g
-        opt.step()
+        step(opt, params, mlp_grad, k)
         ref.step(mlp_grad(ref.params, k))
         for p, t in zip(params, ref.tensors):
             buffer = ref.opt.state[t]["momentum_buffer"].numpy()
@@ -505,9 +505,7 @@ def test_swats_sgd_phase_is_torch_sgd_with_momentum(dtype):
     assert opt.phase == "sgd"
     ref = TorchRef([p.data for p in params], "SGD", lr=(1 - 0.9) * opt.sgd_lr, momentum=0.9)
     for k in range(100):
-        for p, g in zip(params, quad_grad([p.data for p in params], k)):
-            p.grad = g
-        opt.step()
+        step(opt, params, quad_grad, k)
         ref.step(quad_grad(ref.params, k))
     for p, r in zip(params, ref.params):
         np.testing.assert_allclose(p.data, r, **TOLERANCES[dtype])
@@ -707,9 +705,7 @@ def _assert_plain_data(value):
 
 def _train(opt, params, steps, start=0):
     for k in range(start, start + steps):
-        for p, g in zip(params, quad_grad([p.data for p in params], k)):
-            p.grad = g
-        opt.step()
+        step(opt, params, quad_grad, k)
 
 
 @pytest.mark.parametrize("row", OPTIMIZERS, ids=lambda o: o.id)
