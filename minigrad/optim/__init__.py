@@ -7,5 +7,7 @@ from .rmsprop import RMSProp
 from .adam import Adam, AMSGrad
 from .radam import RAdam
 from .swats import SWATS
+from .regimes import minibatches, offline, online
 
-__all__ = ["Optimizer", "SGD", "SGDM", "Adagrad", "RMSProp", "Adam", "AMSGrad", "SWATS", "RAdam"]
+__all__ = ["Optimizer", "SGD", "SGDM", "Adagrad", "RMSProp", "Adam", "AMSGrad", "SWATS", "RAdam",
+           "online", "minibatches", "offline"]
