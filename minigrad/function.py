@@ -78,11 +78,14 @@ class Function:
     g : numpy.ndarray or None
         The gradient of the loss with respect to this node's result, summed
         over all its uses during a backward pass.
+    retained : Tensor or None
+        The result tensor when it asked to keep its gradient (``retain_grad``).
     """
 
     parents = ()
     g = None
     saves_output = False  # True for ops whose backward reads their own result as self.y
+    retained = None  # the result Tensor, after its retain_grad()
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -93,14 +96,19 @@ class Function:
         """
         # BEGIN SOLUTION function.apply
         fn = cls.__new__(cls)
-        arrays = []
+        arrays, parents = [], []
         needs_grad = False
         for x in inputs:
-            if type(x) is Tensor or isinstance(x, Tensor):
+            if isinstance(x, Tensor):
                 arrays.append(x.data)
-                needs_grad = needs_grad or x.requires_grad
-            else:
-                arrays.append(_as_operand(x))
+                if x.requires_grad:
+                    needs_grad = True
+                    parents.append(x)
+                else:
+                    parents.append(None)
+            else:  # a constant: never differentiated
+                arrays.append(x if type(x) is float or type(x) is int else _as_operand(x))
+                parents.append(None)
         try:
             data = fn.forward(*arrays, **params)
         except ValueError as e:
@@ -111,10 +119,8 @@ class Function:
         out = Tensor.__new__(Tensor)
         out.data = data
         out.grad = None
-        out._retain = False
         if needs_grad and GradMode.enabled:
-            fn.parents = tuple(x if isinstance(x, Tensor) and x.requires_grad else None
-                               for x in inputs)
+            fn.parents = tuple(parents)
             out.requires_grad = True
             out._ctx = fn
             if fn.saves_output:  # writing into y would silently corrupt backward

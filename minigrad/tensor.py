@@ -13,6 +13,7 @@ Gradients of leaves accumulate in ``.grad``; intermediate results keep theirs
 only after ``retain_grad()``.
 """
 
+import gc
 import numbers
 
 import numpy as np
@@ -102,7 +103,7 @@ class Tensor:
     array([2., 4., 6.], dtype=float32)
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
     __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__ and gives a Tensor
     __hash__ = object.__hash__  # identity: graph walks and optimizer state key on it
 
@@ -120,7 +121,6 @@ class Tensor:
             raise TypeError(f"Tensor data must be numeric, got dtype {self.data.dtype}")
         self.grad = None
         self._ctx = None
-        self._retain = False
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -178,7 +178,7 @@ class Tensor:
     def detach(self):
         """A new tensor sharing this data but cut from the graph (no grad)."""
         t = Tensor.__new__(Tensor)
-        t.data, t.grad, t.requires_grad, t._ctx, t._retain = self.data, None, False, None, False
+        t.data, t.grad, t.requires_grad, t._ctx = self.data, None, False, None
         return t
 
     def zero_grad(self):
@@ -189,7 +189,8 @@ class Tensor:
         """Keep ``.grad`` on this intermediate (non-leaf) tensor during backward."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
-        self._retain = True
+        if self._ctx is not None:  # leaves keep their gradient anyway
+            self._ctx.retained = self
 
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
@@ -239,7 +240,15 @@ class Tensor:
         if self._ctx is None:  # a leaf: dL/dL = grad
             _accumulate(self, grad, None)
             return
-        _run_backward(self, grad, retain_graph)
+        # NOTE: the walk allocates many small tuples but frees each at once; pausing the
+        # cyclic garbage collector keeps it from re-scanning a large graph over and over.
+        gc_was_on = gc.isenabled()
+        gc.disable()
+        try:
+            _run_backward(self, grad, retain_graph)
+        finally:
+            if gc_was_on:
+                gc.enable()
 
     # ---- operators (one line each: the ops live in ops.py) ---------------
 
@@ -303,7 +312,7 @@ class Tensor:
     @staticmethod
     def _const(array):
         t = Tensor.__new__(Tensor)
-        t.data, t.grad, t.requires_grad, t._ctx, t._retain = np.asarray(array), None, False, None, False
+        t.data, t.grad, t.requires_grad, t._ctx = np.asarray(array), None, False, None
         return t
 
 
@@ -360,14 +369,20 @@ def _run_backward(root, grad, retain_graph):
     root._ctx.g = grad
     anomaly = GradMode.anomaly
     for node in reversed(order):
-        g = node.g
-        node.g = None
+        g = node.g  # dL/d(node's result), complete: every consumer came before
+        if node.retained is not None:
+            _accumulate(node.retained, g, None)
         parents = node.parents
         grads = node.backward(g)
         if type(grads) is not tuple:
             grads = (grads,)
-        if not retain_graph:
+        if retain_graph:
+            node.g = None
+        elif node.saves_output:
             node.release()
+        else:  # release() inlined: this loop is the hot path
+            node.__dict__.clear()
+            node.parents = None
         for p, gp in zip(parents, grads):
             if p is None or gp is None:
                 continue
@@ -378,16 +393,14 @@ def _run_backward(root, grad, retain_graph):
             ctx = p._ctx
             if ctx is None:  # a leaf: accumulate into .grad
                 _accumulate(p, gp, g)
-            else:
+            else:  # an intermediate: sum the contributions of all its consumers
                 ctx.g = gp if ctx.g is None else ctx.g + gp
-                if p._retain:
-                    _accumulate(p, gp, g)
     # END SOLUTION
 
 
 def _creation(data, dtype, requires_grad):
     t = Tensor.__new__(Tensor)
-    t.data, t.grad, t._ctx, t._retain, t.requires_grad = data, None, None, False, False
+    t.data, t.grad, t._ctx, t.requires_grad = data, None, None, False
     if requires_grad:
         t.requires_grad_(True)
     return t
