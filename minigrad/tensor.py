@@ -439,7 +439,7 @@ def randn(*shape, rng=None, dtype=np.float32, requires_grad=False):
     >>> bool((mg.randn(3, rng=0).data == mg.randn((3,), rng=0).data).all())
     True
     """
-    gen = _generator(rng)
+    gen = as_generator(rng)
     data = gen.standard_normal(_shape_arg(shape)).astype(dtype, copy=False)
     return _creation(data, dtype, requires_grad)
 
@@ -456,15 +456,6 @@ def arange(start, stop=None, step=1, dtype=np.float32, requires_grad=False):
     data = np.arange(start, stop, step, dtype=dtype) if stop is not None \
         else np.arange(start, step=step, dtype=dtype)
     return _creation(data, dtype, requires_grad)
-
-
-def _generator(rng):
-    if rng is None or isinstance(rng, numbers.Integral):
-        return np.random.default_rng(rng)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    raise TypeError(f"rng must be None, an int seed or a numpy.random.Generator, "
-                    f"got {type(rng).__name__}")
 
 
 def concatenate(tensors, axis=0):
@@ -508,3 +499,4 @@ def where(condition, x, y):
 from . import ops  # noqa: E402  (ops.py needs Tensor defined first)
 from .function import _check_finite, unbroadcast  # noqa: E402
 from .grad_mode import GradMode  # noqa: E402
+from ._rng import as_generator  # noqa: E402
