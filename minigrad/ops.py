@@ -85,7 +85,8 @@ class Pow(Function):
         gy = None
         if self.parents[1] is not None:
             with np.errstate(divide="ignore", invalid="ignore"):
-                gy = g * self.z * np.where(x == 0, 0.0, np.log(np.where(x == 0, 1, x)))
+                log_x = np.where(x == 0, 0.0, np.log(np.where(x == 0, 1, x)))
+                gy = (g * self.z * log_x).astype(g.dtype, copy=False)  # a scalar x gave float64
         return gx, gy
 
 
@@ -124,10 +125,10 @@ class MatMul(Function):
         x2 = x[None, :] if x.ndim == 1 else x            # (k,) -> (1, k)
         y2 = y[:, None] if y.ndim == 1 else y            # (k,) -> (k, 1)
         g2 = g
-        if x.ndim == 1:
-            g2 = np.expand_dims(g2, -2)
         if y.ndim == 1:
-            g2 = np.expand_dims(g2, -1)
+            g2 = np.expand_dims(g2, -1)                   # (..., n) -> (..., n, 1)
+        if x.ndim == 1:
+            g2 = np.expand_dims(g2, -2)                   # (..., m) -> (..., 1, m)
         gx = gy = None
         if self.parents[0] is not None:
             gx = g2 @ np.swapaxes(y2, -1, -2)

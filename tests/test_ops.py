@@ -1,0 +1,244 @@
+"""Every op from one table: float64 gradcheck, PyTorch parity, hypothesis-drawn broadcasting."""
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import minigrad as mg
+
+
+@dataclass
+class Case:
+    """One op: an id, the call (on minigrad tensors; torch's if `torch` is None), input shapes, domain."""
+
+    id: str
+    call: Callable
+    shapes: list
+    low: float = -2.0
+    high: float = 2.0
+    torch: Optional[Callable] = None
+    exclude: tuple = ()      # inputs not differentiated (e.g. integer indices)
+    extra: dict = field(default_factory=dict)
+
+
+OPS = [
+    Case("add", lambda a, b: a + b, [(4, 3), (3,)]),
+    Case("add_3d", lambda a, b: a + b, [(2, 1, 3), (4, 1)]),
+    Case("add_0d", lambda a, b: a + b, [(), (2, 3)]),
+    Case("radd_scalar", lambda a: 2.5 + a, [(3,)]),
+    Case("sub", lambda a, b: a - b, [(4, 3), (4, 1)]),
+    Case("rsub_scalar", lambda a: 3 - a, [(2, 2)]),
+    Case("mul", lambda a, b: a * b, [(4, 3), (3,)]),
+    Case("mul_3d", lambda a, b: a * b, [(2, 1, 3), (4, 1)]),
+    Case("mul_self", lambda a: a * a, [(5,)]),
+    Case("div", lambda a, b: a / b, [(4, 3), (3,)], low=0.5),
+    Case("rdiv_scalar", lambda a: 2.0 / a, [(3,)], low=0.5),
+    Case("pow_scalar", lambda a: a ** 3, [(4,)]),
+    Case("pow_both", lambda a, b: a ** b, [(3, 2), (2,)], low=0.5),
+    Case("rpow_scalar", lambda a: 2 ** a, [(4,)]),
+    Case("neg", lambda a: -a, [(3, 2)]),
+    Case("matmul_2d", lambda a, b: a @ b, [(4, 3), (3, 5)]),
+    Case("matmul_1d_2d", lambda a, b: a @ b, [(3,), (3, 5)]),
+    Case("matmul_2d_1d", lambda a, b: a @ b, [(4, 3), (3,)]),
+    Case("matmul_1d_1d", lambda a, b: a @ b, [(3,), (3,)]),
+    Case("matmul_batched", lambda a, b: a @ b, [(2, 4, 3), (3, 5)]),
+    Case("matmul_batched_bcast", lambda a, b: a @ b, [(2, 1, 4, 3), (3, 3, 2)]),
+    Case("exp", lambda a: a.exp(), [(3, 4)]),
+    Case("log", lambda a: a.log(), [(5,)], low=0.1),
+    Case("sqrt", lambda a: a.sqrt(), [(5,)], low=0.1),
+    Case("tanh", lambda a: a.tanh(), [(3, 4)]),
+    Case("sigmoid", lambda a: a.sigmoid(), [(3, 4)], low=-6, high=6),
+    Case("relu", lambda a: a.relu(), [(3, 4)]),
+    Case("abs", lambda a: a.abs(), [(3, 4)]),
+    Case("sum", lambda a: a.sum(), [(2, 3)]),
+    Case("sum_axis", lambda a: a.sum(axis=1, keepdims=True), [(2, 3)],
+         torch=lambda a: a.sum(1, keepdim=True)),
+    Case("sum_axes", lambda a: a.sum(axis=(0, 2)), [(2, 3, 4)], torch=lambda a: a.sum((0, 2))),
+    Case("mean", lambda a: a.mean(), [(2, 3)]),
+    Case("mean_axis", lambda a: a.mean(axis=0), [(4, 3)], torch=lambda a: a.mean(0)),
+    Case("mean_neg_axis_keep", lambda a: a.mean(axis=-1, keepdims=True), [(4, 3)],
+         torch=lambda a: a.mean(-1, keepdim=True)),
+    Case("max", lambda a: a.max(), [(3, 4)], torch=lambda a: a.amax()),
+    Case("max_axis", lambda a: a.max(axis=1), [(3, 4)], torch=lambda a: a.amax(1)),
+    Case("max_axis_keep", lambda a: a.max(axis=0, keepdims=True), [(3, 4)],
+         torch=lambda a: a.amax(0, keepdim=True)),
+    Case("reshape", lambda a: a.reshape(4, 3), [(2, 6)]),
+    Case("reshape_tuple", lambda a: a.reshape((3, -1)), [(2, 6)], torch=lambda a: a.reshape(3, -1)),
+    Case("transpose", lambda a: a.transpose(2, 0, 1), [(2, 3, 4)], torch=lambda a: a.permute(2, 0, 1)),
+    Case("T", lambda a: a.T, [(2, 3)], torch=lambda a: a.T),
+    Case("getitem_slice", lambda a: a[1:, ::2], [(3, 4)]),
+    Case("getitem_int", lambda a: a[1], [(3, 4)]),
+    Case("getitem_repeat", lambda a: a[[0, 0, 2]], [(3, 4)],
+         torch=lambda a: a[[0, 0, 2]]),
+    Case("getitem_pairs", lambda a: a[np.array([0, 2, 2]), np.array([1, 1, 3])], [(3, 4)],
+         torch=lambda a: a[[0, 2, 2], [1, 1, 3]]),
+    Case("softmax", lambda a: a.softmax(), [(3, 4)], torch=lambda a: a.softmax(-1)),
+    Case("softmax_axis0", lambda a: a.softmax(axis=0), [(3, 4)], torch=lambda a: a.softmax(0)),
+    Case("log_softmax", lambda a: a.log_softmax(), [(3, 4)], torch=lambda a: a.log_softmax(-1)),
+    Case("concatenate", lambda a, b: mg.concatenate([a, b], axis=1), [(2, 3), (2, 2)],
+         torch=lambda a, b: __import__("torch").cat([a, b], 1)),
+    Case("stack", lambda a, b: mg.stack([a, b], axis=1), [(2, 3), (2, 3)],
+         torch=lambda a, b: __import__("torch").stack([a, b], 1)),
+    Case("where", lambda a, b: mg.where(a > 0, a, b), [(3, 4), (4,)],
+         torch=lambda a, b: __import__("torch").where(a > 0, a, b)),
+]
+
+
+def inputs_for(case, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    arrays = [rng.uniform(case.low, case.high, size=s).astype(dtype) for s in case.shapes]
+    if case.id in ("relu", "abs"):  # keep away from the kink, where finite differences fail
+        arrays = [np.where(np.abs(a) < 0.05, 0.5, a) for a in arrays]
+    return arrays
+
+
+@pytest.mark.parametrize("case", OPS, ids=lambda c: c.id)
+def test_gradcheck(case):
+    tensors = [mg.Tensor(a, requires_grad=True) for a in inputs_for(case)]
+    assert mg.gradcheck(case.call, *tensors)
+
+
+@pytest.mark.parametrize("case", OPS, ids=lambda c: c.id)
+def test_against_torch(case):
+    torch = pytest.importorskip("torch")
+    arrays = inputs_for(case, seed=1)
+    ours = [mg.Tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out = case.call(*ours)
+    ref = (case.torch or case.call)(*theirs)
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12, atol=1e-12)
+    assert out.shape == tuple(ref.shape)
+    assert out.dtype == np.float64
+    u = np.random.default_rng(2).standard_normal(out.shape)
+    out.backward(u)
+    ref.backward(torch.tensor(u))
+    for t, r in zip(ours, theirs):
+        np.testing.assert_allclose(t.grad, r.grad.numpy(), rtol=1e-10, atol=1e-12)
+        assert t.grad.shape == t.shape and t.grad.dtype == np.float64
+
+
+@pytest.mark.parametrize("case", [c for c in OPS if len(c.shapes) == 1], ids=lambda c: c.id)
+def test_float32_in_float32_out(case):
+    (a,) = inputs_for(case, dtype=np.float32)
+    t = mg.Tensor(a, requires_grad=True)
+    out = case.call(t)
+    assert out.dtype == np.float32
+    out.backward(np.ones(out.shape, dtype=np.float32))
+    assert t.grad.dtype == np.float32
+
+
+BINARY = {
+    "add": (lambda a, b: a + b, np.add),
+    "sub": (lambda a, b: a - b, np.subtract),
+    "mul": (lambda a, b: a * b, np.multiply),
+    "div": (lambda a, b: a / b, np.divide),
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=4, max_side=3),
+       op=st.sampled_from(sorted(BINARY)))
+def test_broadcast_gradient_equals_summed_copies(shapes, op):
+    """d(a op b)/da for a broadcast `a` equals the gradient taken on explicit copies, summed back."""
+    call, _ = BINARY[op]
+    sa, sb = shapes.input_shapes
+    rng = np.random.default_rng(0)
+    a = rng.uniform(0.5, 2, sa)
+    b = rng.uniform(0.5, 2, sb)
+    u = rng.standard_normal(shapes.result_shape)
+    ta, tb = mg.Tensor(a, requires_grad=True), mg.Tensor(b, requires_grad=True)
+    call(ta, tb).backward(u)
+    # the same with both operands materialised at the full shape: no broadcasting left to undo
+    full = shapes.result_shape
+    fa = mg.Tensor(np.broadcast_to(a, full).copy(), requires_grad=True)
+    fb = mg.Tensor(np.broadcast_to(b, full).copy(), requires_grad=True)
+    call(fa, fb).backward(u)
+    np.testing.assert_allclose(ta.grad, mg.function.unbroadcast(fa.grad, sa), rtol=1e-12)
+    np.testing.assert_allclose(tb.grad, mg.function.unbroadcast(fb.grad, sb), rtol=1e-12)
+    assert ta.grad.shape == sa and tb.grad.shape == sb
+
+
+def test_wrong_softmax_backward_is_caught_by_random_upstream_gradient(monkeypatch):
+    """A `.sum()`-based check passes any softmax backward; gradcheck's random u does not."""
+    x = mg.Tensor(np.random.default_rng(0).standard_normal((2, 3)), requires_grad=True)
+    monkeypatch.setattr(mg.ops.Softmax, "backward", lambda self, g: g * self.y)  # wrong
+    with pytest.raises(mg.GradcheckError, match="analytic"):
+        mg.gradcheck(lambda t: t.softmax(), x)
+
+
+def test_softmax_and_log_softmax_are_stable_at_1000():
+    x = mg.Tensor(np.array([[1000.0, -1000.0, 0.0]]), requires_grad=True)
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        p = x.softmax()
+        lp = x.log_softmax()
+    np.testing.assert_allclose(p.data, [[1.0, 0.0, 0.0]])
+    np.testing.assert_allclose(lp.data, [[0.0, -2000.0, -1000.0]])
+    lp.sum().backward()
+    assert np.isfinite(x.grad).all()
+
+
+def test_max_splits_gradient_evenly_among_ties():
+    x = mg.Tensor(np.array([1.0, 3.0, 3.0, 2.0]), requires_grad=True)
+    x.max().backward()
+    np.testing.assert_array_equal(x.grad, [0, 0.5, 0.5, 0])
+
+
+def test_pow_gradient_wrt_exponent_at_zero_base_is_zero():
+    b = mg.Tensor(np.array([0.0, 2.0]))
+    e = mg.Tensor(np.array([2.0, 3.0]), requires_grad=True)
+    (b ** e).sum().backward()
+    np.testing.assert_allclose(e.grad, [0.0, 8 * np.log(2)])
+
+
+def test_repeated_index_scatter_adds():
+    x = mg.Tensor(np.zeros(3), requires_grad=True)
+    x[[0, 0, 2]].sum().backward()
+    np.testing.assert_array_equal(x.grad, [2, 0, 1])
+
+
+def test_boolean_mask_index():
+    x = mg.Tensor(np.arange(4.0), requires_grad=True)
+    (x[x.data > 1] * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0, 0, 2, 2])
+
+
+def test_numpy_array_on_the_left_gives_a_tensor():
+    t = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    out = np.array([3.0, 4.0]) * t
+    assert isinstance(out, mg.Tensor)
+    out.sum().backward()
+    np.testing.assert_array_equal(t.grad, [3, 4])
+
+
+def test_python_scalars_keep_float32():
+    t = mg.Tensor([1.0, 2.0])
+    assert (t * 0.5 + 1).dtype == np.float32
+    assert (2 ** t).dtype == np.float32
+    assert (3 - t).dtype == np.float32
+
+
+@pytest.mark.parametrize("call, shapes", [
+    (lambda a, b: a + b, [(4, 3), (2,)]),
+    (lambda a, b: a @ b, [(4, 3), (2, 5)]),
+    (lambda a, b: a * b, [(2, 1, 3), (4, 2)]),
+])
+def test_shape_mismatch_names_both_shapes(call, shapes):
+    a, b = (mg.Tensor(np.ones(s)) for s in shapes)
+    with pytest.raises(ValueError) as err:
+        call(a, b)
+    assert str(shapes[0]) in str(err.value) and str(shapes[1]) in str(err.value)
+
+
+def test_reshape_error_names_shapes():
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(4, 2\)"):
+        mg.ones(2, 3).reshape(4, 2)
+
+
+def test_transpose_bad_axes():
+    with pytest.raises(ValueError, match="permutation"):
+        mg.ones(2, 3).transpose(0, 0)

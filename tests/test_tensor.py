@@ -1,0 +1,298 @@
+"""The Tensor and the backward engine: construction, accumulation, graph release, errors."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+
+# ---- construction -------------------------------------------------------
+
+def test_python_data_becomes_float32_and_arrays_keep_dtype():
+    assert mg.Tensor(1.5).dtype == np.float32
+    assert mg.Tensor([1, 2, 3]).dtype == np.float32
+    assert mg.Tensor(np.zeros(2)).dtype == np.float64
+    assert mg.Tensor(np.arange(3)).dtype == np.int64
+    assert mg.Tensor([1, 2], dtype=np.float64).dtype == np.float64
+
+
+def test_data_is_copied():
+    a = np.zeros(3)
+    t = mg.Tensor(a)
+    a[0] = 1
+    assert t.data[0] == 0
+
+
+def test_attributes():
+    t = mg.Tensor(np.zeros((2, 3)))
+    assert (t.shape, t.ndim, t.size, len(t)) == ((2, 3), 2, 6, 2)
+    assert t.T.shape == (3, 2)
+    assert mg.Tensor(3.0).item() == 3.0
+    assert t.numpy() is t.data
+    with pytest.raises(TypeError):
+        len(mg.Tensor(1.0))
+    with pytest.raises(ValueError, match="one element"):
+        t.item()
+
+
+def test_integer_tensor_cannot_require_grad():
+    with pytest.raises(TypeError, match="floating-point"):
+        mg.Tensor(np.arange(3), requires_grad=True)
+
+
+def test_non_numeric_data_is_rejected():
+    with pytest.raises(TypeError):
+        mg.Tensor("abc")
+    with pytest.raises(TypeError):
+        mg.Tensor([[1, 2], [3]])
+
+
+def test_repr_is_readable():
+    assert repr(mg.Tensor([1.0, 2.0])) == "Tensor([1., 2.])"
+    t = mg.Tensor([1.0], requires_grad=True)
+    assert "requires_grad=True" in repr(t)
+    assert "op=Mul" in repr(t * 2)
+    assert "float64" in repr(mg.Tensor(np.zeros(1)))
+
+
+@pytest.mark.parametrize("make", [mg.zeros, mg.ones])
+def test_constructors_accept_both_shape_forms(make):
+    assert make(2, 3).shape == make((2, 3)).shape == (2, 3)
+    assert make(2, dtype=np.float64).dtype == np.float64
+    assert make(2, requires_grad=True).requires_grad
+
+
+def test_randn_rng_convention():
+    np.testing.assert_array_equal(mg.randn(4, rng=7).data, mg.randn(4, rng=7).data)
+    assert not np.array_equal(mg.randn(4, rng=7).data, mg.randn(4, rng=8).data)
+    gen = np.random.default_rng(0)
+    np.testing.assert_array_equal(mg.randn(3, rng=gen).data,
+                                  np.random.default_rng(0).standard_normal(3).astype(np.float32))
+    with pytest.raises(TypeError):
+        mg.randn(3, rng="seed")
+
+
+def test_arange():
+    np.testing.assert_array_equal(mg.arange(1, 7, 2).data, [1, 3, 5])
+    assert mg.arange(3, dtype=np.int64).dtype == np.int64
+
+
+def test_comparisons_are_elementwise_and_hash_is_identity():
+    a = mg.Tensor([1.0, 2.0])
+    np.testing.assert_array_equal((a == mg.Tensor([1.0, 0.0])).data, [True, False])
+    assert len({a, mg.Tensor([1.0, 2.0])}) == 2
+
+
+# ---- the engine's classic cases -----------------------------------------
+
+def test_reuse_accumulates():
+    a = mg.Tensor(1.0, requires_grad=True)
+    b = a + a
+    c = b + b
+    c.backward()
+    assert a.grad == 4.0
+
+
+def test_diamond():
+    a = mg.Tensor(np.array(2.0), requires_grad=True)
+    b = mg.Tensor(np.array(3.0), requires_grad=True)
+    c, d = a + b, a * b
+    y = (c + d) + (c * d)
+    y.backward()
+    # y = (a+b) + ab + (a+b)ab;  dy/da = 1 + b + (2ab + b²) = 1 + 3 + 21;  dy/db = 1 + a + (a² + 2ab)
+    assert a.grad == pytest.approx(25.0)
+    assert b.grad == pytest.approx(19.0)
+
+
+def test_hundred_thousand_op_chain_has_no_recursion_error():
+    x = mg.Tensor(np.array(1.0), requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.backward()
+    assert x.grad == 1.0
+
+
+def test_gradients_accumulate_across_backward_calls():
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad, [6, 6])
+    x.zero_grad()
+    assert x.grad is None
+
+
+def test_second_backward_raises_unless_retained():
+    x = mg.Tensor([1.0], requires_grad=True)
+    y = (x * 2).exp().sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        y.backward()
+    z = (x * 2).exp().sum()
+    x.zero_grad()
+    z.backward(retain_graph=True)
+    z.backward()
+    np.testing.assert_allclose(x.grad, 4 * np.exp(2), rtol=1e-6)
+
+
+def test_saved_arrays_are_released_after_backward():
+    x = mg.Tensor([1.0], requires_grad=True)
+    y = x.exp()
+    node = y._ctx
+    assert "y" in vars(node)
+    y.sum().backward()
+    assert node.parents is None and "y" not in vars(node)
+
+
+def test_intermediates_keep_grad_only_when_retained():
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    k = x * 4
+    k.retain_grad()
+    (h + k * k).sum().backward()
+    assert h.grad is None
+    np.testing.assert_allclose(k.grad, 2 * k.data)
+
+
+def test_float32_graph_gives_float32_grads():
+    x = mg.Tensor([0.5, 1.5], requires_grad=True)
+    ((x * 0.9 + 0.1).tanh() ** 2).mean().backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_writing_into_a_saved_array_raises():
+    x = mg.Tensor([0.5, 1.5], requires_grad=True)
+    y = x.tanh()
+    with pytest.raises(ValueError, match="read-only"):
+        y.data[0] = 1.0
+    y.sum().backward()
+    y.data[0] = 1.0  # released: writable again
+
+
+def test_leaf_grad_is_not_shared_with_another_tensor():
+    a = mg.Tensor([1.0, 2.0], requires_grad=True)
+    b = mg.Tensor([1.0, 2.0], requires_grad=True)
+    g = np.array([1.0, 1.0], dtype=np.float32)
+    (a + b).backward(g)
+    a.grad[0] = 100
+    assert b.grad[0] == 1 and g[0] == 1
+
+
+# ---- backward's arguments -----------------------------------------------
+
+def test_backward_on_non_scalar_needs_grad_naming_shape():
+    x = mg.Tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(ValueError, match=r"\(2, 3\)"):
+        (x * 2).backward()
+
+
+def test_backward_grad_of_wrong_shape():
+    x = mg.Tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(ValueError, match=r"\(3,\).*\(2, 3\)"):
+        (x * 2).backward(np.ones(3))
+
+
+def test_backward_accepts_array_like_grad():
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    (x * 2).backward([1.0, 0.5])
+    np.testing.assert_array_equal(x.grad, [2.0, 1.0])
+
+
+def test_backward_without_requires_grad():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        mg.Tensor([1.0]).sum().backward()
+
+
+def test_detach_cuts_the_graph():
+    x = mg.Tensor([2.0], requires_grad=True)
+    y = x * x
+    z = y.detach() * x
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad, [4.0])
+
+
+# ---- modes ---------------------------------------------------------------
+
+def test_no_grad_and_enable_grad_as_context_and_decorator():
+    x = mg.Tensor([1.0], requires_grad=True)
+    with mg.no_grad():
+        assert not (x * 2).requires_grad
+        with mg.enable_grad():
+            assert (x * 2).requires_grad
+    assert (x * 2).requires_grad
+
+    @mg.no_grad()
+    def f(t):
+        return t * 2
+
+    assert not f(x).requires_grad
+    assert mg.is_grad_enabled()
+
+
+def test_no_grad_restores_mode_after_exception():
+    with pytest.raises(KeyError):
+        with mg.no_grad():
+            raise KeyError
+    assert mg.is_grad_enabled()
+
+
+def test_detect_anomaly_names_the_op():
+    x = mg.Tensor(np.array([-1.0, 1.0]), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with mg.detect_anomaly():
+            with pytest.raises(FloatingPointError, match="Sqrt"):
+                x.sqrt()
+        y = mg.Tensor(np.array([0.0, 1.0]), requires_grad=True)
+        out = y.sqrt().sum()  # fine forward, inf gradient at 0
+        with mg.detect_anomaly():
+            with pytest.raises(FloatingPointError, match="Sqrt.*backward"):
+                out.backward()
+    assert not mg.grad_mode.GradMode.anomaly
+
+
+# ---- gradcheck -----------------------------------------------------------
+
+def test_gradcheck_reports_input_index_and_values():
+    class BadExp(mg.Function):
+        def forward(self, x):
+            self.y = np.exp(x)
+            return self.y
+
+        def backward(self, g):
+            return 2 * g * self.y  # wrong by a factor 2
+
+    x = mg.Tensor(np.array([0.1, 0.2]), requires_grad=True)
+    w = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(mg.GradcheckError, match=r"input 1 .*index \(\d,\).*analytic.*numeric"):
+        mg.gradcheck(lambda a, b: a * BadExp.apply(b), x, w)
+
+
+def test_gradcheck_warns_on_float32():
+    x = mg.Tensor([0.5], requires_grad=True)
+    with pytest.warns(UserWarning, match="float64"):
+        mg.gradcheck(lambda t: t * 2, x, atol=1e-2, rtol=1e-2, eps=1e-3)
+
+
+def test_gradcheck_restores_existing_grads():
+    x = mg.Tensor(np.array([0.5]), requires_grad=True)
+    x.grad = np.array([7.0])
+    mg.gradcheck(lambda t: t * t, x)
+    assert x.grad[0] == 7.0
+
+
+def test_new_op_via_function_subclass():
+    class Cube(mg.Function):
+        """y = x³.   dL/dx = 3x² g."""
+
+        def forward(self, x):
+            self.x = x
+            return x ** 3
+
+        def backward(self, g):
+            return 3 * self.x ** 2 * g
+
+    x = mg.Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    assert mg.gradcheck(Cube.apply, x)
