@@ -124,7 +124,7 @@ class Function:
             out.requires_grad = True
             out._ctx = fn
             if fn.saves_output:  # writing into y would silently corrupt backward
-                data.flags.writeable = False
+                data.setflags(write=False)
         else:
             out.requires_grad = False
             out._ctx = None
@@ -149,7 +149,7 @@ class Function:
     def release(self):
         """Drop the saved arrays and the links to the inputs (after a backward pass)."""
         if self.saves_output:
-            self.y.flags.writeable = True  # no longer needed: give it back to its tensor
+            self.y.setflags(write=True)  # no longer needed: give it back to its tensor
         self.__dict__.clear()
         self.parents = None
 
