@@ -9,7 +9,7 @@ import numpy as np
 
 from ..tensor import Tensor
 
-__all__ = ["Parameter"]
+__all__ = ["Parameter", "Module", "ModuleList", "Sequential", "LoadResult"]
 
 
 class Parameter(Tensor):
@@ -46,3 +46,424 @@ class Parameter(Tensor):
         body = np.array2string(self.data, separator=", ", prefix="Parameter(")
         extra = "" if self.data.dtype == np.float32 else f", dtype={self.data.dtype}"
         return f"Parameter({body}{extra})"
+
+
+def _check_value(owner, name, value):
+    """Refuse Modules or Parameters hidden in a plain list, tuple or dict: the walk would miss them."""
+    if isinstance(value, dict):
+        items = value.values()
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        return
+    for item in items:
+        if isinstance(item, Module):
+            raise TypeError(
+                f"{type(owner).__name__}.{name} is a plain {type(value).__name__} holding Modules, "
+                f"whose parameters would not be found; use nn.ModuleList([...]) "
+                f"(or nn.Sequential) instead")
+        if isinstance(item, Parameter):
+            raise TypeError(
+                f"{type(owner).__name__}.{name} is a plain {type(value).__name__} holding "
+                f"Parameters, which would not be found; assign each Parameter to its own "
+                f"attribute, or wrap them in Modules inside an nn.ModuleList")
+
+
+class LoadResult(tuple):
+    """What ``load_state_dict(strict=False)`` skipped: ``(missing_keys, unexpected_keys)``."""
+
+    __slots__ = ()
+
+    def __new__(cls, missing_keys, unexpected_keys):
+        return super().__new__(cls, (missing_keys, unexpected_keys))
+
+    @property
+    def missing_keys(self):
+        """Names of the model's parameters that the state dict did not have."""
+        return self[0]
+
+    @property
+    def unexpected_keys(self):
+        """Names in the state dict that the model has no parameter for."""
+        return self[1]
+
+    def __repr__(self):
+        return f"LoadResult(missing_keys={self[0]}, unexpected_keys={self[1]})"
+
+
+class Module:
+    """Base class of every layer and model: parameters found by walking attributes.
+
+    Subclass it, assign :class:`Parameter`\\ s and sub-Modules as attributes in
+    ``__init__``, and write ``forward``. Nothing has to be registered: the
+    module walks ``vars(self)`` in assignment order, where a Parameter is a
+    leaf and a Module is a child whose own parameters appear under its
+    attribute name, so names come out as PyTorch writes them (``fc1.weight``,
+    ``0.bias``).
+
+    Math::
+
+        model(x) = forward(x)
+        named_parameters() = [(name, p) for every Parameter, depth first, in assignment order]
+
+    Attributes
+    ----------
+    training : bool
+        True in training mode (the default), False after ``eval()``; read by
+        layers that behave differently, like Dropout.
+
+    Notes
+    -----
+    Several Modules or Parameters in a plain list, tuple or dict attribute
+    raise ``TypeError`` (on assignment and again when walking): put Modules in
+    an :class:`ModuleList`. Plain Tensors (even with ``requires_grad=True``)
+    are not parameters, as in PyTorch. ``parameters()`` yields a parameter
+    shared by two sub-modules once; ``state_dict()`` lists it under both names,
+    as PyTorch does. Unlike PyTorch, ``__init__`` of a subclass need not call
+    ``super().__init__()`` (it is harmless to do so).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad import nn
+    >>> class MLP(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.fc1 = nn.Linear(4, 8, rng=0)
+    ...         self.fc2 = nn.Linear(8, 2, rng=1)
+    ...     def forward(self, x):
+    ...         return self.fc2(self.fc1(x).relu())
+    >>> model = MLP()
+    >>> [name for name, p in model.named_parameters()]
+    ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
+    >>> model(mg.zeros(3, 4)).shape
+    (3, 2)
+    >>> model
+    MLP(
+      (fc1): Linear(in_features=4, out_features=8, bias=True)
+      (fc2): Linear(in_features=8, out_features=2, bias=True)
+    )
+    """
+
+    training = True  # a class default, so that subclasses need not call super().__init__()
+
+    def __init__(self):
+        self.training = True
+
+    def __setattr__(self, name, value):
+        _check_value(self, name, value)
+        object.__setattr__(self, name, value)
+
+    # ---- computing -------------------------------------------------------
+
+    def forward(self, *inputs):
+        """Compute the module's output (override in every subclass)."""
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *inputs, **kwargs):
+        return self.forward(*inputs, **kwargs)
+
+    # ---- the walk ----------------------------------------------------------
+
+    def _members(self):
+        """(name, value) for every attribute that is a Parameter or a Module, in order.
+
+        The one place that decides what belongs to a module; containers
+        override it to name their children "0", "1", ....
+        """
+        for name, value in vars(self).items():
+            if isinstance(value, (Parameter, Module)):
+                yield name, value
+            else:
+                _check_value(self, name, value)
+
+    def named_children(self):
+        """Yield ``(name, module)`` for each direct sub-module."""
+        for name, value in self._members():
+            if isinstance(value, Module):
+                yield name, value
+
+    def children(self):
+        """Yield each direct sub-module."""
+        for _, module in self.named_children():
+            yield module
+
+    def named_modules(self, prefix=""):
+        """Yield ``(name, module)`` for this module (name ``""``) and every descendant, once each."""
+        seen = set()
+        stack = [(prefix, self)]
+        while stack:  # depth first, children in order (pushed in reverse)
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            kids = [(f"{name}.{n}" if name else n, m) for n, m in module.named_children()]
+            stack.extend(reversed(kids))
+
+    def modules(self):
+        """Yield this module and every descendant, once each."""
+        for _, module in self.named_modules():
+            yield module
+
+    def _named_parameters_all(self, prefix=""):
+        """Every (name, Parameter) pair, depth first, duplicates (shared parameters) included."""
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            kids = []
+            for n, value in module._members():
+                full = f"{name}.{n}" if name else n
+                if isinstance(value, Parameter):
+                    yield full, value
+                else:
+                    kids.append((full, value))
+            # NOTE: a module's own Parameters come before its children's, then the children in
+            # order (PyTorch's order too, whatever the order of assignment was between the two).
+            stack.extend(reversed(kids))
+
+    def named_parameters(self):
+        """Yield ``(name, parameter)`` for every Parameter, depth first; a shared one only once."""
+        seen = set()
+        for name, p in self._named_parameters_all():
+            if id(p) not in seen:
+                seen.add(id(p))
+                yield name, p
+
+    def parameters(self):
+        """Yield every Parameter (each once), in the order of ``named_parameters()``."""
+        for _, p in self.named_parameters():
+            yield p
+
+    # ---- modes and gradients --------------------------------------------
+
+    def zero_grad(self):
+        """Set the gradient of every parameter to None."""
+        for p in self.parameters():
+            p.grad = None
+
+    def train(self, mode=True):
+        """Set ``training = mode`` on this module and every descendant; return self."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"train(mode) needs a bool, got {type(mode).__name__}")
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self):
+        """Evaluation mode (``train(False)``): Dropout becomes the identity; return self."""
+        return self.train(False)
+
+    # ---- state dicts -----------------------------------------------------
+
+    def state_dict(self):
+        """A dict ``name -> copy of the parameter's array``, names as PyTorch writes them.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> model = mg.nn.Sequential(mg.nn.Linear(3, 2, rng=0), mg.nn.ReLU())
+        >>> {k: v.shape for k, v in model.state_dict().items()}
+        {'0.weight': (2, 3), '0.bias': (2,)}
+        """
+        return {name: p.data.copy() for name, p in self._named_parameters_all()}
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy the arrays of ``state_dict`` into the parameters, in place.
+
+        Parameters
+        ----------
+        state_dict : mapping of str to array_like
+            As ``state_dict()`` gives it, or as loaded by ``minigrad.load``;
+            values may be NumPy arrays, Tensors or anything ``np.asarray``
+            accepts (a ``torch.Tensor`` on the CPU).
+        strict : bool, default True
+            Missing and unexpected keys are errors. With ``strict=False`` they
+            are skipped (and returned); shape and dtype mismatches are always
+            errors.
+
+        Returns
+        -------
+        LoadResult
+            ``(missing_keys, unexpected_keys)``, both empty when strict.
+
+        Raises
+        ------
+        ValueError
+            Naming every missing key, unexpected key, shape mismatch and dtype
+            mismatch at once. Nothing is changed when it raises.
+
+        Notes
+        -----
+        Values are copied into the existing arrays, so an optimizer holding
+        the parameters keeps working. Unlike PyTorch, which casts silently, a
+        dtype mismatch (float64 values into a float32 model) is an error:
+        convert the arrays first.
+        """
+        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
+            raise TypeError(f"load_state_dict needs a mapping of names to arrays, "
+                            f"got {type(state_dict).__name__}")
+        own = dict(self._named_parameters_all())
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict.keys() if k not in own]
+        problems = []
+        if strict and missing:
+            problems.append(f"missing keys {missing}")
+        if strict and unexpected:
+            problems.append(f"unexpected keys {unexpected}")
+        values = {}
+        for name, p in own.items():
+            if name not in state_dict:
+                continue
+            v = state_dict[name]
+            v = np.asarray(v.data if isinstance(v, Tensor) else v)
+            if v.shape != p.data.shape:
+                problems.append(f"shape mismatch for {name!r}: the model has {p.data.shape}, "
+                                f"the state dict {v.shape}")
+            elif v.dtype != p.data.dtype:
+                problems.append(f"dtype mismatch for {name!r}: the model has {p.data.dtype}, "
+                                f"the state dict {v.dtype}")
+            values[name] = v
+        if problems:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: " + "; ".join(problems))
+        for name, v in values.items():
+            np.copyto(own[name].data, v)
+        return LoadResult(missing, unexpected)
+
+    # ---- repr ------------------------------------------------------------
+
+    def extra_repr(self):
+        """The text inside the parentheses of this module's repr (override in layers)."""
+        return ""
+
+    def __repr__(self):
+        lines = [line for line in self.extra_repr().split("\n") if line]
+        for name, child in self.named_children():
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"({name}): {body}")
+        kids = any(True for _ in self.named_children())
+        if not kids:
+            return f"{type(self).__name__}({', '.join(lines)})"
+        return type(self).__name__ + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class ModuleList(Module):
+    """A list of Modules whose parameters are found, named ``"0"``, ``"1"``, ….
+
+    Use it wherever a plain Python list of layers would go (a plain list
+    raises ``TypeError``, since its parameters would be missed).
+
+    Math::
+
+        named_parameters() = [(f"{i}.{name}", p) for i, module in enumerate(self)
+                              for name, p in module.named_parameters()]
+
+    Parameters
+    ----------
+    modules : iterable of Module, optional
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> layers = mg.nn.ModuleList([mg.nn.Linear(2, 2, rng=0) for _ in range(3)])
+    >>> len(layers), [n for n, _ in layers.named_parameters()][:3]
+    (3, ['0.weight', '0.bias', '1.weight'])
+    """
+
+    def __init__(self, modules=()):
+        super().__init__()
+        self._items = []
+        self.extend(modules)
+
+    def _members(self):
+        return ((str(i), m) for i, m in enumerate(self._items))
+
+    @staticmethod
+    def _checked(module):
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList holds Modules only, got {type(module).__name__}")
+        return module
+
+    def append(self, module):
+        """Add a Module at the end; return self."""
+        self._items.append(self._checked(module))
+        return self
+
+    def extend(self, modules):
+        """Add each Module of an iterable at the end; return self."""
+        if isinstance(modules, Module):
+            raise TypeError(f"extend() needs an iterable of Modules, got one "
+                            f"{type(modules).__name__}; use append()")
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index, module):
+        """Insert a Module before ``index``."""
+        self._items.insert(index, self._checked(module))
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return type(self)(self._items[index])
+        return self._items[index]
+
+    def __setitem__(self, index, module):
+        self._items[index] = self._checked(module)
+
+    def __delitem__(self, index):
+        del self._items[index]
+
+    def __len__(self):
+        return len(self._items)
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def forward(self, *inputs):
+        raise NotImplementedError("a ModuleList has no forward(); iterate over it, "
+                                  "or use nn.Sequential to chain the modules")
+
+
+class Sequential(ModuleList):
+    """Modules applied one after another: ``Sequential(a, b, c)(x) = c(b(a(x)))``.
+
+    Math::
+
+        h₀ = x,   hᵢ = moduleᵢ(hᵢ₋₁),   output = h_n
+
+    Parameters
+    ----------
+    *modules : Module
+        The layers, in order; they are named ``"0"``, ``"1"``, … as in
+        PyTorch, so ``state_dict()`` keys (``0.weight``) load into a
+        ``torch.nn.Sequential`` of the same layers.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad import nn
+    >>> model = nn.Sequential(nn.Linear(4, 8, rng=0), nn.ReLU(), nn.Linear(8, 2, rng=1))
+    >>> model(mg.zeros(5, 4)).shape
+    (5, 2)
+    >>> model
+    Sequential(
+      (0): Linear(in_features=4, out_features=8, bias=True)
+      (1): ReLU()
+      (2): Linear(in_features=8, out_features=2, bias=True)
+    )
+    """
+
+    def __init__(self, *modules):
+        if len(modules) == 1 and isinstance(modules[0], (list, tuple)):
+            modules = modules[0]  # Sequential([a, b]) as well as Sequential(a, b)
+        super().__init__(modules)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return type(self)(*self._items[index])
+        return self._items[index]
+
+    def forward(self, x):
+        for module in self._items:
+            x = module(x)
+        return x

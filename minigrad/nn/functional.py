@@ -1,0 +1,501 @@
+"""Functions behind the layers and losses: ``import minigrad.nn.functional as F``.
+
+The fused ops here (linear, the three losses, dropout) are single graph
+nodes with their own derivative, as PyTorch's are: one ``backward`` call per
+loss, no chain of small ops, and no intermediate that could overflow.
+Arguments are checked here, at the boundary, so that an error names what the
+caller passed; the ops' ``forward`` methods assume valid input.
+"""
+
+import numpy as np
+
+from .. import ops
+from .._rng import as_generator
+from ..function import Function
+from ..tensor import Tensor
+
+__all__ = ["linear", "relu", "tanh", "sigmoid", "softmax", "log_softmax", "dropout", "flatten",
+           "mse_loss", "cross_entropy", "binary_cross_entropy_with_logits"]
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+# =========================================================================
+# Layers
+# =========================================================================
+
+
+class Linear(Function):
+    """y = x @ Wᵀ + b, one node.   dL/dx = g @ W,   dL/dW = gᵀ @ x,   dL/db = Σ_rows g.
+
+    NOTE: one op rather than MatMul(x, Transpose(W)) + b: BLAS reads the
+    transposed operands in place (``W.T`` and ``g.T`` are views, never
+    copied), the bias gradient is one column sum rather than the generic
+    un-broadcast, and dL/dx is skipped when x needs no gradient (the input
+    batch of the first layer). Inputs with more than two axes (…, in) are
+    treated as a stack of rows.
+    """
+
+    def forward(self, x, w, b=None):
+        self.x, self.w = x, w
+        y = x @ w.T
+        if b is not None:
+            y += b  # y is ours: add in place
+        return y
+
+    def backward(self, g):
+        x, w = self.x, self.w
+        gx = g @ w if self.parents[0] is not None else None
+        if g.ndim != 2:  # rows of a stack (…, out), or a single row (out,)
+            g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+        gw = (g.T @ x).astype(w.dtype, copy=False) if self.parents[1] is not None else None
+        gb = g.sum(axis=0) if self.parents[2] is not None else None
+        return gx, gw, gb
+
+
+def linear(x, weight, bias=None):
+    """Affine map of the last axis: ``x @ weight.T + bias``.
+
+    Math::
+
+        y = x Wᵀ + b                 x: (N, in),  W: (out, in),  b: (out,),  y: (N, out)
+        dL/dx = g W,   dL/dW = gᵀ x,   dL/db = Σₙ gₙ
+
+    Parameters
+    ----------
+    x : Tensor of shape (..., in)
+    weight : Tensor of shape (out, in)
+    bias : Tensor of shape (out,), optional
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not fit (both shapes named).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import minigrad as mg
+    >>> import minigrad.nn.functional as F
+    >>> x = mg.Tensor([[1.0, 2.0]])
+    >>> W = mg.Tensor([[1.0, 0.0], [1.0, 1.0], [0.0, -1.0]], requires_grad=True)
+    >>> y = F.linear(x, W, mg.Tensor([0.0, 0.0, 0.5]))
+    >>> y.data
+    array([[ 1. ,  3. , -1.5]], dtype=float32)
+    >>> y.sum().backward()
+    >>> W.grad                       # gᵀ x with g = 1: every row is x
+    array([[1., 2.],
+           [1., 2.],
+           [1., 2.]], dtype=float32)
+    """
+    w_shape = np.shape(weight.data if isinstance(weight, Tensor) else weight)
+    x_shape = np.shape(x.data if isinstance(x, Tensor) else x)
+    if len(w_shape) != 2:
+        raise ValueError(f"linear: weight must have shape (out, in), got {w_shape}")
+    if len(x_shape) == 0 or x_shape[-1] != w_shape[1]:
+        raise ValueError(f"linear: input of shape {x_shape} does not fit weight of shape "
+                         f"{w_shape}: the input's last axis must have size {w_shape[1]}")
+    if bias is not None:
+        b_shape = np.shape(bias.data if isinstance(bias, Tensor) else bias)
+        if b_shape != (w_shape[0],):
+            raise ValueError(f"linear: bias must have shape ({w_shape[0]},) for weight of shape "
+                             f"{w_shape}, got {b_shape}")
+    return Linear.apply(x, weight, bias)
+
+
+def relu(x):
+    """max(x, 0), elementwise (``x.relu()``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.functional.relu(mg.Tensor([-1.0, 2.0])).data
+    array([0., 2.], dtype=float32)
+    """
+    return ops.ReLU.apply(x)
+
+
+def tanh(x):
+    """tanh(x), elementwise (``x.tanh()``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.functional.tanh(mg.Tensor([0.0])).data
+    array([0.], dtype=float32)
+    """
+    return ops.Tanh.apply(x)
+
+
+def sigmoid(x):
+    """1 / (1 + e^(−x)), elementwise (``x.sigmoid()``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.functional.sigmoid(mg.Tensor([0.0])).data
+    array([0.5], dtype=float32)
+    """
+    return ops.Sigmoid.apply(x)
+
+
+def softmax(x, axis=-1):
+    """e^x / Σ e^x along ``axis`` (``x.softmax(axis)``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.functional.softmax(mg.Tensor([1000.0, 1000.0])).data
+    array([0.5, 0.5], dtype=float32)
+    """
+    return ops.Softmax.apply(x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    """x − log Σ e^x along ``axis`` (``x.log_softmax(axis)``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.functional.log_softmax(mg.Tensor([0.0, 0.0])).data.round(4)
+    array([-0.6931, -0.6931], dtype=float32)
+    """
+    return ops.LogSoftmax.apply(x, axis=axis)
+
+
+class Dropout(Function):
+    """y = x * mask, mask = [u ≥ p] / (1 − p).   dL/dx = g * mask."""
+
+    def forward(self, x, mask):
+        self.mask = mask
+        return x * mask
+
+    def backward(self, g):
+        return g * self.mask
+
+
+def dropout(x, p=0.5, training=True, rng=None):
+    """Inverted dropout: zero each element with probability p, scale the rest by 1/(1 − p).
+
+    Math::
+
+        mask = [u ≥ p] / (1 − p),   u ~ U(0, 1) per element
+        y = x · mask                 (E[y] = x)
+        dL/dx = g · mask
+
+    Parameters
+    ----------
+    p : float in [0, 1)
+        Probability of zeroing an element.
+    training : bool, default True
+        When False (or p = 0) ``x`` is returned unchanged.
+    rng : None, int or numpy.random.Generator
+
+    Notes
+    -----
+    p = 1 is refused (PyTorch allows it and returns zeros): every gradient
+    would be zero and the scale 1/(1 − p) undefined.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> y = mg.nn.functional.dropout(mg.ones(8), p=0.5, rng=0)
+    >>> sorted(set(y.data.tolist()))    # kept elements are scaled by 1/(1 - p) = 2
+    [0.0, 2.0]
+    """
+    _check_p(p)
+    if not training or p == 0:
+        return x
+    a = x.data if isinstance(x, Tensor) else np.asarray(x, dtype=np.float32)
+    dtype = a.dtype if a.dtype in (np.float32, np.float64) else np.float64
+    mask = (as_generator(rng).random(a.shape, dtype=dtype) >= p).astype(a.dtype)
+    mask *= 1.0 / (1.0 - p)
+    return Dropout.apply(x, mask=mask)
+
+
+def _check_p(p):
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0 <= p < 1:
+        raise ValueError(f"dropout probability p must be a number in [0, 1), got {p!r}")
+
+
+def flatten(x):
+    """Keep the first (batch) axis, flatten the rest: (N, ...) → (N, product of the rest).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.functional.flatten(mg.zeros(2, 3, 4)).shape
+    (2, 12)
+    """
+    shape = x.shape if isinstance(x, Tensor) else np.shape(x)
+    if len(shape) == 0:
+        raise ValueError("flatten needs a batch axis: got a 0-d input of shape ()")
+    rest = 1
+    for n in shape[1:]:
+        rest *= n
+    return ops.Reshape.apply(x, shape=(shape[0], rest))
+
+
+# =========================================================================
+# Losses: each one node, with reduction 'mean' | 'sum' | 'none'
+# =========================================================================
+
+
+def _reduce(losses, reduction):
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+
+
+def _upstream(g, reduction, n):
+    """dL/d(per-element loss): g/n for the mean, g for the sum, g itself (elementwise) for none."""
+    return g / n if reduction == "mean" else g
+
+
+def _check_reduction(fn, reduction):
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{fn}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _as_input(fn, x):
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    if x.dtype.kind != "f":
+        raise ValueError(f"{fn}: input must be floating point, got dtype {x.dtype}")
+    return x
+
+
+def _as_target(fn, target, x, what="target"):
+    """The target as a constant array in x's dtype, or as a Tensor when it requires grad."""
+    if isinstance(target, Tensor) and target.requires_grad:
+        if target.dtype != x.dtype:
+            raise ValueError(f"{fn}: {what} of dtype {target.dtype} does not match input of "
+                             f"dtype {x.dtype}")
+        return target, target.data
+    a = np.asarray(target.data if isinstance(target, Tensor) else target)
+    return a, a
+
+
+class MSELoss(Function):
+    """ℓ = (x − t)².   dL/dx = 2(x − t)·g,   dL/dt = −2(x − t)·g   (g per element)."""
+
+    def forward(self, x, t, reduction="mean"):
+        self.d, self.reduction = x - t, reduction
+        return _reduce(self.d * self.d, reduction)
+
+    def backward(self, g):
+        gx = self.d * (2 * _upstream(g, self.reduction, self.d.size))
+        return gx, (-gx if self.parents[1] is not None else None)
+
+
+def mse_loss(input, target, reduction="mean"):
+    """Mean squared error between ``input`` and ``target`` of the same shape.
+
+    Math::
+
+        ℓᵢ = (xᵢ − tᵢ)²
+        L = (1/n) Σ ℓᵢ  ('mean', n = number of elements),  Σ ℓᵢ  ('sum'),  ℓ  ('none')
+        dL/dxᵢ = 2(xᵢ − tᵢ)/n  ('mean'),   dL/dtᵢ = −dL/dxᵢ
+
+    Parameters
+    ----------
+    input : Tensor
+    target : Tensor or array_like
+        Same shape as ``input``; converted to its dtype unless it requires grad.
+    reduction : {'mean', 'sum', 'none'}
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ (both named).
+
+    Notes
+    -----
+    PyTorch only warns when the shapes differ and then broadcasts, which
+    silently turns (N, 1) against (N,) into an (N, N) loss; minigrad refuses.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.Tensor([1.0, 2.0, 4.0], requires_grad=True)
+    >>> loss = mg.nn.functional.mse_loss(x, [1.0, 1.0, 1.0])   # (0 + 1 + 9) / 3
+    >>> round(loss.item(), 4)
+    3.3333
+    >>> loss.backward(); x.grad                                 # 2(x − t)/3
+    array([0.       , 0.6666667, 2.       ], dtype=float32)
+    """
+    _check_reduction("mse_loss", reduction)
+    x = _as_input("mse_loss", input)
+    t, t_data = _as_target("mse_loss", target, x)
+    if t_data.shape != x.shape:
+        raise ValueError(f"mse_loss: input of shape {x.shape} and target of shape "
+                         f"{t_data.shape} differ; they must match exactly (no broadcasting)")
+    if t is t_data:
+        t = t_data.astype(x.dtype, copy=False)
+    return MSELoss.apply(x, t, reduction=reduction)
+
+
+class CrossEntropy(Function):
+    """ℓₙ = log Σⱼ e^(xₙⱼ) − x[n, yₙ].   dL/dx = (softmax(x) − onehot(y)) · g  (g per row)."""
+
+    def forward(self, x, labels, reduction="mean"):
+        # NOTE: shift each row by its max first: e^(x − m) ≤ 1 never overflows, and the
+        # shift cancels in log Σ e^x − x_y. Logits of ±1000 stay finite.
+        shifted = x - x.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        s = e.sum(axis=1, keepdims=True)
+        rows = np.arange(len(x))
+        losses = np.log(s[:, 0]) - shifted[rows, labels]
+        e /= s
+        self.p, self.labels, self.reduction = e, labels, reduction  # p = softmax(x)
+        return _reduce(losses, reduction)
+
+    def backward(self, g):
+        # BEGIN SOLUTION nn.cross_entropy_backward
+        n = len(self.labels)
+        w = _upstream(g, self.reduction, n)            # dL/dℓₙ: g/N, g, or g per row
+        gx = self.p * (w[:, None] if self.reduction == "none" else w)   # softmax · w
+        gx[np.arange(n), self.labels] -= w             # − onehot · w
+        return gx
+        # END SOLUTION
+
+
+def cross_entropy(logits, labels, reduction="mean"):
+    """Softmax cross-entropy between rows of logits and integer class labels.
+
+    Math::
+
+        pₙ = softmax(xₙ)
+        ℓₙ = −log pₙ[yₙ] = log Σⱼ e^(xₙⱼ) − xₙ[yₙ]
+        L = (1/N) Σ ℓₙ  ('mean'),  Σ ℓₙ  ('sum'),  ℓ  ('none')
+        dL/dxₙ = (pₙ − onehot(yₙ)) / N  ('mean')
+
+    Parameters
+    ----------
+    logits : Tensor of shape (N, C)
+        Unnormalised scores, one row per example.
+    labels : Tensor or array_like of shape (N,), integer
+        Class indices in [0, C).
+    reduction : {'mean', 'sum', 'none'}
+
+    Raises
+    ------
+    ValueError
+        For non-integer labels, labels outside [0, C), a batch-size mismatch
+        (both shapes named), logits that are not 2-D, a bad ``reduction``.
+
+    Notes
+    -----
+    One node whose backward is softmax minus one-hot, instead of log_softmax
+    followed by indexing and a mean (three nodes). Class probabilities as
+    targets, ``weight``, ``ignore_index`` and ``label_smoothing`` of PyTorch
+    are not supported.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import minigrad as mg
+    >>> logits = mg.Tensor([[1000.0, -1000.0], [0.0, 0.0]], requires_grad=True)
+    >>> loss = mg.nn.functional.cross_entropy(logits, [0, 1])   # (0 + log 2) / 2
+    >>> round(loss.item(), 4)
+    0.3466
+    >>> loss.backward(); logits.grad                            # (p − onehot) / 2
+    array([[ 0.  ,  0.  ],
+           [ 0.25, -0.25]], dtype=float32)
+    """
+    _check_reduction("cross_entropy", reduction)
+    x = _as_input("cross_entropy", logits)
+    y = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    if x.ndim != 2:
+        raise ValueError(f"cross_entropy: logits must have shape (N, C), got shape {x.shape}")
+    if y.dtype.kind not in "iu":
+        raise ValueError(f"cross_entropy: labels must be integer class indices, got dtype "
+                         f"{y.dtype}; convert with .astype(np.int64)")
+    n, c = x.shape
+    if y.shape != (n,):
+        raise ValueError(f"cross_entropy: logits of shape {x.shape} need labels of shape "
+                         f"({n},), got labels of shape {y.shape}")
+    if n and (y.min() < 0 or y.max() >= c):
+        raise ValueError(f"cross_entropy: labels must be in [0, {c}) for {c} classes, got "
+                         f"labels from {y.min()} to {y.max()}")
+    if n == 0 and reduction == "mean":
+        raise ValueError("cross_entropy: the mean over an empty batch (shape (0, C)) is undefined")
+    return CrossEntropy.apply(x, labels=y, reduction=reduction)
+
+
+class BCEWithLogits(Function):
+    """ℓ = max(x, 0) − x·t + log(1 + e^(−|x|)).   dL/dx = (σ(x) − t)·g,   dL/dt = −x·g."""
+
+    def forward(self, x, t, reduction="mean"):
+        # NOTE: log(1 + e^x) − x·t written so that e^(−|x|) ≤ 1: no overflow at ±1000.
+        self.x, self.t, self.reduction = x, t, reduction
+        losses = np.maximum(x, 0) - x * t + np.log1p(np.exp(-np.abs(x)))
+        return _reduce(losses, reduction)
+
+    def backward(self, g):
+        g = _upstream(g, self.reduction, self.x.size)
+        sigma = np.tanh(self.x * 0.5)  # σ(x) = (1 + tanh(x/2)) / 2, never overflows
+        sigma += 1
+        sigma *= 0.5
+        gx = (sigma - self.t) * g
+        return gx, (-self.x * g if self.parents[1] is not None else None)
+
+
+def binary_cross_entropy_with_logits(logits, targets, reduction="mean"):
+    """Binary cross-entropy of sigmoid(logits) against targets in [0, 1], in one stable node.
+
+    Math::
+
+        σ(x) = 1 / (1 + e^(−x))
+        ℓ = −[t·log σ(x) + (1 − t)·log(1 − σ(x))] = max(x, 0) − x·t + log(1 + e^(−|x|))
+        L = mean ℓ,  Σ ℓ  or  ℓ   (reduction)
+        dL/dx = (σ(x) − t) / n  ('mean', n elements),   dL/dt = −x / n
+
+    Parameters
+    ----------
+    logits : Tensor
+    targets : Tensor or array_like, floating point
+        Same shape as ``logits``, values in [0, 1] (probabilities; 0/1 labels
+        as floats).
+    reduction : {'mean', 'sum', 'none'}
+
+    Raises
+    ------
+    ValueError
+        For a shape mismatch (both shapes named), integer or boolean targets,
+        targets outside [0, 1], a bad ``reduction``.
+
+    Notes
+    -----
+    Never computes log σ(x) directly, which is −inf in floating point for
+    x < −104 (float32). PyTorch's ``pos_weight`` and ``weight`` are not
+    supported.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.Tensor([1000.0, -1000.0, 0.0], requires_grad=True)
+    >>> loss = mg.nn.functional.binary_cross_entropy_with_logits(x, [1.0, 1.0, 0.5], reduction="sum")
+    >>> round(loss.item(), 3)                                   # 0 + 1000 + log 2
+    1000.693
+    >>> loss.backward(); x.grad                                  # σ(x) − t
+    array([ 0., -1.,  0.], dtype=float32)
+    """
+    fn = "binary_cross_entropy_with_logits"
+    _check_reduction(fn, reduction)
+    x = _as_input(fn, logits)
+    t, t_data = _as_target(fn, targets, x, "targets")
+    if t_data.shape != x.shape:
+        raise ValueError(f"{fn}: logits of shape {x.shape} and targets of shape {t_data.shape} "
+                         f"differ; they must match exactly")
+    if t_data.dtype.kind != "f":
+        raise ValueError(f"{fn}: targets must be floating point in [0, 1], got dtype "
+                         f"{t_data.dtype}; convert with .astype(np.float32)")
+    if t_data.size and not (t_data.min() >= 0 and t_data.max() <= 1):  # also catches NaN
+        raise ValueError(f"{fn}: targets must be in [0, 1], got values from {t_data.min()} "
+                         f"to {t_data.max()}")
+    if t is t_data:
+        t = t_data.astype(x.dtype, copy=False)
+    return BCEWithLogits.apply(x, t, reduction=reduction)
