@@ -443,3 +443,513 @@ def plot_trajectories(surface, optimizers=None, start=None, steps=None, path=Non
     fig.minigrad_losses = {run.key: run.losses for run in runs}
     _save(fig, path)
     return fig
+
+
+# =========================================================================
+# draw_graph: the computation graph, laid out in columns
+# =========================================================================
+
+# Node kinds and how they look: fill colour, border colour, legend text.
+_NODE_STYLE = {
+    "param": ("#fde0b6", "#c26a00", "parameter"),
+    "leaf": ("#cfe3f7", "#2b6cb0", "leaf that requires grad"),
+    "op": ("#ffffff", "#555555", "op result"),
+    "output": ("#d8f0d2", "#2f7d32", "the tensor drawn"),
+    "const": ("#f2f2f2", "#9a9a9a", "constant (no grad)"),
+}
+_CHAR_W, _LINE_H, _PAD = 7.2, 15.0, 8.0   # px: a 12 px monospace character, a line, the padding
+_COL_GAP, _ROW_GAP, _MARGIN = 46.0, 14.0, 16.0
+
+
+class SVG(str):
+    """SVG text (a ``str``) that Jupyter displays as a picture."""
+
+    def _repr_svg_(self):
+        return str(self)
+
+
+class _Node:
+    """One box of the drawing: a tensor or a constant input, with its text and position."""
+
+    def __init__(self, kind, lines):
+        self.kind, self.lines = kind, lines
+        self.parents, self.children = [], []
+        self.layer, self.x, self.y = 0, 0.0, 0.0
+        self.routes = {}  # parent -> waypoints of the edge from that parent
+        self.w = max(len(s) for s in lines) * _CHAR_W + 2 * _PAD
+        self.h = len(lines) * _LINE_H + 2 * _PAD - 4
+
+
+def _shape_text(shape, dtype):
+    """``(8, 16)``, ``(3,)`` or ``scalar``; the dtype only when it is not float32 (a float64 stands out)."""
+    text = "scalar" if shape == () else str(tuple(int(n) for n in shape))
+    return text if dtype == np.float32 else f"{text} {dtype}"
+
+
+def _parameter_names(names):
+    """``{id(tensor): name}`` from a Module (named_parameters), a dict or (name, tensor) pairs."""
+    if names is None:
+        return {}
+    if hasattr(names, "named_parameters"):
+        names = names.named_parameters()
+    elif isinstance(names, dict):
+        names = names.items()
+    return {id(t): str(name) for name, t in names}
+
+
+def _graph_gradients(root, order):
+    """dL/dt for every tensor of the graph, L = root: the chain rule once more, on the kept graph.
+
+    NOTE: ``backward`` keeps gradients only on leaves; the drawing also wants
+    them on intermediate results, so this repeats the walk of
+    ``Tensor.backward`` (each node's ``backward``, then ``unbroadcast``)
+    without storing anything. It needs the saved arrays, i.e. a graph kept
+    with ``backward(retain_graph=True)``.
+    """
+    from .function import unbroadcast
+
+    grads = {id(root): np.ones_like(root.data)}
+    for t in reversed(order):
+        g = grads.get(id(t))
+        if g is None or t._ctx is None:
+            continue
+        parts = t._ctx.backward(g)
+        if type(parts) is not tuple:
+            parts = (parts,)
+        for p, gp in zip(t._ctx.parents, parts):
+            if p is None or gp is None:
+                continue
+            gp = unbroadcast(gp, p.data.shape)
+            grads[id(p)] = gp if id(p) not in grads else grads[id(p)] + gp
+    return grads
+
+
+def _collect(root, names):
+    """The drawing's nodes, parents before children, from the graph behind ``root``."""
+    from .nn import Parameter
+    from .tensor import Tensor
+
+    if not isinstance(root, Tensor):
+        raise TypeError(f"draw_graph needs a minigrad Tensor, got {type(root).__name__}")
+    # Tensors in an order where every tensor comes after its inputs (explicit stack, no recursion).
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        t, done = stack.pop()
+        if done:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        if t._ctx is not None:
+            if t._ctx.parents is None:
+                raise RuntimeError(
+                    f"draw_graph: the {type(t._ctx).__name__} node was released by backward(); "
+                    "call backward(retain_graph=True) to draw the graph after backward")
+            stack.extend((p, False) for p in reversed(t._ctx.parents)
+                         if p is not None and id(p) not in seen)
+    leaves = [t for t in order if t._ctx is None]
+    after_backward = any(t.grad is not None for t in leaves)
+    grads = _graph_gradients(root, order) if after_backward and root._ctx is not None else {}
+    param_names = _parameter_names(names)
+
+    nodes, by_id, edges = [], {}, {}
+    for t in order:
+        if t._ctx is not None:
+            title = type(t._ctx).__name__
+            kind = "output" if t is root else "op"
+        elif isinstance(t, Parameter) or id(t) in param_names:
+            title, kind = param_names.get(id(t), "Parameter"), "param"
+        else:
+            title, kind = "leaf", "leaf"
+        lines = [title, _shape_text(t.shape, t.dtype)]
+        if t.size == 1:
+            lines.append(f"value {t.data.item():.4g}")
+        g = t.grad if t.grad is not None else grads.get(id(t))
+        if g is not None:
+            lines.append(f"|grad| {float(np.linalg.norm(g)):.3g}")
+        node = by_id[id(t)] = _Node(kind, lines)
+        nodes.append(node)
+        if t._ctx is None:
+            continue
+        for p in t._ctx.parents:
+            if p is None:  # a constant input: drawn as a small grey box of its own
+                parent = _Node("const", ["const"])
+                nodes.insert(len(nodes) - 1, parent)
+            else:
+                parent = by_id[id(p)]
+            edges[(parent, node)] = edges.get((parent, node), 0) + 1
+    for (parent, child), count in edges.items():
+        parent.children.append(child)
+        child.parents.append((parent, count))
+    return nodes, after_backward
+
+
+def _layout(nodes):
+    """Columns by depth (result on the right) and rows ordered to keep edges short.
+
+    1. Columns are counted back from the result: a node sits one column left
+       of its leftmost consumer, so a weight sits beside the op that uses it.
+    2. An edge longer than one column gets invisible waypoints, one per
+       column it crosses, so that it is routed around boxes, not behind them.
+    3. Within a column, nodes are sorted by the mean height of their
+       neighbours (the barycenter heuristic), sweeping left and right a few
+       times; each then moves to that mean height, and overlaps are pushed
+       apart.
+    Returns the drawing's (width, height) in px; sets ``x``, ``y`` of every
+    node and ``route`` (the waypoints) of every (parent, child) edge.
+    """
+    for n in reversed(nodes):  # nodes come parents first, so children are placed already
+        n.layer = min((c.layer for c in n.children), default=1) - 1
+    low = min(n.layer for n in nodes)
+    for n in nodes:
+        n.layer -= low
+    layers = [[] for _ in range(max(n.layer for n in nodes) + 1)]
+    for n in nodes:
+        layers[n.layer].append(n)
+    # waypoints: a chain of zero-size nodes for every edge that skips columns
+    links = {}  # node -> neighbours in the previous / next column (waypoints included)
+    routes = {}
+    for child in nodes:
+        for parent, _ in child.parents:
+            chain = [parent]
+            for layer in range(parent.layer + 1, child.layer):
+                way = _Node("way", [""])
+                way.w, way.h, way.layer = 0.0, 6.0, layer
+                layers[layer].append(way)
+                chain.append(way)
+            chain.append(child)
+            routes[(parent, child)] = chain[1:-1]
+            for a, b in zip(chain, chain[1:]):
+                links.setdefault(a, ([], []))[1].append(b)
+                links.setdefault(b, ([], []))[0].append(a)
+    for i, n in enumerate(nodes):
+        n.y = 40.0 * i
+    for layer in layers:
+        for i, n in enumerate(layer):
+            if n.kind == "way":
+                n.y = links[n][0][0].y
+
+    def place(layer, side):
+        for n in layer:
+            near = links.get(n, ([], []))[side] or links.get(n, ([], []))[1 - side]
+            n.want = sum(m.y for m in near) / len(near) if near else n.y
+        layer.sort(key=lambda n: n.want)
+        bottom = None
+        for n in layer:  # push apart from the top down, then re-centre on the wishes
+            n.y = n.want if bottom is None else max(n.want, bottom + _ROW_GAP + n.h / 2)
+            bottom = n.y + n.h / 2
+        shift = sum(n.want - n.y for n in layer) / len(layer)
+        for n in layer:
+            n.y += shift
+
+    for _ in range(6):
+        for layer in layers[1:]:
+            place(layer, 0)
+        for layer in reversed(layers[:-1]):
+            place(layer, 1)
+    x = _MARGIN
+    for layer in layers:
+        width = max(n.w for n in layer)
+        for n in layer:
+            n.x = x + width / 2
+        x += width + _COL_GAP
+    everything = [n for layer in layers for n in layer]
+    top = min(n.y - n.h / 2 for n in everything)
+    for n in everything:
+        n.y += _MARGIN - top
+    for (parent, child), route in routes.items():
+        child.routes[parent] = [(w.x, w.y) for w in route]
+    height = max(n.y + n.h / 2 for n in everything) + _MARGIN
+    return x - _COL_GAP + _MARGIN, height
+
+
+def _edge_path(parent, child):
+    """The edge parent → child as cubic bezier pieces: [start, c1, c2, end, c1, c2, end, ...]."""
+    points = [(parent.x + parent.w / 2, parent.y)] + child.routes.get(parent, []) \
+        + [(child.x - child.w / 2, child.y)]
+    path = [points[0]]
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        bend = max(12.0, (x1 - x0) / 2)
+        path += [(x0 + bend, y0), (x1 - bend, y1), (x1, y1)]
+    return path
+
+
+def _legend_items(nodes):
+    kinds = [k for k in _NODE_STYLE if any(n.kind == k for n in nodes)]
+    return [(k, _NODE_STYLE[k]) for k in kinds]
+
+
+def _graph_svg(nodes, width, height, after_backward):
+    from html import escape
+
+    legend_h = 30.0
+    total_h = height + legend_h
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{total_h:.0f}" '
+           f'viewBox="0 0 {width:.0f} {total_h:.0f}" font-family="DejaVu Sans Mono, monospace" '
+           'font-size="12">',
+           '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+           'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#666"/></marker></defs>',
+           f'<rect width="{width:.0f}" height="{total_h:.0f}" fill="white"/>']
+    for child in nodes:
+        for parent, count in child.parents:
+            points = _edge_path(parent, child)
+            (x0, y0), (x1, y1) = points[0], points[-1]
+            d = f"M{x0:.1f},{y0:.1f} C" + " ".join(f"{x:.1f},{y:.1f}" for x, y in points[1:])
+            out.append(f'<path d="{d}" fill="none" stroke="#666" stroke-width="1.2" '
+                       'marker-end="url(#arrow)"/>')
+            if count > 1:
+                out.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{(y0 + y1) / 2 - 4:.1f}" '
+                           f'text-anchor="middle" fill="#444">×{count}</text>')
+    for n in nodes:
+        fill, stroke, _ = _NODE_STYLE[n.kind]
+        dash = ' stroke-dasharray="4,3"' if n.kind == "const" else ""
+        out.append(f'<rect x="{n.x - n.w / 2:.1f}" y="{n.y - n.h / 2:.1f}" width="{n.w:.1f}" '
+                   f'height="{n.h:.1f}" rx="6" fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash}/>')
+        y = n.y - (len(n.lines) - 1) * _LINE_H / 2 + 4
+        for i, line in enumerate(n.lines):
+            weight = ' font-weight="bold"' if i == 0 else ""
+            out.append(f'<text x="{n.x:.1f}" y="{y + i * _LINE_H:.1f}" text-anchor="middle"{weight}>'
+                       f'{escape(line)}</text>')
+    x = _MARGIN
+    for kind, (fill, stroke, text) in _legend_items(nodes):
+        out.append(f'<rect x="{x:.1f}" y="{height + 8:.1f}" width="14" height="14" rx="3" '
+                   f'fill="{fill}" stroke="{stroke}"/>')
+        out.append(f'<text x="{x + 20:.1f}" y="{height + 19:.1f}">{escape(text)}</text>')
+        x += 20 + len(text) * _CHAR_W + 18
+    if not after_backward:
+        out.append(f'<text x="{x:.1f}" y="{height + 19:.1f}" fill="#777">(no gradients yet: '
+                   'call backward(retain_graph=True) first to see them)</text>')
+    out.append("</svg>")
+    return SVG("\n".join(out) + "\n")
+
+
+def _graph_figure(nodes, width, height, after_backward):
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+    from matplotlib.path import Path
+
+    legend_h = 30.0
+    total_h = height + legend_h
+    scale = min(1.0, 3000.0 / max(width, total_h))  # NOTE: keep huge graphs under 30 inches
+    fig = _new_figure(width * scale / 100, total_h * scale / 100)
+    fig.set_layout_engine("none")
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(total_h, 0)  # y grows downwards, as in the SVG
+    ax.axis("off")
+    font = dict(family="monospace", fontsize=12 * 0.72 * scale)  # 12 px, as in the SVG
+    for child in nodes:
+        for parent, count in child.parents:
+            points = _edge_path(parent, child)
+            arrow = FancyArrowPatch(path=Path(points, [Path.MOVETO] + [Path.CURVE4] * (len(points) - 1)),
+                                    arrowstyle="-|>", mutation_scale=10 * scale, color="#666",
+                                    linewidth=1.1 * scale)
+            ax.add_patch(arrow)
+            if count > 1:
+                ax.text((points[0][0] + points[-1][0]) / 2, (points[0][1] + points[-1][1]) / 2 - 4,
+                        f"×{count}", ha="center", va="bottom", color="#444", **font)
+    for n in nodes:
+        fill, stroke, _ = _NODE_STYLE[n.kind]
+        ax.add_patch(FancyBboxPatch((n.x - n.w / 2, n.y - n.h / 2), n.w, n.h,
+                                    boxstyle="round,pad=0,rounding_size=6", facecolor=fill,
+                                    edgecolor=stroke, linewidth=1.4 * scale,
+                                    linestyle="--" if n.kind == "const" else "-"))
+        y = n.y - (len(n.lines) - 1) * _LINE_H / 2
+        for i, line in enumerate(n.lines):
+            ax.text(n.x, y + i * _LINE_H, line, ha="center", va="center",
+                    fontweight="bold" if i == 0 else "normal", **font)
+    x = _MARGIN
+    for kind, (fill, stroke, text) in _legend_items(nodes):
+        ax.add_patch(FancyBboxPatch((x, height + 8), 14, 14, boxstyle="round,pad=0,rounding_size=3",
+                                    facecolor=fill, edgecolor=stroke))
+        ax.text(x + 20, height + 15, text, va="center", **font)
+        x += 20 + len(text) * _CHAR_W + 18
+    if not after_backward:
+        ax.text(x, height + 15, "(no gradients yet: call backward(retain_graph=True) first to see them)",
+                va="center", color="#777", **font)
+    return fig
+
+
+def draw_graph(tensor, path=None, *, format=None, names=None):
+    """Draw the computation graph behind ``tensor``, inputs on the left, ``tensor`` on the right.
+
+    Each box is a tensor: a parameter (orange), another leaf that requires
+    grad (blue), an op's result (white, titled with the op), the tensor
+    drawn (green), or a constant input that needs no gradient (grey, dashed).
+    A box shows the op or name, the shape and dtype, the value of a
+    one-element tensor, and, after ``backward``, the norm of the gradient
+    dL/dt with L = ``tensor``. Arrows run from inputs to results; "×2" marks
+    an input used twice by one op (``x * x``). The layout is computed here,
+    no graphviz or networkx needed.
+
+    Parameters
+    ----------
+    tensor : Tensor
+        The result whose graph is drawn (a loss, typically).
+    path : str or path-like, optional
+        Where to write the drawing: ``.svg`` writes the SVG text; ``.png``,
+        ``.pdf`` or ``.jpg`` draw with matplotlib and save the figure.
+    format : {"svg", "figure"}, optional
+        What to return when ``path`` is not given; default ``"svg"``.
+    names : Module, dict or iterable of (name, Tensor), optional
+        Names for the parameters (``model`` gives ``0.weight``, ``fc1.bias``, …).
+
+    Returns
+    -------
+    SVG or matplotlib.figure.Figure
+        The SVG text (a ``str`` that Jupyter shows as a picture), or the Figure.
+
+    Raises
+    ------
+    RuntimeError
+        If ``backward()`` already released the graph: to draw gradients, call
+        ``backward(retain_graph=True)`` first.
+
+    Notes
+    -----
+    Only leaves keep ``.grad`` after ``backward``; the gradients of
+    intermediate results are recomputed here from the kept graph (the same
+    chain rule, nothing stored), starting from dL/dL = 1.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad import viz
+    >>> w = mg.nn.Parameter([1.0, 2.0])
+    >>> loss = (w * w).sum()
+    >>> svg = viz.draw_graph(loss)
+    >>> svg.startswith("<svg"), "Mul" in svg, "|grad|" in svg
+    (True, True, False)
+    >>> loss.backward(retain_graph=True)
+    >>> "|grad| 4.47" in viz.draw_graph(loss)      # |2w| = √20
+    True
+    """
+    kind = format
+    if path is not None:
+        suffix = str(path).rsplit(".", 1)[-1].lower() if "." in str(path) else ""
+        if suffix == "svg":
+            kind = "svg"
+        elif suffix in ("png", "pdf", "jpg", "jpeg"):
+            kind = "figure"
+        else:
+            raise ValueError(f"draw_graph: path must end in .svg, .png, .pdf or .jpg, got {str(path)!r}")
+    kind = kind or "svg"
+    if kind not in ("svg", "figure"):
+        raise ValueError(f"draw_graph: format must be 'svg' or 'figure', got {format!r}")
+    nodes, after_backward = _collect(tensor, names)
+    width, height = _layout(nodes)
+    if kind == "svg":
+        svg = _graph_svg(nodes, width, height, after_backward)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(svg)
+        return svg
+    fig = _graph_figure(nodes, width, height, after_backward)
+    _save(fig, path)
+    return fig
+
+
+# =========================================================================
+# plot_history: training curves
+# =========================================================================
+
+_HISTORY_FIELDS = ("step_loss", "epoch_loss", "epoch_accuracy", "val_loss", "val_accuracy")
+
+
+def _history_lists(history):
+    """The five curves of a History (attributes) or of a dict with the same keys, as float arrays."""
+    out = {}
+    for name in _HISTORY_FIELDS:
+        value = history.get(name, []) if isinstance(history, dict) else getattr(history, name, [])
+        out[name] = np.asarray(value if value is not None else [], dtype=np.float64).reshape(-1)
+    return out
+
+
+def plot_history(history, path=None):
+    """Plot a training History: loss per update and per epoch, accuracy, validation curves.
+
+    Parameters
+    ----------
+    history : History or dict
+        What ``optim.train`` returns: lists ``step_loss`` (one value per
+        update), ``epoch_loss``, ``epoch_accuracy``, ``val_loss``,
+        ``val_accuracy`` (one per epoch; the accuracy and validation lists
+        may be empty). A dict with these keys works too.
+    path : str or path-like, optional
+        Save the figure there (PNG, SVG, PDF: from the suffix).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left: the losses against the epoch (an update i of an epoch with n
+        updates sits at epoch i/n, so per-update and per-epoch curves share
+        the axis), on a log scale when they span more than a factor 20.
+        Right, when there are accuracies: training and validation accuracy
+        per epoch. Each legend entry gives the final value.
+
+    Examples
+    --------
+    >>> from minigrad import viz
+    >>> h = {"step_loss": [2.0, 1.5, 1.2, 1.0], "epoch_loss": [1.75, 1.1], "epoch_accuracy": [0.6, 0.8]}
+    >>> fig = viz.plot_history(h)
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['loss', 'accuracy']
+    """
+    curves = _history_lists(history)
+    steps, epochs = curves["step_loss"], curves["epoch_loss"]
+    if not (steps.size or epochs.size or curves["val_loss"].size):
+        raise ValueError("plot_history: the history holds no loss values (step_loss, epoch_loss and "
+                         "val_loss are all empty)")
+    has_accuracy = curves["epoch_accuracy"].size or curves["val_accuracy"].size
+    fig = _new_figure(11.0 if has_accuracy else 6.5, 4.5)
+    axes = fig.subplots(1, 2 if has_accuracy else 1, squeeze=False)[0]
+    ax = axes[0]
+    n_epochs = max(epochs.size, curves["val_loss"].size, curves["epoch_accuracy"].size)
+    if n_epochs:
+        per_epoch = steps.size / n_epochs if steps.size else 1.0
+        step_x = np.arange(1, steps.size + 1) / per_epoch
+        xlabel = "epoch" + (f"  ({per_epoch:g} updates per epoch)" if steps.size else "")
+    else:
+        step_x, xlabel = np.arange(1, steps.size + 1), "update"
+    if steps.size:
+        ax.plot(step_x, steps, color="#9ecae1", linewidth=0.8,
+                label=f"loss per update (last {steps[-1]:.4g})")
+    marker = "o" if n_epochs <= 50 else None
+    if epochs.size:
+        ax.plot(np.arange(1, epochs.size + 1), epochs, color="#1f77b4", linewidth=2, marker=marker,
+                markersize=4, label=f"training loss, epoch mean (last {epochs[-1]:.4g})")
+    if curves["val_loss"].size:
+        val = curves["val_loss"]
+        ax.plot(np.arange(1, val.size + 1), val, color="#d62728", linewidth=2, marker=marker, markersize=4,
+                label=f"validation loss (last {val[-1]:.4g})")
+    values = np.concatenate([steps, epochs, curves["val_loss"]])
+    values = values[np.isfinite(values)]
+    if values.size and values.min() > 0 and values.max() / values.min() > 20:
+        ax.set_yscale("log")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("loss")
+    ax.set_title("loss")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=9)
+    if has_accuracy:
+        ax = axes[1]
+        for name, color, text in (("epoch_accuracy", "#1f77b4", "training accuracy"),
+                                  ("val_accuracy", "#d62728", "validation accuracy")):
+            acc = curves[name]
+            if acc.size:
+                ax.plot(np.arange(1, acc.size + 1), acc, color=color, linewidth=2, marker=marker,
+                        markersize=4, label=f"{text} (last {acc[-1]:.3f})")
+        ax.set_ylim(min(0.0, np.nanmin(np.concatenate([curves["epoch_accuracy"], curves["val_accuracy"]]))),
+                    1.02)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("accuracy")
+        ax.set_title("accuracy (fraction correct)")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=9, loc="lower right")
+    _save(fig, path)
+    return fig
