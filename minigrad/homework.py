@@ -1,0 +1,735 @@
+"""Homework: exercises marked in minigrad's own source, a student copy, a grader.
+
+An exercise is one function body, framed by two comment lines of its own:
+a line ``# BEGIN SOLUTION <id>`` just below the docstring and a line
+``# END SOLUTION`` after the body, both at the body's indentation (see
+``docs/homework.md`` for a picture). The signature and the docstring (the
+task) stay outside, and the code between the markers is the normal, tested
+implementation. Three tools use the markers:
+
+- :func:`student_copy` copies a source tree and replaces every region's body
+  by ``raise NotImplementedError("exercise <id>")`` at the marker's
+  indentation. It keeps the two marker lines, so a student knows where to
+  write, and a copy can be graded or stripped again; everything else is
+  byte-identical.
+- Tests carry ``@pytest.mark.exercise("<id>")``; ``pytest --exercise <id>``
+  runs just those (``tests/conftest.py``).
+- :func:`grade` runs the *instructor's* exercise tests (the ``tests/`` folder
+  next to the minigrad package the grader runs from) against a student copy,
+  in a subprocess whose import path is the copy, with a per-test and an
+  overall time limit, and scores each exercise.
+
+:data:`EXERCISES` is the curriculum: each exercise's tests use only the
+exercises before it, so a student can work through them in this order.
+``docs/homework.md`` is the instructor's guide.
+"""
+
+import collections.abc
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["EXERCISES", "HomeworkError", "GradingError", "Region", "ExerciseResult",
+           "GradeReport", "scan", "find_exercises", "student_copy", "grade",
+           "student_copy_command", "grade_command"]
+
+#: The curriculum, in the order a student should solve it: the engine first
+#: (``Function.apply``, ``unbroadcast``, the topological sort, the backward
+#: loop), then op derivatives, then ``nn``, the mini-batch regime, and the
+#: optimizers. The tests of an exercise use only the exercises before it.
+EXERCISES = (
+    # engine
+    "function.apply", "function.unbroadcast", "tensor.toposort", "tensor.backward",
+    # op derivatives
+    "ops.mul_backward", "ops.matmul_backward", "ops.exp_backward", "ops.log_backward",
+    "ops.tanh_backward", "ops.sum_backward", "ops.softmax_backward", "ops.log_softmax_backward",
+    # modules and losses
+    "nn.module_parameters", "nn.cross_entropy_backward",
+    # training regimes
+    "optim.minibatches",
+    # optimizers, in the lecture's order; Adam's moments are shared by RAdam and SWATS
+    "optim.sgd_update", "optim.sgdm_update", "optim.adagrad_update", "optim.rmsprop_update",
+    "optim.adam_moments", "optim.adam_update", "optim.amsgrad_second_moment",
+    "optim.radam_update", "optim.swats_update",
+)
+
+# Folders and files never copied: caches and build products hold the solutions
+# (compiled .pyc files, build/lib, wheels), .git holds their history.
+_SKIP_DIRS = {"__pycache__", ".git", ".hg", ".svn", ".pytest_cache", ".hypothesis", ".mypy_cache",
+              ".ruff_cache", ".ipynb_checkpoints", ".tox", ".nox", ".venv", ".eggs"}
+_SKIP_TOP_DIRS = {"build", "dist"}  # only at the top of SRC: setuptools' output folders
+_SKIP_SUFFIXES = (".egg-info", ".pyc", ".pyo")
+
+# A marker is a whole comment line. _LOOSE finds anything that looks like one
+# (any case, any spacing) so that a typo is an error, never a silent leak.
+_LOOSE = re.compile(r"[ \t]*#[ \t]*(BEGIN|END)[ \t]*SOLUTION\b", re.IGNORECASE)
+_BEGIN = re.compile(r"([ \t]*)# BEGIN SOLUTION ([A-Za-z_][A-Za-z0-9_.]*)[ \t]*\r?")
+_END = re.compile(r"([ \t]*)# END SOLUTION[ \t]*\r?")
+_STUB = 'raise NotImplementedError("exercise {}")'
+
+
+class HomeworkError(ValueError):
+    """Bad markers (with file:line), an unknown exercise id, or a refused SRC/DST pair."""
+
+
+class GradingError(RuntimeError):
+    """The grader could not grade: wrong code imported, no instructor tests, a crashed run."""
+
+
+@dataclass(frozen=True)
+class Region:
+    """One exercise region of a source file.
+
+    Attributes
+    ----------
+    id : str
+        The exercise id, e.g. ``"ops.tanh_backward"``.
+    path : str
+        The file, relative to the scanned folder, with ``/`` separators.
+    begin, end : int
+        Line numbers (from 1) of the ``BEGIN`` and ``END`` marker lines.
+    indent : str
+        The whitespace before the ``BEGIN`` marker (the stub's indentation).
+    body : tuple of str
+        The lines between the markers, without line ends.
+    """
+
+    id: str
+    path: str
+    begin: int
+    end: int
+    indent: str
+    body: tuple
+
+    @property
+    def stubbed(self):
+        """True when the body is only the stub that :func:`student_copy` writes."""
+        return [line.rstrip() for line in self.body if line.strip()] == \
+            [self.indent + _STUB.format(self.id)]
+
+
+# ---------------------------------------------------------------- markers
+
+def _parse(text, shown):
+    """Regions of one file's text; ``shown`` is the file's name for messages."""
+    regions, open_ = [], None  # open_: (id, line, indent) of an unclosed BEGIN
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        if not _LOOSE.match(line):
+            continue
+        begin, end = _BEGIN.fullmatch(line), _END.fullmatch(line)
+        if begin:
+            if open_:
+                raise HomeworkError(
+                    f"{shown}:{number}: BEGIN SOLUTION {begin[2]} inside exercise {open_[0]} "
+                    f"(opened at line {open_[1]}): exercises cannot nest; close it with "
+                    f"'# END SOLUTION' first")
+            open_ = (begin[2], number, begin[1])
+        elif end:
+            if not open_:
+                raise HomeworkError(f"{shown}:{number}: END SOLUTION without a BEGIN SOLUTION "
+                                    f"before it")
+            ex_id, first, indent = open_
+            if end[1] != indent:
+                raise HomeworkError(
+                    f"{shown}:{number}: END SOLUTION indented {end[1]!r} but its BEGIN SOLUTION "
+                    f"{ex_id} at line {first} is indented {indent!r}; they must match")
+            body = tuple(l.rstrip("\r") for l in lines[first:number - 1])
+            regions.append(Region(ex_id, shown, first, number, indent, body))
+            open_ = None
+        else:
+            raise HomeworkError(
+                f"{shown}:{number}: malformed marker {line.strip()!r}; a marker is a whole line "
+                f"'# BEGIN SOLUTION <id>' (id: letters, digits, '_' and '.') or '# END SOLUTION'")
+    if open_:
+        raise HomeworkError(f"{shown}:{open_[1]}: BEGIN SOLUTION {open_[0]} has no END SOLUTION "
+                            f"(unbalanced markers)")
+    return regions
+
+
+def _strip(text, regions, chosen):
+    """``text`` with the body of every region whose id is in ``chosen`` replaced by the stub."""
+    lines = text.split("\n")
+    for r in reversed(regions):  # from the bottom up, so earlier line numbers stay valid
+        if r.id in chosen:
+            eol = "\r" if lines[r.begin - 1].endswith("\r") else ""
+            lines[r.begin:r.end - 1] = [r.indent + _STUB.format(r.id) + eol]
+    return "\n".join(lines)
+
+
+def _walk(src):
+    """Yield (relative path, absolute path) of every file to copy under ``src``, sorted."""
+    for folder, dirs, files in os.walk(src):
+        rel_folder = os.path.relpath(folder, src)
+        keep = []
+        for d in sorted(dirs):
+            if d in _SKIP_DIRS or d.endswith(_SKIP_SUFFIXES) or \
+                    (rel_folder == "." and d in _SKIP_TOP_DIRS):
+                continue
+            if os.path.islink(os.path.join(folder, d)):
+                raise HomeworkError(f"{os.path.join(folder, d)}: a symbolic link to a folder; "
+                                    f"student_copy copies real folders only")
+            keep.append(d)
+        dirs[:] = keep
+        for name in sorted(files):
+            if name.endswith(_SKIP_SUFFIXES):
+                continue
+            rel = os.path.normpath(os.path.join(rel_folder, name))
+            yield rel.replace(os.sep, "/"), os.path.join(folder, name)
+
+
+def _read_regions(path, shown):
+    """(regions, text) of one .py file; (None, None) when it holds no marker at all."""
+    raw = Path(path).read_bytes()
+    if b"SOLUTION" not in raw.upper():
+        return None, None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise HomeworkError(f"{shown}: holds a SOLUTION marker but is not UTF-8 text ({e})") from None
+    return _parse(text, shown), text
+
+
+def _scan_tree(src):
+    """{relative path: (regions, text)} of the .py files of ``src`` that hold markers."""
+    src = Path(src)
+    if src.is_file():
+        regions, text = _read_regions(src, str(src))
+        return {src.name: (regions, text)} if regions is not None else {}
+    if not src.is_dir():
+        raise HomeworkError(f"source {str(src)!r} is not a folder or a .py file")
+    found = {}
+    for rel, path in _walk(src):
+        if rel.endswith(".py"):
+            regions, text = _read_regions(path, str(src / rel))
+            if regions is not None:
+                found[rel] = (regions, text)
+    _check_unique(r for regions, _ in found.values() for r in regions)
+    return found
+
+
+def _check_unique(regions):
+    seen = {}
+    for r in regions:
+        if r.id in seen:
+            other = seen[r.id]
+            raise HomeworkError(f"{r.path}:{r.begin}: duplicate exercise id {r.id!r}, already "
+                                f"used at {other.path}:{other.begin}")
+        seen[r.id] = r
+
+
+def _order(ids):
+    """Curriculum order: ids of :data:`EXERCISES` first, in its order, then the rest as found."""
+    rank = {ex_id: i for i, ex_id in enumerate(EXERCISES)}
+    return sorted(ids, key=lambda ex_id: rank.get(ex_id, len(rank)))  # stable for the rest
+
+
+def scan(src):
+    """Every exercise region under ``src`` (a folder or one ``.py`` file), in curriculum order.
+
+    Parameters
+    ----------
+    src : str or os.PathLike
+        A source tree (a repository or the ``minigrad`` package folder), or a file.
+
+    Returns
+    -------
+    list of Region
+        Ordered as :func:`find_exercises` orders their ids. ``Region.path``
+        is shown as ``src`` joined with the file's relative path.
+
+    Raises
+    ------
+    HomeworkError
+        Unbalanced, nested, malformed or duplicate markers, with file:line.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> import minigrad as mg
+    >>> from minigrad.homework import scan
+    >>> r = next(r for r in scan(Path(mg.__file__).parent) if r.id == "ops.tanh_backward")
+    >>> r.path.endswith("ops.py"), r.end - r.begin - 1   # file, body lines
+    (True, 1)
+    """
+    regions = [r for regions, _ in _scan_tree(src).values() for r in regions]
+    rank = {ex_id: i for i, ex_id in enumerate(_order([r.id for r in regions]))}
+    return sorted(regions, key=lambda r: rank[r.id])
+
+
+def find_exercises(src):
+    """The ids of the exercises marked under ``src``, in curriculum order.
+
+    Ids listed in :data:`EXERCISES` come first, in its order; ids it does not
+    list follow in file order (files sorted by path, then by line).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> import minigrad as mg
+    >>> from minigrad.homework import find_exercises
+    >>> find_exercises(Path(mg.__file__).parent)[:4]
+    ['function.apply', 'function.unbroadcast', 'tensor.toposort', 'tensor.backward']
+    """
+    return [r.id for r in scan(src)]
+
+
+# ---------------------------------------------------------------- the student copy
+
+def _inside(inner, outer):
+    """True when the (real) path ``inner`` is ``outer`` or lies below it."""
+    inner, outer = os.path.realpath(inner), os.path.realpath(outer)
+    return inner == outer or inner.startswith(outer.rstrip(os.sep) + os.sep)
+
+
+def student_copy(src, dst, exercises=None):
+    """Copy the source tree ``src`` to ``dst`` with the exercise bodies blanked out.
+
+    Every region between ``# BEGIN SOLUTION <id>`` and ``# END SOLUTION`` in
+    a ``.py`` file becomes one line ``raise NotImplementedError("exercise
+    <id>")`` at the ``BEGIN`` marker's indentation. The marker lines stay, so
+    the student sees where to write and the copy can be graded (or stripped
+    again: stripping is idempotent). Everything else is copied byte for byte.
+
+    Parameters
+    ----------
+    src : str or os.PathLike
+        The instructor's tree (the repository, or the ``minigrad`` folder).
+        It is only read.
+    dst : str or os.PathLike
+        Where to write the copy: a new folder or an empty one, not inside
+        ``src`` and not containing it.
+    exercises : list of str, optional
+        Strip only these ids (the others keep their solution); default all.
+
+    Returns
+    -------
+    list of str
+        The ids stripped, in curriculum order.
+
+    Raises
+    ------
+    HomeworkError
+        (a ``ValueError``) for unbalanced, nested, malformed or duplicate
+        markers (naming file:line), an unknown id (listing the known ones),
+        ``dst`` inside ``src`` or ``src`` inside ``dst``, or a non-empty ``dst``.
+        Nothing is written when it is raised.
+
+    Notes
+    -----
+    Not copied: ``__pycache__``, ``*.pyc`` (compiled solutions), ``.git``
+    (their history), ``*.egg-info``, ``.pytest_cache``, ``.hypothesis``,
+    other tool caches and virtual environments, and ``build``/``dist`` at the
+    top of ``src``. A symbolic link to a file is copied as the file's
+    content; a link to a folder is refused. Markers are found line by line,
+    also inside strings, and only in ``.py`` files; anything that looks like
+    a marker but is not exactly one is an error, so a typo cannot leave a
+    solution in the copy.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from minigrad.homework import student_copy
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (tmp / "src").mkdir(), (tmp / "src" / "sq.py").write_text(
+    ...     "def square(x):\\n    '''x².'''\\n    # BEGIN " "SOLUTION sq\\n"
+    ...     "    return x * x\\n    # END " "SOLUTION\\n")
+    >>> student_copy(tmp / "src", tmp / "copy")
+    ['sq']
+    >>> (tmp / "copy" / "sq.py").read_text().splitlines()[2:]
+    ['    # BEGIN SOLUTION sq', '    raise NotImplementedError("exercise sq")', '    # END SOLUTION']
+    """
+    src, dst = Path(src), Path(dst)
+    if not src.is_dir():
+        raise HomeworkError(f"source {str(src)!r} is not a folder")
+    if _inside(dst, src):
+        raise HomeworkError(f"destination {str(dst)!r} is inside the source {str(src)!r}; "
+                            f"choose a folder outside it")
+    if _inside(src, dst):
+        raise HomeworkError(f"source {str(src)!r} is inside the destination {str(dst)!r}; "
+                            f"choose a folder outside it")
+    if dst.exists() and (not dst.is_dir() or any(dst.iterdir())):
+        raise HomeworkError(f"destination {str(dst)!r} exists and is not an empty folder")
+
+    files = list(_walk(src))
+    marked = _scan_tree(src)  # every marker checked before anything is written
+    known = _order([r.id for regions, _ in marked.values() for r in regions])
+    if exercises is None:
+        chosen = set(known)
+    else:
+        if isinstance(exercises, str):
+            exercises = [exercises]
+        unknown = [e for e in exercises if e not in known]
+        if unknown:
+            raise HomeworkError(f"unknown exercise id(s) {', '.join(map(repr, unknown))}; "
+                                f"the exercises in {str(src)!r} are: {', '.join(known)}")
+        chosen = set(exercises)
+    stripped = {}
+    for rel, (regions, text) in marked.items():
+        if any(r.id in chosen for r in regions):
+            new = _strip(text, regions, chosen)
+            _check_compiles(text, new, src / rel)
+            stripped[rel] = new.encode("utf-8")
+
+    dst.mkdir(parents=True, exist_ok=True)
+    for rel, path in files:
+        target = dst / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if rel in stripped:
+            target.write_bytes(stripped[rel])
+            shutil.copymode(path, target)
+        else:
+            shutil.copy2(path, target)
+    return [ex_id for ex_id in known if ex_id in chosen]
+
+
+def _check_compiles(old, new, shown):
+    """Refuse a region placed so that its stub is not valid Python (e.g. mid-expression)."""
+    try:
+        compile(old, str(shown), "exec", dont_inherit=True)
+    except SyntaxError:
+        return  # the original does not compile either: not the markers' doing
+    try:
+        compile(new, str(shown), "exec", dont_inherit=True)
+    except SyntaxError as e:
+        raise HomeworkError(f"{shown}:{e.lineno}: the stripped file is not valid Python ({e.msg}); "
+                            f"put the markers around a whole function body") from None
+
+
+# ---------------------------------------------------------------- grading
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    """The score of one exercise: ``passed`` of ``total`` tests, ``score`` = passed / total."""
+
+    passed: int
+    total: int
+
+    @property
+    def score(self):
+        """Fraction of the exercise's tests passed, in [0, 1] (0 when it has no test)."""
+        return self.passed / self.total if self.total else 0.0
+
+    def __iter__(self):  # unpacks as (passed, total, score)
+        return iter((self.passed, self.total, self.score))
+
+
+@dataclass
+class GradeReport(collections.abc.Mapping):
+    """What :func:`grade` found: a read-only mapping exercise id → :class:`ExerciseResult`.
+
+    Attributes
+    ----------
+    path : str
+        The graded copy.
+    minigrad_file : str or None
+        ``minigrad.__file__`` as the test run imported it (inside ``path``);
+        None if ``import minigrad`` failed there.
+    results : dict
+        Exercise id → ExerciseResult, in curriculum order.
+    tests : dict
+        Test node id → (exercise id, outcome, message); outcome is
+        ``"passed"``, ``"failed"``, ``"timeout"``, ``"skipped"`` or
+        ``"not run"``.
+    problems : list of str
+        Run-level problems (``import minigrad`` failed, collection errors,
+        the overall time limit), each one line.
+    """
+
+    path: str
+    minigrad_file: object
+    results: dict
+    tests: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+
+    def __getitem__(self, ex_id):
+        return self.results[ex_id]
+
+    def __iter__(self):
+        return iter(self.results)
+
+    def __len__(self):
+        return len(self.results)
+
+    @property
+    def passed(self):
+        """Tests passed, over all graded exercises."""
+        return sum(r.passed for r in self.results.values())
+
+    @property
+    def total(self):
+        """Tests run, over all graded exercises."""
+        return sum(r.total for r in self.results.values())
+
+    @property
+    def score(self):
+        """The mean of the exercises' scores, in [0, 1]: every exercise weighs the same."""
+        return sum(r.score for r in self.results.values()) / len(self.results) if self.results else 0.0
+
+    def table(self):
+        """The report as text: one row per exercise (passed/total, score) and a total row."""
+        width = max([len("exercise"), len("total")] + [len(e) for e in self.results])
+        rows = [f"{'exercise':<{width}}  {'passed':>9}  {'score':>6}"]
+        for ex_id, r in self.results.items():
+            rows.append(f"{ex_id:<{width}}  {f'{r.passed}/{r.total}':>9}  {100 * r.score:5.1f}%")
+        rows.append(f"{'total':<{width}}  {f'{self.passed}/{self.total}':>9}  "
+                    f"{100 * self.score:5.1f}%")
+        return "\n".join(rows)
+
+
+def _instructor_root():
+    """The source tree the grader runs from: the folder holding this minigrad package."""
+    return Path(__file__).resolve().parent.parent
+
+
+def _copy_root(path):
+    """The folder to put on the import path: it must hold ``minigrad/__init__.py``."""
+    root = Path(path)
+    if (root / "minigrad" / "__init__.py").is_file():
+        return root.resolve()
+    if root.name == "minigrad" and (root / "__init__.py").is_file():
+        return root.resolve().parent
+    raise HomeworkError(f"{str(path)!r} holds no minigrad package (no minigrad/__init__.py in it)")
+
+
+def _clean_env(root, report, per_test):
+    """The environment of a test run: only ``root`` provides minigrad."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONSTARTUP", "PYTHONHOME")}
+    others = [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
+              if p and not (Path(p) / "minigrad" / "__init__.py").exists()]
+    env["PYTHONPATH"] = os.pathsep.join([str(root)] + others)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # write nothing into either tree
+    env["MINIGRAD_GRADE_ROOT"] = str(root)
+    env["MINIGRAD_GRADE_REPORT"] = str(report)
+    env["MINIGRAD_TEST_TIMEOUT"] = str(per_test)
+    return env
+
+
+def _run_pytest(root, tests, args, per_test, overall):
+    """Run pytest on the instructor's ``tests`` with ``root`` on the import path.
+
+    Returns (records, returncode, output tail, timed_out); records are the
+    JSON lines the grading hooks of ``tests/conftest.py`` wrote.
+    """
+    with tempfile.TemporaryDirectory(prefix="minigrad-grade-") as tmp:
+        report = Path(tmp) / "report.jsonl"
+        cmd = [sys.executable, "-s", "-m", "pytest", str(tests), "-q", "-p", "no:cacheprovider",
+               "--rootdir", str(tests.parent), "-o", "addopts=", "--import-mode=importlib",
+               *args]
+        proc = subprocess.Popen(cmd, cwd=root, env=_clean_env(root, report, per_test),
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        timed_out = False
+        try:
+            out, _ = proc.communicate(timeout=overall)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            os.killpg(proc.pid, signal.SIGKILL)  # the run and anything it started
+            out, _ = proc.communicate()
+        records = []
+        if report.exists():
+            for line in report.read_text(encoding="utf-8").splitlines():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:
+                    pass  # a line cut off by a kill
+    tail = out.decode("utf-8", "replace").strip().splitlines()[-15:]
+    return records, proc.returncode, "\n".join(tail), timed_out
+
+
+_COLLECTED = {}  # cache of the instructor's test list: key -> {node id: exercise id}
+
+
+def _expected_tests(tests):
+    """{test node id: exercise id} of every exercise test, collected with the grader's own minigrad."""
+    files = sorted(p for p in tests.rglob("*.py") if "__pycache__" not in p.parts)
+    key = (str(tests), tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+    if key not in _COLLECTED:
+        root = _instructor_root()
+        records, code, tail, _ = _run_pytest(root, tests, ["-m", "exercise", "--collect-only"],
+                                             per_test=0, overall=300)
+        _fatal(records, root, tail, "collecting the instructor's tests")
+        collected = next((r["collected"] for r in records if "collected" in r), None)
+        problems = [r["collect_error"] for r in records if "collect_error" in r]
+        if collected is None or problems:
+            raise GradingError(f"the instructor's exercise tests in {tests} do not collect "
+                               f"(exit status {code}): {'; '.join(problems) or tail}")
+        _COLLECTED[key] = {nodeid: ex_id for nodeid, ex_id in collected}
+    return _COLLECTED[key]
+
+
+def _fatal(records, root, tail, doing):
+    """Raise GradingError when the run imported minigrad from outside ``root``."""
+    for r in records:
+        if "wrong_minigrad" in r:
+            raise GradingError(f"{doing}: the test run imported {r['wrong_minigrad']}, not the "
+                               f"minigrad in {root} (an installed minigrad must not shadow the "
+                               f"copy being graded)")
+    if not any("minigrad_file" in r or "import_error" in r for r in records):
+        raise GradingError(f"{doing}: the test run stopped before reporting anything:\n{tail}")
+
+
+def grade(path, exercises=None, timeout=10.0, total_timeout=600.0, tests=None):
+    """Run the instructor's exercise tests against the student copy at ``path``; score each.
+
+    The tests are those under the ``tests/`` folder next to the minigrad
+    package that this function belongs to (the instructor's tree), never the
+    copy's own tests. They run in a subprocess whose working folder and
+    ``PYTHONPATH`` are the copy; inside it, the test session checks that
+    ``minigrad`` (and each of its modules) was imported from the copy, and
+    the grader fails loudly otherwise, so an installed original cannot make
+    empty stubs pass.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The student copy: a folder that holds ``minigrad/``.
+    exercises : list of str, optional
+        Grade only these ids (default: every exercise that has tests).
+    timeout : float, default 10
+        Seconds per test phase (setup, call, teardown); a test over it fails
+        as ``"timeout"`` and the run goes on.
+    total_timeout : float, default 600
+        Seconds for the whole run; tests not reached by then count as failed
+        (``"not run"``).
+    tests : str or os.PathLike, optional
+        The instructor's test folder (default ``tests/`` next to the package).
+
+    Returns
+    -------
+    GradeReport
+        Mapping exercise id → ``ExerciseResult(passed, total)`` with
+        ``.score``; ``report.score`` is the mean over exercises. A test
+        counts as passed only if it passed in the copy; the totals come from
+        the instructor's own collection, so tests that fail to import or
+        never run count as failed.
+
+    Raises
+    ------
+    HomeworkError
+        ``path`` holds no minigrad package, or an unknown exercise id.
+    GradingError
+        The instructor's tests are missing or do not collect, or the run
+        imported minigrad from somewhere other than ``path``.
+
+    Notes
+    -----
+    This keeps honest mistakes from passing (a stub that hangs, a test
+    module that does not import, an installed minigrad shadowing the copy);
+    it is not a sandbox. The student's code runs with the tests in one
+    process and could tamper with them; review suspicious submissions. A
+    copy whose top folder holds ``sitecustomize.py`` or ``usercustomize.py``
+    is refused, since Python would run it before the tests.
+    """
+    root = _copy_root(path)
+    for name in ("sitecustomize.py", "usercustomize.py"):
+        if (root / name).exists():
+            raise HomeworkError(f"{root / name} would run before the tests; remove it to grade")
+    tests = Path(tests).resolve() if tests is not None else _instructor_root() / "tests"
+    if not tests.is_dir():
+        raise GradingError(f"no instructor tests at {tests}: run the grader from a minigrad "
+                           f"source tree (with its tests/ folder), or pass tests=")
+    expected = _expected_tests(tests)
+    known = _order(dict.fromkeys(expected.values()))
+    if exercises is None:
+        chosen = known
+    else:
+        if isinstance(exercises, str):
+            exercises = [exercises]
+        unknown = [e for e in exercises if e not in known]
+        if unknown:
+            raise HomeworkError(f"unknown exercise id(s) {', '.join(map(repr, unknown))}; the "
+                                f"exercises with tests are: {', '.join(known)}")
+        chosen = [e for e in known if e in exercises]
+    args = ["-m", "exercise"] + [a for e in chosen for a in ("--exercise", e)]
+    records, code, tail, timed_out = _run_pytest(root, tests, args, timeout, total_timeout)
+    _fatal(records, root, tail, f"grading {root}")
+
+    problems = []
+    minigrad_file = next((r["minigrad_file"] for r in records if "minigrad_file" in r), None)
+    problems += [f"import minigrad failed: {r['import_error']}" for r in records if "import_error" in r]
+    problems += [f"collection error: {r['collect_error']}" for r in records if "collect_error" in r]
+    if timed_out:
+        problems.append(f"the run exceeded {total_timeout:g} s and was stopped")
+    outcomes = {r["nodeid"]: (r["outcome"], r.get("message", "")) for r in records if "nodeid" in r}
+    tests_seen, results = {}, {}
+    for ex_id in chosen:
+        passed = total = 0
+        for nodeid, owner in expected.items():
+            if owner != ex_id:
+                continue
+            outcome, message = outcomes.get(nodeid, ("not run", ""))
+            tests_seen[nodeid] = (ex_id, outcome, message)
+            total += 1
+            passed += outcome == "passed"
+        results[ex_id] = ExerciseResult(passed, total)
+    return GradeReport(str(root), minigrad_file, results, tests_seen, problems)
+
+
+# ---------------------------------------------------------------- command line hooks
+
+def _ids(value):
+    """The ``--exercise`` argument as a list of ids, or None (argparse gives a list or a str)."""
+    if value is None or value == []:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
+def student_copy_command(args):
+    """``python -m minigrad student-copy SRC DST [--exercise ID ...]``; returns the exit status.
+
+    ``args`` is the argparse Namespace, with ``src``, ``dst`` and ``exercise``
+    (a list of ids or None). Prints what was stripped, one line per exercise.
+    A refused copy prints one line to stderr and returns 2.
+    """
+    try:
+        stripped = student_copy(args.src, args.dst, _ids(getattr(args, "exercise", None)))
+        regions = {r.id: r for r in scan(args.dst)}
+    except (HomeworkError, OSError) as e:
+        print(f"minigrad student-copy: error: {e}", file=sys.stderr)
+        return 2
+    print(f"wrote a student copy of {args.src} to {args.dst}: {len(stripped)} exercise(s) stripped")
+    width = max((len(e) for e in stripped), default=0)
+    for ex_id in stripped:
+        r = regions[ex_id]
+        print(f"  {ex_id:<{width}}  {r.path}:{r.begin}")
+    return 0
+
+
+def grade_command(args):
+    """``python -m minigrad grade PATH [--exercise ID ...]``; returns the exit status.
+
+    ``args`` is the argparse Namespace, with ``path`` and ``exercise`` (a list
+    of ids, one id, or None), and optionally ``timeout`` (seconds per test)
+    and ``verbose`` (also list each failed test). Prints the table. Returns
+    0 when every graded test passed, 1 when some failed or grading was
+    impossible, 2 for a bad PATH or id.
+    """
+    kwargs = {}
+    if getattr(args, "timeout", None) is not None:
+        kwargs["timeout"] = args.timeout
+    try:
+        report = grade(args.path, _ids(getattr(args, "exercise", None)), **kwargs)
+    except HomeworkError as e:
+        print(f"minigrad grade: error: {e}", file=sys.stderr)
+        return 2
+    except GradingError as e:
+        print(f"minigrad grade: cannot grade: {e}", file=sys.stderr)
+        return 1
+    print(f"grading {report.path} with the tests in {_instructor_root() / 'tests'}")
+    print(report.table())
+    for problem in report.problems:
+        print(f"note: {problem}")
+    failed = [(n, t) for n, t in report.tests.items() if t[1] != "passed"]
+    if failed and getattr(args, "verbose", False):
+        for nodeid, (ex_id, outcome, message) in failed:
+            print(f"{outcome.upper()} [{ex_id}] {nodeid}" + (f": {message}" if message else ""))
+    return 0 if not failed and report.total else 1

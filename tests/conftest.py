@@ -1,0 +1,199 @@
+"""pytest hooks shared by the whole suite: homework exercises and the grader's hooks.
+
+- ``--exercise ID`` (repeatable) keeps only the tests marked
+  ``@pytest.mark.exercise("ID")``; ``-m exercise`` keeps every exercise test.
+- ``MINIGRAD_TEST_TIMEOUT=<seconds>`` limits each test phase (setup, call,
+  teardown) with ``SIGALRM``: a test over the limit fails, the run goes on.
+- ``MINIGRAD_GRADE_REPORT=<file>`` (set by ``minigrad.homework.grade``) writes
+  one JSON line per finished test, plus the collected exercise tests and
+  where ``minigrad`` was imported from. With ``MINIGRAD_GRADE_ROOT=<folder>``
+  the session stops at once if ``minigrad`` is not imported from that folder.
+"""
+
+import contextlib
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+_TIME_LIMIT_TEXT = "exceeded the per-test time limit"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--exercise", action="append", default=None, metavar="ID",
+                     help='run only the tests marked @pytest.mark.exercise("ID") (repeatable)')
+
+
+def pytest_configure(config):
+    if not any(line.startswith("exercise") for line in config.getini("markers")):
+        config.addinivalue_line("markers", "exercise(id): the test grades homework exercise <id>")
+    report = os.environ.get("MINIGRAD_GRADE_REPORT")
+    if report:
+        config.pluginmanager.register(_GradeReporter(report, os.environ.get("MINIGRAD_GRADE_ROOT")),
+                                      "minigrad-grade-reporter")
+
+
+# ---------------------------------------------------------------- --exercise
+
+def _exercise_of(item):
+    """The exercise id a test grades, or None; refuses a malformed or doubled mark."""
+    ids = []
+    for mark in item.iter_markers("exercise"):
+        if len(mark.args) != 1 or not isinstance(mark.args[0], str) or mark.kwargs:
+            raise pytest.UsageError(f"{item.nodeid}: use @pytest.mark.exercise(\"<id>\") with one "
+                                    f"exercise id, got args {mark.args} kwargs {mark.kwargs}")
+        ids.append(mark.args[0])
+    if len(set(ids)) > 1:
+        raise pytest.UsageError(f"{item.nodeid}: a test grades one exercise, it is marked with "
+                                f"{sorted(set(ids))}")
+    return ids[0] if ids else None
+
+
+def pytest_collection_modifyitems(config, items):
+    owners = {item: _exercise_of(item) for item in items}
+    wanted = config.getoption("exercise")
+    if not wanted:
+        return
+    known = {ex_id for ex_id in owners.values() if ex_id}
+    try:
+        from minigrad.homework import EXERCISES
+        known |= set(EXERCISES)
+    except Exception:  # noqa: BLE001  (a broken copy being graded: judge by the tests alone)
+        pass
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        raise pytest.UsageError(f"--exercise: unknown id(s) {', '.join(unknown)}; known: "
+                                f"{', '.join(sorted(known))}")
+    keep = [item for item in items if owners[item] in wanted]
+    dropped = [item for item in items if owners[item] not in wanted]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+    items[:] = keep
+
+
+# ---------------------------------------------------------------- per-test time limit
+
+def _seconds():
+    try:
+        return float(os.environ.get("MINIGRAD_TEST_TIMEOUT", "0") or 0)
+    except ValueError:
+        return 0.0
+
+
+@contextlib.contextmanager
+def _time_limit(what):
+    """Fail (``pytest.fail``, which ``except Exception`` does not catch) after the limit."""
+    seconds = _seconds()
+    if seconds <= 0 or not hasattr(signal, "setitimer") or \
+            threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        pytest.fail(f"{what} {_TIME_LIMIT_TEXT} of {seconds:g} s", pytrace=False)
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    with _time_limit("setup"):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    with _time_limit("the test"):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    with _time_limit("teardown"):
+        return (yield)
+
+
+# ---------------------------------------------------------------- grading report
+
+def _inside(path, root):
+    path, root = os.path.realpath(path), os.path.realpath(root)
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+class _GradeReporter:
+    """Writes the JSON lines that ``minigrad.homework.grade`` reads (flushed as it goes,
+    so a run stopped by the overall time limit still leaves the tests it finished)."""
+
+    def __init__(self, path, root):
+        self.file = open(path, "a", encoding="utf-8")  # noqa: SIM115  (closed at unconfigure)
+        self.root = root
+        self.outcomes = {}  # node id -> [outcome, message] of the test being run
+
+    def write(self, **record):
+        self.file.write(json.dumps(record) + "\n")
+        self.file.flush()
+
+    def check_minigrad(self):
+        """Stop the session if any minigrad module comes from outside the graded folder."""
+        if not self.root:
+            return
+        for name, module in list(sys.modules.items()):
+            if name == "minigrad" or name.startswith("minigrad."):
+                where = getattr(module, "__file__", None) or str(getattr(module, "__path__", ""))
+                if not _inside(where, self.root):
+                    self.write(wrong_minigrad=f"{name} from {where}")
+                    pytest.exit(f"{name} was imported from {where}, not from {self.root}",
+                                returncode=4)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session):
+        try:
+            with _time_limit("import minigrad"):
+                import minigrad
+        except BaseException as e:  # noqa: BLE001  (SyntaxError, SystemExit, a time limit...)
+            self.write(import_error=f"{type(e).__name__}: {e}".splitlines()[0])
+            return
+        self.write(minigrad_file=str(Path(minigrad.__file__)))
+        self.check_minigrad()
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            text = str(report.longrepr).strip().splitlines()
+            self.write(collect_error=f"{report.nodeid}: {text[-1] if text else 'error'}")
+
+    def pytest_collection_finish(self, session):
+        self.write(collected=[[item.nodeid, _exercise_of(item)] for item in session.items
+                              if _exercise_of(item)])
+
+    def pytest_runtest_logreport(self, report):
+        state = self.outcomes.setdefault(report.nodeid, ["not run", ""])
+        if report.failed:
+            crash = getattr(report.longrepr, "reprcrash", None)
+            message = getattr(crash, "message", None) or str(report.longrepr)
+            message = message.strip().splitlines()[0] if message.strip() else ""
+            if state[0] not in ("failed", "timeout"):
+                state[:] = ["timeout" if _TIME_LIMIT_TEXT in message else "failed", message]
+        elif report.skipped and state[0] == "not run":
+            state[:] = ["skipped", str(report.longrepr[-1]) if isinstance(report.longrepr, tuple)
+                        else ""]
+        elif report.when == "call" and report.passed and state[0] == "not run":
+            state[0] = "passed"
+        if report.when == "teardown":
+            outcome, message = self.outcomes.pop(report.nodeid)
+            self.write(nodeid=report.nodeid, outcome=outcome, message=message[:300])
+
+    def pytest_sessionfinish(self, session):
+        self.check_minigrad()
+
+    def pytest_unconfigure(self, config):
+        self.file.close()
