@@ -151,6 +151,7 @@ def minibatches(X, y, batch_size, shuffle=True, drop_last=False, rng=None):
     >>> [yb.tolist() for _, yb in mg.optim.minibatches(X, y, 4, shuffle=False)][-1]
     [8, 9]
     """
+    # BEGIN SOLUTION optim.minibatches
     # NOTE: bool is an int in Python, but batch_size=True is a slip, not a size.
     if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
         raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
@@ -160,6 +161,7 @@ def minibatches(X, y, batch_size, shuffle=True, drop_last=False, rng=None):
     order = _order(n, shuffle, rng)
     stop = n - n % b if drop_last else n
     return ((X[order[i:i + b]], y[order[i:i + b]]) for i in range(0, stop, b))
+    # END SOLUTION
 
 
 def offline(X, y):
