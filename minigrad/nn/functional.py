@@ -353,6 +353,8 @@ class CrossEntropy(Function):
         return _reduce(losses, reduction)
 
     def backward(self, g):
+        """dL/dx = (p − onehot(labels)) · w, where p = softmax(x) (saved as ``self.p``) and
+        w = dL/dℓ per row: g / N for 'mean', g for 'sum', g[n] for row n for 'none'."""
         # BEGIN SOLUTION nn.cross_entropy_backward
         n = len(self.labels)
         w = _upstream(g, self.reduction, n)            # dL/dℓₙ: g/N, g, or g per row

@@ -206,21 +206,30 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
-    def _named_parameters_all(self, prefix=""):
-        """Every (name, Parameter) pair, depth first, duplicates (shared parameters) included."""
-        stack = [(prefix, self)]
+    def _named_parameters_all(self):
+        """Yield ``(name, Parameter)`` for every parameter, depth first, shared ones repeated.
+
+        The walk behind ``named_parameters()``, ``parameters()`` and
+        ``state_dict()``. ``self._members()`` gives a module's direct members
+        in order; a Parameter is yielded under its name, a Module's own
+        parameters follow under ``"<its name>.<their name>"``. A module's
+        Parameters come before its children's (PyTorch's order): for
+        ``Sequential(Linear, ReLU, Linear)`` the names are ``0.weight,
+        0.bias, 2.weight, 2.bias``. An explicit stack (no recursion).
+        """
+        # BEGIN SOLUTION nn.module_parameters
+        stack = [("", self)]
         while stack:
-            name, module = stack.pop()
-            kids = []
-            for n, value in module._members():
-                full = f"{name}.{n}" if name else n
+            prefix, module = stack.pop()
+            children = []
+            for name, value in module._members():
+                full = prefix + name
                 if isinstance(value, Parameter):
                     yield full, value
                 else:
-                    kids.append((full, value))
-            # NOTE: a module's own Parameters come before its children's, then the children in
-            # order (PyTorch's order too, whatever the order of assignment was between the two).
-            stack.extend(reversed(kids))
+                    children.append((full + ".", value))
+            stack.extend(reversed(children))  # popped in order: the first child next
+        # END SOLUTION
 
     def named_parameters(self):
         """Yield ``(name, parameter)`` for every Parameter, depth first; a shared one only once."""

@@ -1,0 +1,229 @@
+"""Layers against PyTorch in float64, gradcheck of linear, initialisation, dropout, errors."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.nn.functional as F
+from minigrad import nn
+
+
+def rand(*shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def torch_grads(torch, fn, arrays, upstream):
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out = fn(*ts)
+    out.backward(torch.tensor(upstream))
+    return out.detach().numpy(), [t.grad.numpy() for t in ts]
+
+
+def minigrad_grads(fn, arrays, upstream):
+    ts = [mg.Tensor(a, requires_grad=True) for a in arrays]
+    out = fn(*ts)
+    out.backward(upstream)
+    return out.data, [t.grad for t in ts]
+
+
+# ---------------------------------------------------------------- linear
+
+LINEAR_SHAPES = [((5, 3), 4), ((3,), 2), ((2, 5, 3), 4), ((1, 1), 1)]
+
+
+@pytest.mark.parametrize("x_shape, out", LINEAR_SHAPES, ids=str)
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_matches_torch(x_shape, out, bias):
+    torch = pytest.importorskip("torch")
+    n_in = x_shape[-1]
+    arrays = [rand(*x_shape, seed=1), rand(out, n_in, seed=2)] + ([rand(out, seed=3)] if bias else [])
+    upstream = rand(*(x_shape[:-1] + (out,)), seed=4)
+    y, grads = minigrad_grads(F.linear, arrays, upstream)
+    ty, tgrads = torch_grads(torch, torch.nn.functional.linear, arrays, upstream)
+    assert y.dtype == np.float64 and y.shape == ty.shape
+    np.testing.assert_allclose(y, ty, rtol=1e-12, atol=1e-12)
+    for g, tg, name in zip(grads, tgrads, ["x", "weight", "bias"]):
+        assert g.shape == tg.shape and g.dtype == np.float64, name
+        np.testing.assert_allclose(g, tg, rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("x_shape, out", LINEAR_SHAPES[:3], ids=str)
+def test_linear_gradcheck(x_shape, out):
+    x = mg.Tensor(rand(*x_shape, seed=5), requires_grad=True)
+    w = mg.Tensor(rand(out, x_shape[-1], seed=6), requires_grad=True)
+    b = mg.Tensor(rand(out, seed=7), requires_grad=True)
+    assert mg.gradcheck(F.linear, x, w, b)
+
+
+def test_linear_skips_input_gradient_for_a_constant_input():
+    layer = nn.Linear(3, 2, rng=0)
+    x = mg.Tensor(np.ones((4, 3), np.float32))
+    layer(x).sum().backward()
+    assert x.grad is None and layer.weight.grad.shape == (2, 3)
+    np.testing.assert_array_equal(layer.bias.grad, [4.0, 4.0])
+
+
+def test_linear_module_is_functional_linear():
+    layer = nn.Linear(3, 2, rng=0, dtype=np.float64)
+    x = mg.Tensor(rand(4, 3))
+    np.testing.assert_allclose(layer(x).data, x.data @ layer.weight.data.T + layer.bias.data)
+    assert nn.Linear(3, 2, bias=False, rng=0).bias is None
+
+
+def test_linear_initialisation_is_pytorchs_and_seeded():
+    layer = nn.Linear(400, 300, rng=0)
+    w, b = layer.weight.data, layer.bias.data
+    k = 1 / np.sqrt(400)
+    assert w.shape == (300, 400) and b.shape == (300,) and w.dtype == b.dtype == np.float32
+    assert -k <= w.min() < -0.99 * k and 0.99 * k < w.max() <= k
+    assert np.abs(b).max() <= k
+    np.testing.assert_allclose(w.std(), k / np.sqrt(3), rtol=0.01)   # std of U(−k, k)
+    assert abs(w.mean()) < 0.01 * k
+    same = nn.Linear(400, 300, rng=0)
+    np.testing.assert_array_equal(same.weight.data, w)
+    np.testing.assert_array_equal(same.bias.data, b)
+    assert not np.array_equal(nn.Linear(400, 300, rng=1).weight.data, w)
+    gen = np.random.default_rng(5)
+    a, c = nn.Linear(4, 4, rng=gen), nn.Linear(4, 4, rng=gen)   # a shared generator advances
+    assert not np.array_equal(a.weight.data, c.weight.data)
+
+
+@pytest.mark.parametrize("args, error, match", [
+    ((0, 3), ValueError, "in_features must be >= 1, got 0"),
+    ((3, -1), ValueError, "out_features must be >= 1, got -1"),
+    ((2.0, 3), TypeError, "in_features must be an int, got float"),
+    ((True, 3), TypeError, "in_features must be an int, got bool"),
+])
+def test_linear_constructor_errors(args, error, match):
+    with pytest.raises(error, match=match):
+        nn.Linear(*args)
+
+
+def test_linear_errors_name_both_shapes():
+    layer = nn.Linear(3, 2, rng=0)
+    with pytest.raises(ValueError, match=r"input of shape \(4, 5\) does not fit weight of shape "
+                                         r"\(2, 3\): the input's last axis must have size 3"):
+        layer(mg.zeros(4, 5))
+    with pytest.raises(ValueError, match=r"bias must have shape \(2,\) for weight of shape \(2, 3\), "
+                                         r"got \(3,\)"):
+        F.linear(mg.zeros(1, 3), mg.zeros(2, 3), mg.zeros(3))
+    with pytest.raises(ValueError, match=r"weight must have shape \(out, in\), got \(3,\)"):
+        F.linear(mg.zeros(1, 3), mg.zeros(3))
+    with pytest.raises(TypeError, match="floating point"):
+        nn.Linear(2, 2, dtype=np.int64)
+
+
+# ---------------------------------------------------------------- activations, flatten
+
+ACTIVATIONS = [  # minigrad module, torch module name
+    (nn.ReLU, "ReLU"), (nn.Tanh, "Tanh"), (nn.Sigmoid, "Sigmoid"), (nn.Flatten, "Flatten"),
+]
+
+
+@pytest.mark.parametrize("layer, torch_name", ACTIVATIONS, ids=[a[1] for a in ACTIVATIONS])
+def test_activations_match_torch(layer, torch_name):
+    torch = pytest.importorskip("torch")
+    x = rand(3, 2, 4, seed=8) * 3
+    upstream = rand(*getattr(torch.nn, torch_name)()(torch.tensor(x)).shape, seed=9)
+    y, (g,) = minigrad_grads(layer(), [x], upstream)
+    ty, (tg,) = torch_grads(torch, getattr(torch.nn, torch_name)(), [x], upstream)
+    np.testing.assert_allclose(y, ty, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(g, tg, rtol=1e-12, atol=1e-15)
+
+
+def test_flatten_shapes_and_errors():
+    assert nn.Flatten()(mg.zeros(0, 2, 3)).shape == (0, 6)
+    assert nn.Flatten()(mg.zeros(4)).shape == (4, 1)
+    with pytest.raises(ValueError, match="0-d input"):
+        nn.Flatten()(mg.Tensor(1.0))
+
+
+def test_sigmoid_and_tanh_stable_at_extremes():
+    x = mg.Tensor(np.array([-1000.0, 1000.0]), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        y = nn.Sigmoid()(x)
+        y.sum().backward()
+    np.testing.assert_array_equal(y.data, [0.0, 1.0])
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0])
+
+
+# ---------------------------------------------------------------- dropout
+
+def test_dropout_is_inverted_and_backward_uses_the_same_mask():
+    x = mg.Tensor(np.full((200, 50), 3.0), requires_grad=True)
+    drop = nn.Dropout(0.3, rng=0)
+    y = drop(x)
+    kept = y.data != 0
+    np.testing.assert_allclose(y.data[kept], 3.0 / 0.7)
+    assert abs(kept.mean() - 0.7) < 0.02
+    assert abs(y.data.mean() - 3.0) < 0.1            # E[y] = x
+    g = rand(200, 50, seed=1)
+    y.backward(g)
+    np.testing.assert_allclose(x.grad, g * kept / 0.7)
+    assert y.dtype == np.float64
+
+
+def test_dropout_seeding_and_fresh_masks():
+    x = mg.ones(1000)
+    a, b = nn.Dropout(0.5, rng=3), nn.Dropout(0.5, rng=3)
+    first = a(x).data
+    np.testing.assert_array_equal(first, b(x).data)          # same seed, same mask
+    assert not np.array_equal(first, a(x).data)              # next call, next mask
+    assert a(x).dtype == np.float32
+
+
+def test_dropout_identity_in_eval_mode_and_for_p_zero():
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    drop = nn.Dropout(0.9, rng=0)
+    assert drop.eval()(x) is x
+    assert nn.Dropout(0.0)(x) is x
+    assert F.dropout(x, 0.5, training=False) is x
+    drop.train()
+    assert drop(mg.ones(100)).data.min() == 0.0
+
+
+@pytest.mark.parametrize("p", [1.0, -0.1, 1.5, "0.5", None, True])
+def test_dropout_probability_out_of_range(p):
+    with pytest.raises(ValueError, match=r"p must be a number in \[0, 1\)"):
+        nn.Dropout(p)
+    with pytest.raises(ValueError, match=r"p must be a number in \[0, 1\)"):
+        F.dropout(mg.ones(2), p)
+
+
+# ---------------------------------------------------------------- init
+
+def test_init_functions_fill_in_place_keeping_dtype():
+    p = nn.Parameter(np.zeros((30, 20), np.float64))
+    data = p.data
+    assert nn.init.uniform_(p, -2, 2, rng=0) is p and p.data is data
+    assert p.dtype == np.float64 and -2 <= p.data.min() and p.data.max() < 2
+    nn.init.constant_(p, 0.5)
+    assert (p.data == 0.5).all()
+    nn.init.zeros_(p)
+    assert (p.data == 0).all()
+    nn.init.ones_(p)
+    assert (p.data == 1).all()
+    nn.init.normal_(p, mean=1.0, std=0.0)
+    assert (p.data == 1).all()
+    bound = np.sqrt(6 / 50)
+    nn.init.xavier_uniform_(p, rng=0)
+    assert np.abs(p.data).max() <= bound and np.abs(p.data).max() > 0.9 * bound
+    nn.init.kaiming_uniform_(p, rng=0)
+    assert np.abs(p.data).max() <= np.sqrt(6 / 20)
+    nn.init.kaiming_uniform_(p, a=np.sqrt(5), rng=0)         # PyTorch's Linear default
+    assert np.abs(p.data).max() <= 1 / np.sqrt(20)
+    assert nn.init.fan_in_and_fan_out(mg.zeros(8, 3, 5, 5)) == (75, 200)
+
+
+def test_init_errors():
+    with pytest.raises(ValueError, match="low <= high, got low=1 and high=0"):
+        nn.init.uniform_(nn.Parameter([1.0]), 1, 0)
+    with pytest.raises(ValueError, match="std >= 0, got -1"):
+        nn.init.normal_(nn.Parameter([1.0]), std=-1)
+    with pytest.raises(ValueError, match=r"at least 2 dimensions, got shape \(3,\)"):
+        nn.init.xavier_uniform_(nn.Parameter([1.0, 2.0, 3.0]))
+    with pytest.raises(TypeError, match="expected a Tensor or Parameter, got ndarray"):
+        nn.init.zeros_(np.zeros(2))
