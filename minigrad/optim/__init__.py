@@ -8,6 +8,7 @@ from .adam import Adam, AMSGrad
 from .radam import RAdam
 from .swats import SWATS
 from .regimes import minibatches, offline, online
+from .train import History, train
 
 __all__ = ["Optimizer", "SGD", "SGDM", "Adagrad", "RMSProp", "Adam", "AMSGrad", "SWATS", "RAdam",
-           "online", "minibatches", "offline"]
+           "online", "minibatches", "offline", "train", "History"]

@@ -1,0 +1,329 @@
+"""The training loop: epochs of (forward, loss, backward, step) under one of the regimes.
+
+:func:`train` is the loop every course writes once by hand::
+
+    for epoch in range(epochs):
+        for xb, yb in <the regime's batches>:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+plus what makes it usable: a :class:`History` of Python floats, accuracy for
+classifiers, a validation pass, a progress bar, a callback, and a clear error
+when the loss blows up.
+"""
+
+import math
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._rng import as_generator
+from ..grad_mode import no_grad
+from ..tensor import Tensor
+from .regimes import _as_array, minibatches, offline, online
+
+__all__ = ["History", "train", "REGIMES"]
+
+REGIMES = ("online", "minibatch", "offline")  # "batch" is accepted as another name for "offline"
+
+
+@dataclass
+class History:
+    """What :func:`train` measured, as lists of Python floats.
+
+    Attributes
+    ----------
+    step_loss : list of float
+        The loss of every update, in order (the value before that update).
+    epoch_loss : list of float
+        One per epoch: the mean loss over the epoch's examples, as the updates
+        saw them (each batch's mean loss weighted by its size).
+    epoch_accuracy : list of float
+        One per epoch for classification (integer ``y``): the fraction of the
+        epoch's examples the model classified right when it saw them. Empty
+        otherwise.
+    val_loss, val_accuracy : list of float
+        One per epoch when ``train`` got ``validation=(X_val, y_val)``: the
+        loss and accuracy on that set after the epoch, in eval mode.
+        ``val_accuracy`` is empty unless ``y_val`` holds integer labels.
+
+    Notes
+    -----
+    ``epoch_loss`` and ``epoch_accuracy`` are running figures, as Keras and
+    scikit-learn's ``loss_curve_`` report them: the parameters change during
+    the epoch, so they lag a little behind a fresh pass over the data at the
+    end of the epoch (which costs one more forward pass; ``validation`` does
+    that for another set).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> h = mg.optim.History(step_loss=[2.0, 1.0], epoch_loss=[1.5])
+    >>> h.epochs, h.epoch_loss
+    (1, [1.5])
+    """
+
+    step_loss: list = field(default_factory=list)
+    epoch_loss: list = field(default_factory=list)
+    epoch_accuracy: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+
+    @property
+    def epochs(self):
+        """The number of epochs recorded (``len(epoch_loss)``)."""
+        return len(self.epoch_loss)
+
+
+def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32, epochs=1, rng=None,
+          progress=False, callback=None, validation=None):
+    """Train ``model`` for ``epochs`` passes over ``(X, y)`` and return its :class:`History`.
+
+    Math::
+
+        for each epoch, for each batch B that the regime cuts (see optim.regimes):
+            L_B = loss_fn(model(X_B), y_B)
+            θ ← optimizer's update of θ with g = ∂L_B/∂θ
+        epoch_loss = Σ_B |B|·L_B / n
+
+    Parameters
+    ----------
+    model : callable
+        Maps a Tensor of inputs to a Tensor of outputs, usually an
+        ``nn.Module``: its ``train()``/``eval()`` modes are then switched
+        for the updates and for the validation pass.
+    loss_fn : callable
+        ``loss_fn(output, target)`` returns a one-element Tensor, the batch's
+        *mean* loss (as ``nn.functional.cross_entropy`` does by default);
+        ``target`` is the batch of ``y`` as a Tensor.
+    optimizer : optim.Optimizer
+        Holds the model's parameters; ``zero_grad()`` and ``step()`` are
+        called once per update.
+    X, y : array-like or Tensor, shape (n, ...)
+        Inputs and targets. Integer ``y`` means classification: class labels
+        0 … k−1, and accuracies are recorded.
+    regime : {"minibatch", "online", "offline"}, default "minibatch"
+        ``"online"``: one example per update (n per epoch); ``"minibatch"``:
+        ``batch_size`` examples per update; ``"offline"`` (or ``"batch"``):
+        all n in one update per epoch (batch gradient descent).
+    batch_size : int, default 32
+        Examples per update of the ``"minibatch"`` regime (unused by the
+        other two).
+    epochs : int, default 1
+        Passes over the data, ≥ 1.
+    rng : None, int or numpy.random.Generator
+        Source of the shuffles, one new order per epoch; the same seed gives
+        the same run. A Generator is advanced, so a second call continues
+        with fresh orders.
+    progress : bool, default False
+        Show a tqdm progress bar (on stderr) over all the updates.
+    callback : callable, optional
+        Called as ``callback(history)`` after every epoch, once its figures
+        are in ``history``.
+    validation : (X_val, y_val), optional
+        A held-out set, evaluated after every epoch (eval mode, ``no_grad``).
+
+    Returns
+    -------
+    History
+        ``step_loss`` (one float per update), ``epoch_loss``,
+        ``epoch_accuracy`` (classification only), ``val_loss`` and
+        ``val_accuracy`` (with ``validation``).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``regime`` (the message lists the choices), ``epochs``
+        or ``batch_size`` below 1, ``X`` and ``y`` of different lengths, a
+        ``validation`` that is not a pair, or a loss with more than one element.
+    FloatingPointError
+        When a loss is NaN or infinite (a learning rate far too large): the
+        message names the epoch and the update, and no step is taken with it.
+
+    Notes
+    -----
+    The model is in train mode during the updates and in eval mode, under
+    ``no_grad``, for the validation pass; on return it is back in the mode
+    it had. Only Python floats are kept, never a Tensor, so no graph outlives
+    its update and memory stays flat however long the run. For a classifier
+    with one output column (logits of a binary problem) a logit > 0 predicts
+    class 1; otherwise the predicted class is the arg-max of the outputs.
+    Training goes on from the parameters and optimizer state as they are, so
+    calling ``train`` twice continues the run.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad import nn
+    >>> X, y, X_test, y_test = mg.datasets.load("moons")
+    >>> model = nn.Sequential(nn.Linear(2, 16, rng=0), nn.ReLU(), nn.Linear(16, 2, rng=1))
+    >>> opt = mg.optim.Adam(model.parameters(), lr=0.01)
+    >>> history = mg.optim.train(model, nn.functional.cross_entropy, opt, X, y,
+    ...                          epochs=20, rng=0, validation=(X_test, y_test))
+    >>> len(history.step_loss), len(history.epoch_loss)    # 800 examples: 25 batches of 32
+    (500, 20)
+    >>> history.epoch_loss[-1] < history.epoch_loss[0]
+    True
+    >>> history.val_accuracy[-1] > 0.9
+    True
+    """
+    batches = _regime(regime, batch_size)
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
+        raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
+    X, y = _as_array(X), _as_array(y)
+    if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
+        raise ValueError(f"X and y must hold the same number of examples, got shapes {X.shape} and {y.shape}")
+    if len(X) == 0:
+        raise ValueError(f"no examples to train on: X has shape {X.shape}")
+    if validation is not None:
+        validation = _check_validation(validation)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    gen = as_generator(rng)
+    n = len(X)
+    classify = _is_labels(y)
+    per_epoch = _updates_per_epoch(regime, n, batch_size)
+    history = History()
+    was_training = getattr(model, "training", None)
+    bar = _progress_bar(epochs * per_epoch) if progress else None
+    try:
+        for epoch in range(1, epochs + 1):
+            _set_mode(model, training=True)
+            total, correct = 0.0, 0
+            for update, (xb, yb) in enumerate(batches(X, y, gen), start=1):
+                output = model(Tensor(xb))
+                loss = loss_fn(output, Tensor(yb))
+                value = _loss_value(loss)
+                if not math.isfinite(value):
+                    raise FloatingPointError(
+                        f"the loss is {value} at epoch {epoch}, update {update} of {per_epoch} "
+                        f"({len(history.step_loss) + 1} overall); training diverged: lower the "
+                        f"learning rate (lr = {_lr(optimizer)})")
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                history.step_loss.append(value)
+                total += value * len(xb)
+                if classify:
+                    correct += _correct(output.data, yb)
+                if bar is not None:
+                    bar.update()
+            history.epoch_loss.append(total / n)
+            if classify:
+                history.epoch_accuracy.append(correct / n)
+            if validation is not None:
+                _validate(model, loss_fn, *validation, history)
+            if bar is not None:
+                bar.set_postfix_str(_postfix(epoch, epochs, history), refresh=False)
+            if callback is not None:
+                callback(history)
+    finally:
+        if bar is not None:
+            bar.close()
+        if was_training is not None:
+            _set_mode(model, training=was_training)
+    return history
+
+
+# ---------------------------------------------------------------- helpers
+
+def _regime(regime, batch_size):
+    """The function ``(X, y, gen) -> iterator over one epoch's batches`` of a regime name."""
+    if regime == "online":
+        return lambda X, y, gen: online(X, y, rng=gen)
+    if regime == "minibatch":
+        # NOTE: checked here, so that a bad size fails before the first update
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+            raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
+        return lambda X, y, gen: minibatches(X, y, batch_size, rng=gen)
+    if regime in ("offline", "batch"):
+        return lambda X, y, gen: offline(X, y)
+    raise ValueError(f"unknown regime {regime!r}; choose one of {', '.join(REGIMES)} "
+                     f"('batch' is another name for 'offline')")
+
+
+def _updates_per_epoch(regime, n, batch_size):
+    if regime == "online":
+        return n
+    if regime == "minibatch":
+        return -(-n // min(batch_size, n))  # ⌈n / b⌉
+    return 1
+
+
+def _check_validation(validation):
+    try:
+        X_val, y_val = validation
+    except (TypeError, ValueError):
+        raise ValueError(f"validation must be a pair (X_val, y_val), got {type(validation).__name__}") from None
+    X_val, y_val = _as_array(X_val), _as_array(y_val)
+    if X_val.ndim == 0 or y_val.ndim == 0 or len(X_val) != len(y_val) or len(X_val) == 0:
+        raise ValueError(f"validation X and y must hold the same, non-zero number of examples, "
+                         f"got shapes {X_val.shape} and {y_val.shape}")
+    return X_val, y_val
+
+
+def _is_labels(y):
+    """Integer targets are class labels: the loop then counts correct predictions."""
+    return y.dtype.kind in "iu"
+
+
+def _correct(output, labels):
+    """How many rows of ``output`` predict their label (arg-max, or logit > 0 for one column)."""
+    if output.ndim == 1 or output.shape[-1] == 1:
+        predicted = output.reshape(len(labels)) > 0
+    else:
+        predicted = output.argmax(axis=-1)
+    return int(np.count_nonzero(predicted == labels.reshape(predicted.shape)))
+
+
+def _loss_value(loss):
+    """The loss as a Python float; the Tensor (and with it the graph) is not kept."""
+    data = getattr(loss, "data", None)
+    if not isinstance(data, np.ndarray) or not hasattr(loss, "backward"):
+        raise TypeError(f"loss_fn must return a Tensor, got {type(loss).__name__}")
+    if data.size != 1:
+        raise ValueError(f"loss_fn must return a one-element Tensor (a mean loss), got shape {data.shape}")
+    return float(data.reshape(()))
+
+
+def _validate(model, loss_fn, X_val, y_val, history):
+    """One forward pass over the validation set, in eval mode and without a graph."""
+    _set_mode(model, training=False)
+    with no_grad():
+        output = model(Tensor(X_val))
+        history.val_loss.append(_loss_value(loss_fn(output, Tensor(y_val))))
+    if _is_labels(y_val):
+        history.val_accuracy.append(_correct(output.data, y_val) / len(y_val))
+
+
+def _set_mode(model, training):
+    """``model.train()`` or ``model.eval()`` when the model has modes (an nn.Module does)."""
+    if training and callable(getattr(model, "train", None)):
+        model.train()
+    elif not training and callable(getattr(model, "eval", None)):
+        model.eval()
+
+
+def _lr(optimizer):
+    groups = getattr(optimizer, "param_groups", None)
+    return groups[0].get("lr", "?") if groups else "?"
+
+
+def _progress_bar(total):
+    # NOTE: imported here, so `import minigrad` stays fast; plain tqdm (not tqdm.auto),
+    # which also prints in a notebook without ipywidgets
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="update", desc="train", dynamic_ncols=True)
+
+
+def _postfix(epoch, epochs, history):
+    text = f"epoch {epoch}/{epochs}, loss {history.epoch_loss[-1]:.4f}"
+    if history.epoch_accuracy:
+        text += f", acc {history.epoch_accuracy[-1]:.3f}"
+    if history.val_accuracy:
+        text += f", val acc {history.val_accuracy[-1]:.3f}"
+    return text
