@@ -93,7 +93,6 @@ def test_cross_entropy_backward_by_hand():
     np.testing.assert_allclose(logits.grad, [[0.5, -0.5], [0.5, -0.5]])
 
 
-@ce_ex
 def test_cross_entropy_is_one_node():
     logits = mg.Tensor(np.zeros((2, 3)), requires_grad=True)
     loss = F.cross_entropy(logits, [0, 2])
@@ -105,6 +104,7 @@ def test_cross_entropy_is_one_node():
 EXTREME = np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, 1000.0], [1000.0, 1000.0, -1000.0]])
 
 
+@ce_ex
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_cross_entropy_stable_at_pm_1000(dtype, reduction):
