@@ -574,7 +574,7 @@ def radam_warmup_figure(lr=0.01, steps=300, noise=1.0, seed=0, path=None):
     return fig, data
 
 
-def lecture_figures(directory, steps_scale=1.0):
+def lecture_figures(directory, steps_scale=1.0, only=None):
     """Write the five lecture figures as PNG files into ``directory`` (created if missing).
 
     Parameters
@@ -584,6 +584,8 @@ def lecture_figures(directory, steps_scale=1.0):
         ``adam_amsgrad.png``, ``swats.png`` and ``radam_warmup.png``.
     steps_scale : float, default 1.0
         Multiply every figure's default number of steps (for quick previews).
+    only : list of str, optional
+        Write only these files (names as above).
 
     Returns
     -------
@@ -604,4 +606,9 @@ def lecture_figures(directory, steps_scale=1.0):
         "swats.png": lambda p: swats_figure(steps=steps(400), path=p),
         "radam_warmup.png": lambda p: radam_warmup_figure(steps=steps(300), path=p),
     }
+    if only is not None:
+        unknown = set(only) - set(made)
+        if unknown:
+            raise ValueError(f"unknown figures {sorted(unknown)}; known: {', '.join(made)}")
+        made = {name: make for name, make in made.items() if name in only}
     return {name: make(os.path.join(directory, name)) for name, make in made.items()}
