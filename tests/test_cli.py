@@ -1,0 +1,283 @@
+"""Tests of the command line, ``python -m minigrad`` (minigrad/__main__.py)."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad.__main__ import DEFAULT_LR, OPTIMIZER_NAMES, main
+
+ROOT = Path(__file__).resolve().parents[1]
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def run(capsys, *argv):
+    """main(argv) in this process: (exit status, stdout, stderr); argparse's SystemExit caught."""
+    try:
+        code = main(list(argv))
+    except SystemExit as e:
+        code = e.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_process(*argv):
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return subprocess.run([sys.executable, "-m", "minigrad", *argv], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=120)
+
+
+def epoch_lines(out):
+    return [line for line in out.splitlines() if line.startswith("epoch ")]
+
+
+def final_accuracies(out):
+    train, test = re.search(r"final: train accuracy ([\d.]+), test accuracy ([\d.]+)", out).groups()
+    return float(train), float(test)
+
+
+# ---------------------------------------------------------------- help and usage errors
+
+def test_no_command_prints_help_naming_every_command(capsys):
+    code, out, err = run(capsys)
+    assert code == 0 and err == ""
+    for command in ("train", "compare", "trajectories", "student-copy", "grade"):
+        assert command in out
+    assert "python -m minigrad train" in out
+
+
+@pytest.mark.parametrize("command", ["", "train", "compare", "trajectories", "student-copy", "grade"])
+def test_help_of_every_command(capsys, command):
+    code, out, _ = run(capsys, *([command] if command else []), "--help")
+    assert code == 0
+    assert out.startswith(f"usage: minigrad {command}".rstrip())
+
+
+BAD = [  # id, argv, a phrase the one-line message must contain
+    ("unknown-flag", ["train", "--bogus"], "--bogus"),
+    ("unknown-command", ["frobnicate"], "frobnicate"),
+    ("optimizer", ["train", "--optimizer", "adamw"], "unknown optimizer 'adamw'"),
+    ("data", ["train", "--data", "mnist"], "invalid choice: 'mnist'"),
+    ("regime", ["train", "--regime", "stochastic"], "invalid choice: 'stochastic'"),
+    ("epochs", ["train", "--epochs", "0"], "integer >= 1"),
+    ("lr", ["train", "--lr", "-1"], "number > 0"),
+    ("lr-nan", ["train", "--lr", "nan"], "number > 0"),
+    ("hidden", ["train", "--hidden", "6x"], "64,64"),
+    ("seed", ["train", "--seed", "-3"], "seed >= 0"),
+    ("resume-missing", ["train", "--resume", "no/such/file.npz"], "no such file"),
+    ("compare-optimizers", ["compare", "--optimizers", "sgd,foo"], "unknown optimizer 'foo'"),
+    ("compare-lr", ["compare", "--lr", "sgd=fast"], "expected a number"),
+    ("compare-lr-other", ["compare", "--optimizers", "sgd", "--lr", "adam=0.1"], "adam"),
+    ("surface", ["trajectories", "--surface", "himmelblau"], "invalid choice: 'himmelblau'"),
+    ("start", ["trajectories", "--start", "1,x"], "start must be two numbers"),
+]
+
+
+@pytest.mark.parametrize("name,argv,phrase", BAD, ids=[b[0] for b in BAD])
+def test_bad_flags_and_names_exit_2_with_one_line(capsys, name, argv, phrase):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert phrase in err and "Traceback" not in err
+
+
+def test_as_a_process_bad_flag_is_one_line_without_traceback():
+    result = run_process("train", "--optimizer", "nope")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("minigrad train: error:")
+
+
+# ---------------------------------------------------------------- train
+
+def test_train_without_arguments_trains_digits_with_adam(capsys):
+    code, out, err = run(capsys, "train")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "digits: 1437 train / 360 test examples, 64 features, 10 classes"
+    assert lines[1] == "MLP 64-64-10 (ReLU), Adam lr 0.001, minibatch of 32, 20 epochs, seed 0"
+    epochs = epoch_lines(out)
+    assert len(epochs) == 20 and epochs[0].startswith("epoch  1/20  loss ")
+    losses = [float(re.search(r"loss ([\d.]+)", e).group(1)) for e in epochs]
+    assert losses[-1] < losses[0] / 10
+    train_acc, test_acc = final_accuracies(out)
+    assert train_acc > 0.98 and test_acc > 0.95
+    assert "100%" in err and "900/900" in err  # the tqdm bar: 20 epochs of 45 updates, on stderr
+
+
+def test_train_as_a_process():
+    result = run_process("train", "--data", "iris", "--epochs", "2", "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert len(epoch_lines(result.stdout)) == 2 and "final: train accuracy" in result.stdout
+
+
+@pytest.mark.parametrize("name", OPTIMIZER_NAMES)
+def test_every_optimizer_by_name_in_any_case(capsys, name):
+    code, out, _ = run(capsys, "train", "--data", "iris", "--epochs", "1", "--no-progress",
+                       "--optimizer", name.upper(), "--hidden", "8,8")
+    assert code == 0
+    assert f"MLP 4-8-8-3 (ReLU), {name} lr {DEFAULT_LR[name.lower()]:g}," in out
+
+
+@pytest.mark.parametrize("regime,shown", [("online", "online,"), ("batch", "offline,"),
+                                          ("minibatch", "minibatch of 7,")])
+def test_regimes_and_batch_size(capsys, regime, shown):
+    code, out, _ = run(capsys, "train", "--data", "iris", "--epochs", "2", "--no-progress",
+                       "--regime", regime, "--batch-size", "7", "--hidden", "")
+    assert code == 0
+    assert "MLP 4-3 (ReLU)" in out and shown in out
+
+
+def test_diverging_run_exits_1_naming_epoch_and_update(capsys):
+    code, out, err = run(capsys, "train", "--optimizer", "sgd", "--lr", "1e6", "--no-progress")
+    assert code == 1
+    assert re.fullmatch(r"minigrad train: the loss is (nan|inf) at epoch 1, update \d+ of 45 .*\n", err)
+
+
+def _checkpoint(path):
+    data = np.load(path)
+    return {name: data[name] for name in data.files}
+
+
+def test_resume_continues_the_exact_same_trajectory(capsys, tmp_path):
+    common = ["train", "--data", "wine", "--optimizer", "swats", "--lr", "0.003", "--hidden", "16,16",
+              "--batch-size", "16", "--seed", "5", "--no-progress"]
+    code, straight, _ = run(capsys, *common, "--epochs", "4", "--save", str(tmp_path / "a.npz"))
+    assert code == 0
+    code, _, _ = run(capsys, *common, "--epochs", "2", "--save", str(tmp_path / "b.npz"))
+    assert code == 0
+    code, resumed, _ = run(capsys, "train", "--resume", str(tmp_path / "b.npz"), "--epochs", "4",
+                           "--save", str(tmp_path / "c.npz"), "--no-progress")
+    assert code == 0
+    assert "resumed at epoch 2" in resumed
+    assert epoch_lines(resumed) == epoch_lines(straight)[2:]
+    assert final_accuracies(resumed) == final_accuracies(straight)
+    a, c = _checkpoint(tmp_path / "a.npz"), _checkpoint(tmp_path / "c.npz")
+    assert sorted(a) == sorted(c) and any(k.startswith("optimizer.state") for k in a)
+    for name in a:  # model, optimizer state, RNG state, epoch, flags and history: bit for bit
+        assert np.array_equal(a[name], c[name]), name
+    saved = minigrad.load(tmp_path / "c.npz")
+    assert saved["epoch"] == 4 and len(saved["history"]["epoch_loss"]) == 4
+
+
+def test_resume_refuses_other_settings_and_stops_when_done(capsys, tmp_path):
+    path = str(tmp_path / "ckpt.npz")
+    assert run(capsys, "train", "--data", "iris", "--epochs", "1", "--no-progress", "--save", path)[0] == 0
+    code, _, err = run(capsys, "train", "--resume", path, "--hidden", "32")
+    assert code == 2 and "--hidden 32 differs from the checkpoint's 64" in err
+    code, out, _ = run(capsys, "train", "--resume", path, "--no-progress")
+    assert code == 0 and "nothing to train" in out and epoch_lines(out) == []
+    other = tmp_path / "other.npz"
+    minigrad.save({"weights": np.zeros(3)}, other)
+    code, _, err = run(capsys, "train", "--resume", str(other))
+    assert code == 2 and "not a checkpoint" in err
+
+
+def test_train_plot_writes_a_png(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "history.png"
+    code, out, _ = run(capsys, "train", "--data", "iris", "--epochs", "3", "--no-progress", "--plot", str(path))
+    assert code == 0 and f"plot: {path}" in out
+    assert path.read_bytes()[:8] == PNG
+
+
+@pytest.mark.parametrize("argv", [["train"], ["compare"], ["trajectories"]])
+def test_plot_without_matplotlib_says_how_to_install_before_any_work(capsys, monkeypatch, tmp_path, argv):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
+    code, out, err = run(capsys, *argv, "--plot", str(tmp_path / "x.png"))
+    assert code == 2 and out == ""
+    assert err.strip() == f'minigrad {argv[0]}: error: matplotlib is needed for --plot; install it with: ' \
+                          f'pip install "minigrad[plot]"'
+    assert not (tmp_path / "x.png").exists()
+
+
+# ---------------------------------------------------------------- compare
+
+def _table(out):
+    rows = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if parts and parts[0] in OPTIMIZER_NAMES:
+            rows[parts[0]] = parts[1:]
+    return rows
+
+
+def test_compare_every_optimizer_prints_a_table(capsys):
+    code, out, _ = run(capsys, "compare", "--data", "iris", "--epochs", "2", "--no-progress")
+    assert code == 0
+    rows = _table(out)
+    assert list(rows) == list(OPTIMIZER_NAMES)
+    for name, (lr, loss, train_acc, test_acc, seconds) in rows.items():
+        assert float(lr) == DEFAULT_LR[name.lower()]
+        assert float(loss) > 0 and 0 <= float(train_acc) <= 1 and 0 <= float(test_acc) <= 1
+        assert float(seconds) >= 0
+
+
+def test_compare_uses_the_same_start_and_shuffles_as_train(capsys):
+    """Each row of compare is the run `train --optimizer X` makes with the same seed."""
+    flags = ["--data", "wine", "--epochs", "3", "--seed", "2", "--regime", "minibatch", "--batch-size", "8",
+             "--no-progress"]
+    code, out, _ = run(capsys, "compare", "--optimizers", "SGDM,adam", "--lr", "sgdm=0.02", *flags)
+    assert code == 0
+    rows = _table(out)
+    assert list(rows) == ["SGDM", "Adam"] and rows["SGDM"][0] == "0.02"
+    for name, lr in (("SGDM", "0.02"), ("Adam", "0.001")):
+        code, single, _ = run(capsys, "train", "--optimizer", name, "--lr", lr, *flags)
+        last = epoch_lines(single)[-1]
+        assert rows[name][1] == re.search(r"loss ([\d.]+)", last).group(1)
+        assert tuple(float(v) for v in rows[name][2:4]) == final_accuracies(single)
+
+
+def test_compare_reports_a_diverged_optimizer_and_goes_on(capsys):
+    code, out, _ = run(capsys, "compare", "--optimizers", "sgd,adam", "--lr", "sgd=1e6", "--no-progress")
+    assert code == 0
+    assert re.search(r"^SGD +1e\+06 diverged: the loss is (nan|inf) at epoch 1", out, re.M)
+    assert "Adam" in _table(out)
+
+
+def test_compare_plot_writes_one_png(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "compare.png"
+    code, out, _ = run(capsys, "compare", "--data", "iris", "--epochs", "3", "--optimizers", "sgd,adam",
+                       "--no-progress", "--plot", str(path))
+    assert code == 0 and path.read_bytes()[:8] == PNG
+
+
+# ---------------------------------------------------------------- trajectories and homework
+
+def test_trajectories_table_and_plot(capsys, tmp_path):
+    code, out, _ = run(capsys, "trajectories", "--optimizers", "sgd,ADAM", "--steps", "5")
+    assert code == 0
+    assert out.startswith("quadratic:") and re.search(r"^SGD ", out, re.M) and re.search(r"^Adam ", out, re.M)
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "paths.png"
+    code, _, _ = run(capsys, "trajectories", "--surface", "saddle", "--steps", "5", "--plot", str(path))
+    assert code == 0 and path.read_bytes()[:8] == PNG
+
+
+@pytest.mark.parametrize("argv,function,expected", [
+    (["student-copy", "src", "dst", "--exercise", "a.b", "--exercise", "c.d"], "student_copy_command",
+     dict(src="src", dst="dst", exercise=["a.b", "c.d"])),
+    (["grade", "copy", "--exercise", "x.y", "-v"], "grade_command", dict(path="copy", exercise=["x.y"], verbose=True)),
+])
+def test_homework_commands_call_minigrad_homework(capsys, monkeypatch, argv, function, expected):
+    import minigrad.homework
+
+    calls = []
+    monkeypatch.setattr(minigrad.homework, function, lambda args: calls.append(args) or 7)
+    assert run(capsys, *argv)[0] == 7
+    assert {k: getattr(calls[0], k) for k in expected} == expected
+
+
+@pytest.mark.parametrize("argv", [["student-copy", "a", "b"], ["grade", "a"]])
+def test_homework_commands_say_not_available_without_minigrad_homework(capsys, monkeypatch, argv):
+    monkeypatch.delattr(minigrad, "homework", raising=False)
+    monkeypatch.setitem(sys.modules, "minigrad.homework", None)
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and "not available yet" in err and len(err.splitlines()) == 1
