@@ -513,6 +513,16 @@ def _clean_env(root, report, per_test):
     return env
 
 
+_MARKED = re.compile(rb"mark\.exercise\(")
+
+
+def _exercise_files(tests):
+    """The test files under ``tests`` that mark exercise tests (collecting only these is faster)."""
+    files = sorted(p for p in tests.rglob("*.py") if "__pycache__" not in p.parts and
+                   (p.name.startswith("test_") or p.name.endswith("_test.py")))
+    return [p for p in files if _MARKED.search(p.read_bytes())]
+
+
 def _run_pytest(root, tests, args, per_test, overall):
     """Run pytest on the instructor's ``tests`` with ``root`` on the import path.
 
@@ -521,7 +531,8 @@ def _run_pytest(root, tests, args, per_test, overall):
     """
     with tempfile.TemporaryDirectory(prefix="minigrad-grade-") as tmp:
         report = Path(tmp) / "report.jsonl"
-        cmd = [sys.executable, "-s", "-m", "pytest", str(tests), "-q", "-p", "no:cacheprovider",
+        files = [str(p) for p in _exercise_files(tests)] or [str(tests)]
+        cmd = [sys.executable, "-s", "-m", "pytest", *files, "-q", "-p", "no:cacheprovider",
                "--rootdir", str(tests.parent), "-o", "addopts=", "--import-mode=importlib",
                *args]
         proc = subprocess.Popen(cmd, cwd=root, env=_clean_env(root, report, per_test),
@@ -676,22 +687,30 @@ def grade(path, exercises=None, timeout=10.0, total_timeout=600.0, tests=None):
 
 # ---------------------------------------------------------------- command line hooks
 
-def _ids(value):
-    """The ``--exercise`` argument as a list of ids, or None (argparse gives a list or a str)."""
-    if value is None or value == []:
-        return None
-    return [value] if isinstance(value, str) else list(value)
+def _ids(args):
+    """The exercise ids of a command line, or None for all.
+
+    Accepts ``args.exercise`` (repeated ``--exercise ID``: a list, or one str)
+    and ``args.exercises`` (``--exercises a,b``: a list, or a comma-separated str).
+    """
+    ids = []
+    for name in ("exercise", "exercises"):
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",")]
+        ids += [v for v in value or () if v]
+    return ids or None
 
 
 def student_copy_command(args):
     """``python -m minigrad student-copy SRC DST [--exercise ID ...]``; returns the exit status.
 
     ``args`` is the argparse Namespace, with ``src``, ``dst`` and ``exercise``
-    (a list of ids or None). Prints what was stripped, one line per exercise.
+    (a list of ids or None) or ``exercises`` (a list, or ids separated by commas). Prints what was stripped, one line per exercise.
     A refused copy prints one line to stderr and returns 2.
     """
     try:
-        stripped = student_copy(args.src, args.dst, _ids(getattr(args, "exercise", None)))
+        stripped = student_copy(args.src, args.dst, _ids(args))
         regions = {r.id: r for r in scan(args.dst)}
     except (HomeworkError, OSError) as e:
         print(f"minigrad student-copy: error: {e}", file=sys.stderr)
@@ -700,7 +719,8 @@ def student_copy_command(args):
     width = max((len(e) for e in stripped), default=0)
     for ex_id in stripped:
         r = regions[ex_id]
-        print(f"  {ex_id:<{width}}  {r.path}:{r.begin}")
+        where = os.path.relpath(r.path, args.dst).replace(os.sep, "/")
+        print(f"  {ex_id:<{width}}  {where}:{r.begin}")
     return 0
 
 
@@ -708,7 +728,7 @@ def grade_command(args):
     """``python -m minigrad grade PATH [--exercise ID ...]``; returns the exit status.
 
     ``args`` is the argparse Namespace, with ``path`` and ``exercise`` (a list
-    of ids, one id, or None), and optionally ``timeout`` (seconds per test)
+    of ids, one id, or None; or ``exercises``), and optionally ``timeout`` (seconds per test)
     and ``verbose`` (also list each failed test). Prints the table. Returns
     0 when every graded test passed, 1 when some failed or grading was
     impossible, 2 for a bad PATH or id.
@@ -717,7 +737,7 @@ def grade_command(args):
     if getattr(args, "timeout", None) is not None:
         kwargs["timeout"] = args.timeout
     try:
-        report = grade(args.path, _ids(getattr(args, "exercise", None)), **kwargs)
+        report = grade(args.path, _ids(args), **kwargs)
     except HomeworkError as e:
         print(f"minigrad grade: error: {e}", file=sys.stderr)
         return 2

@@ -1,0 +1,443 @@
+"""Exercise tests for optim: the mini-batch regime and the eight optimizers' updates.
+
+Every optimizer runs 50 steps on a small quadratic whose gradient scale drops after step 5
+(so AMSGrad's running maximum matters) and whose third coordinate never gets a gradient;
+a second parameter gets a gradient only on even steps (its own t must not advance on the
+others). Its trajectory must match a NumPy transcription of the docstring's Math block,
+written out of place here, step by step (float64: rtol 1e-9). Gradients are set by hand
+(``p.grad = ...``), so no engine exercise is involved.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import nn, optim
+from minigrad.optim.adam import update_moments
+
+A, B = np.array([1.0, 20.0, 0.0]), np.array([1.0, -2.0, 0.0])
+
+
+def grad_w(theta, t):
+    """g = s_t · (A ⊙ θ − B), with s_t = 10 for the first five steps, then 1."""
+    return (10.0 if t <= 5 else 1.0) * (A * theta - B)
+
+
+def grad_q(theta, t):
+    """The second parameter: a gradient on even steps only."""
+    return theta - 0.5 if t % 2 == 0 else None
+
+
+# ---- the docstrings' rules, out of place ------------------------------------------------
+
+def sgd(theta, g, s, lr=0.01):
+    return theta - lr * g
+
+
+def sgdm(theta, g, s, lr=0.01, momentum=0.9):
+    s["v"] = momentum * s.get("v", 0.0) - lr * g
+    return theta + s["v"]
+
+
+def adagrad(theta, g, s, lr=0.01, eps=1e-10):
+    s["s"] = s.get("s", 0.0) + g * g
+    return theta - lr * g / (np.sqrt(s["s"]) + eps)
+
+
+def rmsprop(theta, g, s, lr=0.001, alpha=0.9, eps=1e-8, init="first_grad"):
+    s["t"] = s.get("t", 0) + 1
+    if s["t"] == 1 and init == "first_grad":
+        s["v"] = g * g
+    else:
+        s["v"] = alpha * s.get("v", 0.0) + (1 - alpha) * g * g
+    return theta - lr * g / (np.sqrt(s["v"]) + eps)
+
+
+def _moments(g, s, beta1, beta2):
+    s["t"] = s.get("t", 0) + 1
+    s["m"] = beta1 * s.get("m", 0.0) + (1 - beta1) * g
+    s["v"] = beta2 * s.get("v", 0.0) + (1 - beta2) * g * g
+    return s["t"], s["m"], s["v"]
+
+
+def adam(theta, g, s, lr=0.001, betas=(0.9, 0.999), eps=1e-8):
+    t, m, v = _moments(g, s, *betas)
+    m_hat, v_hat = m / (1 - betas[0] ** t), v / (1 - betas[1] ** t)
+    return theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+
+
+def amsgrad(theta, g, s, lr=0.001, betas=(0.9, 0.999), eps=1e-8):
+    t, m, v = _moments(g, s, *betas)
+    s["v_max"] = np.maximum(s.get("v_max", 0.0), v)
+    m_hat, v_hat = m / (1 - betas[0] ** t), s["v_max"] / (1 - betas[1] ** t)
+    return theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+
+
+def radam(theta, g, s, lr=0.001, betas=(0.9, 0.999), eps=1e-8, threshold=5):
+    beta1, beta2 = betas
+    t, m, v = _moments(g, s, beta1, beta2)
+    m_hat = m / (1 - beta1 ** t)
+    rho_inf = 2 / (1 - beta2) - 1
+    rho = rho_inf - 2 * t * beta2 ** t / (1 - beta2 ** t)
+    if rho > threshold:
+        r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+        return theta - lr * r * m_hat * math.sqrt(1 - beta2 ** t) / (np.sqrt(v) + eps)
+    return theta - lr * m_hat
+
+
+def run_reference(rule, kwargs, steps, dtype=np.float64, weight_decay=0.0):
+    w, q = np.array([1.5, 1.0, 0.3], dtype=dtype), np.array([2.0, -1.0], dtype=dtype)
+    sw, sq, path = {}, {}, []
+    for t in range(1, steps + 1):
+        gw, gq = grad_w(w, t), grad_q(q, t)
+        w = rule(w, gw + weight_decay * w, sw, **kwargs)
+        if gq is not None:
+            q = rule(q, gq + weight_decay * q, sq, **kwargs)
+        path.append((w.copy(), q.copy()))
+    return path
+
+
+def run_minigrad(cls, kwargs, steps, dtype=np.float64, weight_decay=0.0):
+    w = nn.Parameter(np.array([1.5, 1.0, 0.3], dtype=dtype))
+    q = nn.Parameter(np.array([2.0, -1.0], dtype=dtype))
+    opt = cls([w, q], weight_decay=weight_decay, **kwargs)
+    path = []
+    for t in range(1, steps + 1):
+        w.grad = grad_w(w.data, t).astype(dtype)
+        gq = grad_q(q.data, t)
+        q.grad = None if gq is None else gq.astype(dtype)
+        before = w.grad.copy()
+        opt.step()
+        np.testing.assert_array_equal(w.grad, before, err_msg="step() changed p.grad")
+        path.append((w.data.copy(), q.data.copy()))
+    return path, opt, w, q
+
+
+OPTIMIZERS = [  # exercise, class, kwargs (besides the defaults), reference rule
+    ("optim.sgd_update", optim.SGD, dict(lr=0.02), sgd),
+    ("optim.sgdm_update", optim.SGDM, dict(lr=0.01, momentum=0.8), sgdm),
+    ("optim.adagrad_update", optim.Adagrad, dict(lr=0.1), adagrad),
+    ("optim.rmsprop_update", optim.RMSProp, dict(lr=0.01, alpha=0.8), rmsprop),
+    ("optim.rmsprop_update", optim.RMSProp, dict(lr=0.01, init="zeros"), rmsprop),
+    ("optim.adam_update", optim.Adam, dict(lr=0.05, betas=(0.8, 0.99)), adam),
+    ("optim.amsgrad_second_moment", optim.AMSGrad, dict(lr=0.05, betas=(0.8, 0.99)), amsgrad),
+    ("optim.radam_update", optim.RAdam, dict(lr=0.05), radam),
+    ("optim.radam_update", optim.RAdam, dict(lr=0.05, betas=(0.9, 0.99), threshold=4), radam),
+]
+
+
+def _params(rows):
+    return [pytest.param(*row, marks=pytest.mark.exercise(row[0]),
+                         id=f"{row[1].__name__}-{','.join(f'{k}={v}' for k, v in row[2].items())}")
+            for row in rows]
+
+
+@pytest.mark.parametrize("ex_id, cls, kwargs, rule", _params(OPTIMIZERS))
+def test_fifty_steps_follow_the_docstring_rule(ex_id, cls, kwargs, rule):
+    got, _, _, _ = run_minigrad(cls, kwargs, 50)
+    want = run_reference(rule, kwargs, 50)
+    for t, ((w, q), (w_ref, q_ref)) in enumerate(zip(got, want), start=1):
+        np.testing.assert_allclose(w, w_ref, rtol=1e-9, atol=1e-10, err_msg=f"w after step {t}")
+        np.testing.assert_allclose(q, q_ref, rtol=1e-9, atol=1e-10, err_msg=f"q after step {t}")
+
+
+@pytest.mark.parametrize("ex_id, cls, kwargs, rule", _params(OPTIMIZERS))
+def test_l2_weight_decay_reaches_the_rule(ex_id, cls, kwargs, rule):
+    got, _, _, _ = run_minigrad(cls, kwargs, 20, weight_decay=0.1)
+    want = run_reference(rule, kwargs, 20, weight_decay=0.1)
+    np.testing.assert_allclose(got[-1][0], want[-1][0], rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(got[-1][1], want[-1][1], rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("ex_id, cls, kwargs, rule", _params(OPTIMIZERS))
+def test_float32_parameters_stay_float32(ex_id, cls, kwargs, rule):
+    got, opt, w, q = run_minigrad(cls, kwargs, 30, dtype=np.float32)
+    assert w.data.dtype == np.float32 and q.data.dtype == np.float32
+    for state in opt.state.values():
+        for value in state.values():
+            if isinstance(value, np.ndarray):
+                assert value.dtype == np.float32
+    want = run_reference(rule, kwargs, 30)
+    np.testing.assert_allclose(got[-1][0], want[-1][0], rtol=1e-4, atol=2e-5)
+
+
+# ---- hand-computed steps ------------------------------------------------------------
+
+def one_param(cls, values, **kwargs):
+    w = nn.Parameter(np.array(values, dtype=np.float64))
+    return w, cls([w], **kwargs)
+
+
+def step_with(opt, w, g):
+    w.grad = np.array(g, dtype=w.data.dtype)
+    opt.step()
+    return w.data.copy()
+
+
+@pytest.mark.exercise("optim.sgd_update")
+def test_sgd_steps_against_the_gradient():
+    w, opt = one_param(optim.SGD, [1.0, -2.0], lr=0.1)
+    np.testing.assert_allclose(step_with(opt, w, [2.0, -4.0]), [0.8, -1.6])
+    np.testing.assert_allclose(step_with(opt, w, [0.0, 10.0]), [0.8, -2.6])
+
+
+@pytest.mark.exercise("optim.sgdm_update")
+def test_sgdm_velocity_remembers_past_steps():
+    w, opt = one_param(optim.SGDM, [1.0], lr=0.1, momentum=0.5)
+    np.testing.assert_allclose(step_with(opt, w, [1.0]), [0.9])       # v = −0.1
+    np.testing.assert_allclose(step_with(opt, w, [1.0]), [0.75])      # v = 0.5·(−0.1) − 0.1
+    np.testing.assert_allclose(opt.state[w]["v"], [-0.15])
+    np.testing.assert_allclose(step_with(opt, w, [0.0]), [0.675])     # coasting: v = −0.075
+
+
+@pytest.mark.exercise("optim.adagrad_update")
+def test_adagrad_first_step_is_lr_times_sign_then_shrinks():
+    w, opt = one_param(optim.Adagrad, [0.0, 0.0, 0.0], lr=0.5)
+    np.testing.assert_allclose(step_with(opt, w, [4.0, -0.001, 0.0]), [-0.5, 0.5, 0.0], rtol=1e-6)
+    np.testing.assert_allclose(step_with(opt, w, [3.0, 0.0, 0.0]), [-0.5 - 0.5 * 3 / 5, 0.5, 0.0])
+
+
+@pytest.mark.exercise("optim.rmsprop_update")
+def test_rmsprop_first_grad_start_versus_zeros_start():
+    w, opt = one_param(optim.RMSProp, [0.0], lr=0.1, alpha=0.9)
+    np.testing.assert_allclose(step_with(opt, w, [2.0]), [-0.1], rtol=1e-7)   # v = g²
+    np.testing.assert_allclose(step_with(opt, w, [1.0]), [-0.1 - 0.1 / math.sqrt(0.9 * 4 + 0.1)],
+                               rtol=1e-7)
+    w, opt = one_param(optim.RMSProp, [0.0], lr=0.1, alpha=0.9, init="zeros")
+    np.testing.assert_allclose(step_with(opt, w, [2.0]), [-0.1 / math.sqrt(0.1)], rtol=1e-7)
+
+
+@pytest.mark.exercise("optim.adam_update")
+def test_adam_first_step_is_lr_times_sign_and_t_counts_steps():
+    w, opt = one_param(optim.Adam, [1.0, -2.0, 0.0], lr=0.1)
+    np.testing.assert_allclose(step_with(opt, w, [2.0, -4e-3, 0.0]), [0.9, -1.9, 0.0], rtol=1e-5)
+    step_with(opt, w, [2.0, -4e-3, 0.0])
+    assert opt.state[w]["t"] == 2
+
+
+@pytest.mark.exercise("optim.amsgrad_second_moment")
+def test_amsgrad_divides_by_the_largest_second_moment_seen():
+    w, opt = one_param(optim.AMSGrad, [1.0], lr=0.1)
+    for g in (10.0, 0.0, 0.0):
+        step_with(opt, w, [g])
+    state = opt.state[w]
+    np.testing.assert_allclose(state["v"], [0.999 ** 2 * 0.001 * 100], rtol=1e-12)
+    np.testing.assert_allclose(state["v_max"], [0.1], rtol=1e-12)
+    out = opt._second_moment({"v": np.array([1.0, 5.0]), "v_max": np.array([3.0, 2.0])})
+    np.testing.assert_array_equal(out, [3.0, 5.0])
+
+
+@pytest.mark.exercise("optim.radam_update")
+def test_radam_takes_momentum_steps_until_rho_passes_the_threshold():
+    w, opt = one_param(optim.RAdam, [1.0], lr=0.1)
+    for _ in range(5):                       # ρ_t = 1, 2, 3, 4, 4.996: steps η·m̂ = η·g
+        step_with(opt, w, [1.0])
+    np.testing.assert_allclose(w.data, [0.5], rtol=1e-12)
+    before = w.data.copy()
+    step_with(opt, w, [1.0])                 # t = 6, ρ = 5.994 > 5: the first rectified step
+    rho_inf = 2 / 0.001 - 1
+    rho = rho_inf - 2 * 6 * 0.999 ** 6 / (1 - 0.999 ** 6)
+    r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+    assert 0 < before[0] - w.data[0] < 0.1
+    # m̂ = 1 and √v = √(1 − β2^t) under a constant g = 1: the step is η·r
+    np.testing.assert_allclose(before - w.data, [0.1 * r], rtol=1e-6)
+
+
+# ---- Adam's moments, shared by Adam, AMSGrad, RAdam and SWATS -----------------------
+
+@pytest.mark.exercise("optim.adam_moments")
+def test_update_moments_are_two_moving_averages_in_place():
+    m, v, d = np.zeros(3), np.zeros(3), np.empty(3)
+    m_id, v_id = id(m), id(v)
+    g = np.array([1.0, -2.0, 0.0])
+    update_moments(m, v, g, 0.9, 0.99, d)
+    np.testing.assert_allclose(m, [0.1, -0.2, 0.0])
+    np.testing.assert_allclose(v, [0.01, 0.04, 0.0])
+    update_moments(m, v, np.array([3.0, 0.0, 0.0]), 0.9, 0.99, d)
+    np.testing.assert_allclose(m, [0.09 + 0.3, -0.18, 0.0])
+    np.testing.assert_allclose(v, [0.0099 + 0.09, 0.0396, 0.0])
+    assert (id(m), id(v)) == (m_id, v_id)
+    np.testing.assert_array_equal(g, [1.0, -2.0, 0.0])      # g is never written
+
+
+@pytest.mark.exercise("optim.adam_moments")
+def test_update_moments_keep_float32():
+    m, v, d = (np.zeros(2, dtype=np.float32) for _ in range(3))
+    update_moments(m, v, np.array([1.0, 2.0], dtype=np.float32), 0.9, 0.999, d)
+    assert m.dtype == v.dtype == np.float32
+    np.testing.assert_allclose(v, [0.001, 0.004], rtol=1e-6)
+
+
+@pytest.mark.exercise("optim.adam_moments")
+def test_update_moments_over_many_steps_match_the_closed_form():
+    m, v, d = np.zeros(1), np.zeros(1), np.empty(1)
+    for _ in range(30):                       # constant g: m = (1 − β1^t)·g, v = (1 − β2^t)·g²
+        update_moments(m, v, np.array([2.0]), 0.9, 0.99, d)
+    np.testing.assert_allclose(m, [(1 - 0.9 ** 30) * 2], rtol=1e-12)
+    np.testing.assert_allclose(v, [(1 - 0.99 ** 30) * 4], rtol=1e-12)
+
+
+# ---- SWATS ---------------------------------------------------------------------------
+
+def swats_reference(theta, grad, steps, lr=0.001, betas=(0.9, 0.999), eps=1e-9):
+    """Keskar and Socher's Algorithm 1 for one parameter, as SWATS's docstring states it."""
+    beta1, beta2 = betas
+    m = a = 0.0
+    lam, phase, k, v, rate_at_switch, switch = 0.0, "adam", 0, None, None, None
+    path = []
+    for step in range(1, steps + 1):
+        g = grad(theta, step)
+        k += 1
+        if phase == "sgd":
+            v = beta1 * v + g
+            theta = theta - (1 - beta1) * rate_at_switch * v
+        else:
+            m = beta1 * m + (1 - beta1) * g
+            a = beta2 * a + (1 - beta2) * g * g
+            p = -lr * math.sqrt(1 - beta2 ** k) / (1 - beta1 ** k) * m / (np.sqrt(a) + eps)
+            theta = theta + p
+            if p @ g != 0:
+                gamma = (p @ p) / -(p @ g)
+                lam = beta2 * lam + (1 - beta2) * gamma
+                rate = lam / (1 - beta2 ** k)
+                if k > 1 and rate > 0 and abs(rate - gamma) < eps:
+                    phase, rate_at_switch, switch, v = "sgd", rate, k, np.zeros_like(theta)
+        path.append(theta.copy())
+    return path, phase, switch, rate_at_switch
+
+
+def swats_run(grad, steps, start, dtype=np.float64, **kwargs):
+    w = nn.Parameter(np.array(start, dtype=dtype))
+    opt = optim.SWATS([w], **kwargs)
+    path = []
+    for step in range(1, steps + 1):
+        w.grad = np.asarray(grad(w.data, step), dtype=dtype)
+        before = w.grad.copy()
+        opt.step()
+        np.testing.assert_array_equal(w.grad, before, err_msg="step() changed p.grad")
+        path.append(w.data.copy())
+    return path, opt
+
+
+SWATS_CASES = [  # id, gradient, start, kwargs, switch expected
+    ("adam-phase", grad_w, [1.5, 1.0, 0.3], dict(lr=0.01), False),
+    ("constant-gradient", lambda th, t: np.array([0.3, -0.7]), [1.0, 1.0], dict(lr=0.01), True),
+    ("quadratic-small-lr", lambda th, t: np.array([1.0, 20.0]) * th, [1.0, 1.0],
+     dict(lr=1e-4), True),
+]
+
+
+@pytest.mark.exercise("optim.swats_update")
+@pytest.mark.parametrize("grad, start, kwargs, switches", [c[1:] for c in SWATS_CASES],
+                         ids=[c[0] for c in SWATS_CASES])
+def test_swats_follows_algorithm_1(grad, start, kwargs, switches):
+    got, opt = swats_run(grad, 40, start, **kwargs)
+    want, phase, switch, rate = swats_reference(np.array(start, dtype=np.float64), grad, 40,
+                                                **kwargs)
+    assert (opt.phase, opt.switch_step) == (phase, switch)
+    assert (phase == "sgd") == switches
+    if switches:
+        assert opt.sgd_lr == pytest.approx(rate, rel=1e-9)
+    for t, (w, w_ref) in enumerate(zip(got, want), start=1):
+        np.testing.assert_allclose(w, w_ref, rtol=1e-9, atol=1e-12, err_msg=f"after step {t}")
+
+
+@pytest.mark.exercise("optim.swats_update")
+def test_swats_switches_at_step_2_on_a_constant_gradient():
+    _, opt = swats_run(lambda th, t: np.array([0.3, -0.7]), 3, [1.0, 1.0], lr=0.01)
+    assert (opt.phase, opt.switch_step) == ("sgd", 2)
+    assert opt.sgd_lr == pytest.approx(0.02, rel=1e-6)     # Λ = η·d/‖c‖₁
+
+
+@pytest.mark.exercise("optim.swats_update")
+def test_swats_keeps_float32():
+    got, opt = swats_run(lambda th, t: np.array([0.3, -0.7]), 6, [1.0, 1.0], dtype=np.float32,
+                         lr=0.01)
+    assert got[-1].dtype == np.float32
+    assert all(v.dtype == np.float32 for s in opt.state.values() for v in s.values()
+               if isinstance(v, np.ndarray))
+
+
+# ============================================================ optim.minibatches
+
+MB = "optim.minibatches"
+
+
+def _data(n=10):
+    X = np.arange(n * 3, dtype=np.float32).reshape(n, 3)
+    return X, np.arange(n)
+
+
+@pytest.mark.exercise(MB)
+def test_minibatches_in_order_without_shuffle():
+    X, y = _data()
+    batches = list(optim.minibatches(X, y, 4, shuffle=False))
+    assert [yb.tolist() for _, yb in batches] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    for xb, yb in batches:
+        np.testing.assert_array_equal(xb, X[yb])          # rows stay with their labels
+        assert xb.shape[1:] == (3,)
+
+
+@pytest.mark.exercise(MB)
+@pytest.mark.parametrize("n, size, drop_last, sizes", [
+    (10, 4, False, [4, 4, 2]),
+    (10, 4, True, [4, 4]),
+    (12, 4, True, [4, 4, 4]),
+    (10, 1, False, [1] * 10),
+    (10, 10, False, [10]),
+    (10, 64, False, [10]),          # larger than n: one batch of all n
+    (10, 64, True, [10]),           # ... also with drop_last: an epoch always updates
+])
+def test_minibatch_sizes(n, size, drop_last, sizes):
+    X, y = _data(n)
+    batches = list(optim.minibatches(X, y, size, drop_last=drop_last, rng=0))
+    assert [len(yb) for _, yb in batches] == sizes
+    seen = np.concatenate([yb for _, yb in batches])
+    assert len(set(seen.tolist())) == len(seen)          # no example twice
+    for xb, yb in batches:
+        np.testing.assert_array_equal(xb, X[yb])
+
+
+@pytest.mark.exercise(MB)
+def test_minibatches_shuffle_every_example_once_reproducibly():
+    X, y = _data(50)
+    first = np.concatenate([yb for _, yb in optim.minibatches(X, y, 8, rng=3)])
+    again = np.concatenate([yb for _, yb in optim.minibatches(X, y, 8, rng=3)])
+    other = np.concatenate([yb for _, yb in optim.minibatches(X, y, 8, rng=4)])
+    assert sorted(first.tolist()) == list(range(50))
+    np.testing.assert_array_equal(first, again)          # same seed, same order
+    assert not np.array_equal(first, other)
+    assert not np.array_equal(first, np.arange(50))      # it did shuffle
+    gen = np.random.default_rng(0)                        # one Generator: a new order per epoch
+    e1 = np.concatenate([yb for _, yb in optim.minibatches(X, y, 8, rng=gen)])
+    e2 = np.concatenate([yb for _, yb in optim.minibatches(X, y, 8, rng=gen)])
+    assert not np.array_equal(e1, e2)
+
+
+@pytest.mark.exercise(MB)
+@pytest.mark.parametrize("size", [0, -1, 2.5, True, "4"])
+def test_minibatches_refuse_a_bad_batch_size_at_the_call(size):
+    X, y = _data()
+    with pytest.raises(ValueError, match="batch_size"):
+        optim.minibatches(X, y, size)                      # raised before any iteration
+
+
+@pytest.mark.exercise(MB)
+def test_minibatches_refuse_mismatched_or_empty_data():
+    X, y = _data()
+    with pytest.raises(ValueError) as info:
+        optim.minibatches(X, y[:7], 4)
+    assert "(10, 3)" in str(info.value) and "(7,)" in str(info.value)
+    with pytest.raises(ValueError):
+        optim.minibatches(X[:0], y[:0], 4)
+
+
+@pytest.mark.exercise(MB)
+def test_minibatches_accept_lists_and_tensors():
+    batches = list(optim.minibatches([[1.0], [2.0], [3.0]], [0, 1, 0], 2, shuffle=False))
+    assert [yb.tolist() for _, yb in batches] == [[0, 1], [0]]
+    X, y = _data(6)
+    batches = list(optim.minibatches(mg.Tensor(X), y, 3, shuffle=False))
+    np.testing.assert_array_equal(batches[1][0], X[3:])

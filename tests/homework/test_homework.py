@@ -1,0 +1,501 @@
+"""Meta-tests of the homework tooling: markers, the student copy, the grader, the curriculum.
+
+The slow tests grade real stripped copies of this repository in subprocesses:
+for every exercise, a copy with only that exercise stripped must fail all of
+its tests, pass every test of the exercises before it, and still import.
+"""
+
+import concurrent.futures
+import os
+import re
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+import pytest
+
+from minigrad import homework
+from minigrad.homework import (EXERCISES, GradingError, HomeworkError, find_exercises, grade,
+                               scan, student_copy)
+
+REPO = Path(__file__).resolve().parents[2]
+TESTS = REPO / "tests" / "homework"
+# Marker lines are assembled here so that this file holds no marker of its own.
+B, E = "# BEGIN " + "SOLUTION", "# END " + "SOLUTION"
+
+IS_STUDENT_COPY = any(r.stubbed for r in scan(REPO / "minigrad"))
+needs_solutions = pytest.mark.skipif(IS_STUDENT_COPY, reason="this tree is a student copy")
+
+
+def write_tree(root, files):
+    """Create ``files`` ({relative path: text or bytes}) under ``root``."""
+    for rel, content in files.items():
+        path = Path(root) / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return Path(root)
+
+
+def lines(*rows):
+    return "".join(row + "\n" for row in rows)
+
+
+SQUARE = lines(
+    "def square(x):",
+    '    """Return x²."""',
+    f"    {B} demo.square",
+    "    y = x * x",
+    "    return y",
+    f"    {E}",
+    "",
+    "CONSTANT = 3",
+)
+
+
+# ================================================================ the curriculum
+
+def test_the_curriculum_is_every_marked_exercise_in_order():
+    assert len(EXERCISES) >= 18 and len(set(EXERCISES)) == len(EXERCISES)
+    assert find_exercises(REPO / "minigrad") == list(EXERCISES)
+    assert EXERCISES[:4] == ("function.apply", "function.unbroadcast", "tensor.toposort",
+                             "tensor.backward")
+
+
+def test_every_exercise_has_tests_and_every_test_a_known_exercise():
+    expected = homework._expected_tests(REPO / "tests")
+    counts = {ex_id: 0 for ex_id in EXERCISES}
+    for nodeid, ex_id in expected.items():
+        assert ex_id in counts, f"{nodeid} grades an unknown exercise {ex_id!r}"
+        counts[ex_id] += 1
+    thin = {ex_id: n for ex_id, n in counts.items() if n < 3}
+    assert not thin, f"exercises with fewer than 3 tests: {thin}"
+
+
+def test_markers_sit_below_a_docstring_around_a_whole_body():
+    for r in scan(REPO / "minigrad"):
+        path = Path(r.path)
+        text = path.read_text(encoding="utf-8").split("\n")
+        after = text[r.end] if r.end < len(text) else ""
+        # the region ends its function: what follows is blank or less indented
+        assert not after.strip() or len(after) - len(after.lstrip()) < len(r.indent), \
+            f"{r.path}:{r.end}: code after END SOLUTION in the same body"
+        before = text[r.begin - 2].strip()
+        assert before.endswith(('"""', "'''")) or before.startswith("def "), \
+            f"{r.path}:{r.begin}: BEGIN SOLUTION is not the first line of a body"
+
+
+# ================================================================ markers
+
+BAD_MARKERS = [  # id, files, where the error is, words of the message
+    ("begin-without-end", {"m.py": lines("def f():", f"    {B} a", "    return 1")},
+     "m.py:2", "no END"),
+    ("end-without-begin", {"m.py": lines("def f():", "    return 1", f"    {E}")},
+     "m.py:3", "without a BEGIN"),
+    ("nested", {"m.py": lines("def f():", f"    {B} a", f"    {B} b", "    return 1", f"    {E}",
+                              f"    {E}")},
+     "m.py:3", "cannot nest"),
+    ("duplicate-in-a-file", {"m.py": lines("def f():", f"    {B} a", "    return 1", f"    {E}",
+                                           "def g():", f"    {B} a", "    return 2", f"    {E}")},
+     "m.py:6", "duplicate exercise id 'a'"),
+    ("duplicate-across-files", {"a.py": lines("def f():", f"    {B} same", "    return 1", f"    {E}"),
+                                "b.py": lines("def g():", f"    {B} same", "    return 2", f"    {E}")},
+     "b.py:2", "already used at"),
+    ("no-id", {"m.py": lines("def f():", f"    {B}", "    return 1", f"    {E}")},
+     "m.py:2", "malformed marker"),
+    ("no-space", {"m.py": lines("def f():", "    #BEGIN SOLUTION a", "    return 1", f"    {E}")},
+     "m.py:2", "malformed marker"),
+    ("lower-case", {"m.py": lines("def f():", "    # begin solution a", "    return 1", f"    {E}")},
+     "m.py:2", "malformed marker"),
+    ("trailing-text", {"m.py": lines("def f():", f"    {B} a", "    return 1", f"    {E} here")},
+     "m.py:4", "malformed marker"),
+    ("end-indented-differently", {"m.py": lines("def f():", f"    {B} a", "    return 1", f"{E}")},
+     "m.py:4", "must match"),
+    ("mid-expression", {"m.py": lines("def f():", "    return (1 +", f"    {B} a", "        2)",
+                                      f"    {E}")},
+     "m.py:", "not valid Python"),
+]
+
+
+@pytest.mark.parametrize("files, where, words", [c[1:] for c in BAD_MARKERS],
+                         ids=[c[0] for c in BAD_MARKERS])
+def test_bad_markers_are_refused_with_file_and_line(tmp_path, files, where, words):
+    src = write_tree(tmp_path / "src", files)
+    with pytest.raises(HomeworkError) as info:
+        student_copy(src, tmp_path / "dst")
+    assert isinstance(info.value, ValueError)
+    message = str(info.value)
+    assert where in message and words in message, message
+    assert not (tmp_path / "dst").exists(), "a refused copy wrote something"
+
+
+def test_find_exercises_orders_by_curriculum_then_by_file(tmp_path):
+    src = write_tree(tmp_path, {
+        "b.py": lines("def f():", f"    {B} zzz.first_in_b", "    return 1", f"    {E}"),
+        "a.py": lines("def f():", f"    {B} ops.tanh_backward", "    return 1", f"    {E}",
+                      "def g():", f"    {B} function.apply", "    return 1", f"    {E}",
+                      "def h():", f"    {B} mmm.last_in_a", "    return 1", f"    {E}"),
+    })
+    assert find_exercises(src) == ["function.apply", "ops.tanh_backward", "mmm.last_in_a",
+                                   "zzz.first_in_b"]
+
+
+# ================================================================ the student copy
+
+def test_student_copy_replaces_each_body_by_a_stub_at_its_indentation(tmp_path):
+    src = write_tree(tmp_path / "src", {"pkg/demo.py": SQUARE})
+    assert student_copy(src, tmp_path / "dst") == ["demo.square"]
+    assert (tmp_path / "dst/pkg/demo.py").read_text() == lines(
+        "def square(x):",
+        '    """Return x²."""',
+        f"    {B} demo.square",
+        '    raise NotImplementedError("exercise demo.square")',
+        f"    {E}",
+        "",
+        "CONSTANT = 3",
+    )
+
+
+def test_student_copy_keeps_tabs_crlf_and_every_other_byte(tmp_path):
+    crlf = lines("class A:", "\tdef f(self):", f"\t\t{B} crlf.f", "\t\treturn 1", f"\t\t{E}",
+                 "# café ☕").replace("\n", "\r\n").encode("utf-8")
+    binary = bytes(range(256))
+    src = write_tree(tmp_path / "src", {"crlf.py": crlf, "data.bin": binary,
+                                         "notes.md": f"{B} x\nnot a .py file: left alone\n"})
+    student_copy(src, tmp_path / "dst")
+    want = lines("class A:", "\tdef f(self):", f"\t\t{B} crlf.f",
+                 '\t\traise NotImplementedError("exercise crlf.f")', f"\t\t{E}",
+                 "# café ☕").replace("\n", "\r\n").encode("utf-8")
+    assert (tmp_path / "dst/crlf.py").read_bytes() == want
+    assert (tmp_path / "dst/data.bin").read_bytes() == binary
+    assert (tmp_path / "dst/notes.md").read_text() == (src / "notes.md").read_text()
+
+
+def test_student_copy_leaves_out_caches_history_and_build_products(tmp_path):
+    src = write_tree(tmp_path / "src", {
+        "pkg/demo.py": SQUARE,
+        "pkg/__pycache__/demo.cpython-311.pyc": b"compiled solution",
+        "pkg/old.pyc": b"compiled solution",
+        ".git/objects/ab": b"history",
+        "minigrad.egg-info/PKG-INFO": "x",
+        ".pytest_cache/v": "x",
+        ".hypothesis/db": "x",
+        "build/lib/pkg/demo.py": SQUARE,   # would be a duplicate id, and a solution
+        "dist/pkg.whl": b"zip",
+        "docs/build/keep.txt": "only the top-level build/ is skipped",
+    })
+    student_copy(src, tmp_path / "dst")
+    copied = sorted(p.relative_to(tmp_path / "dst").as_posix()
+                    for p in (tmp_path / "dst").rglob("*") if p.is_file())
+    assert copied == ["docs/build/keep.txt", "pkg/demo.py"]
+
+
+def test_student_copy_of_chosen_exercises_only(tmp_path):
+    two = SQUARE + lines("def cube(x):", '    """x³."""', f"    {B} demo.cube", "    return x ** 3",
+                         f"    {E}")
+    src = write_tree(tmp_path / "src", {"demo.py": two})
+    assert student_copy(src, tmp_path / "dst", exercises=["demo.cube"]) == ["demo.cube"]
+    text = (tmp_path / "dst/demo.py").read_text()
+    assert "y = x * x" in text and "x ** 3" not in text
+    with pytest.raises(HomeworkError, match="demo.square, demo.cube"):
+        student_copy(src, tmp_path / "other", exercises=["demo.nope"])
+    assert not (tmp_path / "other").exists()
+
+
+def test_student_copy_is_idempotent_and_never_touches_src(tmp_path):
+    src = write_tree(tmp_path / "src", {"demo.py": SQUARE, "sub/x.txt": "x"})
+    before = {p: p.read_bytes() for p in src.rglob("*") if p.is_file()}
+    student_copy(src, tmp_path / "once")
+    student_copy(tmp_path / "once", tmp_path / "twice")
+    assert {p: p.read_bytes() for p in src.rglob("*") if p.is_file()} == before
+    assert (tmp_path / "once/demo.py").read_bytes() == (tmp_path / "twice/demo.py").read_bytes()
+    assert [r.stubbed for r in scan(tmp_path / "once")] == [True]
+    assert [r.stubbed for r in scan(src)] == [False]
+
+
+@pytest.mark.parametrize("dst", ["src/inside", "src", "src/a/b/../../deeper"])
+def test_student_copy_refuses_a_destination_inside_the_source(tmp_path, dst):
+    src = write_tree(tmp_path / "src", {"demo.py": SQUARE})
+    with pytest.raises(HomeworkError, match="inside the source"):
+        student_copy(src, tmp_path / dst)
+    assert sorted(p.name for p in src.iterdir()) == ["demo.py"]
+
+
+def test_student_copy_refuses_a_source_inside_the_destination_and_a_full_destination(tmp_path):
+    src = write_tree(tmp_path / "outer/src", {"demo.py": SQUARE})
+    with pytest.raises(HomeworkError, match="inside the destination"):
+        student_copy(src, tmp_path / "outer")
+    full = write_tree(tmp_path / "full", {"mine.txt": "do not overwrite"})
+    with pytest.raises(HomeworkError, match="not an empty folder"):
+        student_copy(src, full)
+    (tmp_path / "empty").mkdir()
+    assert student_copy(src, tmp_path / "empty") == ["demo.square"]
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(HomeworkError, match="not an empty folder"):
+        student_copy(src, tmp_path / "file")
+
+
+@pytest.fixture(scope="module")
+def full_copy(tmp_path_factory):
+    """The repository's student copy, every exercise stripped."""
+    dst = tmp_path_factory.mktemp("student") / "copy"
+    student_copy(REPO, dst)
+    return dst
+
+
+def _region_free(text, regions):
+    """The lines of ``text`` outside the bodies of ``regions`` (marker lines kept)."""
+    rows = text.split("\n")
+    inside = {i for r in regions for i in range(r.begin, r.end - 1)}  # 0-based body rows
+    return [row for i, row in enumerate(rows) if i not in inside]
+
+
+@needs_solutions
+def test_the_student_copy_is_byte_identical_outside_the_regions(full_copy):
+    original = {p.relative_to(REPO).as_posix() for p in REPO.rglob("*") if p.is_file()}
+    copied = {p.relative_to(full_copy).as_posix() for p in full_copy.rglob("*") if p.is_file()}
+    assert copied <= original
+    assert all(not rel.endswith(".pyc") and "/.git/" not in f"/{rel}" for rel in copied)
+    marked = {}
+    for r in scan(REPO):
+        marked.setdefault(Path(r.path).relative_to(REPO).as_posix(), []).append(r)
+    for rel in copied:
+        old, new = (REPO / rel).read_bytes(), (full_copy / rel).read_bytes()
+        if rel not in marked:
+            assert new == old, f"{rel} changed"
+            continue
+        regions = marked[rel]
+        stubbed = [r for r in scan(full_copy / rel)]
+        assert [r.id for r in stubbed] == [r.id for r in regions] and all(r.stubbed for r in stubbed)
+        assert _region_free(new.decode(), stubbed) == _region_free(old.decode(), regions), rel
+
+
+def _text_files(root):
+    """{relative path: bytes} of every file under ``root`` outside .git."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
+            if p.is_file() and ".git" not in p.relative_to(root).parts}
+
+
+TRIVIAL = {"else:", "try:", "continue", "return g", "return out", "return order", "while stack:"}
+
+
+def _body_lines(region):
+    return [line.strip() for line in region.body if line.strip() and line.strip() not in TRIVIAL]
+
+
+@needs_solutions
+def test_the_student_copy_contains_none_of_the_solution_lines(full_copy):
+    # A solution line: a line of a region's body that the original tree holds nowhere
+    # else (not even as part of a longer line). None of them may be left in any file
+    # of the copy, compiled or not.
+    regions = scan(REPO)
+    outside = []
+    for rel, data in _text_files(REPO).items():
+        mine = [r for r in regions if Path(r.path).resolve() == (REPO / rel).resolve()]
+        if mine:
+            data = "\n".join(_region_free(data.decode("utf-8"), mine)).encode("utf-8")
+        outside.append(data)
+    outside = b"\n".join(outside)
+    solutions = {line for r in regions for line in _body_lines(r)
+                 if line.encode("utf-8") not in outside}
+    assert len(solutions) > 100
+    leaks = [f"{rel}: {line}" for rel, data in _text_files(full_copy).items()
+             for line in solutions if line.encode("utf-8") in data]
+    assert not leaks, "solution lines in the student copy:\n" + "\n".join(sorted(leaks)[:20])
+
+
+@needs_solutions
+def test_no_file_of_the_student_copy_holds_much_of_a_solution(full_copy):
+    # Lines of a body may occur elsewhere (`n = len(X)`, `return gx, gy`), but no file may
+    # hold half of an exercise's lines: that would be the solution, findable by a search.
+    rows = {rel: {row.strip() for row in data.decode("utf-8", "replace").splitlines()}
+            for rel, data in _text_files(full_copy).items()}
+    found = []
+    for r in scan(REPO):
+        body = _body_lines(r)
+        if len(body) < 4:
+            continue
+        for rel, present in rows.items():
+            share = sum(line in present for line in body) / len(body)
+            if share >= 1 / 2:
+                found.append(f"{r.id}: {share:.0%} of its lines in {rel}")
+    assert not found, "\n".join(found)
+
+
+def test_the_student_copy_imports(full_copy):
+    out = subprocess.run([sys.executable, "-c", "import minigrad, minigrad.nn, minigrad.optim; "
+                          "print(minigrad.__file__)"], cwd=full_copy, capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": str(full_copy)}, check=True)
+    assert Path(out.stdout.strip()).resolve().is_relative_to(full_copy.resolve())
+
+
+def test_stripping_the_student_copy_again_changes_nothing(full_copy, tmp_path):
+    again = tmp_path / "again"
+    student_copy(full_copy, again)
+    for path in full_copy.rglob("*.py"):
+        assert (again / path.relative_to(full_copy)).read_bytes() == path.read_bytes()
+
+
+# ================================================================ pytest --exercise
+
+def _pytest(*args, cwd=REPO, env=None):
+    return subprocess.run([sys.executable, "-m", "pytest", *args, "-p", "no:cacheprovider"],
+                          cwd=cwd, capture_output=True, text=True, env=env)
+
+
+def test_pytest_exercise_option_selects_the_tagged_tests():
+    out = _pytest(str(TESTS), "--collect-only", "-q", "--exercise", "ops.tanh_backward",
+                  "--exercise", "function.unbroadcast")
+    assert out.returncode == 0, out.stdout + out.stderr
+    selected = [row for row in out.stdout.splitlines() if "::" in row]
+    assert selected and all("tanh" in row.lower() or "unbroadcast" in row for row in selected)
+    expected = homework._expected_tests(REPO / "tests")
+    want = sum(ex in ("ops.tanh_backward", "function.unbroadcast") for ex in expected.values())
+    assert len(selected) == want
+
+
+def test_pytest_exercise_option_refuses_an_unknown_id():
+    out = _pytest(str(TESTS), "--collect-only", "-q", "--exercise", "ops.nope")
+    assert out.returncode == 4
+    assert "unknown id(s) ops.nope" in out.stderr + out.stdout
+
+
+# ================================================================ grading
+
+def test_grade_refuses_a_folder_without_minigrad_and_an_unknown_exercise(tmp_path):
+    with pytest.raises(HomeworkError, match="no minigrad package"):
+        grade(tmp_path)
+    with pytest.raises(HomeworkError, match="unknown exercise"):
+        grade(REPO, exercises=["ops.nope"])
+
+
+def test_grade_command_prints_a_table(capsys):
+    code = homework.grade_command(types.SimpleNamespace(path=str(REPO),
+                                                        exercise=["function.unbroadcast"]))
+    out = capsys.readouterr().out
+    assert code == 0
+    n = sum(ex == "function.unbroadcast" for ex in homework._expected_tests(REPO / "tests").values())
+    assert re.search(rf"^function\.unbroadcast +{n}/{n} +100\.0%$", out, re.M), out
+    assert re.search(rf"^total +{n}/{n} +100\.0%$", out, re.M), out
+
+
+def test_student_copy_command_reports_and_refuses(tmp_path, capsys):
+    src = write_tree(tmp_path / "src", {"demo.py": SQUARE})
+    args = types.SimpleNamespace(src=str(src), dst=str(tmp_path / "dst"), exercise=None)
+    assert homework.student_copy_command(args) == 0
+    assert "demo.square  demo.py:3" in capsys.readouterr().out
+    assert homework.student_copy_command(args) == 2        # now DST is not empty
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not an empty folder" in err
+
+
+@pytest.mark.slow
+def test_grader_fails_loudly_when_the_original_minigrad_is_imported(tmp_path):
+    copy = tmp_path / "copy"
+    student_copy(REPO, copy)
+    init = copy / "minigrad" / "__init__.py"
+    init.write_text(  # what an editable install of the original would amount to
+        "import sys\n"
+        f"sys.path.insert(0, {str(REPO)!r})\n"
+        "del sys.modules['minigrad']\n"
+        "import minigrad\n")
+    with pytest.raises(GradingError, match="not the minigrad in"):
+        grade(copy, exercises=["function.apply"], tests=TESTS)
+
+
+@pytest.mark.slow
+def test_grader_ignores_the_original_on_pythonpath(tmp_path, monkeypatch):
+    copy = tmp_path / "copy"
+    student_copy(REPO, copy, exercises=["function.apply"])
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    report = grade(copy, exercises=["function.apply"], tests=TESTS)
+    assert report.minigrad_file == str(copy.resolve() / "minigrad" / "__init__.py")
+    assert report["function.apply"].passed == 0 < report["function.apply"].total
+
+
+@pytest.mark.slow
+def test_a_hanging_stub_times_out_and_the_run_goes_on(tmp_path):
+    copy = tmp_path / "copy"
+    student_copy(REPO, copy, exercises=["ops.tanh_backward"])
+    ops_py = copy / "minigrad" / "ops.py"
+    ops_py.write_text(ops_py.read_text().replace(
+        'raise NotImplementedError("exercise ops.tanh_backward")', "while True: pass"))
+    start = time.perf_counter()
+    report = grade(copy, exercises=["ops.tanh_backward", "ops.exp_backward"], timeout=0.5,
+                   tests=TESTS)
+    outcomes = {ex: [t[1] for t in report.tests.values() if t[0] == ex]
+                for ex in ("ops.tanh_backward", "ops.exp_backward")}
+    assert outcomes["ops.tanh_backward"] and set(outcomes["ops.tanh_backward"]) == {"timeout"}
+    assert set(outcomes["ops.exp_backward"]) == {"passed"}
+    assert time.perf_counter() - start < 30
+
+
+@pytest.mark.slow
+def test_the_overall_time_limit_stops_the_run(tmp_path):
+    copy = tmp_path / "copy"
+    student_copy(REPO, copy, exercises=["ops.tanh_backward"])
+    ops_py = copy / "minigrad" / "ops.py"
+    ops_py.write_text(ops_py.read_text().replace(
+        'raise NotImplementedError("exercise ops.tanh_backward")',
+        "import time\n        time.sleep(1000)"))
+    start = time.perf_counter()
+    report = grade(copy, exercises=["ops.tanh_backward"], timeout=1000, total_timeout=6,
+                   tests=TESTS)
+    assert time.perf_counter() - start < 20
+    assert any("exceeded 6 s" in p for p in report.problems)
+    assert report["ops.tanh_backward"].passed == 0 < report["ops.tanh_backward"].total
+
+
+@pytest.mark.slow
+@needs_solutions
+def test_grader_scores_the_original_100_percent():
+    report = grade(REPO)
+    assert list(report) == list(EXERCISES)
+    assert report.score == 1.0 and report.passed == report.total > 0, report.table()
+    assert not report.problems
+
+
+@pytest.mark.slow
+@needs_solutions
+def test_grader_scores_an_untouched_student_copy_0(full_copy):
+    report = grade(full_copy)
+    assert report.minigrad_file == str(full_copy.resolve() / "minigrad" / "__init__.py")
+    assert report.score == 0.0 and report.passed == 0 and report.total > 0
+    assert {t[1] for t in report.tests.values()} == {"failed"}
+
+
+# ================================================================ one exercise at a time
+
+def _grade_with_only(ex_id, root):
+    copy = root / ex_id
+    student_copy(REPO, copy, exercises=[ex_id])
+    return grade(copy, tests=TESTS, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def stripped_one_by_one(tmp_path_factory):
+    """{exercise: the grade of a copy with only that exercise stripped}, two runs at a time."""
+    root = tmp_path_factory.mktemp("one-by-one")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
+        futures = {ex: pool.submit(_grade_with_only, ex, root) for ex in EXERCISES}
+        return {ex: f.result() for ex, f in futures.items()}
+
+
+@pytest.mark.slow
+@needs_solutions
+@pytest.mark.parametrize("ex_id", EXERCISES)
+def test_stripping_one_exercise_fails_its_tests_and_only_later_ones(stripped_one_by_one, ex_id):
+    report = stripped_one_by_one[ex_id]
+    assert report.minigrad_file is not None and not report.problems, report.problems
+    own = {n: t for n, t in report.tests.items() if t[0] == ex_id}
+    assert own, f"{ex_id} has no tests"
+    passing = [n for n, t in own.items() if t[1] == "passed"]
+    assert not passing, f"tests of {ex_id} pass without its solution: {passing}"
+    earlier = EXERCISES[:EXERCISES.index(ex_id)]
+    broken = [f"{n} ({t[0]}): {t[2]}" for n, t in report.tests.items()
+              if t[0] in earlier and t[1] != "passed"]
+    assert not broken, f"tests of earlier exercises need {ex_id}:\n" + "\n".join(broken)
