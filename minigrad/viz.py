@@ -278,15 +278,33 @@ def _edge_path(parent, child):
     return path
 
 
-def _legend_items(nodes):
-    kinds = [k for k in _NODE_STYLE if any(n.kind == k for n in nodes)]
-    return [(k, _NODE_STYLE[k]) for k in kinds]
+_NO_GRAD_NOTE = "(no gradients yet: call backward(retain_graph=True) to see them)"
+
+
+def _legend(nodes, after_backward, width, top):
+    """The legend under the graph: a swatch per node kind, wrapped to ``width``, then a note.
+
+    Returns ``(items, width, height)``: items are ``(x, y, kind, text)`` with
+    ``kind`` None for plain text; the width grows if a single entry needs it.
+    """
+    entries = [(k, _NODE_STYLE[k][2]) for k in _NODE_STYLE if any(n.kind == k for n in nodes)]
+    if not after_backward:
+        entries.append((None, _NO_GRAD_NOTE))
+    width = max([width] + [2 * _MARGIN + 20 + len(text) * _CHAR_W for _, text in entries])
+    items, x, y = [], _MARGIN, top + 8
+    for kind, text in entries:
+        size = (20 if kind else 0) + len(text) * _CHAR_W
+        if x > _MARGIN and (x + size > width - _MARGIN or kind is None):
+            x, y = _MARGIN, y + 22  # next row (the note always gets its own)
+        items.append((x, y, kind, text))
+        x += size + 18
+    return items, width, y + 22 - top
 
 
 def _graph_svg(nodes, width, height, after_backward):
     from html import escape
 
-    legend_h = 30.0
+    legend, width, legend_h = _legend(nodes, after_backward, width, height)
     total_h = height + legend_h
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{total_h:.0f}" '
            f'viewBox="0 0 {width:.0f} {total_h:.0f}" font-family="DejaVu Sans Mono, monospace" '
@@ -314,15 +332,14 @@ def _graph_svg(nodes, width, height, after_backward):
             weight = ' font-weight="bold"' if i == 0 else ""
             out.append(f'<text x="{n.x:.1f}" y="{y + i * _LINE_H:.1f}" text-anchor="middle"{weight}>'
                        f'{escape(line)}</text>')
-    x = _MARGIN
-    for kind, (fill, stroke, text) in _legend_items(nodes):
-        out.append(f'<rect x="{x:.1f}" y="{height + 8:.1f}" width="14" height="14" rx="3" '
+    for x, y, kind, text in legend:
+        if kind is None:
+            out.append(f'<text x="{x:.1f}" y="{y + 11:.1f}" fill="#777">{escape(text)}</text>')
+            continue
+        fill, stroke, _ = _NODE_STYLE[kind]
+        out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="14" height="14" rx="3" '
                    f'fill="{fill}" stroke="{stroke}"/>')
-        out.append(f'<text x="{x + 20:.1f}" y="{height + 19:.1f}">{escape(text)}</text>')
-        x += 20 + len(text) * _CHAR_W + 18
-    if not after_backward:
-        out.append(f'<text x="{x:.1f}" y="{height + 19:.1f}" fill="#777">(no gradients yet: '
-                   'call backward(retain_graph=True) first to see them)</text>')
+        out.append(f'<text x="{x + 20:.1f}" y="{y + 11:.1f}">{escape(text)}</text>')
     out.append("</svg>")
     return SVG("\n".join(out) + "\n")
 
@@ -331,7 +348,7 @@ def _graph_figure(nodes, width, height, after_backward):
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
     from matplotlib.path import Path
 
-    legend_h = 30.0
+    legend, width, legend_h = _legend(nodes, after_backward, width, height)
     total_h = height + legend_h
     scale = min(1.0, 3000.0 / max(width, total_h))  # NOTE: keep huge graphs under 30 inches
     fig = _new_figure(width * scale / 100, total_h * scale / 100)
@@ -361,15 +378,14 @@ def _graph_figure(nodes, width, height, after_backward):
         for i, line in enumerate(n.lines):
             ax.text(n.x, y + i * _LINE_H, line, ha="center", va="center",
                     fontweight="bold" if i == 0 else "normal", **font)
-    x = _MARGIN
-    for kind, (fill, stroke, text) in _legend_items(nodes):
-        ax.add_patch(FancyBboxPatch((x, height + 8), 14, 14, boxstyle="round,pad=0,rounding_size=3",
+    for x, y, kind, text in legend:
+        if kind is None:
+            ax.text(x, y + 7, text, va="center", color="#777", **font)
+            continue
+        fill, stroke, _ = _NODE_STYLE[kind]
+        ax.add_patch(FancyBboxPatch((x, y), 14, 14, boxstyle="round,pad=0,rounding_size=3",
                                     facecolor=fill, edgecolor=stroke))
-        ax.text(x + 20, height + 15, text, va="center", **font)
-        x += 20 + len(text) * _CHAR_W + 18
-    if not after_backward:
-        ax.text(x, height + 15, "(no gradients yet: call backward(retain_graph=True) first to see them)",
-                va="center", color="#777", **font)
+        ax.text(x + 20, y + 7, text, va="center", **font)
     return fig
 
 
@@ -931,7 +947,8 @@ def _draw_trajectories(info, start, runs, path):
                 label=None if what == "minimum" else what)
     mark = max(1, steps // 40)  # a marker every `mark` steps shows the step sizes
     for i, run in enumerate(runs):
-        style = dict(color=_COLORS[i % 8], linestyle=_DASHES[i % 8], linewidth=1.6)
+        # NOTE: later lines are thinner, so a path hidden under a later one (Adam under SWATS) shows at its edges
+        style = dict(color=_COLORS[i % 8], linestyle=_DASHES[i % 8], linewidth=2.6 - 0.15 * (i % 8))
         ax.plot(run.path[:, 0], run.path[:, 1], marker="o", markersize=2.5, markevery=mark,
                 label=_run_label(run), **style)
         if run.cls_name == "SWATS" and run.optimizer.switch_step is not None:
