@@ -132,7 +132,7 @@ class _BaseMLP(BaseEstimator):
             self._rng = _generator(self.random_state)
             self.model_, self.optimizer_ = self._build(X.shape[1], X.dtype, self._rng)
             self.loss_curve_, self.n_iter_ = [], 0
-        X = X.astype(self.model_[0].weight.dtype, copy=False)  # the network's dtype, set on the first call
+        X = X.astype(self.model_[0].weight.dtype, copy=False)  # the dtype of the first call
         history = self._pass(self.model_, self.optimizer_, X, targets, 1, self._rng)
         self.loss_curve_.extend(history.epoch_loss)
         self.n_iter_ += 1
@@ -182,7 +182,7 @@ class _BaseMLP(BaseEstimator):
 
     def _forward(self, X):
         """The network's outputs for ``X``, as an ndarray: eval mode, no graph."""
-        check_is_fitted(self)
+        check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype=_DTYPES)
         dtype = self.model_[0].weight.dtype
         self.model_.eval()
@@ -374,7 +374,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     Math::
 
         ŷ = f(x) = W_L · relu(… relu(W_1 x + b_1) …) + b_L        (one output per target)
-        L = (1/(|B|·k)) Σ_{i∈B} Σ_j (ŷ_ij − y_ij)²                  (mean squared error, k targets)
+        L = (1/(|B|·k)) Σ_{i∈B} Σ_j (ŷ_ij − y_ij)²          (mean squared error, k targets)
         θ ← optimizer's update with g = ∂L/∂θ, |B| set by ``regime``
 
     Parameters

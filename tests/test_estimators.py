@@ -71,7 +71,8 @@ def test_grid_search_over_optimizer_and_regime(iris):
     assert len(results["params"]) == 9
     assert search.best_score_ > 0.9
     assert search.best_estimator_.n_iter_ == 5
-    score = {(p["optimizer"], p["regime"]): s for p, s in zip(results["params"], results["mean_test_score"])}
+    score = {(p["optimizer"], p["regime"]): s
+             for p, s in zip(results["params"], results["mean_test_score"])}
     # The lecture's point: in the same 5 epochs on-line learning makes n updates per
     # epoch and off-line learning one, so on-line gets much further.
     for name in grid["optimizer"]:
@@ -299,26 +300,22 @@ def test_partial_fit_after_fit_continues(iris):
     assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 3
 
 
-@pytest.mark.parametrize("first, then, message", [
-    (None, None, "classes must be given on the first call"),
-    ([0, 1, 2], dict(classes=[0, 1]), "differ from the classes of the first call"),
-    ([0, 1, 2], dict(y=3), r"labels \[3\] that are not in classes_"),
-    ([0, 1], None, r"labels \[2\] that are not in classes_"),
-    ([0, 1, 2], dict(X=np.zeros((150, 3))), "X has 3 features, but MLPClassifier is expecting 4"),
-])
-def test_partial_fit_errors(iris, first, then, message):
+@pytest.mark.parametrize("calls, message", [  # keyword arguments of each call; the last one raises
+    ([{}], "classes must be given on the first call"),
+    ([dict(classes=[0, 1])], r"labels \[2\] that are not in classes_ \[0, 1\]"),
+    ([dict(classes=[0, 1, 2]), dict(classes=[0, 1])], "differ from the classes of the first call"),
+    ([dict(classes=[0, 1, 2]), dict(y=np.full(150, 3))], r"labels \[3\] that are not in classes_"),
+    ([dict(classes=[0, 1, 2]), dict(X=np.zeros((150, 3)))], "X has 3 features, but MLPClassifier "
+                                                             "is expecting 4"),
+], ids=["no-classes", "label-not-in-classes", "other-classes", "new-label", "n-features"])
+def test_partial_fit_errors(iris, calls, message):
     X, y = iris
     clf = MLPClassifier(random_state=0)
+    *before, last = calls
+    for kwargs in before:
+        clf.partial_fit(**{"X": X, "y": y, **kwargs})
     with pytest.raises(ValueError, match=message):
-        if first is None or first == [0, 1]:
-            clf.partial_fit(X, y, classes=first)
-        else:
-            clf.partial_fit(X, y, classes=first)
-            kwargs = dict(X=X, y=y)
-            kwargs.update(then)
-            if np.isscalar(kwargs["y"]):
-                kwargs["y"] = np.full(len(kwargs["X"]), kwargs["y"])
-            clf.partial_fit(**kwargs)
+        clf.partial_fit(**{"X": X, "y": y, **last})
 
 
 # ---------------------------------------------------------------- bad parameters, at fit time
@@ -330,7 +327,8 @@ def test_partial_fit_errors(iris, first, then, message):
     (dict(regime="stochastic"), ValueError, "unknown regime 'stochastic'; choose one of online"),
     (dict(epochs=0), ValueError, "epochs must be an int >= 1, got 0"),
     (dict(batch_size=2.5), ValueError, "batch_size must be an int >= 1, got 2.5"),
-    (dict(hidden_layer_sizes=(8, 0)), ValueError, r"hidden_layer_sizes must be a tuple of ints >= 1, got \(8, 0\)"),
+    (dict(hidden_layer_sizes=(8, 0)), ValueError,
+     r"hidden_layer_sizes must be a tuple of ints >= 1, got \(8, 0\)"),
     (dict(hidden_layer_sizes="64"), ValueError, "hidden_layer_sizes must be a tuple of ints"),
     (dict(lr=-1.0), ValueError, r"lr must be in \[0, inf\), got -1.0"),
     (dict(weight_decay=-0.1), ValueError, "weight_decay must be in"),
