@@ -38,6 +38,7 @@ class Linear(Function):
 
     def forward(self, x, w, b=None):
         self.x, self.w = x, w
+        self.b_dtype = None if b is None else b.dtype
         y = x @ w.T
         if b is not None:
             y += b  # y is ours: add in place
@@ -48,8 +49,10 @@ class Linear(Function):
         gx = g @ w if self.parents[0] is not None else None
         if g.ndim != 2:  # rows of a stack (…, out), or a single row (out,)
             g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+        # NOTE: a float64 input to a float32 layer computes in float64; the parameters'
+        # gradients are cast back to their own dtype (a no-op when the dtypes agree).
         gw = (g.T @ x).astype(w.dtype, copy=False) if self.parents[1] is not None else None
-        gb = g.sum(axis=0) if self.parents[2] is not None else None
+        gb = g.sum(axis=0).astype(self.b_dtype, copy=False) if self.parents[2] is not None else None
         return gx, gw, gb
 
 
@@ -206,7 +209,9 @@ def dropout(x, p=0.5, training=True, rng=None):
     _check_p(p)
     if not training or p == 0:
         return x
-    a = x.data if isinstance(x, Tensor) else np.asarray(x, dtype=np.float32)
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    a = x.data
     dtype = a.dtype if a.dtype in (np.float32, np.float64) else np.float64
     mask = (as_generator(rng).random(a.shape, dtype=dtype) >= p).astype(a.dtype)
     mask *= 1.0 / (1.0 - p)
@@ -274,6 +279,8 @@ def _as_target(fn, target, x, what="target"):
             raise ValueError(f"{fn}: {what} of dtype {target.dtype} does not match input of "
                              f"dtype {x.dtype}")
         return target, target.data
+    if isinstance(target, (list, tuple, float, int)):
+        target = np.asarray(target, dtype=x.dtype)  # as Tensor() would: Python data is float
     a = np.asarray(target.data if isinstance(target, Tensor) else target)
     return a, a
 

@@ -65,6 +65,21 @@ def test_linear_skips_input_gradient_for_a_constant_input():
     np.testing.assert_array_equal(layer.bias.grad, [4.0, 4.0])
 
 
+def test_float64_input_to_float32_layer_gives_float32_gradients():
+    layer = nn.Linear(3, 2, rng=0)
+    x = mg.Tensor(rand(4, 3), requires_grad=True)
+    y = layer(x)
+    assert y.dtype == np.float64
+    y.backward(rand(4, 2))
+    assert layer.weight.grad.dtype == layer.bias.grad.dtype == np.float32
+    assert x.grad.dtype == np.float64
+
+
+def test_dropout_of_a_float64_array_stays_float64():
+    y = F.dropout(np.ones(10), 0.5, rng=0)
+    assert isinstance(y, mg.Tensor) and y.dtype == np.float64
+
+
 def test_linear_module_is_functional_linear():
     layer = nn.Linear(3, 2, rng=0, dtype=np.float64)
     x = mg.Tensor(rand(4, 3))

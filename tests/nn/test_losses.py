@@ -156,6 +156,13 @@ def test_labels_as_tensor_list_or_array():
         np.testing.assert_allclose(F.cross_entropy(logits, labels).item(), np.log(3))
 
 
+def test_python_list_targets_are_float_like_tensor_data():
+    x = mg.Tensor(np.zeros(2), requires_grad=True)
+    loss = F.binary_cross_entropy_with_logits(x, [0, 1])      # a list of ints is float data
+    np.testing.assert_allclose(loss.item(), np.log(2))
+    assert F.mse_loss(x, [1, 3]).item() == 5.0
+
+
 def test_constant_inputs_give_a_constant_loss():
     loss = F.mse_loss(np.ones(3), np.zeros(3))
     assert loss.item() == 1.0 and not loss.requires_grad
