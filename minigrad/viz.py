@@ -22,7 +22,7 @@ import numbers
 import numpy as np
 
 __all__ = ["draw_graph", "plot_history", "plot_trajectories", "trajectories", "trajectories_command",
-           "SURFACES", "OPTIMIZER_NAMES"]
+           "SURFACES", "OPTIMIZER_NAMES", "SVG"]
 
 # =========================================================================
 # Plot helpers
@@ -153,7 +153,9 @@ def _collect(root, names):
                          if p is not None and id(p) not in seen)
     leaves = [t for t in order if t._ctx is None]
     after_backward = any(t.grad is not None for t in leaves)
-    grads = _graph_gradients(root, order) if after_backward and root._ctx is not None else {}
+    # NOTE: intermediates' gradients are recomputed from dL/dL = 1, so only for a one-element
+    # result; after backward(grad) on a larger tensor only the leaves' own .grad is shown.
+    grads = _graph_gradients(root, order) if after_backward and root._ctx is not None and root.size == 1 else {}
     param_names = _parameter_names(names)
 
     nodes, by_id, edges = [], {}, {}
@@ -428,7 +430,8 @@ def draw_graph(tensor, path=None, *, format=None, names=None):
     -----
     Only leaves keep ``.grad`` after ``backward``; the gradients of
     intermediate results are recomputed here from the kept graph (the same
-    chain rule, nothing stored), starting from dL/dL = 1.
+    chain rule, nothing stored), starting from dL/dL = 1, so they are shown
+    only when ``tensor`` has one element (else only the leaves' ``.grad``).
 
     Examples
     --------

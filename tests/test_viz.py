@@ -305,9 +305,38 @@ def test_intermediate_gradients_equal_what_backward_computes():
     for t in (x, a, b, c):
         assert f"|grad| {np.linalg.norm(t.grad):.3g}" in svg
     _, boxes = svg_boxes(svg)
+    assert svg.count("|grad|") == 9 and len(boxes) == 12  # 8 ops and the leaf; 3 constants have none
     leaf = [bx for bx in boxes if bx[5][0] == "leaf"]
     assert len(leaf) == 1 and leaf[0][5][1] == "(3,) float64"  # dtype shown when it is not float32
     assert svg.count(">×2<") == 1  # x * x: one edge, marked ×2
+
+
+def test_intermediate_gradients_through_fused_layers():
+    def build():
+        data = np.random.default_rng(5)
+        lin1, lin2 = nn.Linear(4, 6, rng=1), nn.Linear(6, 3, rng=2)
+        X = mg.Tensor(data.normal(size=(5, 4)))
+        h1 = lin1(X)
+        h2 = h1.relu()
+        logits = lin2(h2)
+        return [h1, h2, logits], nn.functional.cross_entropy(logits, data.integers(0, 3, size=5))
+
+    kept, loss = build()
+    for t in kept:
+        t.retain_grad()
+    loss.backward()
+    kept2, loss2 = build()
+    loss2.backward(retain_graph=True)
+    svg = viz.draw_graph(loss2)
+    for t in kept:
+        assert f"|grad| {np.linalg.norm(t.grad):.3g}" in svg
+    # a non-scalar result after backward(grad): only the leaves' own gradients are shown
+    w = Parameter(np.array([1.0, 2.0]))
+    y = (w * 3).exp()
+    y.backward(np.array([1.0, -1.0]), retain_graph=True)
+    _, boxes = svg_boxes(viz.draw_graph(y))
+    assert [b[5][-1] for b in boxes if b[5][0] == "Parameter"] == [f"|grad| {np.linalg.norm(w.grad):.3g}"]
+    assert sum(b[5][-1].startswith("|grad|") for b in boxes) == 1
 
 
 def test_layout_runs_left_to_right_without_overlaps():
