@@ -322,8 +322,10 @@ def _graph_svg(nodes, width, height, after_backward):
             out.append(f'<path d="{d}" fill="none" stroke="#666" stroke-width="1.2" '
                        'marker-end="url(#arrow)"/>')
             if count > 1:
-                out.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{(y0 + y1) / 2 - 4:.1f}" '
-                           f'text-anchor="middle" fill="#444">×{count}</text>')
+                # "×2" beside the arrowhead, on the side the edge does not come from
+                below = y0 < y1 - 1
+                out.append(f'<text x="{x1 - 4:.1f}" y="{y1 + 15 if below else y1 - 6:.1f}" text-anchor="end" '
+                           f'fill="#444">×{count}</text>')
     for n in nodes:
         fill, stroke, _ = _NODE_STYLE[n.kind]
         dash = ' stroke-dasharray="4,3"' if n.kind == "const" else ""
@@ -368,8 +370,9 @@ def _graph_figure(nodes, width, height, after_backward):
                                     linewidth=1.1 * scale)
             ax.add_patch(arrow)
             if count > 1:
-                ax.text((points[0][0] + points[-1][0]) / 2, (points[0][1] + points[-1][1]) / 2 - 4,
-                        f"×{count}", ha="center", va="bottom", color="#444", **font)
+                below = points[0][1] < points[-1][1] - 1
+                ax.text(points[-1][0] - 4, points[-1][1] + (4 if below else -4), f"×{count}", ha="right",
+                        va="top" if below else "bottom", color="#444", **font)
     for n in nodes:
         fill, stroke, _ = _NODE_STYLE[n.kind]
         ax.add_patch(FancyBboxPatch((n.x - n.w / 2, n.y - n.h / 2), n.w, n.h,

@@ -201,7 +201,7 @@ FIGURES = [figures.momentum_figure, figures.adagrad_rmsprop_figure, figures.adam
 @pytest.mark.parametrize("make", FIGURES, ids=[f.__name__ for f in FIGURES])
 def test_every_axis_is_labelled_and_titled(make):
     fig, data = make(steps=202)
-    assert fig._suptitle is not None and fig._suptitle.get_text()
+    assert fig.get_suptitle()
     for ax in fig.axes:
         assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title(), f"{make.__name__}: unlabelled axis"
         assert ax.get_legend() is not None
