@@ -87,6 +87,11 @@ def _hidden(text):
     return sizes
 
 
+def _regime(text):
+    """'batch' is the lecture's other name for 'offline' (batch gradient descent)."""
+    return "offline" if text == "batch" else text
+
+
 def _optimizer_name(text):
     name = text.strip().lower()
     if name not in DEFAULT_LR:
@@ -128,14 +133,14 @@ def build_parser():
     def data_flags(p, epochs):
         p.add_argument("--data", choices=NAMES, default=None,
                        help="data set (default digits); split 80/20, standardised")
-        p.add_argument("--regime", choices=("online", "minibatch", "offline", "batch"), default=None,
+        p.add_argument("--regime", type=_regime, choices=("online", "minibatch", "offline"), default=None,
                        help="online: one example per update; minibatch (default): --batch-size "
                             "examples per update; offline (= batch): all, one update per epoch")
-        p.add_argument("--batch-size", type=_positive_int, default=None, help="mini-batch size (default 32)")
-        p.add_argument("--epochs", type=_positive_int, default=None, help=epochs)
-        p.add_argument("--hidden", type=_hidden, default=None,
+        p.add_argument("--batch-size", type=_positive_int, default=None, metavar="N", help="mini-batch size (default 32)")
+        p.add_argument("--epochs", type=_positive_int, default=None, metavar="N", help=epochs)
+        p.add_argument("--hidden", type=_hidden, default=None, metavar="SIZES",
                        help="hidden layer sizes, e.g. 64,64 (default 64); '' for none")
-        p.add_argument("--seed", type=_seed, default=None,
+        p.add_argument("--seed", type=_seed, default=None, metavar="N",
                        help="seed of the initial weights and the shuffles (default 0)")
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -146,7 +151,7 @@ def build_parser():
                     "and accuracy, then the final train and test accuracy.",
         epilog=f"Default learning rates: {lrs}.")
     data_flags(p, "train until this epoch, counting a resumed checkpoint's epochs (default 20)")
-    p.add_argument("--optimizer", type=_optimizer_name, default=None,
+    p.add_argument("--optimizer", type=_optimizer_name, default=None, metavar="NAME",
                    help="one of " + ", ".join(OPTIMIZER_NAMES) + " (any case; default adam)")
     p.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default: see below)")
     p.add_argument("--save", metavar="PATH", help="write a checkpoint (model, optimizer, RNG, epoch, "
@@ -161,7 +166,7 @@ def build_parser():
                     "once per optimizer, under one regime; print final loss, accuracy and time.",
         epilog=f"Default learning rates: {lrs}.")
     data_flags(p, "epochs per optimizer (default 20)")
-    p.add_argument("--optimizers", type=_optimizer_list, default=None,
+    p.add_argument("--optimizers", type=_optimizer_list, default=None, metavar="NAMES",
                    help="comma-separated names (default: all eight)")
     p.add_argument("--lr", type=_lr_spec, default=None,
                    help="one rate for all (0.01), or per optimizer (sgd=0.01,sgdm=0.001)")
@@ -173,9 +178,9 @@ def build_parser():
         description="Run the optimizers from one start on a 2-D test function, print where each "
                     "ended, and with --plot draw their paths on the contours.")
     p.add_argument("--surface", choices=SURFACES, default="quadratic", help="default quadratic")
-    p.add_argument("--optimizers", type=_optimizer_list, default=None,
+    p.add_argument("--optimizers", type=_optimizer_list, default=None, metavar="NAMES",
                    help="comma-separated names (default: all eight)")
-    p.add_argument("--steps", type=_positive_int, default=None, help="steps per optimizer (default: "
+    p.add_argument("--steps", type=_positive_int, default=None, metavar="N", help="steps per optimizer (default: "
                                                                       "the surface's)")
     p.add_argument("--start", metavar="X,Y", default=None, help="starting point, e.g. -1.5,2")
     p.add_argument("--plot", metavar="PATH", help="write the paths and losses as a PNG")
@@ -198,7 +203,7 @@ def build_parser():
     p.add_argument("path", metavar="PATH")
     p.add_argument("--exercise", action="append", metavar="ID",
                    help="grade only this exercise (repeatable)")
-    p.add_argument("--timeout", type=_positive_float, default=None, help="seconds allowed per test")
+    p.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS", help="seconds allowed per test")
     p.add_argument("-v", "--verbose", action="store_true", help="also list each failed test")
     p.set_defaults(run=_homework("grade_command"))
     return parser
@@ -244,6 +249,19 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"minigrad {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the output went to `head`, which stopped reading: not an error
+        _silence_stdout()
+        return 0
+
+
+def _silence_stdout():
+    """Point stdout at /dev/null, so that Python's final flush does not fail again."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is no real file (captured by a test)
+        pass
 
 
 def _version():
@@ -339,8 +357,6 @@ def cmd_train(args):
             s["epochs"] = args.epochs
     if args.plot:
         _check_plot_possible()
-    if s["regime"] == "batch":
-        s["regime"] = "offline"
 
     X, y, X_test, y_test = _load_data(s["data"])
     classes = int(y.max()) + 1
@@ -363,7 +379,7 @@ def cmd_train(args):
     regime = s["regime"] + (f" of {s['batch_size']}" if s["regime"] == "minibatch" else "")
     print(f"{s['data']}: {len(X)} train / {len(X_test)} test examples, {X.shape[1]} features, "
           f"{classes} classes")
-    print(f"MLP {shape} (ReLU), {name} lr {s['lr']:g}, {regime}, {s['epochs']} epochs, seed {s['seed']}"
+    print(f"MLP {shape} (ReLU), {name} lr {s['lr']:g}, {regime}, {_epochs(s['epochs'])}, seed {s['seed']}"
           + (f"; resumed at epoch {start}" if start else ""))
 
     began = time.perf_counter()
@@ -419,6 +435,10 @@ def _merge(old, new):
     return History(**{k: old_list + getattr(new, k) for k, old_list in vars(old).items()})
 
 
+def _epochs(n):
+    return f"{n} epoch" + ("s" if n != 1 else "")
+
+
 def _show(value):
     """A flag's value as it is typed: (64, 64) -> 64,64."""
     return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
@@ -440,8 +460,6 @@ def cmd_compare(args):
     from . import nn, optim
 
     s = _settings(args, **COMPARE_DEFAULTS)
-    if s["regime"] == "batch":
-        s["regime"] = "offline"
     names = args.optimizers or [n.lower() for n in OPTIMIZER_NAMES]
     lr_spec = args.lr or {}
     unknown = set(lr_spec) - {None} - set(names)
@@ -457,7 +475,7 @@ def cmd_compare(args):
     shuffle_state = gen.bit_generator.state  # every optimizer gets this same stream of shuffles
     shape = "-".join(map(str, (X.shape[1], *s["hidden"], classes)))
     regime = s["regime"] + (f" of {s['batch_size']}" if s["regime"] == "minibatch" else "")
-    print(f"{s['data']}: MLP {shape}, {regime}, {s['epochs']} epochs, seed {s['seed']}; "
+    print(f"{s['data']}: MLP {shape}, {regime}, {_epochs(s['epochs'])}, seed {s['seed']}; "
           f"same initial weights and shuffles for every optimizer")
     header = f"{'optimizer':<9} {'lr':>7} {'final loss':>11} {'train acc':>9} {'test acc':>9} {'seconds':>8}"
     print(header)
