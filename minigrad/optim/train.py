@@ -30,7 +30,7 @@ __all__ = ["History", "train", "REGIMES"]
 REGIMES = ("online", "minibatch", "offline")  # "batch" is accepted as another name for "offline"
 
 
-@dataclass
+@dataclass(repr=False)
 class History:
     """What :func:`train` measured, as lists of Python floats.
 
@@ -64,6 +64,8 @@ class History:
     >>> h = mg.optim.History(step_loss=[2.0, 1.0], epoch_loss=[1.5])
     >>> h.epochs, h.epoch_loss
     (1, [1.5])
+    >>> h
+    History(1 epoch, 2 updates, epoch_loss[-1]=1.5)
     """
 
     step_loss: list = field(default_factory=list)
@@ -76,6 +78,12 @@ class History:
     def epochs(self):
         """The number of epochs recorded (``len(epoch_loss)``)."""
         return len(self.epoch_loss)
+
+    def __repr__(self):  # NOTE: the lists can be long; show their sizes and last values
+        last = ", ".join(f"{name}[-1]={values[-1]:.4g}" for name, values in vars(self).items()
+                         if values and name != "step_loss")
+        return (f"History({self.epochs} epoch{'' if self.epochs == 1 else 's'}, "
+                f"{len(self.step_loss)} updates" + (f", {last}" if last else "") + ")")
 
 
 def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32, epochs=1, rng=None,
