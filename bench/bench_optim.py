@@ -33,20 +33,14 @@ import numpy as np        # noqa: E402
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # run from a checkout
 
-import minigrad           # noqa: E402
 from minigrad import optim  # noqa: E402
+from minigrad.nn import Parameter  # noqa: E402
 
 try:
     import torch
     torch.set_num_threads(1)
 except ImportError:  # the table then has minigrad and the floor only
     torch = None
-
-try:
-    from minigrad.nn import Parameter
-except ImportError:  # minigrad.nn not written yet: a tensor that requires grad is the same thing
-    def Parameter(data):
-        return minigrad.Tensor(data, requires_grad=True)
 
 
 # name, minigrad constructor, torch class and kwargs, arrays the step reads + writes
