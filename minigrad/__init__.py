@@ -13,12 +13,12 @@ from .tensor import Tensor, arange, concatenate, ones, randn, stack, where, zero
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck
 from .serialization import load, save
-from . import datasets, nn, optim  # noqa: E402
+from . import datasets, nn, optim, viz  # noqa: E402  (viz imports matplotlib only when drawing)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "Function", "zeros", "ones", "randn", "arange", "concatenate", "stack", "where",
     "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "gradcheck", "GradcheckError",
-    "save", "load", "datasets", "nn", "optim",
+    "save", "load", "datasets", "nn", "optim", "viz",
 ]
