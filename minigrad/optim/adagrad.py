@@ -59,6 +59,8 @@ class Adagrad(Optimizer):
         return {"s": np.zeros_like(p.data)}
 
     def _update(self, theta, g, state, group):
+        """s ← s + g², then θ ← θ − η·g / (√s + ε), in place."""
+        # BEGIN SOLUTION optim.adagrad_update
         s, d = state["s"], self._scratch(theta)
         s += np.multiply(g, g, out=d)  # s ← s + g²
         np.sqrt(s, out=d)
@@ -66,3 +68,4 @@ class Adagrad(Optimizer):
         np.divide(g, d, out=d)         # d = g / (√s + ε)
         d *= group["lr"]
         theta -= d                     # θ ← θ − η·g / (√s + ε)
+        # END SOLUTION

@@ -17,12 +17,14 @@ def update_moments(m, v, g, beta1, beta2, d):
         m ← β1·m + (1 − β1)·g
         v ← β2·v + (1 − β2)·g²
     """
+    # BEGIN SOLUTION optim.adam_moments
     m *= beta1
     m += np.multiply(g, 1 - beta1, out=d)  # m ← β1·m + (1 − β1)·g
     np.multiply(g, g, out=d)
     d *= 1 - beta2
     v *= beta2
     v += d                                 # v ← β2·v + (1 − β2)·g²
+    # END SOLUTION
 
 
 class Adam(Optimizer):
@@ -92,6 +94,8 @@ class Adam(Optimizer):
         return state["v"]
 
     def _update(self, theta, g, state, group):
+        """t ← t + 1, Adam's moments, then θ ← θ − η·m̂ / (√v̂ + ε) with v from ``_second_moment``."""
+        # BEGIN SOLUTION optim.adam_update
         beta1, beta2 = group["betas"]
         state["t"] += 1
         t, m, d = state["t"], state["m"], self._scratch(theta)
@@ -102,6 +106,7 @@ class Adam(Optimizer):
         np.divide(m, d, out=d)                      # d = m / (√v̂ + ε)
         d *= group["lr"] / (1 - beta1 ** t)
         theta -= d                                  # θ ← θ − η·m̂ / (√v̂ + ε)
+        # END SOLUTION
 
 
 class AMSGrad(Adam):
@@ -161,6 +166,9 @@ class AMSGrad(Adam):
     _extra_state = ("v_max",)
 
     def _second_moment(self, state):
+        """v_max ← max(v_max, v), kept in ``state`` (created at zero), and returned."""
+        # BEGIN SOLUTION optim.amsgrad_second_moment
         if "v_max" not in state:
             state["v_max"] = np.zeros_like(state["v"])
         return np.maximum(state["v_max"], state["v"], out=state["v_max"])  # v_max ← max(v_max, v)
+        # END SOLUTION

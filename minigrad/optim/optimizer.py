@@ -148,7 +148,8 @@ class Optimizer:
             if not isinstance(getattr(p, "data", None), np.ndarray) or not hasattr(p, "grad"):
                 raise TypeError(f"optimizer can only optimize tensors, got {type(p).__name__}")
             if not np.issubdtype(p.data.dtype, np.floating):
-                raise TypeError(f"optimizer can only optimize floating-point tensors, got {p.data.dtype}")
+                raise TypeError(f"optimizer can only optimize floating-point tensors, "
+                                f"got {p.data.dtype}")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if len({id(p) for p in params}) != len(params) or any(id(p) in seen for p in params):
             raise ValueError("some parameters appear more than once in the parameter groups")
@@ -179,7 +180,8 @@ class Optimizer:
                     continue  # no state, t not advanced
                 theta, g = p.data, p.grad
                 if g.shape != theta.shape:
-                    raise ValueError(f"gradient of shape {g.shape} for a parameter of shape {theta.shape}")
+                    raise ValueError(f"gradient of shape {g.shape} for a parameter of shape "
+                                     f"{theta.shape}")
                 if wd != 0:
                     if group.get("decoupled_weight_decay", False):
                         theta *= 1 - group["lr"] * wd  # AdamW: θ ← θ·(1 − η·wd), g left alone
@@ -271,15 +273,15 @@ class Optimizer:
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             positions = [int(_python_value(k)) for k in _as_list(saved.get("params", []))]
             if len(positions) != len(group["params"]):
-                raise ValueError(f"parameter group {i} has {len(positions)} parameters in the state dict, "
-                                 f"{len(group['params'])} in this optimizer")
+                raise ValueError(f"parameter group {i} has {len(positions)} parameters in the "
+                                 f"state dict, {len(group['params'])} in this optimizer")
             params.update(zip(positions, group["params"]))
             hyper = {k: _python_value(v) for k, v in saved.items() if k != "params"}
             if "betas" in hyper:
                 hyper["betas"] = tuple(float(b) for b in _as_list(hyper["betas"]))
             if set(hyper) != set(group) - {"params"}:
-                raise ValueError(f"parameter group {i} has hyper-parameters {sorted(hyper)} in the state dict, "
-                                 f"expected {sorted(set(group) - {'params'})}")
+                raise ValueError(f"parameter group {i} has hyper-parameters {sorted(hyper)} in "
+                                 f"the state dict, expected {sorted(set(group) - {'params'})}")
             _check_hyperparameters(hyper)
             new_groups.append({**hyper, "params": group["params"]})
         new_state = {}

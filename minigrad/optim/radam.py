@@ -84,6 +84,8 @@ class RAdam(Optimizer):
         return {"t": 0, "m": np.zeros_like(p.data), "v": np.zeros_like(p.data)}
 
     def _update(self, theta, g, state, group):
+        """Adam's moments, then the rectified step if ρ_t > threshold, else θ ← θ − η·m̂."""
+        # BEGIN SOLUTION optim.radam_update
         beta1, beta2 = group["betas"]
         state["t"] += 1
         t, m, v, d = state["t"], state["m"], state["v"], self._scratch(theta)
@@ -100,3 +102,4 @@ class RAdam(Optimizer):
             theta -= d                              # θ ← θ − η·r·m̂·√(1 − β2^t) / (√v + ε)
         else:
             theta -= np.multiply(m, lr_hat, out=d)  # θ ← θ − η·m̂
+        # END SOLUTION

@@ -60,12 +60,15 @@ class RMSProp(Optimizer):
     """
 
     def __init__(self, params, lr=0.001, alpha=0.9, eps=1e-8, init="first_grad", weight_decay=0):
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, init=init, weight_decay=weight_decay))
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, init=init,
+                                      weight_decay=weight_decay))
 
     def _init_state(self, p):
         return {"t": 0, "v": np.zeros_like(p.data)}
 
     def _update(self, theta, g, state, group):
+        """v ← g² at t = 1 ("first_grad"), else v ← α·v + (1 − α)·g²; θ ← θ − η·g / (√v + ε)."""
+        # BEGIN SOLUTION optim.rmsprop_update
         alpha, v, d = group["alpha"], state["v"], self._scratch(theta)
         state["t"] += 1
         np.multiply(g, g, out=d)                # d = g²
@@ -80,3 +83,4 @@ class RMSProp(Optimizer):
         np.divide(g, d, out=d)
         d *= group["lr"]
         theta -= d                              # θ ← θ − η·g / (√v + ε)
+        # END SOLUTION

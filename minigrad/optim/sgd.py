@@ -50,8 +50,11 @@ class SGD(Optimizer):
         super().__init__(params, dict(lr=lr, weight_decay=weight_decay))
 
     def _update(self, theta, g, state, group):
+        """θ ← θ − η·g, in place."""
+        # BEGIN SOLUTION optim.sgd_update
         d = np.multiply(g, group["lr"], out=self._scratch(theta))  # d = η·g
         theta -= d                                                 # θ ← θ − η·g
+        # END SOLUTION
 
 
 class SGDM(Optimizer):
@@ -112,7 +115,10 @@ class SGDM(Optimizer):
         return {"v": np.zeros_like(p.data)}
 
     def _update(self, theta, g, state, group):
+        """v ← λ·v − η·g, then θ ← θ + v, both in place."""
+        # BEGIN SOLUTION optim.sgdm_update
         v = state["v"]
         v *= group["momentum"]                                # v ← λ·v
         v -= np.multiply(g, group["lr"], out=self._scratch(theta))  # v ← λ·v − η·g
         theta += v                                            # θ ← θ + v
+        # END SOLUTION

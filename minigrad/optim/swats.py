@@ -104,6 +104,8 @@ class SWATS(Optimizer):
         return {"t": 0, "m": np.zeros_like(p.data), "a": np.zeros_like(p.data)}
 
     def _update(self, theta, g, state, group):
+        """Phase "sgd": the SGD step. Else Adam's step p, θ ← θ + p, and p·p, p·g summed."""
+        # BEGIN SOLUTION optim.swats_update
         beta1, beta2 = group["betas"]
         d = self._scratch(theta)
         self._updated = True
@@ -127,6 +129,7 @@ class SWATS(Optimizer):
         # 1M elements); accumulating in float64 (np.einsum) made the whole step 1.8x slower.
         self._pp += float(np.vdot(d, d))
         self._pg += float(np.vdot(d, g))
+        # END SOLUTION
 
     def _after_step(self):
         if not self._updated:
