@@ -475,8 +475,9 @@ def cmd_compare(args):
     shuffle_state = gen.bit_generator.state  # every optimizer gets this same stream of shuffles
     shape = "-".join(map(str, (X.shape[1], *s["hidden"], classes)))
     regime = s["regime"] + (f" of {s['batch_size']}" if s["regime"] == "minibatch" else "")
-    print(f"{s['data']}: MLP {shape}, {regime}, {_epochs(s['epochs'])}, seed {s['seed']}; "
-          f"same initial weights and shuffles for every optimizer")
+    updates = s["epochs"] * {"online": len(X), "offline": 1}.get(s["regime"], -(-len(X) // s["batch_size"]))
+    print(f"{s['data']}: MLP {shape}, {regime}, {_epochs(s['epochs'])} = {updates:,} updates, "
+          f"seed {s['seed']}; same initial weights and shuffles for every optimizer")
     header = f"{'optimizer':<9} {'lr':>7} {'final loss':>11} {'train acc':>9} {'test acc':>9} {'seconds':>8}"
     print(header)
     print("-" * len(header))
@@ -499,13 +500,22 @@ def cmd_compare(args):
             continue
         seconds = time.perf_counter() - began
         curves[name] = history.epoch_loss
-        print(f"{name:<9} {lr:>7g} {history.epoch_loss[-1]:>11.4f} {_accuracy(model, X, y):>9.3f} "
-              f"{_accuracy(model, X_test, y_test):>9.3f} {seconds:>8.2f}", flush=True)
+        note = ""
+        if name == "SWATS":  # NOTE: otherwise a row equal to Adam's looks like a bug
+            note = (f"  (switched to SGD at step {opt.switch_step})" if opt.phase == "sgd"
+                    else "  (never switched: Adam all along)")
+        print(f"{name:<9} {lr:>7g} {_loss(history.epoch_loss[-1]):>11} {_accuracy(model, X, y):>9.3f} "
+              f"{_accuracy(model, X_test, y_test):>9.3f} {seconds:>8.2f}{note}", flush=True)
     print("final loss: mean training loss of the last epoch; accuracies after training")
     if args.plot:
         _plot_compare(curves, args.plot, f"{s['data']}, MLP {shape}, {regime}")
         print(f"plot: {args.plot}")
     return 0
+
+
+def _loss(value):
+    """A loss for the table: 4 decimals, or 3 significant digits when that would show 0.0000."""
+    return f"{value:.4f}" if value >= 1e-3 else f"{value:.2e}"
 
 
 def _plot_compare(curves, path, title):

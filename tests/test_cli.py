@@ -213,7 +213,9 @@ def test_compare_every_optimizer_prints_a_table(capsys):
     assert code == 0
     rows = _table(out)
     assert list(rows) == list(OPTIMIZER_NAMES)
-    for name, (lr, loss, train_acc, test_acc, seconds) in rows.items():
+    assert "2 epochs = 8 updates" in out  # 120 examples in batches of 32
+    assert "never switched" in out or "switched to SGD" in out  # SWATS says which phase it ended in
+    for name, (lr, loss, train_acc, test_acc, seconds, *note) in rows.items():
         assert float(lr) == DEFAULT_LR[name.lower()]
         assert float(loss) > 0 and 0 <= float(train_acc) <= 1 and 0 <= float(test_acc) <= 1
         assert float(seconds) >= 0
