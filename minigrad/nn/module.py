@@ -69,6 +69,15 @@ def _check_value(owner, name, value):
                 f"attribute, or wrap them in Modules inside an nn.ModuleList")
 
 
+def _attribute_members(owner, attributes):
+    """The (name, value) pairs of ``attributes`` whose value is a Parameter or a Module."""
+    for name, value in attributes:
+        if isinstance(value, (Parameter, Module)):
+            yield name, value
+        else:
+            _check_value(owner, name, value)
+
+
 class LoadResult(tuple):
     """What ``load_state_dict(strict=False)`` skipped: ``(missing_keys, unexpected_keys)``."""
 
@@ -114,9 +123,9 @@ class Module:
 
     Notes
     -----
-    Several Modules or Parameters in a plain list, tuple or dict attribute
-    raise ``TypeError`` (on assignment and again when walking): put Modules in
-    an :class:`ModuleList`. Plain Tensors (even with ``requires_grad=True``)
+    Modules or Parameters in a plain list, tuple or dict attribute raise
+    ``TypeError`` (on assignment and again when walking): put Modules in a
+    :class:`ModuleList`. Plain Tensors (even with ``requires_grad=True``)
     are not parameters, as in PyTorch. ``parameters()`` yields a parameter
     shared by two sub-modules once; ``state_dict()`` lists it under both names,
     as PyTorch does. Unlike PyTorch, ``__init__`` of a subclass need not call
@@ -151,6 +160,7 @@ class Module:
         self.training = True
 
     def __setattr__(self, name, value):
+        # NOTE: only a check, no registration: the walk over vars(self) finds members.
         _check_value(self, name, value)
         object.__setattr__(self, name, value)
 
@@ -171,11 +181,7 @@ class Module:
         The one place that decides what belongs to a module; containers
         override it to name their children "0", "1", ....
         """
-        for name, value in vars(self).items():
-            if isinstance(value, (Parameter, Module)):
-                yield name, value
-            else:
-                _check_value(self, name, value)
+        return _attribute_members(self, vars(self).items())
 
     def named_children(self):
         """Yield ``(name, module)`` for each direct sub-module."""
@@ -385,7 +391,9 @@ class ModuleList(Module):
         self.extend(modules)
 
     def _members(self):
-        return ((str(i), m) for i, m in enumerate(self._items))
+        yield from ((str(i), m) for i, m in enumerate(self._items))
+        # a subclass may add attributes of its own: they follow the items, as in PyTorch
+        yield from _attribute_members(self, ((k, v) for k, v in vars(self).items() if k != "_items"))
 
     @staticmethod
     def _checked(module):

@@ -235,6 +235,24 @@ def test_sequential_chains_and_slices():
     assert [n for n, _ in nn.Sequential([l1, l2]).named_parameters()][2] == "1.weight"
 
 
+@params_ex
+def test_subclass_of_sequential_keeps_its_own_attributes():
+    class Scaled(nn.Sequential):
+        def __init__(self):
+            super().__init__(nn.Linear(2, 2, rng=0), nn.ReLU())
+            self.gain = nn.Parameter([2.0])
+            self.tail = nn.Linear(2, 1, rng=1)
+
+        def forward(self, x):
+            return self.tail(super().forward(x) * self.gain)
+
+    m = Scaled()
+    assert [n for n, _ in m.named_parameters()] == ["gain", "0.weight", "0.bias",
+                                                    "tail.weight", "tail.bias"]
+    assert [n for n, _ in m.named_children()] == ["0", "1", "tail"]
+    assert m(mg.ones(3, 2)).shape == (3, 1)
+
+
 # ---------------------------------------------------------------- state dicts
 
 def test_state_dict_holds_copies():
