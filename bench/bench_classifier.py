@@ -149,12 +149,13 @@ class NumPyFloor:
         self.t += 1
         c1, c2 = 1 - beta1 ** self.t, math.sqrt(1 - beta2 ** self.t)
         for p, g, m, v, d in zip(self.params, grads, self.m, self.v, self.scratch):
-            m *= beta1
-            m += np.multiply(g, 1 - beta1, out=d)   # m ← β1·m + (1 − β1)·g
-            v *= beta2
-            np.multiply(g, g, out=d)
+            np.subtract(g, m, out=d)
+            d *= 1 - beta1
+            m += d                                  # m ← m + (1 − β1)(g − m) = β1·m + (1 − β1)·g
+            np.square(g, out=d)
+            d -= v
             d *= 1 - beta2
-            v += d                                  # v ← β2·v + (1 − β2)·g²
+            v += d                                  # v ← v + (1 − β2)(g² − v)
             np.sqrt(v, out=d)
             d /= c2
             d += eps                                # d = √v̂ + ε

