@@ -1,0 +1,339 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 06 · Homework, for instructors
+#
+# minigrad's own source is the answer key of its homework. Chosen function
+# bodies (a backward pass, the topological sort, an optimizer's `_update`)
+# are framed by two marker lines; a **student copy** of the tree replaces each
+# framed body by `raise NotImplementedError`, and a **grader** runs the
+# instructor's tests for those exercises against the student's copy and
+# scores each one.
+#
+# This notebook walks through the three steps: marking exercises, making a
+# student copy, grading it, with a simulated student who gets one exercise
+# right and one wrong. It needs a minigrad *source tree* (this repository,
+# installed with `pip install -e .` or on the path), because the grader runs
+# the tests in its `tests/` folder.
+
+# %%
+# %matplotlib inline
+import inspect
+import os
+import tempfile
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from matplotlib.patches import Patch
+import numpy as np
+from IPython.display import Markdown, display
+
+import minigrad as mg
+from minigrad import homework
+
+FAST = os.environ.get("MINIGRAD_TUTORIAL_FAST") == "1"  # the test suite sets this; grading takes seconds either way
+
+
+def show(obj):
+    """Show the source of a minigrad object (read with inspect, so text and code never drift apart)."""
+    display(Markdown(f"```python\n{inspect.getsource(obj)}```"))
+
+
+def show_text(text, language="python"):
+    display(Markdown(f"```{language}\n{text}\n```"))
+
+
+ROOT = Path(mg.__file__).resolve().parent.parent     # the repository: minigrad/ and tests/
+PACKAGE = ROOT / "minigrad"
+assert (ROOT / "tests" / "homework").is_dir(), f"{ROOT} is not a minigrad source tree (no tests/homework)"
+
+# %% [markdown]
+# ## 1. An exercise is a function body between two markers
+#
+# Look at `tanh`'s backward pass in `minigrad/ops.py`:
+
+# %%
+show(mg.ops.Tanh)
+
+# %% [markdown]
+# The lines `# BEGIN SOLUTION ops.tanh_backward` and `# END SOLUTION` frame
+# the body. What stays outside is the task: the signature, the docstring
+# with the formula ($\partial L/\partial x = g\,(1 - y^2)$), and the array
+# `forward` saved for it (`self.y`). The id names the file and the function.
+# Tests that grade an exercise carry `@pytest.mark.exercise("<id>")`:
+
+# %%
+test_source = (ROOT / "tests" / "homework" / "test_ex_ops.py").read_text()
+start = test_source.index('@pytest.mark.exercise')
+show_text(test_source[start:test_source.index("\n\n\n", start)])
+
+# %% [markdown]
+# `homework.scan` finds every region in a tree, in the order of the
+# curriculum `homework.EXERCISES` (each exercise's tests use only the
+# exercises before it, so students can go top to bottom):
+
+# %%
+regions = homework.scan(PACKAGE)
+print(f"{len(regions)} exercises in {len({r.path for r in regions})} files")
+for r in regions[:6]:
+    print(f"  {r.id:28} {r.path}:{r.begin}-{r.end}  ({len(r.body)} lines)")
+print("  ...")
+assert [r.id for r in regions] == homework.find_exercises(PACKAGE)
+assert set(homework.EXERCISES) <= {r.id for r in regions}
+
+# %% [markdown]
+# A picture of the curriculum: one bar per exercise, its length the number
+# of lines the student writes, coloured by part of the library.
+
+# %%
+parts = {"function": "engine", "tensor": "engine", "ops": "op derivatives", "nn": "modules and losses",
+         "optim": "optimizers and regimes"}
+colors = {"engine": "C0", "op derivatives": "C1", "modules and losses": "C2", "optimizers and regimes": "C3"}
+lines = [sum(1 for line in r.body if line.strip()) for r in regions]
+part = [parts[r.id.split(".")[0]] for r in regions]
+
+fig, ax = plt.subplots(figsize=(7, 0.28 * len(regions) + 1))
+ax.barh(range(len(regions)), lines, color=[colors[p] for p in part])
+ax.set_yticks(range(len(regions)), [r.id for r in regions], fontsize=8)
+ax.invert_yaxis()                                   # the curriculum reads top to bottom
+ax.legend(handles=[Patch(color=color, label=name) for name, color in colors.items()],
+          fontsize=8, loc="lower right")
+ax.set(xlabel="lines of code in the solution", title="The homework curriculum, in order")
+ax.grid(True, axis="x", alpha=0.3)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## 2. The student copy
+#
+# `homework.student_copy(src, dst, exercises=None)` copies a tree and
+# replaces the bodies of the chosen exercises (default: all) by a stub. The
+# marker lines stay, so the student sees where to write; everything outside
+# the regions is copied byte for byte; caches, compiled files and `.git`
+# (which would hold the solutions) are left out.
+#
+# Our first homework: three exercises, two op derivatives and the momentum
+# update of SGDM.
+
+# %%
+workdir = Path(tempfile.mkdtemp(prefix="minigrad_homework_"))
+student = workdir / "student"                       # a folder holding minigrad/, as the grader expects
+assignment = ["ops.exp_backward", "ops.tanh_backward", "optim.sgdm_update"]
+stripped = homework.student_copy(PACKAGE, student / "minigrad", exercises=assignment)
+print("stripped:", stripped)
+assert sorted(stripped) == sorted(assignment)
+
+copy_ops = (student / "minigrad" / "ops.py").read_text()
+at = copy_ops.index("class Tanh")
+show_text(copy_ops[at:copy_ops.index("class Sigmoid", at)].rstrip())
+
+# %% [markdown]
+# Checks an instructor should make before handing a copy out (the project's
+# own tests make them for every exercise): the solution text is gone, a file
+# without exercises is identical, and the stub raises.
+
+# %%
+assert "return g * (1 - self.y * self.y)" not in copy_ops
+assert (student / "minigrad" / "datasets.py").read_bytes() == (PACKAGE / "datasets.py").read_bytes()
+assert 'raise NotImplementedError("exercise ops.tanh_backward")' in copy_ops
+assert all(r.stubbed == (r.id in assignment) for r in homework.scan(student / "minigrad"))
+
+# %% [markdown]
+# From the command line the same is
+#
+# ```bash
+# python -m minigrad student-copy minigrad/ /tmp/student/minigrad   # all exercises
+# ```
+#
+# and a student runs the tests of one exercise with
+# `pytest --exercise ops.tanh_backward` in their copy.
+
+# %% [markdown]
+# ## 3. Grading
+#
+# `homework.grade(path, exercises=None)` runs the **instructor's** tests of
+# the chosen exercises (from the `tests/` folder next to the package the
+# grader is imported from, never the student's own tests) against the copy
+# at `path`, in a subprocess whose import path is the copy, with a time
+# limit per test. It checks that the tests really imported the copy's
+# minigrad, so an installed original cannot make empty stubs pass. The
+# report maps each exercise to `(passed, total)` and a score.
+#
+# The untouched copy first: every test of the three exercises fails.
+
+# %%
+report = homework.grade(student, exercises=assignment)
+print(report.table())
+assert report.passed == 0 and report.total > 0 and set(report) == set(assignment)
+before = {ex: report[ex].score for ex in assignment}
+
+# %% [markdown]
+# Now a simulated student. The exponential is right ($\partial L/\partial x
+# = g\,e^x = g\,y$); tanh forgets the square, a classic slip
+# ($1 - y$ instead of $1 - y^2$); SGDM stays untouched.
+
+# %%
+def answer(root, ex_id, body):
+    """Replace the stub of exercise `ex_id` in the copy at `root` by `body` (one line)."""
+    stub = f'raise NotImplementedError("exercise {ex_id}")'
+    for path in (root / "minigrad").rglob("*.py"):
+        text = path.read_text()
+        if stub in text:
+            path.write_text(text.replace(stub, body))
+            return path
+    raise ValueError(f"no stub for {ex_id}")
+
+
+answer(student, "ops.exp_backward", "return g * self.y")
+answer(student, "ops.tanh_backward", "return g * (1 - self.y)")        # wrong: 1 - y, not 1 - y²
+
+report = homework.grade(student, exercises=assignment)
+print(report.table())
+after = {ex: report[ex].score for ex in assignment}
+assert after["ops.exp_backward"] == 1.0
+assert after["ops.tanh_backward"] < 1.0 and after["optim.sgdm_update"] == 0.0
+
+# %% [markdown]
+# Which tests failed, and why? `report.tests` maps every test to its
+# exercise, its outcome and the first line of its message: what a student
+# needs to see to find the slip.
+
+# %%
+for test, (ex_id, outcome, message) in report.tests.items():
+    if ex_id == "ops.tanh_backward":
+        print(f"{outcome:7} {test.split('::')[-1]:55} {message[:70]}")
+
+# %% [markdown]
+# A picture for the grade book: the score of each exercise before and after.
+
+# %%
+fig, ax = plt.subplots(figsize=(6.5, 3))
+positions = np.arange(len(assignment))
+for shift, scores, color, label in ((-0.2, before, "0.6", "untouched copy"),
+                                    (0.2, after, "C0", "after the student's answers")):
+    bars = ax.barh(positions + shift, [scores[ex] for ex in assignment], height=0.4, color=color, label=label)
+    ax.bar_label(bars, [f"{scores[ex]:.0%}" for ex in assignment], padding=3, fontsize=8)
+ax.set_yticks(positions, assignment)
+ax.invert_yaxis()
+ax.set(xlim=(0, 1.12), xlabel="score (fraction of the exercise's tests passed)",
+       title=f"total score {100 * report.score:.0f}%")
+ax.legend(fontsize=8, loc="lower right")
+ax.grid(True, axis="x", alpha=0.3)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# The same from the command line, with the exit status and one line per
+# exercise:
+#
+# ```bash
+# python -m minigrad grade /tmp/student --exercise ops.exp_backward --exercise ops.tanh_backward
+# ```
+#
+# NOTE: the grader keeps honest mistakes from passing (a stub that hangs, a
+# copy that does not import, an installed minigrad shadowing the copy); it
+# is not a sandbox. The student's code runs in the same process as the
+# tests; review suspicious submissions.
+#
+# ## 4. Marking an exercise of your own
+#
+# Any function body of any `.py` file can become an exercise: put
+# `# BEGIN SOLUTION <id>` on the line after the docstring and
+# `# END SOLUTION` after the body, both at the body's indentation. Here, in
+# a small module of our own:
+
+# %%
+course = workdir / "course"
+course.mkdir()
+(course / "activations.py").write_text('''\
+import numpy as np
+
+
+def softplus_backward(x, g):
+    """dL/dx = g * sigmoid(x) for y = log(1 + e^x)."""
+    # BEGIN SOLUTION activations.softplus_backward
+    return g / (1 + np.exp(-x))
+    # END SOLUTION
+''')
+print([r.id for r in homework.scan(course)])
+copied = homework.student_copy(course, workdir / "course_student")
+show_text((workdir / "course_student" / "activations.py").read_text())
+assert copied == ["activations.softplus_backward"]
+
+# %% [markdown]
+# Markers are checked strictly: a typo, a missing `END`, nested or duplicate
+# ids raise `homework.HomeworkError` naming the file and line, so a mistake
+# can never leave a solution in the student copy.
+
+# %%
+(course / "broken.py").write_text("def f(x):\n    # BEGIN SOLUTION broken.f\n    return x\n")
+try:
+    homework.student_copy(course, workdir / "never_written")
+    error = ""
+except homework.HomeworkError as e:
+    error = str(e)
+print(error)
+assert "broken.py" in error and not (workdir / "never_written").exists()
+
+# %% [markdown]
+# ## Exercises
+#
+# **Exercise 1.** How many exercises does the curriculum hold, and how many
+# of them are optimizer updates (ids starting with `optim.` and ending with
+# `_update`)?
+
+# %%
+n_exercises = len(homework.EXERCISES)
+n_updates = sum(ex.startswith("optim.") and ex.endswith("_update") for ex in homework.EXERCISES)
+print(n_exercises, "exercises,", n_updates, "optimizer updates")
+assert n_exercises == len(homework.find_exercises(PACKAGE)) and n_updates == 7
+
+# %% [markdown]
+# **Exercise 2.** Fix the simulated student's tanh (the square!) and answer
+# the SGDM exercise ($v \leftarrow \lambda v - \eta g$, $\theta \leftarrow
+# \theta + v$; `theta`, `g`, `state["v"]` and `group["momentum"]`,
+# `group["lr"]` are at hand, see notebook 04), then grade again: the score
+# should be 100%.
+
+# %%
+ops_file = student / "minigrad" / "ops.py"
+ops_file.write_text(ops_file.read_text().replace("return g * (1 - self.y)\n", "return g * (1 - self.y * self.y)\n"))
+answer(student, "optim.sgdm_update",
+       'state["v"] *= group["momentum"]; state["v"] -= group["lr"] * g; theta += state["v"]')
+
+final = homework.grade(student, exercises=assignment)
+print(final.table())
+assert final.score == 1.0
+
+# %% [markdown]
+# **Exercise 3.** A student copy must never contain a solution. Check, for
+# every exercise of the copy's curriculum, that its stripped body does not
+# appear in a full student copy. (Make the copy in a new folder.) One-line
+# bodies are the exception to look at: `ops.exp_backward` is
+# `return g * self.y`, a line that is also, rightly, the whole backward of
+# another op; a one-liner found elsewhere gives nothing away that the
+# derivative in the docstring does not.
+
+# %%
+full_copy = workdir / "full_copy"
+homework.student_copy(PACKAGE, full_copy / "minigrad")
+copy_text = "\n".join(p.read_text() for p in (full_copy / "minigrad").rglob("*.py"))
+found = {r.id: len(r.body) for r in regions if "\n".join(r.body).strip() in copy_text}
+print("bodies found verbatim in the copy (id: lines):", found)
+assert all(lines == 1 for lines in found.values()) and len(regions) == len(homework.EXERCISES)
+
+# %% [markdown]
+# That completes the tutorials: from the chain rule (01) through the engine
+# (02), training (03), the eight optimizers (04) and the training regimes
+# (05) to using all of it as homework (06).
