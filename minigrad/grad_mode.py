@@ -9,6 +9,8 @@ NOTE: like PyTorch's modes these flags are process-wide here, not per thread.
 
 import contextlib
 
+import numpy as np
+
 __all__ = ["GradMode", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly"]
 
 
@@ -88,7 +90,9 @@ class detect_anomaly(contextlib.ContextDecorator):
 
     Checks every forward result and every gradient computed by ``backward``;
     the message names the op. It costs one ``np.isfinite`` per op, so it is
-    off by default.
+    off by default. Inside it NumPy's own ``RuntimeWarning`` for the same
+    event (``divide by zero encountered in log``) is silenced: the error
+    says more, and says it once.
 
     Examples
     --------
@@ -103,9 +107,12 @@ class detect_anomaly(contextlib.ContextDecorator):
 
     def __enter__(self):
         self._previous = GradMode.anomaly
+        self._errstate = np.errstate(divide="ignore", over="ignore", invalid="ignore")
+        self._errstate.__enter__()
         GradMode.anomaly = True
         return self
 
     def __exit__(self, *exc):
         GradMode.anomaly = self._previous
+        self._errstate.__exit__(*exc)
         return False

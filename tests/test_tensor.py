@@ -253,6 +253,17 @@ def test_detect_anomaly_names_the_op():
     assert not mg.grad_mode.GradMode.anomaly
 
 
+def test_detect_anomaly_raises_instead_of_numpy_warning():
+    x = mg.Tensor(np.array([0.0, 1.0]), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)   # a NumPy warning would fail here first
+        with mg.detect_anomaly():
+            with pytest.raises(FloatingPointError, match="Log"):
+                x.log()
+    with pytest.warns(RuntimeWarning, match="divide by zero"):   # outside, NumPy warns as usual
+        x.log()
+
+
 # ---- gradcheck -----------------------------------------------------------
 
 def test_gradcheck_reports_input_index_and_values():
