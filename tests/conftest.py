@@ -8,6 +8,10 @@
   one JSON line per finished test, plus the collected exercise tests and
   where ``minigrad`` was imported from. With ``MINIGRAD_GRADE_ROOT=<folder>``
   the session stops at once if ``minigrad`` is not imported from that folder.
+- Outside grading, the session refuses to start when ``minigrad`` is imported
+  from anywhere but the tree these tests belong to (an installed copy
+  shadowing the checkout under test, e.g. plain ``pytest`` in a student copy
+  while the original is installed): the tests would pass on the wrong code.
 """
 
 import contextlib
@@ -35,6 +39,21 @@ def pytest_configure(config):
     if report:
         config.pluginmanager.register(_GradeReporter(report, os.environ.get("MINIGRAD_GRADE_ROOT")),
                                       "minigrad-grade-reporter")
+
+
+def pytest_sessionstart(session):
+    if os.environ.get("MINIGRAD_GRADE_ROOT"):
+        return  # the grade reporter checks the copy being graded
+    tree = Path(__file__).resolve().parents[1]
+    if not (tree / "minigrad" / "__init__.py").is_file():
+        return
+    import minigrad
+    imported = Path(minigrad.__file__).resolve().parent
+    if imported != tree / "minigrad":
+        raise pytest.UsageError(
+            f"these tests belong to {tree}, but `import minigrad` finds {imported}: they would "
+            f"test that copy instead. Run `python -m pytest` from {tree} (it puts the tree first "
+            f"on the path) or `pip install -e {tree}`.")
 
 
 # ---------------------------------------------------------------- --exercise
@@ -180,7 +199,10 @@ class _GradeReporter:
         if report.failed:
             crash = getattr(report.longrepr, "reprcrash", None)
             message = getattr(crash, "message", None) or str(report.longrepr)
-            message = message.strip().splitlines()[0] if message.strip() else ""
+            lines = [line.strip() for line in message.splitlines() if line.strip()]
+            message = lines[0] if lines else ""
+            if message.endswith(":") and len(lines) > 1:  # NumPy's "AssertionError: \nNot equal..."
+                message = f"{message} {lines[1]}"
             if state[0] not in ("failed", "timeout"):
                 state[:] = ["timeout" if _TIME_LIMIT_TEXT in message else "failed", message]
         elif report.skipped and state[0] == "not run":

@@ -179,23 +179,36 @@ assert report.passed == 0 and report.total > 0 and set(report) == set(assignment
 before = {ex: report[ex].score for ex in assignment}
 
 # %% [markdown]
-# Now a simulated student. The exponential is right ($\partial L/\partial x
-# = g\,e^x = g\,y$); tanh forgets the square, a classic slip
-# ($1 - y$ instead of $1 - y^2$); SGDM stays untouched.
+# Now a simulated student. The exponential is right (the student's answer is
+# the answer key's body, read from the instructor's tree, so that this
+# notebook holds no solution a student could find in their copy); tanh
+# forgets the square, a classic slip ($1 - y$ instead of $1 - y^2$); SGDM
+# stays untouched.
 
 # %%
+key = {r.id: r for r in regions}   # the answer key: the instructor's regions
+
+
 def answer(root, ex_id, body):
-    """Replace the stub of exercise `ex_id` in the copy at `root` by `body` (one line)."""
+    """Replace the stub line of exercise `ex_id` in the copy at `root` by `body`.
+
+    `body` is one line of code (written at the stub's indentation) or the
+    lines of a region of the answer key (with their own indentation).
+    """
     stub = f'raise NotImplementedError("exercise {ex_id}")'
     for path in (root / "minigrad").rglob("*.py"):
-        text = path.read_text()
-        if stub in text:
-            path.write_text(text.replace(stub, body))
-            return path
+        lines = path.read_text().splitlines(keepends=True)
+        for i, line in enumerate(lines):
+            if line.strip() == stub:
+                indent = line[:len(line) - len(line.lstrip())]
+                new = [indent + body] if isinstance(body, str) else list(body)
+                lines[i:i + 1] = [row + "\n" for row in new]
+                path.write_text("".join(lines))
+                return path
     raise ValueError(f"no stub for {ex_id}")
 
 
-answer(student, "ops.exp_backward", "return g * self.y")
+answer(student, "ops.exp_backward", key["ops.exp_backward"].body)
 answer(student, "ops.tanh_backward", "return g * (1 - self.y)")        # wrong: 1 - y, not 1 - y²
 
 report = homework.grade(student, exercises=assignment)
@@ -262,10 +275,10 @@ import numpy as np
 
 def softplus_backward(x, g):
     """dL/dx = g * sigmoid(x) for y = log(1 + e^x)."""
-    # BEGIN SOLUTION activations.softplus_backward
+    # BEGIN MARK activations.softplus_backward
     return g / (1 + np.exp(-x))
-    # END SOLUTION
-''')
+    # END MARK
+'''.replace("MARK", "SOLUTION"))   # written in two pieces, or this notebook would hold a marker itself
 print([r.id for r in homework.scan(course)])
 copied = homework.student_copy(course, workdir / "course_student")
 show_text((workdir / "course_student" / "activations.py").read_text())
@@ -304,13 +317,15 @@ assert n_exercises == len(homework.find_exercises(PACKAGE)) and n_updates == 7
 # the SGDM exercise ($v \leftarrow \lambda v - \eta g$, $\theta \leftarrow
 # \theta + v$; `theta`, `g`, `state["v"]` and `group["momentum"]`,
 # `group["lr"]` are at hand, see notebook 04), then grade again: the score
-# should be 100%.
+# should be 100%. (The cell below takes both answers from the answer key, so
+# that no solution ships in this notebook; try your own first.)
 
 # %%
+# the answers are the answer key's bodies again: this notebook ships with the student copy
 ops_file = student / "minigrad" / "ops.py"
-ops_file.write_text(ops_file.read_text().replace("return g * (1 - self.y)\n", "return g * (1 - self.y * self.y)\n"))
-answer(student, "optim.sgdm_update",
-       'state["v"] *= group["momentum"]; state["v"] -= group["lr"] * g; theta += state["v"]')
+wrong = "        return g * (1 - self.y)\n"
+ops_file.write_text(ops_file.read_text().replace(wrong, "".join(row + "\n" for row in key["ops.tanh_backward"].body)))
+answer(student, "optim.sgdm_update", key["optim.sgdm_update"].body)
 
 final = homework.grade(student, exercises=assignment)
 print(final.table())
