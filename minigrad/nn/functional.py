@@ -91,15 +91,15 @@ def linear(x, weight, bias=None):
            [1., 2.],
            [1., 2.]], dtype=float32)
     """
-    w_shape = np.shape(weight.data if isinstance(weight, Tensor) else weight)
-    x_shape = np.shape(x.data if isinstance(x, Tensor) else x)
+    w_shape = weight.shape if isinstance(weight, Tensor) else np.shape(weight)
+    x_shape = x.shape if isinstance(x, Tensor) else np.shape(x)
     if len(w_shape) != 2:
         raise ValueError(f"linear: weight must have shape (out, in), got {w_shape}")
     if len(x_shape) == 0 or x_shape[-1] != w_shape[1]:
         raise ValueError(f"linear: input of shape {x_shape} does not fit weight of shape "
                          f"{w_shape}: the input's last axis must have size {w_shape[1]}")
     if bias is not None:
-        b_shape = np.shape(bias.data if isinstance(bias, Tensor) else bias)
+        b_shape = bias.shape if isinstance(bias, Tensor) else np.shape(bias)
         if b_shape != (w_shape[0],):
             raise ValueError(f"linear: bias must have shape ({w_shape[0]},) for weight of shape "
                              f"{w_shape}, got {b_shape}")
@@ -426,7 +426,8 @@ def cross_entropy(logits, labels, reduction="mean"):
     if y.shape != (n,):
         raise ValueError(f"cross_entropy: logits of shape {x.shape} need labels of shape "
                          f"({n},), got labels of shape {y.shape}")
-    if n and (y.min() < 0 or y.max() >= c):
+    # NOTE: one reduction checks both ends: read as unsigned, a negative label is huge
+    if n and y.view(f"u{y.itemsize}").max() >= c:
         raise ValueError(f"cross_entropy: labels must be in [0, {c}) for {c} classes, got "
                          f"labels from {y.min()} to {y.max()}")
     if n == 0 and reduction == "mean":

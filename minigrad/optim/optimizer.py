@@ -127,6 +127,7 @@ class Optimizer:
         self.param_groups = []
         self.state = {}
         self._buffers = {}  # scratch arrays shared by all parameters, see _scratch()
+        self._views = {}    # (slot, dtype, shape) -> a view of one of them
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
@@ -211,13 +212,19 @@ class Optimizer:
 
         NOTE: one buffer per (slot, dtype), as large as the largest parameter,
         instead of one per parameter: the same allocation-free steps with less
-        memory, and the buffer stays in cache between parameters.
+        memory, and the buffer stays in cache between parameters. The view of
+        it for each shape is kept too (making one costs more than the update
+        of a small parameter).
         """
-        key = (slot, theta.dtype)
-        buffer = self._buffers.get(key)
-        if buffer is None or buffer.size < theta.size:
-            buffer = self._buffers[key] = np.empty(theta.size, theta.dtype)
-        return buffer[:theta.size].reshape(theta.shape)
+        key = (slot, theta.dtype, theta.shape)
+        view = self._views.get(key)
+        if view is None:
+            buffer = self._buffers.get(key[:2])
+            if buffer is None or buffer.size < theta.size:
+                buffer = self._buffers[key[:2]] = np.empty(theta.size, theta.dtype)
+                self._views = {k: v for k, v in self._views.items() if k[:2] != key[:2]}
+            view = self._views[key] = buffer[:theta.size].reshape(theta.shape)
+        return view
 
     # ---------------------------------------------------------------- state dicts
 
