@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, axpy
 
 __all__ = ["Adam", "AMSGrad"]
 
@@ -104,8 +104,7 @@ class Adam(Optimizer):
         d /= math.sqrt(1 - beta2 ** t)              # d = √v̂
         d += group["eps"]
         np.divide(m, d, out=d)                      # d = m / (√v̂ + ε)
-        d *= group["lr"] / (1 - beta1 ** t)
-        theta -= d                                  # θ ← θ − η·m̂ / (√v̂ + ε)
+        axpy(-group["lr"] / (1 - beta1 ** t), d, theta, d)  # θ ← θ − η·m̂ / (√v̂ + ε)
         # END SOLUTION
 
 

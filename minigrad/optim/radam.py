@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .adam import update_moments
-from .optimizer import Optimizer
+from .optimizer import Optimizer, axpy
 
 __all__ = ["RAdam"]
 
@@ -97,9 +97,9 @@ class RAdam(Optimizer):
             r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
             np.sqrt(v, out=d)
             d += group["eps"]                       # d = √v + ε
-            np.divide(m, d, out=d)
-            d *= lr_hat * r * math.sqrt(1 - beta2 ** t)
-            theta -= d                              # θ ← θ − η·r·m̂·√(1 − β2^t) / (√v + ε)
+            np.divide(m, d, out=d)                  # d = m / (√v + ε)
+            axpy(-lr_hat * r * math.sqrt(1 - beta2 ** t), d, theta, d)
+            #                                         θ ← θ − η·r·m̂·√(1 − β2^t) / (√v + ε)
         else:
-            theta -= np.multiply(m, lr_hat, out=d)  # θ ← θ − η·m̂
+            axpy(-lr_hat, m, theta, d)              # θ ← θ − η·m̂
         # END SOLUTION

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, axpy
 
 __all__ = ["SGD", "SGDM"]
 
@@ -52,8 +52,7 @@ class SGD(Optimizer):
     def _update(self, theta, g, state, group):
         """θ ← θ − η·g, in place."""
         # BEGIN SOLUTION optim.sgd_update
-        d = np.multiply(g, group["lr"], out=self._scratch(theta))  # d = η·g
-        theta -= d                                                 # θ ← θ − η·g
+        axpy(-group["lr"], g, theta, self._scratch(theta))  # θ ← θ − η·g, one pass
         # END SOLUTION
 
 
@@ -118,7 +117,7 @@ class SGDM(Optimizer):
         """v ← λ·v − η·g, then θ ← θ + v, both in place."""
         # BEGIN SOLUTION optim.sgdm_update
         v = state["v"]
-        v *= group["momentum"]                                # v ← λ·v
-        v -= np.multiply(g, group["lr"], out=self._scratch(theta))  # v ← λ·v − η·g
-        theta += v                                            # θ ← θ + v
+        v *= group["momentum"]                              # v ← λ·v
+        axpy(-group["lr"], g, v, self._scratch(theta))      # v ← λ·v − η·g
+        theta += v                                          # θ ← θ + v
         # END SOLUTION

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .adam import update_moments
-from .optimizer import Optimizer
+from .optimizer import Optimizer, axpy
 
 __all__ = ["SWATS"]
 
@@ -115,7 +115,7 @@ class SWATS(Optimizer):
             v = state["v"]
             v *= beta1
             v += g                                  # v ← β1·v + g
-            theta -= np.multiply(v, (1 - beta1) * self.sgd_lr, out=d)  # θ ← θ − (1 − β1)·Λ·v
+            axpy(-(1 - beta1) * self.sgd_lr, v, theta, d)  # θ ← θ − (1 − β1)·Λ·v
             return
         state["t"] += 1
         t, m, a = state["t"], state["m"], state["a"]
