@@ -1051,5 +1051,5 @@ def trajectories_command(surface="quadratic", path=None, steps=None, optimizers=
         print(f"{run.key:12} {lr:<8g} {x:9.4f} {y:10.4f} {run.losses[-1] - f_min:10.2e}{note}", file=file)
     if path is not None:
         _draw_trajectories(info, start, runs, path)
-        print(f"plot written to {path}", file=file)
+        print(f"plot: {path}", file=file)
     return 0

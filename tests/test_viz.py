@@ -229,7 +229,7 @@ def test_trajectories_command_prints_a_table_and_writes_the_plot(tmp_path, capsy
     for key in ("SGD", "Adam"):
         assert float(rows[key][2]) == pytest.approx(paths[key][-1, 0], abs=1e-4)
         assert float(rows[key][3]) == pytest.approx(paths[key][-1, 1], abs=1e-4)
-    assert text[-1] == f"plot written to {out}" and png_size(out) == (1250, 600)
+    assert text[-1] == f"plot: {out}" and png_size(out) == (1250, 600)
     with pytest.raises(ValueError, match="known surfaces"):
         viz.trajectories_command("bumpy")
     with pytest.raises(ValueError, match="two numbers"):
