@@ -289,6 +289,23 @@ def _inside(inner, outer):
     return inner == outer or inner.startswith(outer.rstrip(os.sep) + os.sep)
 
 
+def _choose(exercises, known, listing):
+    """The ids asked for (``None``: all of ``known``; one id or a list), in ``known``'s order.
+
+    An id not in ``known`` raises HomeworkError, whose message ends with
+    ``listing`` and the known ids.
+    """
+    if exercises is None:
+        return list(known)
+    if isinstance(exercises, str):
+        exercises = [exercises]
+    unknown = [e for e in exercises if e not in known]
+    if unknown:
+        raise HomeworkError(f"unknown exercise id(s) {', '.join(map(repr, unknown))}; "
+                            f"{listing}: {', '.join(known)}")
+    return [e for e in known if e in exercises]
+
+
 def student_copy(src, dst, exercises=None):
     """Copy the source tree ``src`` to ``dst`` with the exercise bodies blanked out.
 
@@ -361,16 +378,7 @@ def student_copy(src, dst, exercises=None):
     files = list(_walk(src))
     marked = _scan_tree(src)  # every marker checked before anything is written
     known = _order([r.id for regions, _ in marked.values() for r in regions])
-    if exercises is None:
-        chosen = set(known)
-    else:
-        if isinstance(exercises, str):
-            exercises = [exercises]
-        unknown = [e for e in exercises if e not in known]
-        if unknown:
-            raise HomeworkError(f"unknown exercise id(s) {', '.join(map(repr, unknown))}; "
-                                f"the exercises in {str(src)!r} are: {', '.join(known)}")
-        chosen = set(exercises)
+    chosen = set(_choose(exercises, known, f"the exercises in {str(src)!r} are"))
     stripped = {}
     for rel, (regions, text) in marked.items():
         if any(r.id in chosen for r in regions):
@@ -650,16 +658,7 @@ def grade(path, exercises=None, timeout=10.0, total_timeout=600.0, tests=None):
                            f"source tree (with its tests/ folder), or pass tests=")
     expected = _expected_tests(tests)
     known = _order(dict.fromkeys(expected.values()))
-    if exercises is None:
-        chosen = known
-    else:
-        if isinstance(exercises, str):
-            exercises = [exercises]
-        unknown = [e for e in exercises if e not in known]
-        if unknown:
-            raise HomeworkError(f"unknown exercise id(s) {', '.join(map(repr, unknown))}; the "
-                                f"exercises with tests are: {', '.join(known)}")
-        chosen = [e for e in known if e in exercises]
+    chosen = _choose(exercises, known, "the exercises with tests are")
     args = ["-m", "exercise"] + [a for e in chosen for a in ("--exercise", e)]
     records, code, tail, timed_out = _run_pytest(root, tests, args, timeout, total_timeout)
     _fatal(records, root, tail, f"grading {root}")
