@@ -4,7 +4,13 @@ Three ops per link. Reports µs per op for minigrad, PyTorch eager (when
 installed) and a plain NumPy forward loop, in one process, single threaded,
 with medians of paired rounds, and the ratio minigrad / PyTorch.
 
-    python bench/bench_ops.py [--rounds 7] [--depths 1000,30000]
+``--no-gc`` pauses CPython's cyclic garbage collector inside every timed run
+(of all three contenders alike): a diagnostic, not the figure to report. It
+shows how much of minigrad's growth with depth is the collector re-scanning
+the live graph (three tracked objects per op) and the rest of the process's
+heap, which grows by some 180,000 objects when torch is imported.
+
+    python bench/bench_ops.py [--rounds 7] [--depths 1000,30000] [--no-gc]
 """
 
 import os
@@ -13,6 +19,7 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUME
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -51,10 +58,17 @@ def run_numpy(n, x0):
     return y
 
 
-def timed(fn, *args):
-    t = time.perf_counter()
-    fn(*args)
-    return time.perf_counter() - t
+def timed(fn, *args, no_gc=False):
+    gc_was_on = gc.isenabled()
+    if no_gc:
+        gc.disable()
+    try:
+        t = time.perf_counter()
+        fn(*args)
+        return time.perf_counter() - t
+    finally:
+        if gc_was_on:
+            gc.enable()
 
 
 def main(argv=None):
@@ -62,6 +76,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--depths", default="1000,30000")
+    ap.add_argument("--no-gc", action="store_true",
+                    help="pause the cyclic garbage collector inside each timed run (diagnostic)")
     args = ap.parse_args(argv)
     try:
         import torch
@@ -71,17 +87,18 @@ def main(argv=None):
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 200000))  # torch's own graph teardown
     x0 = np.random.default_rng(0).standard_normal(16).astype(np.float32)
     print(f"chain of y = tanh(y*0.9 + 0.1), 16 float32, fwd+bwd, {OPS_PER_LINK} ops/link, "
-          f"median of {args.rounds} paired rounds")
+          f"median of {args.rounds} paired rounds" + (", cyclic GC paused while timing" if args.no_gc else ""))
+    print(f"objects tracked by the garbage collector before the runs: {len(gc.get_objects()):,}")
     print(f"{'N':>7} {'minigrad µs/op':>15} {'torch µs/op':>12} {'numpy fwd µs/op':>16} {'minigrad/torch':>15}")
     for n in map(int, args.depths.split(",")):
         if torch is not None:
             np.testing.assert_allclose(run_minigrad(50, x0), run_torch(50, x0), rtol=1e-5)
         rows = {"mg": [], "torch": [], "np": []}
         for _ in range(args.rounds):
-            rows["mg"].append(timed(run_minigrad, n, x0))
+            rows["mg"].append(timed(run_minigrad, n, x0, no_gc=args.no_gc))
             if torch is not None:
-                rows["torch"].append(timed(run_torch, n, x0))
-            rows["np"].append(timed(run_numpy, n, x0))
+                rows["torch"].append(timed(run_torch, n, x0, no_gc=args.no_gc))
+            rows["np"].append(timed(run_numpy, n, x0, no_gc=args.no_gc))
         us = {k: statistics.median(v) / (n * OPS_PER_LINK) * 1e6 for k, v in rows.items() if v}
         ratios = [a / b for a, b in zip(rows["mg"], rows["torch"])] if rows["torch"] else []
         t_us = f"{us['torch']:12.2f}" if "torch" in us else f"{'-':>12}"
