@@ -13,6 +13,7 @@ Every command has ``--help``. A bad flag or an unknown name exits with status
 """
 
 import argparse
+import os
 import sys
 import time
 
@@ -78,8 +79,10 @@ def _positive_float(text):
 
 def _hidden(text):
     """'64,64' -> (64, 64); '' -> () (no hidden layer: multinomial logistic regression)."""
-    try:
-        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    if not text.strip():
+        return ()
+    try:  # NOTE: an empty entry ('64,,3') is a slip, not a request for fewer layers
+        sizes = tuple(int(part) for part in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected sizes like 64 or 64,64, got {text!r}") from None
     if any(size < 1 for size in sizes):
@@ -313,13 +316,33 @@ def _accuracy(model, X, y):
     return float(np.mean(predicted == y))
 
 
-def _check_plot_possible():
-    """Fail before training, not after, when --plot cannot work."""
+def _check_plot_possible(path):
+    """Fail before training, not after, when --plot cannot work: no matplotlib, or a bad path."""
     try:
         import matplotlib
     except ImportError:
         raise UsageError(PLOT_HINT) from None
     matplotlib.use("Agg")  # NOTE: files only; never open a window from the command line
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    _check_output_path(path, "--plot")
+    suffix = os.path.splitext(path)[1].lower().lstrip(".")
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if suffix and suffix not in formats:  # NOTE: no suffix at all: matplotlib appends .png
+        raise UsageError(f"--plot {path}: matplotlib cannot write .{suffix} files; end the name in "
+                         f".png (or one of {', '.join('.' + f for f in sorted(formats) if f != 'png')})")
+
+
+def _check_output_path(path, flag):
+    """Fail before training, not after, when ``path`` cannot be written (a missing folder, say)."""
+    if os.path.isdir(path):
+        raise UsageError(f"{flag} {path} is a folder; give a file name in it, e.g. "
+                         f"{os.path.join(path, 'run.png' if flag == '--plot' else 'run.npz')}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"{flag} {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"{flag} {path}: the folder {folder} is not writable")
 
 
 def _write_stdout(line):
@@ -355,8 +378,10 @@ def cmd_train(args):
                                  f"{_show(s[key])}; a resumed run keeps its settings")
         if args.epochs is not None:
             s["epochs"] = args.epochs
+    if args.save:
+        _check_output_path(args.save, "--save")
     if args.plot:
-        _check_plot_possible()
+        _check_plot_possible(args.plot)
 
     X, y, X_test, y_test = _load_data(s["data"])
     classes = int(y.max()) + 1
@@ -466,7 +491,7 @@ def cmd_compare(args):
     if unknown:
         raise UsageError(f"--lr names {', '.join(sorted(unknown))}, which --optimizers does not include")
     if args.plot:
-        _check_plot_possible()
+        _check_plot_possible(args.plot)
 
     X, y, X_test, y_test = _load_data(s["data"])
     classes = int(y.max()) + 1
@@ -543,7 +568,7 @@ def cmd_trajectories(args):
     from . import viz
 
     if args.plot:
-        _check_plot_possible()
+        _check_plot_possible(args.plot)
     try:
         return viz.trajectories_command(args.surface, path=args.plot, steps=args.steps,
                                         optimizers=args.optimizers, start=args.start)

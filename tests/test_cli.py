@@ -68,6 +68,7 @@ BAD = [  # id, argv, a phrase the one-line message must contain
     ("lr", ["train", "--lr", "-1"], "number > 0"),
     ("lr-nan", ["train", "--lr", "nan"], "number > 0"),
     ("hidden", ["train", "--hidden", "6x"], "64,64"),
+    ("hidden-empty-entry", ["train", "--hidden", "64,,3"], "got '64,,3'"),
     ("seed", ["train", "--seed", "-3"], "seed >= 0"),
     ("resume-missing", ["train", "--resume", "no/such/file.npz"], "no such file"),
     ("compare-optimizers", ["compare", "--optimizers", "sgd,foo"], "unknown optimizer 'foo'"),
@@ -195,6 +196,28 @@ def test_plot_without_matplotlib_says_how_to_install_before_any_work(capsys, mon
     assert err.strip() == f'minigrad {argv[0]}: error: matplotlib is needed for --plot; install it with: ' \
                           f'pip install "minigrad[plot]"'
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("argv,phrase", [
+    (["train", "--save", "{tmp}/missing/run.npz"], "the folder {tmp}/missing does not exist"),
+    (["train", "--save", "{tmp}"], "--save {tmp} is a folder"),
+    (["train", "--plot", "{tmp}/missing/x.png"], "the folder {tmp}/missing does not exist"),
+    (["train", "--plot", "{tmp}"], "--plot {tmp} is a folder"),
+    (["train", "--plot", "{tmp}/curves.txt"], "cannot write .txt files"),
+    (["compare", "--plot", "{tmp}/missing/x.png"], "the folder {tmp}/missing does not exist"),
+    (["trajectories", "--plot", "{tmp}/missing/x.png"], "the folder {tmp}/missing does not exist"),
+], ids=["save-folder-missing", "save-is-folder", "plot-folder-missing", "plot-is-folder", "plot-suffix",
+        "compare", "trajectories"])
+def test_unwritable_output_path_fails_in_one_line_before_any_work(capsys, monkeypatch, tmp_path, argv, phrase):
+    pytest.importorskip("matplotlib")
+    import minigrad.__main__ as cli
+    monkeypatch.setattr(cli, "_load_data", lambda name: pytest.fail("loaded data before checking the path"))
+    monkeypatch.setattr(minigrad.viz, "trajectories_command", lambda *a, **k: pytest.fail("ran before checking"))
+    code, out, err = run(capsys, *[a.format(tmp=tmp_path) for a in argv])
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert phrase.format(tmp=tmp_path) in err
+    assert list(tmp_path.iterdir()) == []  # nothing written
 
 
 # ---------------------------------------------------------------- compare
