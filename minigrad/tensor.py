@@ -171,9 +171,42 @@ class Tensor:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
         return self.data.item()
 
+    def __float__(self):
+        """``float(t)`` for a one-element tensor (``loss`` in a print or a list of floats)."""
+        return float(self.item())
+
+    def __int__(self):
+        """``int(t)`` for a one-element tensor (truncates, like ``int`` of a float)."""
+        return int(self.item())
+
     def numpy(self):
         """The data as a NumPy array (shared, not copied)."""
         return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        """``np.asarray(t)``: the data of a tensor outside the graph (no copy unless asked).
+
+        NOTE: a tensor that requires grad raises, as in PyTorch. A NumPy
+        function (``np.concatenate([a, b])``, ``np.asarray(t)``) would quietly
+        cut it from the graph, and its parameters would get no gradient; say
+        so on purpose with ``t.numpy()`` (shared data) or ``t.detach()``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> np.asarray(mg.Tensor([1.0, 2.0]))
+        array([1., 2.], dtype=float32)
+        >>> np.asarray(mg.Tensor([1.0], requires_grad=True))
+        Traceback (most recent call last):
+        ...
+        RuntimeError: NumPy cannot take a tensor that requires grad: the result would be cut from the graph; use t.numpy() or t.detach() for its numbers, or minigrad's ops to keep the gradient
+        """
+        if self.requires_grad:
+            raise RuntimeError("NumPy cannot take a tensor that requires grad: the result would be cut "
+                               "from the graph; use t.numpy() or t.detach() for its numbers, or "
+                               "minigrad's ops to keep the gradient")
+        return np.array(self.data, dtype=dtype, copy=copy)
 
     def detach(self):
         """A new tensor sharing this data but cut from the graph (no grad)."""

@@ -37,6 +37,33 @@ def test_attributes():
         t.item()
 
 
+def test_one_element_tensor_converts_to_python_numbers():
+    loss = (mg.Tensor([1.5], requires_grad=True) * 2).sum()
+    assert float(loss) == 3.0 and type(float(loss)) is float
+    assert int(mg.Tensor(2.7)) == 2
+    with pytest.raises(ValueError, match="one element"):
+        float(mg.ones(3))
+
+
+def test_numpy_sees_the_data_of_a_tensor_outside_the_graph():
+    t = mg.Tensor([1.0, 2.0])
+    a = np.asarray(t)
+    assert a.dtype == np.float32 and np.shares_memory(a, t.data)
+    assert np.asarray(t, dtype=np.float64).dtype == np.float64
+    np.testing.assert_array_equal(np.concatenate([t, t]), [1.0, 2.0, 1.0, 2.0])
+    np.testing.assert_array_equal(np.array([mg.Tensor(1.0), mg.Tensor(2.0)]), [1.0, 2.0])
+
+
+def test_numpy_refuses_a_tensor_that_requires_grad():
+    # NumPy would cut it from the graph without a word: the parameter would get no gradient
+    w = mg.Tensor([1.0, 2.0], requires_grad=True)
+    for convert in (np.asarray, lambda x: np.concatenate([x, x]), lambda x: mg.Tensor([x])):
+        with pytest.raises(RuntimeError, match=r"requires grad.*t\.numpy\(\) or t\.detach\(\)"):
+            convert(w)
+    np.testing.assert_array_equal(np.asarray(w.detach()), [1.0, 2.0])
+    assert isinstance(np.ones(2) + w, mg.Tensor)  # operators still give a Tensor
+
+
 def test_integer_tensor_cannot_require_grad():
     with pytest.raises(TypeError, match="floating-point"):
         mg.Tensor(np.arange(3), requires_grad=True)
