@@ -17,8 +17,17 @@ from . import datasets, nn, optim, viz  # noqa: E402  (viz imports matplotlib on
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    """``mg.estimators`` is imported on first use: it loads scikit-learn (about half a second)."""
+    if name == "estimators":
+        import importlib
+        return importlib.import_module(".estimators", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "Tensor", "Function", "zeros", "ones", "randn", "arange", "concatenate", "stack", "where",
     "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "gradcheck", "GradcheckError",
-    "save", "load", "datasets", "nn", "optim", "viz",
+    "save", "load", "datasets", "nn", "optim", "viz", "estimators",
 ]

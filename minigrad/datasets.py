@@ -147,6 +147,9 @@ def _stratified_split(y, k, test_size, gen):
     from sklearn.model_selection import train_test_split
 
     n = len(y)
+    if n < 2 * k:
+        raise ValueError(f"{n} examples are too few to split: a train and a test part with at least "
+                         f"one example of each of the {k} classes need {2 * k} or more")
     if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
         raise TypeError(f"test_size must be a float in (0, 1) or an int, got {type(test_size).__name__}")
     if isinstance(test_size, numbers.Integral):

@@ -143,6 +143,8 @@ ERRORS = [  # id, kwargs, exception, message fragment
     ("kw-unknown", dict(name="moons", centers=3), TypeError, "centers"),
     ("n-samples", dict(name="moons", n_samples=1), ValueError, "n_samples"),
     ("n-samples-float", dict(name="moons", n_samples=10.5), ValueError, "n_samples"),
+    ("n-samples-too-few", dict(name="blobs", n_samples=5), ValueError,
+     r"5 examples are too few to split: .* each of the 3 classes need 6 or more"),
     ("noise-neg", dict(name="circles", noise=-1), ValueError, "noise"),
     ("noise-inf", dict(name="blobs", noise=float("inf")), ValueError, "noise"),
     ("rng", dict(name="iris", rng="seed"), TypeError, "rng must be"),

@@ -392,3 +392,17 @@ def test_regressor_partial_fit_checks_the_outputs():
     assert reg.n_iter_ == 1
     with pytest.raises(ValueError, match="y has 1 outputs"):
         reg.partial_fit(X, y[:, 0] / 100)
+
+
+def test_minigrad_estimators_is_reachable_without_its_own_import_and_loads_sklearn_lazily():
+    import subprocess
+    import sys
+
+    code = ("import sys, minigrad as mg\n"
+            "assert 'sklearn.base' not in sys.modules, 'import minigrad loaded scikit-learn'\n"
+            "assert mg.estimators.MLPClassifier.__module__ == 'minigrad.estimators'\n"
+            "assert 'sklearn.base' in sys.modules\n"
+            "try:\n    mg.estimator\nexcept AttributeError as e:\n    assert \"'estimator'\" in str(e)\n"
+            "else:\n    raise AssertionError('mg.estimator exists')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr

@@ -264,6 +264,12 @@ def _check_reduction(fn, reduction):
         raise ValueError(f"{fn}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
+def _check_mean_of_empty(fn, x, reduction):
+    """The mean of no losses is 0/0: refuse it rather than return NaN (as cross_entropy does)."""
+    if x.size == 0 and reduction == "mean":
+        raise ValueError(f"{fn}: the mean over an empty input (shape {x.shape}) is undefined")
+
+
 def _as_input(fn, x):
     if not isinstance(x, Tensor):
         x = Tensor(x)
@@ -341,6 +347,7 @@ def mse_loss(input, target, reduction="mean"):
                          f"{t_data.shape} differ; they must match exactly (no broadcasting)")
     if t is t_data:
         t = t_data.astype(x.dtype, copy=False)
+    _check_mean_of_empty("mse_loss", x, reduction)
     return MSELoss.apply(x, t, reduction=reduction)
 
 
@@ -508,4 +515,5 @@ def binary_cross_entropy_with_logits(logits, targets, reduction="mean"):
                          f"to {t_data.max()}")
     if t is t_data:
         t = t_data.astype(x.dtype, copy=False)
+    _check_mean_of_empty("binary_cross_entropy_with_logits", x, reduction)
     return BCEWithLogits.apply(x, t, reduction=reduction)

@@ -183,6 +183,10 @@ class Optimizer:
             if not np.issubdtype(p.data.dtype, np.floating):
                 raise TypeError(f"optimizer can only optimize floating-point tensors, "
                                 f"got {p.data.dtype}")
+            if getattr(p, "_ctx", None) is not None:  # NOTE: its .grad would stay None for ever
+                raise ValueError(f"optimizer can only optimize leaf tensors, got the result of a "
+                                 f"{type(p._ctx).__name__} op; pass the parameters themselves "
+                                 f"(model.parameters())")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if len({id(p) for p in params}) != len(params) or any(id(p) in seen for p in params):
             raise ValueError("some parameters appear more than once in the parameter groups")

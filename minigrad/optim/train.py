@@ -146,7 +146,9 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
     ValueError
         For an unknown ``regime`` (the message lists the choices), ``epochs``
         or ``batch_size`` below 1, ``X`` and ``y`` of different lengths, a
-        ``validation`` that is not a pair, or a loss with more than one element.
+        ``validation`` that is not a pair, a loss with more than one element,
+        or, at the first update, a loss from which none of the optimizer's
+        parameters gets a gradient (an optimizer built for another model).
     FloatingPointError
         When a loss is NaN or infinite (a learning rate far too large): the
         message names the epoch and the update, and no step is taken with it.
@@ -212,6 +214,8 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
                         f"learning rate (lr = {_lr(optimizer)})")
                 optimizer.zero_grad()
                 loss.backward()
+                if epoch == 1 and update == 1:
+                    _check_gradients_arrive(optimizer)
                 optimizer.step()
                 history.step_loss.append(value)
                 total += value * len(xb)
@@ -313,6 +317,15 @@ def _set_mode(model, training):
         model.train()
     elif not training and callable(getattr(model, "eval", None)):
         model.eval()
+
+
+def _check_gradients_arrive(optimizer):
+    """After the first backward: if no parameter of the optimizer got a gradient, none ever will."""
+    params = [p for g in getattr(optimizer, "param_groups", ()) for p in g["params"]]
+    if params and all(p.grad is None for p in params):
+        raise ValueError("the loss does not depend on any of the optimizer's parameters (none got a "
+                         "gradient); build the optimizer from this model's parameters, e.g. "
+                         "optim.Adam(model.parameters())")
 
 
 def _lr(optimizer):

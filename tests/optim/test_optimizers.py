@@ -924,6 +924,7 @@ def test_edge_values_are_accepted():
     ([np.zeros(2)], TypeError, "can only optimize tensors, got ndarray"),
     ("int tensor", TypeError, "floating-point tensors, got int64"),
     ("duplicate", ValueError, "appear more than once"),
+    ("non-leaf", ValueError, "only optimize leaf tensors, got the result of a Mul op"),
     ("group without params", TypeError, "dict with a 'params' list"),
     ("unknown key", ValueError, r"unknown hyper-parameters \['momentum'\]"),
 ])
@@ -933,6 +934,7 @@ def test_bad_params_raise(params, error, message):
         "one tensor": w,
         "int tensor": [minigrad.Tensor(np.array([1, 2]))],
         "duplicate": [{"params": [w]}, {"params": [w]}],
+        "non-leaf": [w * 2],  # its .grad would stay None: it would never move
         "group without params": [{"lr": 0.1}],
         "unknown key": [{"params": [w], "momentum": 0.9}],
     }.get(params, params) if isinstance(params, str) else params

@@ -271,6 +271,15 @@ def test_bad_arguments_raise_before_training(name, kwargs, exc, pattern):
     assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))
 
 
+def test_an_optimizer_of_another_model_is_refused_at_the_first_update():
+    X, y = blobs(10)
+    model, other = mlp([3, 4, 3]), mlp([3, 4, 3])
+    before = [p.data.copy() for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"none got a gradient.*model\.parameters\(\)"):
+        optim.train(model, F.cross_entropy, optim.SGD(other.parameters()), X, y)
+    assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))
+
+
 def test_mismatched_data_and_non_scalar_loss():
     X, y = blobs(10)
     model = mlp([3, 4, 3])
