@@ -49,7 +49,13 @@ class Parameter(Tensor):
 
 
 def _check_value(owner, name, value):
-    """Refuse Modules or Parameters hidden in a plain list, tuple or dict: the walk would miss them."""
+    """Refuse what the walk would miss: Modules or Parameters hidden in a plain list, tuple or
+    dict, and a leaf Tensor that requires grad but is not a Parameter."""
+    if isinstance(value, Tensor) and value.requires_grad and value.is_leaf and not isinstance(value, Parameter):
+        raise TypeError(
+            f"{type(owner).__name__}.{name} is a Tensor that requires grad, not a Parameter: "
+            f"parameters() would not list it and no optimizer would train it; use "
+            f"nn.Parameter(...) (or requires_grad=False for a constant)")
     if isinstance(value, dict):
         items = value.values()
     elif isinstance(value, (list, tuple)):
@@ -125,8 +131,10 @@ class Module:
     -----
     Modules or Parameters in a plain list, tuple or dict attribute raise
     ``TypeError`` (on assignment and again when walking): put Modules in a
-    :class:`ModuleList`. Plain Tensors (even with ``requires_grad=True``)
-    are not parameters, as in PyTorch. ``parameters()`` yields a parameter
+    :class:`ModuleList`. A plain Tensor is not a parameter, and one that
+    requires grad (a leaf: a result kept for inspection is fine) raises
+    ``TypeError`` too, where PyTorch would silently leave it untrained: make
+    it an ``nn.Parameter``. ``parameters()`` yields a parameter
     shared by two sub-modules once; ``state_dict()`` lists it under both names,
     as PyTorch does. Unlike PyTorch, ``__init__`` of a subclass need not call
     ``super().__init__()`` (it is harmless to do so).

@@ -22,7 +22,7 @@ class Block(nn.Module):
         super().__init__()
         self.scale = nn.Parameter([1.0])
         self.inner = nn.Linear(2, 3, rng=0)
-        self.not_a_parameter = mg.Tensor([5.0], requires_grad=True)
+        self.not_a_parameter = mg.Tensor([5.0])  # a constant: not listed
         self.size = 3
         self.shift = nn.Parameter([0.0, 0.0])
 

@@ -175,6 +175,18 @@ def test_plain_list_or_dict_of_parameters_is_refused():
     assert list(m.parameters()) == []
 
 
+def test_tensor_that_requires_grad_must_be_a_parameter():
+    # PyTorch silently leaves such a tensor out of parameters(): it would never be trained
+    m = nn.Module()
+    with pytest.raises(TypeError, match=r"Module.w is a Tensor that requires grad, not a Parameter.*nn.Parameter"):
+        m.w = mg.Tensor([1.0], requires_grad=True)
+    m.c = mg.Tensor([1.0])                      # a constant is fine
+    m.out = nn.Parameter([2.0]) * 3             # so is a result kept for inspection
+    m.c.requires_grad_(True)                    # turned into a trainable tensor later: caught by the walk
+    with pytest.raises(TypeError, match="Module.c is a Tensor that requires grad"):
+        list(m.parameters())
+
+
 # ---------------------------------------------------------------- calling, modes, gradients
 
 def test_call_runs_forward_and_base_forward_raises():
