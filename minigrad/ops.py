@@ -70,8 +70,10 @@ class Div(Function):
 class Pow(Function):
     """z = x ** y.   dL/dx = g * y * x^(y-1),   dL/dy = g * z * log(x).
 
-    NOTE: dL/dy is computed only when the exponent requires grad; where x = 0
-    it is taken as 0 (the limit of z·log x for y > 0), as PyTorch does.
+    NOTE: where y = 0, dL/dx is 0 (x⁰ = 1 is constant), also at x = 0, where
+    y·x^(y−1) would be 0·∞ = NaN. dL/dy is computed only when the exponent
+    requires grad; where x = 0 and y ≥ 0 it is 0 (the limit of z·log x for
+    y > 0). PyTorch defines both edges the same way.
     """
 
     def forward(self, x, y):
@@ -81,11 +83,16 @@ class Pow(Function):
 
     def backward(self, g):
         x, y = self.x, self.y
-        gx = g * y * x ** (y - 1) if self.parents[0] is not None else None
-        gy = None
+        gx = gy = None
+        if self.parents[0] is not None:
+            if np.any(y == 0):
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    gx = np.where(y == 0, 0, g * y * x ** (y - 1))  # x⁰ = 1: no slope, even at 0
+            else:
+                gx = g * y * x ** (y - 1)
         if self.parents[1] is not None:
             with np.errstate(divide="ignore", invalid="ignore"):
-                log_x = np.where(x == 0, 0.0, np.log(np.where(x == 0, 1, x)))
+                log_x = np.where((x == 0) & (y >= 0), 0.0, np.log(x))
                 gy = (g * self.z * log_x).astype(g.dtype, copy=False)  # a scalar x gave float64
         return gx, gy
 

@@ -1,5 +1,6 @@
 """Every op from one table: float64 gradcheck, PyTorch parity, hypothesis-drawn broadcasting."""
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -193,6 +194,36 @@ def test_pow_gradient_wrt_exponent_at_zero_base_is_zero():
     e = mg.Tensor(np.array([2.0, 3.0]), requires_grad=True)
     (b ** e).sum().backward()
     np.testing.assert_allclose(e.grad, [0.0, 8 * np.log(2)])
+
+
+def test_pow_with_zero_exponent_has_zero_slope_even_at_zero():
+    # x⁰ = 1 is constant; the formula y·x^(y−1) would give 0·∞ = NaN at x = 0, with a warning
+    x = mg.Tensor(np.array([0.0, 3.0]), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (x ** 0).sum().backward()
+        np.testing.assert_array_equal(x.grad, [0.0, 0.0])
+        x.grad = None
+        (x ** mg.Tensor(np.array([0.0, 2.0]))).sum().backward()   # only where y = 0
+        np.testing.assert_array_equal(x.grad, [0.0, 6.0])
+        x.grad = None
+        (x ** x).sum().backward()                                 # 0⁰ = 1: both slopes 0 at 0
+        np.testing.assert_allclose(x.grad, [0.0, 27 * (1 + np.log(3))])
+
+
+def test_pow_edges_match_pytorch():
+    torch = pytest.importorskip("torch")
+    cases = [([0.0, 0.0, 2.0, -1.5], [0.0, 2.0, 0.0, 3.0]),   # base 0 or exponent 0
+             ([0.0, 0.0], [-1.0, -2.0]),                       # 0 to a negative power: inf
+             ([0.0, 4.0], [0.5, 0.5])]                         # sqrt at 0: infinite slope
+    for base, exponent in cases:
+        b, e = (mg.Tensor(np.array(v), requires_grad=True) for v in (base, exponent))
+        tb, te = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (base, exponent))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            (b ** e).sum().backward()
+        (tb ** te).sum().backward()
+        np.testing.assert_array_equal(b.grad, tb.grad.numpy())
+        np.testing.assert_array_equal(e.grad, te.grad.numpy())
 
 
 def test_repeated_index_scatter_adds():
