@@ -483,6 +483,9 @@ _HISTORY_FIELDS = ("step_loss", "epoch_loss", "epoch_accuracy", "val_loss", "val
 
 def _history_lists(history):
     """The five curves of a History (attributes) or of a dict with the same keys, as float arrays."""
+    if not isinstance(history, dict) and not any(hasattr(history, name) for name in _HISTORY_FIELDS):
+        raise TypeError(f"plot_history needs a History (what optim.train returns) or a dict of its "
+                        f"lists, got {type(history).__name__}")
     out = {}
     for name in _HISTORY_FIELDS:
         value = history.get(name, []) if isinstance(history, dict) else getattr(history, name, [])
@@ -735,6 +738,7 @@ def _run_optimizer(fn, cls_name, kwargs, start, steps, key=None):
     from . import optim
     from .grad_mode import no_grad
     from .nn import Parameter
+    from .tensor import Tensor
 
     w = Parameter(np.array(start, dtype=np.float64))
     opt = getattr(optim, cls_name)([w], **kwargs)
@@ -746,6 +750,9 @@ def _run_optimizer(fn, cls_name, kwargs, start, steps, key=None):
         for k in range(steps):
             opt.zero_grad()
             loss = fn(w)
+            if not isinstance(loss, Tensor):  # NOTE: NumPy math on w.data has no gradient
+                raise TypeError(f"the surface must return a minigrad Tensor computed from w with "
+                                f"minigrad's ops, got {type(loss).__name__}")
             if loss.size != 1:
                 raise ValueError(f"the surface must return one number for w of shape (2,), got shape {loss.shape}")
             losses[k] = loss.item()

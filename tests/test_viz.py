@@ -166,6 +166,8 @@ def test_a_function_of_a_tensor_as_surface():
     (lambda: viz.trajectories(42, ["sgd"]), TypeError, "surface must be a name"),
     (lambda: viz.trajectories("quadratic", [("sgd", {"lr": -1.0})]), ValueError, "lr must be in"),
     (lambda: viz.trajectories(lambda w: w * 2, ["sgd"], start=(0, 0)), ValueError, "one number"),
+    (lambda: viz.trajectories(lambda w: np.sum(w.data ** 2), ["sgd"], start=(1, 1)), TypeError,
+     "must return a minigrad Tensor computed from w with minigrad's ops, got float64"),
 ])
 def test_bad_arguments_raise(call, error, words):
     with pytest.raises(error, match=re.escape(words)):
@@ -429,6 +431,8 @@ def test_plot_history_without_accuracy_or_epochs():
     assert fig.axes[0].get_yscale() == "log"
     with pytest.raises(ValueError, match="no loss values"):
         viz.plot_history({"step_loss": []})
+    with pytest.raises(TypeError, match="needs a History .* got list"):
+        viz.plot_history([3.0, 2.0])   # a bare list of losses is not a History
 
 
 def test_viz_imports_no_matplotlib_at_import_time():
