@@ -132,6 +132,7 @@ def build_parser():
                                  "eight optimizers, draw their paths, set and grade homework.")
     parser.add_argument("--version", action="version", version=f"minigrad {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    parser.commands = commands.choices  # name -> sub-parser, for errors found after parsing
 
     def data_flags(p, epochs):
         p.add_argument("--data", choices=NAMES, default=None,
@@ -237,7 +238,9 @@ def main(argv=None):
     0
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # NOTE: argparse would blame the top-level parser; name the command instead
+        parser.commands.get(args.command, parser).error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:
         parser.print_help()
         return 0

@@ -59,7 +59,10 @@ def test_help_of_every_command(capsys, command):
 
 
 BAD = [  # id, argv, a phrase the one-line message must contain
-    ("unknown-flag", ["train", "--bogus"], "--bogus"),
+    ("unknown-flag", ["train", "--bogus"], "minigrad train: error: unrecognized arguments: --bogus "
+                                           "(see minigrad train --help)"),
+    ("unknown-flag-compare", ["compare", "extra"], "minigrad compare: error: unrecognized arguments: extra"),
+    ("unknown-flag-top", ["--bogus"], "minigrad: error: unrecognized arguments: --bogus"),
     ("unknown-command", ["frobnicate"], "frobnicate"),
     ("optimizer", ["train", "--optimizer", "adamw"], "unknown optimizer 'adamw'"),
     ("data", ["train", "--data", "mnist"], "invalid choice: 'mnist'"),
