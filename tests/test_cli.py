@@ -98,6 +98,15 @@ def test_as_a_process_bad_flag_is_one_line_without_traceback():
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("minigrad train: error:")
 
 
+def test_the_docstring_examples_of_main_hold():
+    # NOTE: pytest's --doctest-modules skips every file named __main__.py, so run them here
+    import doctest
+
+    import minigrad.__main__ as cli
+    result = doctest.testmod(cli, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 1 and result.failed == 0
+
+
 # ---------------------------------------------------------------- train
 
 def test_train_without_arguments_trains_digits_with_adam(capsys):
