@@ -549,11 +549,16 @@ def _loss(value):
 def _plot_compare(curves, path, title):
     """One figure: every optimizer's epoch loss against the epoch, log scale."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for name, losses in curves.items():
         ax.plot(range(1, len(losses) + 1), losses, label=name)
     ax.set_yscale("log")
+    # NOTE: plain numbers (0.05, not 5×10⁻²); of the minor ticks only 2, 3 and 5 × 10^k are labelled
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "235" else ""))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no "epoch 1.2"
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss (epoch mean)")
     ax.set_title(title)

@@ -286,6 +286,20 @@ def test_compare_plot_writes_one_png(capsys, tmp_path):
     assert code == 0 and path.read_bytes()[:8] == PNG
 
 
+def test_compare_plot_ticks_whole_epochs(tmp_path):
+    pytest.importorskip("matplotlib")
+    import minigrad.__main__ as cli
+    fig = cli._plot_compare({"SGD": [1.0, 0.5], "Adam": [0.9, 0.3]}, tmp_path / "c.png", "two epochs")
+    ax = fig.axes[0]
+    lo, hi = ax.get_xlim()
+    ticks = [t for t in ax.get_xticks() if lo <= t <= hi]
+    assert ticks and all(float(t).is_integer() for t in ticks)   # no "epoch 1.2"
+    major, minor = ax.yaxis.get_major_formatter(), ax.yaxis.get_minor_formatter()
+    assert [major(v) for v in (0.01, 0.1, 1.0)] == ["0.01", "0.1", "1"]   # not 10⁻², 10⁻¹
+    assert [minor(v) for v in (0.02, 0.03, 0.04, 0.5, 0.7)] == ["0.02", "0.03", "", "0.5", ""]
+    assert [line.get_label() for line in ax.lines] == ["SGD", "Adam"]
+
+
 # ---------------------------------------------------------------- trajectories and homework
 
 def test_trajectories_table_and_plot(capsys, tmp_path):
