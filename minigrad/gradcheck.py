@@ -9,6 +9,8 @@ of the scalar L = Σ u * fn(inputs), where u is a random upstream gradient
 because Σ softmax = 1 has zero gradient whatever the backward says).
 """
 
+import math
+import numbers
 import warnings
 
 import numpy as np
@@ -63,6 +65,10 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     >>> mg.gradcheck(lambda t: (t * t).tanh(), x)
     True
     """
+    for name, value, low in (("eps", eps, "> 0"), ("atol", atol, ">= 0"), ("rtol", rtol, ">= 0")):
+        if not (isinstance(value, numbers.Real) and math.isfinite(value)
+                and (value > 0 if name == "eps" else value >= 0)):
+            raise ValueError(f"gradcheck: {name} must be a finite number {low}, got {value!r}")
     checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input is a Tensor with requires_grad=True")
@@ -102,11 +108,16 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
             down = loss()
             x[idx] = orig
             numeric[idx] = (up - down) / (2 * eps)
-        err = np.abs(a - numeric) - (atol + rtol * np.abs(numeric))
-        if err.size and (err > 0).any():
-            worst = np.unravel_index(np.argmax(err), err.shape)
+        with np.errstate(invalid="ignore"):  # inf − inf: judged below
+            err = np.abs(a - numeric) - (atol + rtol * np.abs(numeric))
+        # NOTE: a NaN on either side fails (a NaN comparison is False, which would pass),
+        # equal infinities pass
+        bad = ~((err <= 0) | (a == numeric))
+        if bad.any():
+            worst = np.unravel_index(np.argmax(np.where(bad, np.nan_to_num(err, nan=np.inf), -np.inf)),
+                                     err.shape)
             raise GradcheckError(
                 f"gradcheck failed for input {i} (shape {x.shape}) at index {tuple(map(int, worst))}: "
-                f"analytic {a[worst]!r} vs numeric {numeric[worst]!r} "
+                f"analytic {float(a[worst]):.10g} vs numeric {float(numeric[worst]):.10g} "
                 f"(atol={atol}, rtol={rtol}, eps={eps})")
     return True

@@ -1,5 +1,6 @@
 """The Tensor and the backward engine: construction, accumulation, graph release, errors."""
 
+import re
 import warnings
 
 import numpy as np
@@ -306,6 +307,30 @@ def test_gradcheck_reports_input_index_and_values():
     w = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
     with pytest.raises(mg.GradcheckError, match=r"input 1 .*index \(\d,\).*analytic.*numeric"):
         mg.gradcheck(lambda a, b: a * BadExp.apply(b), x, w)
+
+
+def test_gradcheck_message_shows_plain_numbers():
+    x = mg.Tensor(np.array([2.0]), requires_grad=True)
+    with pytest.raises(mg.GradcheckError) as info:
+        mg.gradcheck(lambda t: t.detach() * t, x, seed=1)   # misses the detached factor's share
+    assert re.search(r"analytic -?\d\.\d+ vs numeric -?\d\.\d+ \(", str(info.value)), str(info.value)
+
+
+def test_gradcheck_fails_where_the_derivative_is_undefined():
+    # NaN never compares as close: a checker that only tests `err > 0` passes these
+    for fn, at in ((lambda t: t.log(), [1.0, 0.0]), (lambda t: t.sqrt(), [0.0, 4.0])):
+        x = mg.Tensor(np.array(at), requires_grad=True)
+        with np.errstate(all="ignore"), pytest.raises(mg.GradcheckError, match="vs numeric nan"):
+            mg.gradcheck(fn, x)
+
+
+@pytest.mark.parametrize("kwargs, words", [(dict(eps=0), "eps must be a finite number > 0, got 0"),
+                                           (dict(atol=-1e-5), "atol must be a finite number >= 0"),
+                                           (dict(rtol=float("nan")), "rtol must be a finite number >= 0")])
+def test_gradcheck_rejects_bad_tolerances(kwargs, words):
+    x = mg.Tensor(np.array([1.0]), requires_grad=True)
+    with pytest.raises(ValueError, match=re.escape(words)):
+        mg.gradcheck(lambda t: t * t, x, **kwargs)
 
 
 def test_gradcheck_warns_on_float32():
