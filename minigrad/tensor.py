@@ -395,6 +395,24 @@ def _accumulate(t, g, upstream):
         t.grad = t.grad + g
 
 
+def _count_error(node, grads):
+    n = len(node.parents)
+    return RuntimeError(f"{type(node).__name__}.backward returned {len(grads)} gradient"
+                        f"{'' if len(grads) == 1 else 's'} for {n} input{'' if n == 1 else 's'}; "
+                        f"return one per input (None for an input without a gradient)")
+
+
+def _fit(node, g, p, parents):
+    """The gradient ``g`` for input ``p``, summed back over broadcast axes; raise if it cannot fit."""
+    fitted = unbroadcast(g, p.data.shape)
+    if fitted.shape != p.data.shape:
+        index = next(i for i, q in enumerate(parents) if q is p)
+        raise RuntimeError(f"{type(node).__name__}.backward returned a gradient of shape {g.shape} "
+                           f"for input {index} of shape {p.data.shape}; it must have the input's "
+                           f"shape, or a shape that the input broadcasts to")
+    return fitted
+
+
 def _run_backward(root, grad, retain_graph):
     """The backward pass: chain rule over the nodes in reverse topological order."""
     # BEGIN SOLUTION tensor.backward
@@ -409,6 +427,8 @@ def _run_backward(root, grad, retain_graph):
         grads = node.backward(g)
         if type(grads) is not tuple:
             grads = (grads,)
+        if len(grads) != len(parents):  # zip would silently drop the missing ones
+            raise _count_error(node, grads)
         if retain_graph:
             node.g = None
         elif node.saves_output:
@@ -420,7 +440,7 @@ def _run_backward(root, grad, retain_graph):
             if p is None or gp is None:
                 continue
             if gp.shape != p.data.shape:
-                gp = unbroadcast(gp, p.data.shape)
+                gp = _fit(node, gp, p, parents)  # un-broadcast, or raise when the shapes cannot fit
             if anomaly:
                 _check_finite(gp, type(node).__name__, "backward")
             ctx = p._ctx

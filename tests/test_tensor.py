@@ -346,6 +346,54 @@ def test_gradcheck_restores_existing_grads():
     assert x.grad[0] == 7.0
 
 
+class _SumAll(mg.Function):
+    def forward(self, x):
+        return x.sum(keepdims=True)
+
+
+class _WrongShape(_SumAll):
+    def backward(self, g):
+        return np.ones(3)          # the input has shape (2,)
+
+
+class _ScalarGrad(_SumAll):
+    def backward(self, g):
+        return g.sum()             # shape (): does not fit (2,)
+
+
+class _TooFew(mg.Function):
+    def forward(self, x, y):
+        return x * y
+
+    def backward(self, g):
+        return (g,)                # one gradient for two inputs
+
+
+@pytest.mark.parametrize("op, n_inputs, message", [
+    (_WrongShape, 1, r"_WrongShape.backward returned a gradient of shape \(3,\) for input 0 of shape \(2,\)"),
+    (_ScalarGrad, 1, r"_ScalarGrad.backward returned a gradient of shape \(\) for input 0 of shape \(2,\)"),
+    (_TooFew, 2, r"_TooFew.backward returned 1 gradient for 2 inputs"),
+])
+def test_a_user_op_with_wrong_gradients_raises_instead_of_filling_grad(op, n_inputs, message):
+    inputs = [mg.Tensor([1.0, 2.0], requires_grad=True) for _ in range(n_inputs)]
+    with pytest.raises(RuntimeError, match=message):
+        op.apply(*inputs).sum().backward()
+    assert all(x.grad is None for x in inputs)
+
+
+def test_a_user_op_may_return_a_broadcast_shaped_gradient():
+    class Spread(mg.Function):
+        def forward(self, x):
+            return x * np.ones((3, 2))
+
+        def backward(self, g):
+            return g               # shape (3, 2): summed back to the input's (2,)
+
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    Spread.apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+
+
 def test_new_op_via_function_subclass():
     class Cube(mg.Function):
         """y = x³.   dL/dx = 3x² g."""
