@@ -299,6 +299,40 @@ class Tensor:
     def __rmatmul__(self, other): return ops.MatMul.apply(other, self)
     def __neg__(self): return ops.Neg.apply(self)
     def __pos__(self): return self
+
+    # ---- in-place operators: the hand-written update `w -= lr * w.grad` -----
+
+    def __iadd__(self, other): return self._in_place(np.add, other, "+=")
+    def __isub__(self, other): return self._in_place(np.subtract, other, "-=")
+    def __imul__(self, other): return self._in_place(np.multiply, other, "*=")
+    def __itruediv__(self, other): return self._in_place(np.true_divide, other, "/=")
+
+    def _in_place(self, ufunc, other, symbol):
+        """``x op= y``: in place under ``no_grad``, otherwise a recorded ``x = x op y``.
+
+        Math::
+
+            no_grad:    x.data ← x.data op y      (the same array: a parameter moves)
+            grad mode:  x ← x op y                (a new graph node; the name is rebound)
+
+        NOTE: under grad mode, the rebinding would quietly cut a parameter's
+        name off from the parameter (the model would keep the old one), so a
+        leaf that requires grad raises instead, as in PyTorch. Under
+        ``no_grad`` an array saved for backward is read-only and raises too.
+        """
+        if GradMode.enabled:
+            if self.requires_grad and self._ctx is None:
+                raise RuntimeError(
+                    f"'{symbol}' on a leaf tensor that requires grad (a parameter) would be recorded "
+                    f"as a new tensor and leave the parameter unchanged; update it by hand under "
+                    f"`with mg.no_grad():`, or use an optimizer")
+            return NotImplemented  # Python falls back to x = x op y
+        try:
+            ufunc(self.data, _raw(other), out=self.data)
+        except ValueError as e:
+            raise ValueError(f"in-place '{symbol}' on a tensor of shape {self.shape} "
+                             f"(the result must keep that shape and be writable): {e}") from None
+        return self
     def __getitem__(self, index): return ops.GetItem.apply(self, index=_index(index))
 
     def exp(self): return ops.Exp.apply(self)

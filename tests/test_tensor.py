@@ -241,6 +241,55 @@ def test_detach_cuts_the_graph():
     np.testing.assert_array_equal(x.grad, [4.0])
 
 
+# ---- in-place operators --------------------------------------------------
+
+def test_hand_written_update_under_no_grad_moves_the_parameter_itself():
+    model = mg.nn.Linear(2, 1, rng=0)
+    w = model.weight
+    before = w.data.copy()
+    model(mg.ones(1, 2)).sum().backward()
+    with mg.no_grad():
+        w -= 0.1 * w.grad            # PyTorch's from-scratch SGD step
+        w *= 2.0
+        w += mg.Tensor(np.ones(2, dtype=np.float32))
+        w /= 4
+    assert w is model.weight and isinstance(w, mg.nn.Parameter) and w.dtype == np.float32
+    np.testing.assert_allclose(model.weight.data, ((before - 0.1 * w.grad) * 2 + 1) / 4, rtol=1e-6)
+
+
+def test_in_place_on_a_parameter_under_grad_mode_raises():
+    w = mg.nn.Parameter([1.0, 2.0])
+    for update in ("w -= 1.0", "w += 1.0", "w *= 2.0", "w /= 2.0"):
+        with pytest.raises(RuntimeError, match="leaf tensor that requires grad.*no_grad"):
+            exec(update, {"w": w})
+    np.testing.assert_array_equal(w.data, [1.0, 2.0])
+
+
+def test_in_place_on_an_intermediate_under_grad_mode_is_a_recorded_op():
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    h = first = x * x
+    h += x                          # h = x² + x, a new node; `first` is untouched
+    h *= 3.0
+    assert h is not first
+    np.testing.assert_array_equal(first.data, [1.0, 4.0])
+    h.sum().backward()
+    np.testing.assert_allclose(x.grad, 3 * (2 * x.data + 1))
+
+
+def test_in_place_errors_name_the_shape_and_protect_saved_arrays():
+    y = mg.Tensor([0.5, 1.0], requires_grad=True).tanh()   # tanh saves its output for backward
+    with mg.no_grad():
+        with pytest.raises(ValueError, match=r"in-place '\+=' on a tensor of shape \(2,\).*\(3,2\)"):
+            _add_in_place(mg.Tensor([1.0, 2.0]), np.ones((3, 2)))
+        with pytest.raises(ValueError, match="read-only"):
+            _add_in_place(y, -1.0)
+
+
+def _add_in_place(t, other):
+    t += other
+    return t
+
+
 # ---- modes ---------------------------------------------------------------
 
 def test_no_grad_and_enable_grad_as_context_and_decorator():

@@ -93,7 +93,9 @@ plt.show()
 # in any graph, and `zero_grad()` clears `.grad`, which would otherwise
 # accumulate (notebook 01).
 #
-# NOTE(torch): PyTorch writes the update as `with torch.no_grad(): p -= lr * p.grad`.
+# NOTE(torch): PyTorch writes the update as `with torch.no_grad(): p -= lr * p.grad`,
+# and minigrad accepts that line too: under `no_grad` the `-=` changes `p` in place.
+# Outside `no_grad` it raises instead of quietly making a new tensor named `p`.
 
 # %%
 def accuracy(model, X, y):
