@@ -427,8 +427,10 @@ def cross_entropy(logits, labels, reduction="mean"):
     if x.ndim != 2:
         raise ValueError(f"cross_entropy: logits must have shape (N, C), got shape {x.shape}")
     if y.dtype.kind not in "iu":
+        fix = ("mg.Tensor(labels, dtype=np.int64) (a list of numbers becomes float32)"
+               if isinstance(labels, Tensor) else ".astype(np.int64)")
         raise ValueError(f"cross_entropy: labels must be integer class indices, got dtype "
-                         f"{y.dtype}; convert with .astype(np.int64)")
+                         f"{y.dtype}; convert with {fix}")
     n, c = x.shape
     if y.shape != (n,):
         raise ValueError(f"cross_entropy: logits of shape {x.shape} need labels of shape "

@@ -173,6 +173,8 @@ def test_constant_inputs_give_a_constant_loss():
 ERRORS = [  # call, exception, message (regex)
     (lambda: F.cross_entropy(mg.zeros(2, 3), np.array([0.0, 1.0])), ValueError,
      r"labels must be integer class indices, got dtype float64; convert with \.astype\(np\.int64\)"),
+    (lambda: F.cross_entropy(mg.zeros(2, 3), mg.Tensor([0, 1])), ValueError,
+     r"got dtype float32; convert with mg\.Tensor\(labels, dtype=np\.int64\) \(a list of numbers becomes float32\)"),
     (lambda: F.cross_entropy(mg.zeros(2, 3), np.array([True, False])), ValueError,
      "labels must be integer class indices, got dtype bool"),
     (lambda: F.cross_entropy(mg.zeros(2, 3), [0, 3]), ValueError,
