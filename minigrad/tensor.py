@@ -175,6 +175,14 @@ class Tensor:
         """``float(t)`` for a one-element tensor (``loss`` in a print or a list of floats)."""
         return float(self.item())
 
+    def __format__(self, spec):
+        """``f"{loss:.4f}"`` formats the number of a one-element tensor; no spec gives the repr."""
+        if not spec:
+            return str(self)
+        if self.data.size != 1:
+            raise TypeError(f"format spec {spec!r} needs a tensor with one element, got shape {self.shape}")
+        return format(self.item(), spec)
+
     def __int__(self):
         """``int(t)`` for a one-element tensor (truncates, like ``int`` of a float)."""
         return int(self.item())

@@ -46,6 +46,14 @@ def test_one_element_tensor_converts_to_python_numbers():
         float(mg.ones(3))
 
 
+def test_format_spec_formats_the_number_of_a_one_element_tensor():
+    loss = (mg.Tensor([1.5], requires_grad=True) * 2).sum()
+    assert f"loss {loss:.3f}" == "loss 3.000" and f"{loss:>9.2e}" == " 3.00e+00"
+    assert f"{loss}" == repr(loss)
+    with pytest.raises(TypeError, match=r"needs a tensor with one element, got shape \(2,\)"):
+        f"{mg.ones(2):.3f}"
+
+
 def test_numpy_sees_the_data_of_a_tensor_outside_the_graph():
     t = mg.Tensor([1.0, 2.0])
     a = np.asarray(t)
