@@ -499,3 +499,23 @@ def test_stripping_one_exercise_fails_its_tests_and_only_later_ones(stripped_one
     broken = [f"{n} ({t[0]}): {t[2]}" for n, t in report.tests.items()
               if t[0] in earlier and t[1] != "passed"]
     assert not broken, f"tests of earlier exercises need {ex_id}:\n" + "\n".join(broken)
+
+
+# ---------------------------------------------------------------- the instructors' guide
+
+GUIDE = REPO / "docs" / "homework.md"
+GUIDE_COPIES = [(command, printed) for command, printed in re.findall(
+    r"```console\n\$ (python -m minigrad student-copy \. /tmp/hw/[^\n]+)\n(.*?)```",
+    GUIDE.read_text(encoding="utf-8") if GUIDE.exists() else "", re.S) if printed.startswith("wrote ")]
+
+
+@pytest.mark.skipif(IS_STUDENT_COPY or not GUIDE_COPIES, reason="the guide's listings describe the full tree")
+@pytest.mark.parametrize("command, printed", GUIDE_COPIES, ids=range(len(GUIDE_COPIES)))
+def test_guide_listings_are_what_student_copy_prints(command, printed, tmp_path):
+    # The listings give each exercise's line in the copy: they go stale whenever code moves.
+    argv = command.split()[1:]
+    argv[4] = str(tmp_path / Path(argv[4]).name)                 # DST /tmp/hw/course -> a fresh folder
+    result = subprocess.run([sys.executable, *argv], cwd=REPO, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.replace(str(tmp_path), "/tmp/hw") == printed
