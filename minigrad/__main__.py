@@ -47,34 +47,22 @@ class _Parser(argparse.ArgumentParser):
 
 # ---------------------------------------------------------------- argument types
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
-    return value
+def _number(convert, what, allowed, bound):
+    """An argparse type: ``convert(text)``, refused in one line unless ``allowed(value)``."""
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not allowed(value):
+            raise argparse.ArgumentTypeError(f"expected {what} {bound}, got {text!r}")
+        return value
+    return parse
 
 
-def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a seed >= 0, got {value}")
-    return value
-
-
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
-    return value
+_positive_int = _number(int, "an integer", lambda n: n >= 1, ">= 1")
+_seed = _number(int, "an integer seed", lambda n: n >= 0, ">= 0")
+_positive_float = _number(float, "a number", lambda x: 0 < x < float("inf"), "> 0 and finite")  # NaN too
 
 
 def _hidden(text):

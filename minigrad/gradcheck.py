@@ -65,10 +65,12 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     >>> mg.gradcheck(lambda t: (t * t).tanh(), x)
     True
     """
-    for name, value, low in (("eps", eps, "> 0"), ("atol", atol, ">= 0"), ("rtol", rtol, ">= 0")):
-        if not (isinstance(value, numbers.Real) and math.isfinite(value)
-                and (value > 0 if name == "eps" else value >= 0)):
-            raise ValueError(f"gradcheck: {name} must be a finite number {low}, got {value!r}")
+    # NOTE: the chained comparisons also refuse NaN
+    if not (isinstance(eps, numbers.Real) and 0 < eps < math.inf):
+        raise ValueError(f"gradcheck: eps must be a finite number > 0, got {eps!r}")
+    for name, tol in (("atol", atol), ("rtol", rtol)):
+        if not (isinstance(tol, numbers.Real) and 0 <= tol < math.inf):
+            raise ValueError(f"gradcheck: {name} must be a finite number >= 0, got {tol!r}")
     checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input is a Tensor with requires_grad=True")

@@ -85,9 +85,10 @@ class Pow(Function):
         x, y = self.x, self.y
         gx = gy = None
         if self.parents[0] is not None:
-            if np.any(y == 0):
+            flat = y == 0  # x⁰ = 1: no slope there, even at x = 0
+            if np.any(flat):
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    gx = np.where(y == 0, 0, g * y * x ** (y - 1))  # x⁰ = 1: no slope, even at 0
+                    gx = np.where(flat, 0, g * y * x ** (y - 1))
             else:
                 gx = g * y * x ** (y - 1)
         if self.parents[1] is not None:

@@ -307,6 +307,7 @@ class Tensor:
     def __rmatmul__(self, other): return ops.MatMul.apply(other, self)
     def __neg__(self): return ops.Neg.apply(self)
     def __pos__(self): return self
+    def __getitem__(self, index): return ops.GetItem.apply(self, index=_index(index))
 
     # ---- in-place operators: the hand-written update `w -= lr * w.grad` -----
 
@@ -341,7 +342,6 @@ class Tensor:
             raise ValueError(f"in-place '{symbol}' on a tensor of shape {self.shape} "
                              f"(the result must keep that shape and be writable): {e}") from None
         return self
-    def __getitem__(self, index): return ops.GetItem.apply(self, index=_index(index))
 
     def exp(self): return ops.Exp.apply(self)
     def log(self): return ops.Log.apply(self)
