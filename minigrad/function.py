@@ -19,6 +19,8 @@ passes each returned array to :func:`unbroadcast`, so no op has to undo NumPy
 broadcasting itself.
 """
 
+import math
+
 import numpy as np
 
 from .grad_mode import GradMode
@@ -80,12 +82,16 @@ class Function:
         over all its uses during a backward pass.
     retained : Tensor or None
         The result tensor when it asked to keep its gradient (``retain_grad``).
+    made_at : int or float
+        The count of in-place tensor changes when the node was made
+        (``Tensor._clock``); infinite once released.
     """
 
     parents = ()
     g = None
     saves_output = False  # True for ops whose backward reads their own result as self.y
     retained = None  # the result Tensor, after its retain_grad()
+    made_at = math.inf  # set by apply; backward checks no input changed in place since
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -121,6 +127,7 @@ class Function:
         out.grad = None
         if needs_grad and GradMode.enabled:
             fn.parents = tuple(parents)
+            fn.made_at = Tensor._clock  # backward refuses the node if an input changes in place later
             out.requires_grad = True
             out._ctx = fn
             if fn.saves_output:  # writing into y would silently corrupt backward

@@ -103,7 +103,10 @@ class Tensor:
     array([2., 4., 6.], dtype=float32)
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
+    # NOTE: `_version` stays unset until the first in-place change (read it with
+    # getattr(t, "_version", 0)), so making a tensor costs nothing extra.
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_version", "__weakref__")
+    _clock = 0  # in-place changes of any tensor so far; see _mark_modified
     __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__ and gives a Tensor
     __hash__ = object.__hash__  # identity: graph walks and optimizer state key on it
 
@@ -341,7 +344,55 @@ class Tensor:
         except ValueError as e:
             raise ValueError(f"in-place '{symbol}' on a tensor of shape {self.shape} "
                              f"(the result must keep that shape and be writable): {e}") from None
+        self._mark_modified()
         return self
+
+    def __setitem__(self, index, value):
+        """``t[index] = value``: write into the data, in place (under ``no_grad`` for a graph's tensors).
+
+        Math::
+
+            t.data[index] ← value          (not recorded: no gradient flows through it)
+
+        NOTE: the write is never part of the graph, so it raises where it
+        would quietly cut one: on a tensor that requires grad in grad mode
+        (write under ``no_grad``, or build the values with ``where`` or
+        ``concatenate``), and with a ``value`` that requires grad.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> w = mg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> with mg.no_grad():
+        ...     w[0] = 5.0
+        ...     w[1:] += 1.0
+        >>> w
+        Tensor([5., 3., 4.], requires_grad=True)
+        """
+        if GradMode.enabled and (self.requires_grad or getattr(value, "requires_grad", False)):
+            what = ("item assignment into a tensor that requires grad" if self.requires_grad
+                    else "assigning a value that requires grad into a tensor")
+            raise RuntimeError(
+                f"{what} would not be recorded in the graph; write under "
+                f"`with mg.no_grad():`, or build the new values with mg.where or mg.concatenate")
+        try:
+            self.data[_index(index)] = _raw(value)
+        except ValueError as e:
+            raise ValueError(f"item assignment into a tensor of shape {self.shape}: {e}") from None
+        self._mark_modified()
+
+    def _mark_modified(self):
+        """Note an in-place change of ``self.data``, so that backward refuses stale saved values.
+
+        Every op node remembers the clock when it was made (``made_at``); a
+        node whose input changed in place later would differentiate with the
+        new values, so ``backward`` raises instead (PyTorch's version
+        counters). Called by the in-place operators, item assignment,
+        ``Optimizer.step``, ``load_state_dict`` and ``nn.init``. A write
+        straight into ``.data`` or through ``numpy()`` goes unseen.
+        """
+        Tensor._clock += 1
+        self._version = Tensor._clock
 
     def exp(self): return ops.Exp.apply(self)
     def log(self): return ops.Log.apply(self)
@@ -460,8 +511,10 @@ def _run_backward(root, grad, retain_graph):
     # BEGIN SOLUTION tensor.backward
     order = toposort(root)
     root._ctx.g = grad
-    anomaly = GradMode.anomaly
+    anomaly, clock = GradMode.anomaly, Tensor._clock
     for node in reversed(order):
+        if node.made_at < clock:  # some tensor changed in place since this node was made
+            _check_unmodified(node)
         g = node.g  # dL/d(node's result), complete: every consumer came before
         if node.retained is not None:
             _accumulate(node.retained, g, None)
@@ -491,6 +544,21 @@ def _run_backward(root, grad, retain_graph):
             else:  # an intermediate: sum the contributions of all its consumers
                 ctx.g = gp if ctx.g is None else ctx.g + gp
     # END SOLUTION
+
+
+def _check_unmodified(node):
+    """Raise if an input of ``node`` changed in place after the node was made.
+
+    NOTE: stricter than PyTorch, which checks only the inputs an op saved:
+    minigrad checks every input that requires grad (an ``Add`` too).
+    """
+    for i, p in enumerate(node.parents):
+        if p is not None and getattr(p, "_version", 0) > node.made_at:
+            raise RuntimeError(
+                f"backward: input {i} of the {type(node).__name__} node (shape {p.shape}) was changed "
+                f"in place after the op used it (by an optimizer step, `-=` or item assignment under "
+                f"no_grad, load_state_dict, ...), so its gradient would mix old and new values; "
+                f"change it after backward(), or compute a new tensor instead")
 
 
 def _creation(data, dtype, requires_grad):

@@ -298,6 +298,100 @@ def _add_in_place(t, other):
     return t
 
 
+# ---- in-place changes after the forward pass: backward refuses stale values ----
+
+def _mul_graph():
+    w = mg.Tensor([1.0, 2.0], requires_grad=True)
+    return w, (w * w).sum()          # Mul saves w.data for its backward
+
+
+@pytest.mark.parametrize("change", [
+    "w -= 1.0", "w *= 2.0", "w[0] = 5.0", "w[1:] += 1.0",
+])
+def test_backward_refuses_an_input_changed_in_place_after_the_forward(change):
+    w, loss = _mul_graph()
+    with mg.no_grad():
+        exec(change, {"w": w})
+    with pytest.raises(RuntimeError, match=r"input 0 of the Mul node \(shape \(2,\)\) was changed in place"):
+        loss.backward()
+    assert w.grad is None
+
+
+def test_backward_refuses_an_intermediate_changed_in_place():
+    w = mg.Tensor([1.0, 2.0], requires_grad=True)
+    h = w * 2.0
+    loss = (h * h).sum()
+    with mg.no_grad():
+        h += 1.0                     # h.data is what the second Mul saved
+    with pytest.raises(RuntimeError, match="changed in place"):
+        loss.backward()
+
+
+@pytest.mark.parametrize("change", ["step", "load_state_dict", "init"])
+def test_backward_refuses_a_graph_whose_parameters_were_changed_since(change):
+    model = mg.nn.Linear(3, 1, rng=0)
+    opt = mg.optim.SGD(model.parameters(), lr=0.1)
+    loss = model(mg.ones(2, 3)).sum()
+    loss.backward(retain_graph=True)
+    if change == "step":
+        opt.step()
+    elif change == "load_state_dict":
+        model.load_state_dict(model.state_dict())
+    else:
+        mg.nn.init.zeros_(model.weight)
+    with pytest.raises(RuntimeError, match="Linear node.*changed in place"):
+        loss.backward()
+
+
+def test_changes_before_the_forward_or_after_backward_are_fine():
+    w = mg.Tensor([1.0, 2.0], requires_grad=True)
+    with mg.no_grad():
+        w -= 1.0                     # before the graph: its values are the ones used
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    with mg.no_grad():
+        other = mg.Tensor([3.0], requires_grad=True)
+        other += 1.0                 # a tensor outside this graph
+    loss.backward()                  # second pass, nothing of this graph changed
+    np.testing.assert_array_equal(w.grad, 2 * (2 * np.array([0.0, 1.0])))
+    with mg.no_grad():
+        w -= 0.5                     # after backward: the usual update
+    np.testing.assert_array_equal(w.data, [-0.5, 0.5])
+
+
+def test_training_loop_is_not_refused():
+    model = mg.nn.Sequential(mg.nn.Linear(3, 4, rng=0), mg.nn.Tanh(), mg.nn.Linear(4, 1, rng=1))
+    opt = mg.optim.Adam(model.parameters(), lr=0.1)
+    losses = []
+    for _ in range(5):
+        opt.zero_grad()
+        loss = (model(mg.ones(2, 3)) ** 2).mean()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]
+
+
+def test_item_assignment_writes_in_place_and_refuses_to_cut_the_graph():
+    w = mg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    data = w.data
+    with mg.no_grad():
+        w[0] = 5.0
+        w[[1, 2]] = mg.Tensor([7.0, 8.0])
+    assert w.data is data
+    np.testing.assert_array_equal(w.data, [5.0, 7.0, 8.0])
+    with pytest.raises(RuntimeError, match="item assignment into a tensor that requires grad"):
+        w[0] = 1.0
+    m = mg.zeros(3)
+    with pytest.raises(RuntimeError, match="value that requires grad"):
+        m[0] = w.sum()
+    m[0] = w.sum().detach()          # a constant tensor takes plain values in grad mode
+    np.testing.assert_array_equal(m.data, [20.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match=r"tensor of shape \(3,\)"):
+        m[:] = np.ones(2)
+    np.testing.assert_array_equal(w.data, [5.0, 7.0, 8.0])
+
+
 # ---- modes ---------------------------------------------------------------
 
 def test_no_grad_and_enable_grad_as_context_and_decorator():

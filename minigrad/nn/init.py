@@ -20,6 +20,7 @@ __all__ = ["uniform_", "normal_", "zeros_", "ones_", "constant_", "fan_in_and_fa
 def _array(tensor):
     if not isinstance(tensor, Tensor):
         raise TypeError(f"expected a Tensor or Parameter, got {type(tensor).__name__}")
+    tensor._mark_modified()  # every caller writes into the array it gets
     return tensor.data
 
 

@@ -351,6 +351,7 @@ class Module:
             raise ValueError(f"{type(self).__name__}.load_state_dict: " + "; ".join(problems))
         for name, v in values.items():
             np.copyto(own[name].data, v)
+            own[name]._mark_modified()
         return LoadResult(missing, unexpected)
 
     # ---- repr ------------------------------------------------------------

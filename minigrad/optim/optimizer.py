@@ -230,6 +230,7 @@ class Optimizer:
                 if state is None:
                     state = self.state[p] = self._init_state(p)
                 self._update(theta, g, state, group)
+                p._mark_modified()  # a graph that still holds the old θ can no longer backward
         self._after_step()
 
     def _init_state(self, p):
