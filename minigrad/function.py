@@ -58,6 +58,23 @@ def unbroadcast(g, shape):
     # END SOLUTION
 
 
+class _Clock:
+    """A counter of in-place tensor changes; ``now`` is the count so far.
+
+    NOTE: an instance attribute, not a class attribute of Tensor: writing to a
+    class resets CPython's attribute caches for all its instances, which cost
+    more than the whole check.
+    """
+
+    __slots__ = ("now",)
+
+    def __init__(self):
+        self.now = 0
+
+
+change_clock = _Clock()  # advanced by Tensor._mark_modified, read by apply and backward
+
+
 def _shape(x):
     return getattr(x, "shape", ())
 
@@ -84,7 +101,7 @@ class Function:
         The result tensor when it asked to keep its gradient (``retain_grad``).
     made_at : int or float
         The count of in-place tensor changes when the node was made
-        (``Tensor._clock``); infinite once released.
+        (``change_clock.now``); infinite once released.
     """
 
     parents = ()
@@ -127,7 +144,7 @@ class Function:
         out.grad = None
         if needs_grad and GradMode.enabled:
             fn.parents = tuple(parents)
-            fn.made_at = Tensor._clock  # backward refuses the node if an input changes in place later
+            fn.made_at = change_clock.now  # backward refuses the node if an input changes in place later
             out.requires_grad = True
             out._ctx = fn
             if fn.saves_output:  # writing into y would silently corrupt backward

@@ -15,6 +15,7 @@ only after ``retain_grad()``.
 
 import gc
 import numbers
+import weakref
 
 import numpy as np
 
@@ -103,10 +104,7 @@ class Tensor:
     array([2., 4., 6.], dtype=float32)
     """
 
-    # NOTE: `_version` stays unset until the first in-place change (read it with
-    # getattr(t, "_version", 0)), so making a tensor costs nothing extra.
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_version", "__weakref__")
-    _clock = 0  # in-place changes of any tensor so far; see _mark_modified
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
     __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__ and gives a Tensor
     __hash__ = object.__hash__  # identity: graph walks and optimizer state key on it
 
@@ -387,12 +385,19 @@ class Tensor:
         Every op node remembers the clock when it was made (``made_at``); a
         node whose input changed in place later would differentiate with the
         new values, so ``backward`` raises instead (PyTorch's version
-        counters). Called by the in-place operators, item assignment,
-        ``Optimizer.step``, ``load_state_dict`` and ``nn.init``. A write
-        straight into ``.data`` or through ``numpy()`` goes unseen.
+        counters). The stamp goes on the memory, not on the tensor, so a
+        change through a view (``w[0:2]``) or a ``detach()`` counts too.
+        Called by the in-place operators, item assignment, ``Optimizer.step``,
+        ``load_state_dict`` and ``nn.init``; a write straight into ``.data``
+        or through ``numpy()`` goes unseen.
         """
-        Tensor._clock += 1
-        self._version = Tensor._clock
+        change_clock.now += 1
+        root = _memory(self.data)
+        key = id(root)
+        entry = _changed.get(key)
+        if entry is None or entry[1]() is not root:
+            entry = (0, weakref.ref(root, lambda _, key=key: _changed.pop(key, None)))
+        _changed[key] = (change_clock.now, entry[1])
 
     def exp(self): return ops.Exp.apply(self)
     def log(self): return ops.Log.apply(self)
@@ -511,7 +516,7 @@ def _run_backward(root, grad, retain_graph):
     # BEGIN SOLUTION tensor.backward
     order = toposort(root)
     root._ctx.g = grad
-    anomaly, clock = GradMode.anomaly, Tensor._clock
+    anomaly, clock = GradMode.anomaly, change_clock.now
     for node in reversed(order):
         if node.made_at < clock:  # some tensor changed in place since this node was made
             _check_unmodified(node)
@@ -546,14 +551,31 @@ def _run_backward(root, grad, retain_graph):
     # END SOLUTION
 
 
+# id of an array that owns its memory -> (change_clock.now at its last in-place change,
+# weak reference to the array); an entry leaves when its array is freed.
+_changed = {}
+
+
+def _memory(a):
+    """The array that owns the memory of ``a`` (``a`` itself unless it is a view)."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
 def _check_unmodified(node):
-    """Raise if an input of ``node`` changed in place after the node was made.
+    """Raise if the memory of an input of ``node`` changed in place after the node was made.
 
     NOTE: stricter than PyTorch, which checks only the inputs an op saved:
-    minigrad checks every input that requires grad (an ``Add`` too).
+    minigrad checks every input that requires grad (an ``Add`` too), and any
+    change to the memory an input shares (a view's base, another view).
     """
     for i, p in enumerate(node.parents):
-        if p is not None and getattr(p, "_version", 0) > node.made_at:
+        if p is None:
+            continue
+        root = _memory(p.data)
+        stamp, ref = _changed.get(id(root), (0, None))
+        if stamp > node.made_at and ref() is root:
             raise RuntimeError(
                 f"backward: input {i} of the {type(node).__name__} node (shape {p.shape}) was changed "
                 f"in place after the op used it (by an optimizer step, `-=` or item assignment under "
@@ -660,6 +682,6 @@ def where(condition, x, y):
 
 
 from . import ops  # noqa: E402  (ops.py needs Tensor defined first)
-from .function import _check_finite, unbroadcast  # noqa: E402
+from .function import _check_finite, change_clock, unbroadcast  # noqa: E402
 from .grad_mode import GradMode  # noqa: E402
 from ._rng import as_generator  # noqa: E402

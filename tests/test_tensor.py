@@ -317,6 +317,28 @@ def test_backward_refuses_an_input_changed_in_place_after_the_forward(change):
     assert w.grad is None
 
 
+@pytest.mark.parametrize("change", ["view", "detach", "reshape"])
+def test_backward_sees_a_change_made_through_shared_memory(change):
+    w, loss = _mul_graph()
+    with mg.no_grad():
+        other = {"view": lambda: w[0:1], "detach": w.detach, "reshape": lambda: w.reshape(2, 1)}[change]()
+        other *= 3.0                 # writes into w's memory
+    assert w.data[0] == 3.0
+    with pytest.raises(RuntimeError, match="Mul node.*changed in place"):
+        loss.backward()
+
+
+def test_a_freed_array_leaves_no_stamp_behind():
+    from minigrad.tensor import _changed
+    before = len(_changed)
+    t = mg.Tensor(np.ones(3))
+    with mg.no_grad():
+        t += 1.0
+    assert len(_changed) == before + 1
+    del t
+    assert len(_changed) == before
+
+
 def test_backward_refuses_an_intermediate_changed_in_place():
     w = mg.Tensor([1.0, 2.0], requires_grad=True)
     h = w * 2.0
