@@ -108,7 +108,7 @@ class Function:
     g = None
     saves_output = False  # True for ops whose backward reads their own result as self.y
     retained = None  # the result Tensor, after its retain_grad()
-    made_at = math.inf  # set by apply; backward checks no input changed in place since
+    made_at = math.inf  # set by apply; backward checks that no saved array changed in place since
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -144,7 +144,7 @@ class Function:
         out.grad = None
         if needs_grad and GradMode.enabled:
             fn.parents = tuple(parents)
-            fn.made_at = change_clock.now  # backward refuses the node if an input changes in place later
+            fn.made_at = change_clock.now  # backward refuses the node if what it saved changes later
             out.requires_grad = True
             out._ctx = fn
             if fn.saves_output:  # writing into y would silently corrupt backward

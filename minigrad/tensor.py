@@ -383,9 +383,9 @@ class Tensor:
         """Note an in-place change of ``self.data``, so that backward refuses stale saved values.
 
         Every op node remembers the clock when it was made (``made_at``); a
-        node whose input changed in place later would differentiate with the
-        new values, so ``backward`` raises instead (PyTorch's version
-        counters). The stamp goes on the memory, not on the tensor, so a
+        node whose saved arrays changed in place later would differentiate
+        with the new values, so ``backward`` raises instead (PyTorch's
+        version counters). The stamp goes on the memory, not on the tensor, so a
         change through a view (``w[0:2]``) or a ``detach()`` counts too.
         Called by the in-place operators, item assignment, ``Optimizer.step``,
         ``load_state_dict`` and ``nn.init``; a write straight into ``.data``
@@ -564,23 +564,25 @@ def _memory(a):
 
 
 def _check_unmodified(node):
-    """Raise if the memory of an input of ``node`` changed in place after the node was made.
+    """Raise if an array that ``node`` saved for backward changed in place after the node was made.
 
-    NOTE: stricter than PyTorch, which checks only the inputs an op saved:
-    minigrad checks every input that requires grad (an ``Add`` too), and any
-    change to the memory an input shares (a view's base, another view).
+    Only what ``backward`` reads counts, as in PyTorch: an input changed after
+    an ``Add`` (which saves nothing) leaves its gradient right, and passes.
     """
-    for i, p in enumerate(node.parents):
-        if p is None:
-            continue
-        root = _memory(p.data)
-        stamp, ref = _changed.get(id(root), (0, None))
-        if stamp > node.made_at and ref() is root:
-            raise RuntimeError(
-                f"backward: input {i} of the {type(node).__name__} node (shape {p.shape}) was changed "
-                f"in place after the op used it (by an optimizer step, `-=` or item assignment under "
-                f"no_grad, load_state_dict, ...), so its gradient would mix old and new values; "
-                f"change it after backward(), or compute a new tensor instead")
+    for name, value in vars(node).items():
+        arrays = value if isinstance(value, (tuple, list)) else (value,)
+        for a in arrays:
+            if not isinstance(a, np.ndarray) or name == "g":  # g: the incoming gradient, not saved
+                continue
+            root = _memory(a)
+            stamp, ref = _changed.get(id(root), (0, None))
+            if stamp > node.made_at and ref() is root:
+                raise RuntimeError(
+                    f"backward: the array of shape {a.shape} that the {type(node).__name__} node saved "
+                    f"as {name!r} was changed in place after the op used it (by an optimizer step, "
+                    f"`-=` or item assignment under no_grad, load_state_dict, ...), so its gradient "
+                    f"would mix old and new values; change it after backward(), or compute a new "
+                    f"tensor instead")
 
 
 def _creation(data, dtype, requires_grad):

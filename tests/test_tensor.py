@@ -312,7 +312,7 @@ def test_backward_refuses_an_input_changed_in_place_after_the_forward(change):
     w, loss = _mul_graph()
     with mg.no_grad():
         exec(change, {"w": w})
-    with pytest.raises(RuntimeError, match=r"input 0 of the Mul node \(shape \(2,\)\) was changed in place"):
+    with pytest.raises(RuntimeError, match=r"shape \(2,\) that the Mul node saved as '[xy]' was changed in place"):
         loss.backward()
     assert w.grad is None
 
@@ -361,8 +361,48 @@ def test_backward_refuses_a_graph_whose_parameters_were_changed_since(change):
         model.load_state_dict(model.state_dict())
     else:
         mg.nn.init.zeros_(model.weight)
-    with pytest.raises(RuntimeError, match="Linear node.*changed in place"):
+    with pytest.raises(RuntimeError, match="shape \\(1, 3\\) that the Linear node saved as 'w'"):
         loss.backward()
+
+
+def test_backward_sees_a_changed_constant_input():
+    model = mg.nn.Linear(3, 1, rng=0)
+    x = mg.Tensor(np.ones((2, 3)))  # data, not a parameter: Linear saves it for dL/dW
+    loss = model(x).sum()
+    with mg.no_grad():
+        x *= 2.0
+    with pytest.raises(RuntimeError, match="Linear node saved as 'x'"):
+        loss.backward()
+
+
+def test_a_change_that_backward_does_not_read_is_allowed():
+    w = mg.Tensor([1.0, 2.0], requires_grad=True)
+    loss = (w + 1.0).sum()          # Add saves nothing: dL/dw = 1 whatever w is
+    with mg.no_grad():
+        w -= 1.0
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, [1.0, 1.0])
+
+
+def test_in_place_checks_agree_with_pytorch():
+    torch = pytest.importorskip("torch")
+    graphs = {"mul": lambda w: w * w, "add": lambda w: w + 1.0, "tanh_of_sum": lambda w: (w + 1.0).tanh()}
+    raised = {}
+    for lib, make, grad_off in (("minigrad", mg.Tensor, mg.no_grad), ("torch", torch.tensor, torch.no_grad)):
+        for op, graph in graphs.items():
+            w = make([1.0, 2.0], requires_grad=True)
+            y = graph(w)
+            with grad_off():
+                w -= 0.5
+            try:
+                y.sum().backward()
+                raised[lib, op] = False
+            except RuntimeError:
+                raised[lib, op] = True
+    # only Mul reads w in its backward; Add saves nothing and tanh saves its own output
+    expected = {"mul": True, "add": False, "tanh_of_sum": False}
+    assert {op: raised["minigrad", op] for op in graphs} == expected
+    assert {op: raised["torch", op] for op in graphs} == expected
 
 
 def test_changes_before_the_forward_or_after_backward_are_fine():

@@ -96,6 +96,8 @@ plt.show()
 # NOTE(torch): PyTorch writes the update as `with torch.no_grad(): p -= lr * p.grad`,
 # and minigrad accepts that line too: under `no_grad` the `-=` changes `p` in place.
 # Outside `no_grad` it raises instead of quietly making a new tensor named `p`.
+# As in PyTorch, the update belongs after `backward()`: a graph that saved the
+# old `p` for its backward raises if `p` changed in place before that.
 
 # %%
 def accuracy(model, X, y):
