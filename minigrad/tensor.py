@@ -318,19 +318,25 @@ class Tensor:
     def __itruediv__(self, other): return self._in_place(np.true_divide, other, "/=")
 
     def _in_place(self, ufunc, other, symbol):
-        """``x op= y``: in place under ``no_grad``, otherwise a recorded ``x = x op y``.
+        """``x op= y``: in place unless it must be recorded, then ``x = x op y``.
 
         Math::
 
-            no_grad:    x.data ← x.data op y      (the same array: a parameter moves)
-            grad mode:  x ← x op y                (a new graph node; the name is rebound)
+            no graph involved:  x.data ← x.data op y   (the same array: a parameter moves)
+            in the graph:       x ← x op y             (a new graph node; the name is rebound)
+
+        In place under ``no_grad``, and in grad mode when neither side
+        requires grad (a constant, as with NumPy arrays: every name for it
+        sees the change). Recorded when ``x`` is an intermediate result, or
+        ``y`` requires grad.
 
         NOTE: under grad mode, the rebinding would quietly cut a parameter's
         name off from the parameter (the model would keep the old one), so a
-        leaf that requires grad raises instead, as in PyTorch. Under
-        ``no_grad`` an array saved for backward is read-only and raises too.
+        leaf that requires grad raises instead, as in PyTorch. An array saved
+        for backward is read-only (an op's output) or checked by backward
+        (an op's input), so an in-place change never corrupts a gradient.
         """
-        if GradMode.enabled:
+        if GradMode.enabled and (self.requires_grad or getattr(other, "requires_grad", False)):
             if self.requires_grad and self._ctx is None:
                 raise RuntimeError(
                     f"'{symbol}' on a leaf tensor that requires grad (a parameter) would be recorded "

@@ -284,6 +284,20 @@ def test_in_place_on_an_intermediate_under_grad_mode_is_a_recorded_op():
     np.testing.assert_allclose(x.grad, 3 * (2 * x.data + 1))
 
 
+def test_in_place_on_a_constant_under_grad_mode_changes_it_in_place():
+    total = mg.zeros(2)
+    alias = total
+    total += mg.Tensor([1.0, 2.0])   # neither side requires grad: NumPy's semantics
+    total *= 3.0
+    assert total is alias
+    np.testing.assert_array_equal(alias.data, [3.0, 6.0])
+    w = mg.Tensor([1.0, 1.0], requires_grad=True)
+    total += w                       # the right side requires grad: recorded, a new tensor
+    assert total is not alias and total.requires_grad
+    total.sum().backward()
+    np.testing.assert_array_equal(w.grad, [1.0, 1.0])
+
+
 def test_in_place_errors_name_the_shape_and_protect_saved_arrays():
     y = mg.Tensor([0.5, 1.0], requires_grad=True).tanh()   # tanh saves its output for backward
     with mg.no_grad():
