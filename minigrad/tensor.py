@@ -336,7 +336,7 @@ class Tensor:
         for backward is read-only (an op's output) or checked by backward
         (an op's input), so an in-place change never corrupts a gradient.
         """
-        if GradMode.enabled and (self.requires_grad or getattr(other, "requires_grad", False)):
+        if _in_graph(self, other):
             if self.requires_grad and self._ctx is None:
                 raise RuntimeError(
                     f"'{symbol}' on a leaf tensor that requires grad (a parameter) would be recorded "
@@ -373,7 +373,7 @@ class Tensor:
         >>> w
         Tensor([5., 3., 4.], requires_grad=True)
         """
-        if GradMode.enabled and (self.requires_grad or getattr(value, "requires_grad", False)):
+        if _in_graph(self, value):
             what = ("item assignment into a tensor that requires grad" if self.requires_grad
                     else "assigning a value that requires grad into a tensor")
             raise RuntimeError(
@@ -400,10 +400,10 @@ class Tensor:
         change_clock.now += 1
         root = _memory(self.data)
         key = id(root)
-        entry = _changed.get(key)
-        if entry is None or entry[1]() is not root:
-            entry = (0, weakref.ref(root, lambda _, key=key: _changed.pop(key, None)))
-        _changed[key] = (change_clock.now, entry[1])
+        ref = _changed.get(key, (0, None))[1]
+        if ref is None or ref() is not root:  # first change of this memory
+            ref = weakref.ref(root, lambda _, key=key: _changed.pop(key, None))
+        _changed[key] = (change_clock.now, ref)
 
     def exp(self): return ops.Exp.apply(self)
     def log(self): return ops.Log.apply(self)
@@ -451,6 +451,11 @@ class Tensor:
         t = Tensor.__new__(Tensor)
         t.data, t.grad, t.requires_grad, t._ctx = np.asarray(array), None, False, None
         return t
+
+
+def _in_graph(x, y):
+    """Whether ``x op= y`` or ``x[i] = y`` touches the graph: grad mode, and either side requires grad."""
+    return GradMode.enabled and (x.requires_grad or getattr(y, "requires_grad", False))
 
 
 def _raw(x):
@@ -521,11 +526,10 @@ def _run_backward(root, grad, retain_graph):
     """The backward pass: chain rule over the nodes in reverse topological order."""
     # BEGIN SOLUTION tensor.backward
     order = toposort(root)
+    _check_unmodified(order)  # before any gradient moves: a failed pass changes nothing
     root._ctx.g = grad
-    anomaly, clock = GradMode.anomaly, change_clock.now
+    anomaly = GradMode.anomaly
     for node in reversed(order):
-        if node.made_at < clock:  # some tensor changed in place since this node was made
-            _check_unmodified(node)
         g = node.g  # dL/d(node's result), complete: every consumer came before
         if node.retained is not None:
             _accumulate(node.retained, g, None)
@@ -569,26 +573,33 @@ def _memory(a):
     return a
 
 
-def _check_unmodified(node):
-    """Raise if an array that ``node`` saved for backward changed in place after the node was made.
+def _check_unmodified(nodes):
+    """Raise if an array that one of ``nodes`` saved for backward changed in place since.
 
-    Only what ``backward`` reads counts, as in PyTorch: an input changed after
-    an ``Add`` (which saves nothing) leaves its gradient right, and passes.
+    A node made after the last in-place change (the usual case) is skipped at
+    the cost of one comparison. Only what ``backward`` reads counts, as in
+    PyTorch: an input changed after an ``Add`` (which saves nothing) leaves
+    its gradient right, and passes.
     """
-    for name, value in vars(node).items():
-        arrays = value if isinstance(value, (tuple, list)) else (value,)
-        for a in arrays:
-            if not isinstance(a, np.ndarray) or name == "g":  # g: the incoming gradient, not saved
+    clock = change_clock.now
+    for node in nodes:
+        if node.made_at >= clock:
+            continue
+        for name, value in vars(node).items():
+            if name == "g":  # the incoming gradient, not saved by forward
                 continue
-            root = _memory(a)
-            stamp, ref = _changed.get(id(root), (0, None))
-            if stamp > node.made_at and ref() is root:
-                raise RuntimeError(
-                    f"backward: the array of shape {a.shape} that the {type(node).__name__} node saved "
-                    f"as {name!r} was changed in place after the op used it (by an optimizer step, "
-                    f"`-=` or item assignment under no_grad, load_state_dict, ...), so its gradient "
-                    f"would mix old and new values; change it after backward(), or compute a new "
-                    f"tensor instead")
+            for a in value if isinstance(value, (tuple, list)) else (value,):
+                if not isinstance(a, np.ndarray):
+                    continue
+                root = _memory(a)
+                stamp, ref = _changed.get(id(root), (0, None))
+                if stamp > node.made_at and ref() is root:
+                    raise RuntimeError(
+                        f"backward: the array of shape {a.shape} that the {type(node).__name__} node "
+                        f"saved as {name!r} was changed in place after the op used it (by an optimizer "
+                        f"step, `-=` or item assignment under no_grad, load_state_dict, ...), so its "
+                        f"gradient would mix old and new values; change it after backward(), or "
+                        f"compute a new tensor instead")
 
 
 def _creation(data, dtype, requires_grad):

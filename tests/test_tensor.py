@@ -379,6 +379,17 @@ def test_backward_refuses_a_graph_whose_parameters_were_changed_since(change):
         loss.backward()
 
 
+def test_a_refused_backward_changes_no_gradient():
+    b = mg.Tensor([1.0, 2.0], requires_grad=True)
+    w = mg.Tensor([3.0, 4.0], requires_grad=True)
+    loss = (b * 2.0).sum() + (w * w).sum()   # b's branch gets its gradient before w's Mul is reached
+    with mg.no_grad():
+        w -= 1.0
+    with pytest.raises(RuntimeError, match="Mul node"):
+        loss.backward()
+    assert b.grad is None and w.grad is None
+
+
 def test_backward_sees_a_changed_constant_input():
     model = mg.nn.Linear(3, 1, rng=0)
     x = mg.Tensor(np.ones((2, 3)))  # data, not a parameter: Linear saves it for dL/dW
