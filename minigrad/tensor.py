@@ -217,6 +217,33 @@ class Tensor:
                                "minigrad's ops to keep the gradient")
         return np.array(self.data, dtype=dtype, copy=copy)
 
+    def __array_function__(self, func, types, args, kwargs):
+        """``np.sum(t)``, ``np.concatenate([a, b])``: NumPy functions see the data, as ``np.asarray``.
+
+        NOTE: without this, NumPy hands ``np.sum(t)`` to ``t.sum(axis=None,
+        dtype=None, out=None)`` and the user reads a baffling ``TypeError``
+        about ``out``. A tensor that requires grad is refused by name (the
+        result would be cut from the graph), except by the functions that
+        read no values (``np.shape``, ``np.ndim``, ...); ``out=`` a tensor is
+        refused, as a write NumPy makes there would skip minigrad's in-place
+        checks.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> float(np.sum(mg.Tensor([1.0, 2.0])))
+        3.0
+        >>> np.sum(mg.Tensor([1.0, 2.0], requires_grad=True))
+        Traceback (most recent call last):
+        ...
+        RuntimeError: np.sum cannot take a tensor that requires grad: the result would be cut from the graph; use the tensor's methods or minigrad's functions (t.sum(), mg.concatenate, ...) to keep the gradient, or t.numpy() or t.detach() for its numbers
+        """
+        if isinstance(kwargs.get("out"), Tensor):
+            raise TypeError(f"np.{func.__name__}: out= cannot be a Tensor; use its .data array")
+        name = None if func in _READS_NO_VALUES else func  # np.shape(w) of a parameter is harmless
+        return func(*_to_arrays(args, name), **_to_arrays(kwargs, name))
+
     def detach(self):
         """A new tensor sharing this data but cut from the graph (no grad)."""
         t = Tensor.__new__(Tensor)
@@ -451,6 +478,29 @@ class Tensor:
         t = Tensor.__new__(Tensor)
         t.data, t.grad, t.requires_grad, t._ctx = np.asarray(array), None, False, None
         return t
+
+
+_READS_NO_VALUES = {np.shape, np.ndim, np.size, np.result_type}
+
+
+def _to_arrays(x, func):
+    """``x`` with every Tensor inside (lists, tuples and dict values too) replaced by its data.
+
+    A tensor that requires grad raises, naming the NumPy function ``func``
+    (unless ``func`` is None: the caller reads no values).
+    """
+    if isinstance(x, Tensor):
+        if x.requires_grad and func is not None:
+            raise RuntimeError(
+                f"np.{func.__name__} cannot take a tensor that requires grad: the result would be cut "
+                f"from the graph; use the tensor's methods or minigrad's functions (t.sum(), "
+                f"mg.concatenate, ...) to keep the gradient, or t.numpy() or t.detach() for its numbers")
+        return x.data
+    if isinstance(x, (list, tuple)):
+        return type(x)(_to_arrays(a, func) for a in x)
+    if isinstance(x, dict):
+        return {k: _to_arrays(a, func) for k, a in x.items()}
+    return x
 
 
 def _in_graph(x, y):

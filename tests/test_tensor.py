@@ -73,6 +73,21 @@ def test_numpy_refuses_a_tensor_that_requires_grad():
     assert isinstance(np.ones(2) + w, mg.Tensor)  # operators still give a Tensor
 
 
+def test_numpy_functions_see_the_data_and_refuse_a_tensor_that_requires_grad():
+    # Before, NumPy passed np.sum(t) on to t.sum(axis=None, dtype=None, out=None): a TypeError about `out`
+    c = mg.Tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert float(np.sum(c)) == 10.0 and float(np.max(c)) == 4.0
+    np.testing.assert_array_equal(np.mean(c, axis=0), [2.0, 3.0])
+    np.testing.assert_array_equal(np.where(c > 2, c, 0), [[0.0, 0.0], [3.0, 4.0]])
+    w = mg.Tensor([1.0, 2.0], requires_grad=True)
+    for f, name in ((np.sum, "sum"), (np.mean, "mean"), (np.linalg.norm, "norm")):
+        with pytest.raises(RuntimeError, match=rf"np\.{name} cannot take a tensor that requires grad.*t\.sum\(\)"):
+            f(w)
+    assert np.shape(w) == (2,) and np.ndim(w) == 1 and np.size(w) == 2  # no values read: allowed
+    with pytest.raises(TypeError, match="out= cannot be a Tensor"):
+        np.sum(c, axis=0, out=mg.zeros(2))
+
+
 def test_integer_tensor_cannot_require_grad():
     with pytest.raises(TypeError, match="floating-point"):
         mg.Tensor(np.arange(3), requires_grad=True)
