@@ -121,7 +121,14 @@ class MatMul(Function):
         if np.ndim(x) == 0 or np.ndim(y) == 0:
             raise ValueError("matmul needs operands with at least one dimension")
         self.x, self.y = x, y
-        return x @ y
+        try:
+            return x @ y
+        except ValueError:  # NumPy's words are about gufunc signatures; say which sizes differ
+            k, axis = y.shape[-2 if y.ndim > 1 else 0], "second-to-last" if y.ndim > 1 else "only"
+            if x.shape[-1] != k:
+                raise ValueError(f"the first operand's last axis has size {x.shape[-1]} but the "
+                                 f"second's {axis} axis has size {k}; they must be equal") from None
+            raise  # the batch axes do not broadcast: NumPy's message says so
 
     def backward(self, g):
         # BEGIN SOLUTION ops.matmul_backward

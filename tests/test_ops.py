@@ -265,6 +265,16 @@ def test_shape_mismatch_names_both_shapes(call, shapes):
     assert str(shapes[0]) in str(err.value) and str(shapes[1]) in str(err.value)
 
 
+def test_matmul_mismatch_says_which_sizes_differ():
+    with pytest.raises(ValueError, match=r"last axis has size 3 but the second's second-to-last axis "
+                                         r"has size 2.*\(4, 3\) and \(2, 5\)"):
+        mg.ones(4, 3) @ mg.ones(2, 5)
+    with pytest.raises(ValueError, match=r"size 3 but the second's only axis has size 2"):
+        mg.ones(3) @ mg.ones(2)
+    with pytest.raises(ValueError, match=r"\(2, 4, 3\) and \(3, 3, 2\)"):  # batch axes: NumPy's words
+        mg.ones(2, 4, 3) @ mg.ones(3, 3, 2)
+
+
 def test_reshape_error_names_shapes():
     with pytest.raises(ValueError, match=r"\(2, 3\).*\(4, 2\)"):
         mg.ones(2, 3).reshape(4, 2)
