@@ -124,10 +124,10 @@ class MatMul(Function):
         try:
             return x @ y
         except ValueError:  # NumPy's words are about gufunc signatures; say which sizes differ
-            k, axis = y.shape[-2 if y.ndim > 1 else 0], "second-to-last" if y.ndim > 1 else "only"
-            if x.shape[-1] != k:
+            inner, axis = (y.shape[-2], "second-to-last") if y.ndim > 1 else (y.shape[0], "only")
+            if x.shape[-1] != inner:
                 raise ValueError(f"the first operand's last axis has size {x.shape[-1]} but the "
-                                 f"second's {axis} axis has size {k}; they must be equal") from None
+                                 f"second's {axis} axis has size {inner}; they must be equal") from None
             raise  # the batch axes do not broadcast: NumPy's message says so
 
     def backward(self, g):

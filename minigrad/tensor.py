@@ -209,12 +209,10 @@ class Tensor:
         >>> np.asarray(mg.Tensor([1.0], requires_grad=True))
         Traceback (most recent call last):
         ...
-        RuntimeError: NumPy cannot take a tensor that requires grad: the result would be cut from the graph; use t.numpy() or t.detach() for its numbers, or minigrad's ops to keep the gradient
+        RuntimeError: NumPy cannot take a tensor that requires grad: the result would be cut from the graph; use minigrad's ops (t.sum(), mg.concatenate, ...) to keep the gradient, or t.numpy() or t.detach() for its numbers
         """
         if self.requires_grad:
-            raise RuntimeError("NumPy cannot take a tensor that requires grad: the result would be cut "
-                               "from the graph; use t.numpy() or t.detach() for its numbers, or "
-                               "minigrad's ops to keep the gradient")
+            raise _cut_from_graph("NumPy")
         return np.array(self.data, dtype=dtype, copy=copy)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -237,12 +235,12 @@ class Tensor:
         >>> np.sum(mg.Tensor([1.0, 2.0], requires_grad=True))
         Traceback (most recent call last):
         ...
-        RuntimeError: np.sum cannot take a tensor that requires grad: the result would be cut from the graph; use the tensor's methods or minigrad's functions (t.sum(), mg.concatenate, ...) to keep the gradient, or t.numpy() or t.detach() for its numbers
+        RuntimeError: np.sum cannot take a tensor that requires grad: the result would be cut from the graph; use minigrad's ops (t.sum(), mg.concatenate, ...) to keep the gradient, or t.numpy() or t.detach() for its numbers
         """
         if isinstance(kwargs.get("out"), Tensor):
             raise TypeError(f"np.{func.__name__}: out= cannot be a Tensor; use its .data array")
-        name = None if func in _READS_NO_VALUES else func  # np.shape(w) of a parameter is harmless
-        return func(*_to_arrays(args, name), **_to_arrays(kwargs, name))
+        who = None if func in _READS_NO_VALUES else f"np.{func.__name__}"  # np.shape(w) is harmless
+        return func(*_to_arrays(args, who), **{k: _to_arrays(v, who) for k, v in kwargs.items()})
 
     def detach(self):
         """A new tensor sharing this data but cut from the graph (no grad)."""
@@ -483,23 +481,24 @@ class Tensor:
 _READS_NO_VALUES = {np.shape, np.ndim, np.size, np.result_type}
 
 
-def _to_arrays(x, func):
-    """``x`` with every Tensor inside (lists, tuples and dict values too) replaced by its data.
+def _cut_from_graph(who):
+    return RuntimeError(f"{who} cannot take a tensor that requires grad: the result would be cut from "
+                        f"the graph; use minigrad's ops (t.sum(), mg.concatenate, ...) to keep the "
+                        f"gradient, or t.numpy() or t.detach() for its numbers")
 
-    A tensor that requires grad raises, naming the NumPy function ``func``
-    (unless ``func`` is None: the caller reads no values).
+
+def _to_arrays(x, who):
+    """``x`` with every Tensor inside (lists and tuples too) replaced by its data.
+
+    A tensor that requires grad raises, naming ``who`` (the NumPy function),
+    unless ``who`` is None: the caller reads no values.
     """
     if isinstance(x, Tensor):
-        if x.requires_grad and func is not None:
-            raise RuntimeError(
-                f"np.{func.__name__} cannot take a tensor that requires grad: the result would be cut "
-                f"from the graph; use the tensor's methods or minigrad's functions (t.sum(), "
-                f"mg.concatenate, ...) to keep the gradient, or t.numpy() or t.detach() for its numbers")
+        if x.requires_grad and who is not None:
+            raise _cut_from_graph(who)
         return x.data
-    if isinstance(x, (list, tuple)):
-        return type(x)(_to_arrays(a, func) for a in x)
-    if isinstance(x, dict):
-        return {k: _to_arrays(a, func) for k, a in x.items()}
+    if type(x) is list or type(x) is tuple:
+        return type(x)(_to_arrays(a, who) for a in x)
     return x
 
 
