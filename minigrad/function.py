@@ -20,6 +20,7 @@ broadcasting itself.
 """
 
 import math
+import re
 
 import numpy as np
 
@@ -193,6 +194,24 @@ def _as_operand(x):
     if isinstance(x, (list, tuple)):
         return np.asarray(x, dtype=np.float32)
     raise TypeError(f"expected a Tensor, array or number, got {type(x).__name__}")
+
+
+def _check_numpy_version(version):
+    """Raise ``ImportError`` unless ``version`` (a NumPy version string) is 2.0 or later.
+
+    NOTE: the engine relies on NumPy 2's promotion rules (NEP 50): a Python
+    number is "weak", so a 0-d float32 array divided by an int stays float32.
+    NumPy 1 gives float64 there, so a float32 graph would quietly turn float64,
+    and ``np.asarray(t)`` would fail inside NumPy (it passes ``copy=None``).
+    """
+    major = int(re.match(r"\d+", version).group())
+    if major < 2:
+        raise ImportError(
+            f"minigrad needs NumPy 2 or newer, found {version}: with NumPy 1 float32 "
+            f"graphs turn float64; upgrade with  pip install --upgrade 'numpy>=2'")
+
+
+_check_numpy_version(np.__version__)
 
 
 def _check_finite(a, op, where, inputs=()):

@@ -213,7 +213,8 @@ def test_lecture_figures_write_pngs(tmp_path):
     assert sorted(made) == ["momentum.png", "swats.png"]
     for name, (fig, data) in made.items():
         width, height = png_size(tmp_path / "out" / name)
-        assert (width, height) == tuple(round(v) for v in fig.get_size_inches() * fig.dpi)
+        expected = fig.get_size_inches() * fig.dpi  # matplotlib < 3.9 truncates, later rounds
+        assert np.all(np.abs(np.array([width, height]) - expected) < 1), (width, height, expected)
         assert 1000 <= width <= 1400 and 400 <= height <= 600
     with pytest.raises(ValueError, match="unknown figures"):
         figures.lecture_figures(tmp_path, only=["sgd.png"])
