@@ -29,7 +29,7 @@ OPTIMIZER_NAMES = ("SGD", "SGDM", "Adagrad", "RMSProp", "Adam", "AMSGrad", "SWAT
 DEFAULT_LR = {"sgd": 0.1, "sgdm": 0.01, "adagrad": 0.01, "rmsprop": 1e-3, "adam": 1e-3,
               "amsgrad": 1e-3, "swats": 1e-3, "radam": 1e-3}
 
-PLOT_HINT = 'matplotlib is needed for --plot; install it with: pip install "minigrad[plot]"'
+PLOT_HINT = "matplotlib is needed for --plot; install it with: pip install matplotlib"
 SURFACES = ("quadratic", "rosenbrock", "beale", "saddle")
 EPILOG = "Without a command this help is printed: try `python -m minigrad train` first."
 

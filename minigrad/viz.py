@@ -36,7 +36,10 @@ _DASHES = ["-", "--", "-.", ":", "-", "--", "-.", ":"]
 
 def _new_figure(width, height):
     """A matplotlib Figure outside pyplot: no global state, no GUI backend, nothing to close."""
-    from matplotlib.figure import Figure
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:  # matplotlib is optional: say what to do rather than "No module named"
+        raise ImportError("drawing needs matplotlib, which is not installed: pip install matplotlib") from None
 
     return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
@@ -349,13 +352,13 @@ def _graph_svg(nodes, width, height, after_backward):
 
 
 def _graph_figure(nodes, width, height, after_backward):
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
-    from matplotlib.path import Path
-
     legend, width, legend_h = _legend(nodes, after_backward, width, height)
     total_h = height + legend_h
     scale = min(1.0, 3000.0 / max(width, total_h))  # NOTE: keep huge graphs under 30 inches
     fig = _new_figure(width * scale / 100, total_h * scale / 100)
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+    from matplotlib.path import Path
+
     fig.set_layout_engine("none")
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)

@@ -9,6 +9,7 @@ not overlap), not pixels.
 """
 
 import re
+import sys
 import shutil
 import struct
 import xml.etree.ElementTree as ET
@@ -445,3 +446,17 @@ def test_viz_imports_no_matplotlib_at_import_time():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("draw", [
+    lambda: viz.plot_history({"step_loss": [2.0, 1.0]}),
+    lambda: viz.draw_graph((mg.nn.Parameter([1.0]) * 2).sum(), format="figure"),
+    lambda: viz.plot_trajectories("saddle", ["sgd"], steps=3),
+    lambda: __import__("minigrad.figures").figures.momentum_figure(steps=5),
+], ids=["plot_history", "draw_graph", "plot_trajectories", "lecture figure"])
+def test_drawing_without_matplotlib_says_how_to_install_it(monkeypatch, draw):
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.setitem(sys.modules, name, None)  # importing matplotlib now raises ImportError
+    with pytest.raises(ImportError, match=r"^drawing needs matplotlib, which is not installed: "
+                                          r"pip install matplotlib$"):
+        draw()
