@@ -629,7 +629,9 @@ def grade(path, exercises=None, timeout=10.0, total_timeout=600.0, tests=None):
         ``.score``; ``report.score`` is the mean over exercises. A test
         counts as passed only if it passed in the copy; the totals come from
         the instructor's own collection, so tests that fail to import or
-        never run count as failed.
+        never run count as failed. A skipped test (a PyTorch cross-check
+        without torch installed) counts neither way and is named in
+        ``report.problems``.
 
     Raises
     ------
@@ -673,14 +675,20 @@ def grade(path, exercises=None, timeout=10.0, total_timeout=600.0, tests=None):
     tests_seen, results = {}, {}
     for ex_id in chosen:
         passed = total = 0
+        skipped = collections.Counter()  # reason -> count
         for nodeid, owner in expected.items():
             if owner != ex_id:
                 continue
             outcome, message = outcomes.get(nodeid, ("not run", ""))
             tests_seen[nodeid] = (ex_id, outcome, message)
+            if outcome == "skipped":  # NOTE: e.g. a PyTorch cross-check where torch is not installed
+                skipped[message.removeprefix("Skipped: ")] += 1
+                continue
             total += 1
             passed += outcome == "passed"
         results[ex_id] = ExerciseResult(passed, total)
+        problems += [f"{n} test(s) of {ex_id} skipped, counted neither way: {reason}"
+                     for reason, n in skipped.items()]
     return GradeReport(str(root), minigrad_file, results, tests_seen, problems)
 
 
@@ -747,7 +755,7 @@ def grade_command(args):
     print(report.table())
     for problem in report.problems:
         print(f"note: {problem}")
-    failed = [(n, t) for n, t in report.tests.items() if t[1] != "passed"]
+    failed = [(n, t) for n, t in report.tests.items() if t[1] not in ("passed", "skipped")]
     if failed and getattr(args, "verbose", False):
         for nodeid, (ex_id, outcome, message) in failed:
             print(f"{outcome.upper()} [{ex_id}] {nodeid}" + (f": {message}" if message else ""))
