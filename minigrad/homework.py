@@ -551,7 +551,10 @@ def _run_pytest(root, tests, args, per_test, overall):
             out, _ = proc.communicate(timeout=overall)
         except subprocess.TimeoutExpired:
             timed_out = True
-            os.killpg(proc.pid, signal.SIGKILL)  # the run and anything it started
+            if hasattr(os, "killpg"):
+                os.killpg(proc.pid, signal.SIGKILL)  # the run and anything it started
+            else:  # Windows: no process groups here; stop the run itself
+                proc.kill()
             out, _ = proc.communicate()
         records = []
         if report.exists():

@@ -422,8 +422,8 @@ def test_a_hanging_stub_times_out_and_the_run_goes_on(tmp_path):
     copy = tmp_path / "copy"
     student_copy(REPO, copy, exercises=["ops.tanh_backward"])
     ops_py = copy / "minigrad" / "ops.py"
-    ops_py.write_text(ops_py.read_text().replace(
-        'raise NotImplementedError("exercise ops.tanh_backward")', "while True: pass"))
+    ops_py.write_text(ops_py.read_text(encoding="utf-8").replace(
+        'raise NotImplementedError("exercise ops.tanh_backward")', "while True: pass"), encoding="utf-8")
     start = time.perf_counter()
     report = grade(copy, exercises=["ops.tanh_backward", "ops.exp_backward"], timeout=0.5,
                    tests=TESTS)
@@ -435,13 +435,16 @@ def test_a_hanging_stub_times_out_and_the_run_goes_on(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_overall_time_limit_stops_the_run(tmp_path):
+@pytest.mark.parametrize("has_killpg", [True, False], ids=["posix", "no killpg (Windows)"])
+def test_the_overall_time_limit_stops_the_run(tmp_path, monkeypatch, has_killpg):
+    if not has_killpg:
+        monkeypatch.delattr(os, "killpg", raising=False)
     copy = tmp_path / "copy"
     student_copy(REPO, copy, exercises=["ops.tanh_backward"])
     ops_py = copy / "minigrad" / "ops.py"
-    ops_py.write_text(ops_py.read_text().replace(
+    ops_py.write_text(ops_py.read_text(encoding="utf-8").replace(
         'raise NotImplementedError("exercise ops.tanh_backward")',
-        "import time\n        time.sleep(1000)"))
+        "import time\n        time.sleep(1000)"), encoding="utf-8")
     start = time.perf_counter()
     report = grade(copy, exercises=["ops.tanh_backward"], timeout=1000, total_timeout=6,
                    tests=TESTS)
