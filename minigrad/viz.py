@@ -896,6 +896,19 @@ def _run_label(run):
 
 _FORMULAS = {"quadratic": "f = (x² + 20y²)/2", "rosenbrock": "f = (1 − x)² + 100(y − x²)²",
              "beale": "Beale's function", "saddle": "f = x² − y² + y⁴/2"}
+_PLAIN = str.maketrans({"²": "^2", "⁴": "^4", "−": "-"})
+
+
+def _printable(text, file):
+    """``text`` as ``file`` can encode it: x² and − become x^2 and - in a code page without them.
+
+    NOTE: Windows writes a redirected stdout in its code page (cp1252 has ² but not − or ⁴).
+    """
+    try:
+        text.encode(getattr(file, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return text.translate(_PLAIN).encode("ascii", "replace").decode("ascii")
+    return text
 
 
 def plot_trajectories(surface, optimizers=None, start=None, steps=None, path=None):
@@ -1047,8 +1060,8 @@ def trajectories_command(surface="quadratic", path=None, steps=None, optimizers=
     where = f", minimum f* = {f_min:g} at ({info['minimum'][0]:g}, {info['minimum'][1]:g})" \
         if info["minimum"] is not None else ""
     name = info["name"]
-    print(f"{name}: {_FORMULAS.get(name, name)}, {steps} steps from ({start[0]:g}, {start[1]:g}){where}",
-          file=file)
+    print(_printable(f"{name}: {_FORMULAS.get(name, name)}, {steps} steps from ({start[0]:g}, {start[1]:g}){where}",
+                     file), file=file)
     print(f"{'optimizer':12} {'lr':8} {'final x':>9} {'final y':>10} {'f - f*' if where else 'f':>10}", file=file)
     for run in runs:
         x, y = run.path[-1]

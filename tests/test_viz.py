@@ -460,3 +460,16 @@ def test_drawing_without_matplotlib_says_how_to_install_it(monkeypatch, draw):
     with pytest.raises(ImportError, match=r"^drawing needs matplotlib, which is not installed: "
                                           r"pip install matplotlib$"):
         draw()
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
+def test_trajectories_table_prints_where_the_formula_cannot_be_encoded(encoding):
+    # Windows writes a redirected stdout in its code page: x², − and y⁴ must not crash the table.
+    import io
+
+    out = io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+    assert viz.trajectories_command("saddle", steps=3, optimizers="sgd", file=out) == 0
+    out.flush()
+    text = out.buffer.getvalue().decode(encoding)
+    assert text.startswith("saddle: f = x^2 - y^2 + y^4/2, 3 steps from (-1.5, 0.001)")
+    assert "\nSGD " in text
