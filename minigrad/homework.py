@@ -171,7 +171,8 @@ def _walk(src):
         keep = []
         for d in sorted(dirs):
             if d in _SKIP_DIRS or d.endswith(_SKIP_SUFFIXES) or \
-                    (rel_folder == "." and d in _SKIP_TOP_DIRS):
+                    (rel_folder == "." and d in _SKIP_TOP_DIRS) or \
+                    os.path.isfile(os.path.join(folder, d, "pyvenv.cfg")):  # a virtual environment
                 continue
             if os.path.islink(os.path.join(folder, d)):
                 raise HomeworkError(f"{os.path.join(folder, d)}: a symbolic link to a folder; "
@@ -343,9 +344,9 @@ def student_copy(src, dst, exercises=None):
     -----
     Not copied: ``__pycache__``, ``*.pyc`` (compiled solutions), ``.git``
     (their history), ``*.egg-info``, ``.pytest_cache``, ``.hypothesis``,
-    other tool caches and virtual environments, and ``build``/``dist`` at the
-    top of ``src``. A symbolic link to a file is copied as the file's
-    content; a link to a folder is refused. Markers are found line by line,
+    other tool caches, virtual environments (any folder holding ``pyvenv.cfg``)
+    and ``build``/``dist`` at the top of ``src``. A symbolic link to a file is
+    copied as the file's content; a link to a folder is refused. Markers are found line by line,
     also inside strings, and only in ``.py`` files; anything that looks like
     a marker but is not exactly one is an error, so a typo cannot leave a
     solution in the copy.

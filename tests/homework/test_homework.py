@@ -187,6 +187,10 @@ def test_student_copy_leaves_out_caches_history_and_build_products(tmp_path):
         "build/lib/pkg/demo.py": SQUARE,   # would be a duplicate id, and a solution
         "dist/pkg.whl": b"zip",
         "docs/build/keep.txt": "only the top-level build/ is skipped",
+        "venv/pyvenv.cfg": "home = /usr/bin",   # a virtual environment, by any name
+        "venv/lib/python3.11/site-packages/pkg/demo.py": SQUARE,
+        "env2/pyvenv.cfg": "home = /usr/bin",
+        "env2/bin/python": b"binary",
     })
     student_copy(src, tmp_path / "dst")
     copied = sorted(p.relative_to(tmp_path / "dst").as_posix()
@@ -275,9 +279,12 @@ def test_the_student_copy_is_byte_identical_outside_the_regions(full_copy):
 
 
 def _text_files(root):
-    """{relative path: bytes} of every file under ``root`` outside .git."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
-            if p.is_file() and ".git" not in p.relative_to(root).parts}
+    """{relative path: bytes} of every file under ``root`` that a student copy would take.
+
+    NOTE: not build/, .venv/ or caches: a build/lib copy of the sources would hold every
+    solution line, and a virtual environment in the checkout is large.
+    """
+    return {rel: Path(path).read_bytes() for rel, path in homework._walk(root)}
 
 
 TRIVIAL = {"else:", "try:", "continue", "return g", "return out", "return order", "while stack:"}
