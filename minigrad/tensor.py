@@ -333,7 +333,12 @@ class Tensor:
     def __rmatmul__(self, other): return ops.MatMul.apply(other, self)
     def __neg__(self): return ops.Neg.apply(self)
     def __pos__(self): return self
-    def __getitem__(self, index): return ops.GetItem.apply(self, index=_index(index))
+    def __getitem__(self, index):
+        """``t[index]``: slices, integers, integer or boolean arrays, as in NumPy.
+
+        dL/dx = g scattered into zeros of x's shape; a repeated index adds up its gradients.
+        """
+        return ops.GetItem.apply(self, index=_index(index))
 
     # ---- in-place operators: the hand-written update `w -= lr * w.grad` -----
 
@@ -430,23 +435,79 @@ class Tensor:
             ref = weakref.ref(root, lambda _, key=key: _changed.pop(key, None))
         _changed[key] = (change_clock.now, ref)
 
-    def exp(self): return ops.Exp.apply(self)
-    def log(self): return ops.Log.apply(self)
-    def sqrt(self): return ops.Sqrt.apply(self)
-    def tanh(self): return ops.Tanh.apply(self)
-    def sigmoid(self): return ops.Sigmoid.apply(self)
-    def relu(self): return ops.ReLU.apply(self)
-    def abs(self): return ops.Abs.apply(self)
+    # ---- unary math, reductions and shape ops: each docstring gives the op's derivative
+    # (g = dL/dy, the gradient arriving from above); forward and backward are in ops.py
+
+    def exp(self):
+        """y = e^x, elementwise.   dL/dx = g * y."""
+        return ops.Exp.apply(self)
+
+    def log(self):
+        """y = log x (natural log), elementwise.   dL/dx = g * 1/x."""
+        return ops.Log.apply(self)
+
+    def sqrt(self):
+        """y = sqrt(x), elementwise.   dL/dx = g / (2 y)."""
+        return ops.Sqrt.apply(self)
+
+    def tanh(self):
+        """y = tanh(x), elementwise.   dL/dx = g * (1 - tanh(x)²) = g * (1 - y²)."""
+        return ops.Tanh.apply(self)
+
+    def sigmoid(self):
+        """y = σ(x) = 1 / (1 + e^(-x)), elementwise.   dL/dx = g * y * (1 - y)."""
+        return ops.Sigmoid.apply(self)
+
+    def relu(self):
+        """y = max(x, 0), elementwise.   dL/dx = g * [x > 0]   (0 at x = 0, as in PyTorch)."""
+        return ops.ReLU.apply(self)
+
+    def abs(self):
+        """y = |x|, elementwise; also ``abs(t)``.   dL/dx = g * sign(x)   (0 at x = 0)."""
+        return ops.Abs.apply(self)
+
     def __abs__(self): return ops.Abs.apply(self)
 
-    def sum(self, axis=None, keepdims=False): return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
-    def mean(self, axis=None, keepdims=False): return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
-    def max(self, axis=None, keepdims=False): return ops.Max.apply(self, axis=axis, keepdims=keepdims)
-    def softmax(self, axis=-1): return ops.Softmax.apply(self, axis=axis)
-    def log_softmax(self, axis=-1): return ops.LogSoftmax.apply(self, axis=axis)
+    def sum(self, axis=None, keepdims=False):
+        """y = Σ x over ``axis`` (an int, a tuple, or None for all axes).
 
-    def reshape(self, *shape): return ops.Reshape.apply(self, shape=_reshape_arg(shape))
-    def transpose(self, *axes): return ops.Transpose.apply(self, axes=_axes_arg(axes, self.ndim))
+        ``keepdims=True`` keeps each reduced axis with size 1.
+        dL/dx = g, broadcast back to x's shape (every element counts once).
+        """
+        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        """y = (1/n) Σ x over ``axis``, n the number of elements reduced.   dL/dx = g / n, broadcast back."""
+        return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        """y = the largest x over ``axis``.   dL/dx = g * [x = y] / (number of ties).
+
+        Ties share the gradient evenly, as PyTorch's ``amax`` does.
+        """
+        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def softmax(self, axis=-1):
+        """y = e^x / Σ e^x along ``axis`` (max subtracted first: no overflow).   dL/dx = y * (g - Σ g*y)."""
+        return ops.Softmax.apply(self, axis=axis)
+
+    def log_softmax(self, axis=-1):
+        """y = x - log Σ e^x along ``axis`` (computed stably).   dL/dx = g - softmax(x) * Σ g."""
+        return ops.LogSoftmax.apply(self, axis=axis)
+
+    def reshape(self, *shape):
+        """The same elements in a new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``; one -1 is inferred.
+
+        dL/dx = g reshaped back to x's shape.
+        """
+        return ops.Reshape.apply(self, shape=_reshape_arg(shape))
+
+    def transpose(self, *axes):
+        """The axes permuted: reversed when none are given, else ``t.transpose(1, 0, 2)``.
+
+        dL/dx = g with the inverse permutation.
+        """
+        return ops.Transpose.apply(self, axes=_axes_arg(axes, self.ndim))
 
     @property
     def T(self):
