@@ -351,6 +351,7 @@ FIXED_BY_CHECKPOINT = ("data", "optimizer", "lr", "regime", "batch_size", "hidde
 
 
 def cmd_train(args):
+    """``python -m minigrad train``: train an MLP, print per-epoch figures and the final accuracies."""
     import numpy as np
 
     from . import nn, optim, save
@@ -471,6 +472,7 @@ COMPARE_DEFAULTS = dict(data="digits", regime="minibatch", batch_size=32, epochs
 
 
 def cmd_compare(args):
+    """``python -m minigrad compare``: all eight optimizers from one start, one table (and a plot)."""
     import numpy as np
 
     from . import nn, optim
@@ -561,6 +563,7 @@ def _plot_compare(curves, path, title):
 # ---------------------------------------------------------------- trajectories, homework
 
 def cmd_trajectories(args):
+    """``python -m minigrad trajectories``: the optimizers' paths on a 2-D surface (see viz)."""
     from . import viz
 
     if args.plot:

@@ -6,6 +6,7 @@ import types
 import pytest
 
 import minigrad as mg
+from minigrad import __main__ as cli
 from minigrad import datasets, homework, nn, optim, viz
 from minigrad.nn import functional, init
 
@@ -28,7 +29,7 @@ def _members(cls):
             yield f"{cls.__module__}.{cls.__qualname__}.{name}", getattr(cls, name)
 
 
-NAMES = dict(item for m in (mg, nn, optim, functional, init, datasets, viz, homework) for item in _public(m)
+NAMES = dict(item for m in (mg, nn, optim, functional, init, datasets, viz, homework, cli) for item in _public(m)
              if item[0] != "minigrad.estimators")
 MEMBERS = dict(item for name, obj in NAMES.items() if isinstance(obj, type) and obj.__module__.startswith("minigrad")
                for item in _members(obj))
