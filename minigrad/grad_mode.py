@@ -1,24 +1,33 @@
 """Switches that change what the engine records: ``no_grad``, ``enable_grad``, ``detect_anomaly``.
 
-The engine reads two flags on :class:`GradMode` for every op: ``enabled``
+The engine reads two flags on ``GradMode`` for every op: ``enabled``
 (build a graph node at all?) and ``anomaly`` (check each result for NaN/inf?).
-They are class attributes, so reading them costs one attribute lookup.
 
-NOTE: like PyTorch's modes these flags are process-wide here, not per thread.
+NOTE: the flags are per thread, as PyTorch's grad mode is: a thread that
+evaluates under ``no_grad`` must not cut ops out of a graph that another
+thread is building. Reading a thread-local attribute costs about 20 ns more
+than a class attribute, some 1% of an op.
 """
 
 import contextlib
+import threading
 
 import numpy as np
 
 __all__ = ["GradMode", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly"]
 
 
-class GradMode:
-    """The engine's global switches (read on every op; change them with the context managers)."""
+class _Modes(threading.local):
+    """The engine's switches, one set per thread (read on every op; change them with the context managers).
+
+    Every thread starts with the class defaults: recording on, anomaly checks off.
+    """
 
     enabled = True   # record ops into a graph
     anomaly = False  # raise as soon as an op produces NaN or inf
+
+
+GradMode = _Modes()
 
 
 def is_grad_enabled():
@@ -50,7 +59,7 @@ class _SetGradMode(contextlib.ContextDecorator):
 
 
 class no_grad(_SetGradMode):
-    """Build no graph inside the block (or the decorated function).
+    """Build no graph inside the block (or the decorated function), in the current thread.
 
     Results of ops have ``requires_grad=False``; use it for evaluation and for
     updates that must not be differentiated.
@@ -69,7 +78,7 @@ class no_grad(_SetGradMode):
 
 
 class enable_grad(_SetGradMode):
-    """Record ops again inside a ``no_grad`` block (or the decorated function).
+    """Record ops again inside a ``no_grad`` block (or the decorated function), in the current thread.
 
     Examples
     --------
@@ -86,7 +95,7 @@ class enable_grad(_SetGradMode):
 
 
 class detect_anomaly(contextlib.ContextDecorator):
-    """Raise ``FloatingPointError`` as soon as an op produces NaN or inf.
+    """Raise ``FloatingPointError`` as soon as an op in the current thread produces NaN or inf.
 
     Checks every forward result and every gradient computed by ``backward``;
     the message names the op. It costs one ``np.isfinite`` per op, so it is

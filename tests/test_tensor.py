@@ -519,6 +519,36 @@ def test_no_grad_restores_mode_after_exception():
     assert mg.is_grad_enabled()
 
 
+def test_modes_are_per_thread_as_in_pytorch():
+    # Another thread's no_grad must not silently cut ops out of this thread's graph.
+    import threading
+
+    w = mg.Tensor([1.0], requires_grad=True)
+    inside, done = threading.Event(), threading.Event()
+
+    def evaluate():
+        with mg.no_grad(), mg.detect_anomaly():
+            inside.set()
+            done.wait(10)
+
+    other = threading.Thread(target=evaluate)
+    other.start()
+    try:
+        assert inside.wait(10)
+        y = w * 2
+        assert y.requires_grad and mg.is_grad_enabled()
+        assert not mg.grad_mode.GradMode.anomaly
+    finally:
+        done.set()
+        other.join()
+    seen = []
+    with mg.no_grad():  # a new thread starts recording, whatever this thread does
+        fresh = threading.Thread(target=lambda: seen.append((mg.is_grad_enabled(), (w * 2).requires_grad)))
+        fresh.start()
+        fresh.join()
+    assert seen == [(True, True)]
+
+
 def test_detect_anomaly_names_the_op():
     x = mg.Tensor(np.array([-1.0, 1.0]), requires_grad=True)
     with warnings.catch_warnings():
