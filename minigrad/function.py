@@ -208,7 +208,7 @@ def _check_numpy_version(version):
     if major < 2:
         raise ImportError(
             f"minigrad needs NumPy 2 or newer, found {version}: with NumPy 1 float32 "
-            f"graphs turn float64; upgrade with  pip install --upgrade 'numpy>=2'")
+            f"graphs turn float64; upgrade it: pip install --upgrade 'numpy>=2'")
 
 
 _check_numpy_version(np.__version__)

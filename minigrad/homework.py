@@ -346,10 +346,10 @@ def student_copy(src, dst, exercises=None):
     (their history), ``*.egg-info``, ``.pytest_cache``, ``.hypothesis``,
     other tool caches, virtual environments (any folder holding ``pyvenv.cfg``)
     and ``build``/``dist`` at the top of ``src``. A symbolic link to a file is
-    copied as the file's content; a link to a folder is refused. Markers are found line by line,
-    also inside strings, and only in ``.py`` files; anything that looks like
-    a marker but is not exactly one is an error, so a typo cannot leave a
-    solution in the copy.
+    copied as the file's content; a link to a folder is refused. Markers are
+    found line by line, also inside strings, and only in ``.py`` files;
+    anything that looks like a marker but is not exactly one is an error, so a
+    typo cannot leave a solution in the copy.
 
     Examples
     --------
