@@ -605,7 +605,11 @@ def _accumulate(t, g, upstream):
     NOTE: the first array stored is copied when it could be shared with
     someone else: the upstream gradient passed straight through (``Add``
     hands the same array to both inputs) or a view of another array.
+    In a graph that mixes dtypes (float64 data, float32 weights) ``g`` is
+    cast to ``t``'s dtype, as PyTorch does: a gradient has its tensor's dtype.
     """
+    if g.dtype != t.data.dtype:
+        g = g.astype(t.data.dtype)  # a new array: nobody else holds it
     if t.grad is None:
         if g is upstream or g.base is not None or not g.flags.writeable:
             g = g.copy()

@@ -213,6 +213,24 @@ def test_float32_graph_gives_float32_grads():
     assert x.grad.dtype == np.float32
 
 
+def test_a_gradient_has_its_tensors_dtype_in_a_mixed_graph():
+    # float64 data times float32 weights computes in float64 (NumPy's promotion), but each
+    # .grad keeps the dtype of its own tensor, as in PyTorch: an optimizer's state and
+    # update stay in the parameter's dtype.
+    w = mg.Tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)          # float32
+    b = mg.Tensor(np.array([0.1, 0.2]), requires_grad=True)                # float64
+    X = np.random.default_rng(0).standard_normal((3, 2))                   # float64
+    h = (mg.Tensor(X) @ w + b).tanh()
+    h.retain_grad()
+    (h * h).sum().backward()
+    assert h.dtype == np.float64 and h.grad.dtype == np.float64
+    assert w.grad.dtype == np.float32 and b.grad.dtype == np.float64
+    hv = np.tanh(X @ w.data.astype(np.float64) + b.data)
+    np.testing.assert_allclose(w.grad, X.T @ (2 * hv * (1 - hv ** 2)), rtol=1e-6)
+    (w * np.array([2.0, 3.0])).sum().backward()                              # a second pass accumulates
+    assert w.grad.dtype == np.float32
+
+
 def test_writing_into_a_saved_array_raises():
     x = mg.Tensor([0.5, 1.5], requires_grad=True)
     y = x.tanh()
