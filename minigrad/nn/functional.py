@@ -38,7 +38,6 @@ class Linear(Function):
 
     def forward(self, x, w, b=None):
         self.x, self.w = x, w
-        self.b_dtype = None if b is None else b.dtype
         y = x @ w.T
         if b is not None:
             y += b  # y is ours: add in place
@@ -49,10 +48,8 @@ class Linear(Function):
         gx = g @ w if self.parents[0] is not None else None
         if g.ndim != 2:  # rows of a stack (…, out), or a single row (out,)
             g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
-        # NOTE: a float64 input to a float32 layer computes in float64; the parameters'
-        # gradients are cast back to their own dtype (a no-op when the dtypes agree).
-        gw = (g.T @ x).astype(w.dtype, copy=False) if self.parents[1] is not None else None
-        gb = g.sum(axis=0).astype(self.b_dtype, copy=False) if self.parents[2] is not None else None
+        gw = g.T @ x if self.parents[1] is not None else None
+        gb = g.sum(axis=0) if self.parents[2] is not None else None
         return gx, gw, gb
 
 
