@@ -13,6 +13,8 @@ import numbers
 import numpy as np
 from scipy.linalg import blas  # installed with scikit-learn
 
+from ..tensor import Tensor
+
 __all__ = ["Optimizer", "axpy"]
 
 _AXPY = {np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy}
@@ -216,6 +218,8 @@ class Optimizer:
                 if p.grad is None:
                     continue  # no state, t not advanced
                 theta, g = p.data, p.grad
+                if not isinstance(g, np.ndarray):
+                    raise _grad_type_error(g)
                 if g.shape != theta.shape:
                     raise ValueError(f"gradient of shape {g.shape} for a parameter of shape "
                                      f"{theta.shape}")
@@ -367,3 +371,12 @@ class Optimizer:
             settings = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
             lines.append(f"  group {i}: {len(group['params'])} parameters, {settings}")
         return "\n".join(lines + [")"])
+
+
+def _grad_type_error(g):
+    """The TypeError for a hand-set ``p.grad`` that is not an array (backward always sets one)."""
+    if isinstance(g, Tensor):
+        hint = "got a Tensor; use its .data (gradients are plain arrays)"
+    else:
+        hint = f"got {type(g).__name__}; set it with np.asarray(...)"
+    return TypeError(f"a parameter's .grad must be a NumPy array of its shape, {hint}")

@@ -955,6 +955,22 @@ def test_gradient_of_wrong_shape_raises():
         opt.step()
 
 
+@pytest.mark.parametrize("grad, hint", [
+    ([1.0, 2.0, 3.0], r"got list; set it with np\.asarray"),
+    (minigrad.Tensor([1.0, 2.0, 3.0]), r"got a Tensor; use its \.data"),
+])
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_a_gradient_that_is_not_an_array_is_named(name, grad, hint):
+    # A hand-set .grad of the wrong type used to fail deep inside NumPy ("'list' object
+    # has no attribute 'shape'", "operand 'Tensor' does not support ufuncs").
+    w = Parameter(np.zeros(3))
+    opt = getattr(optim, name)([w])
+    w.grad = grad
+    with pytest.raises(TypeError, match=r"a parameter's \.grad must be a NumPy array .*" + hint):
+        opt.step()
+    np.testing.assert_array_equal(w.data, 0.0)
+
+
 def test_defaults_match_design():
     w = Parameter(np.zeros(1))
     expected = {
