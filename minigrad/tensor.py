@@ -607,15 +607,19 @@ def _accumulate(t, g, upstream):
     hands the same array to both inputs) or a view of another array.
     In a graph that mixes dtypes (float64 data, float32 weights) ``g`` is
     cast to ``t``'s dtype, as PyTorch does: a gradient has its tensor's dtype.
+    A 0-d gradient is kept a 0-d array: NumPy's arithmetic returns scalars there.
     """
-    if g.dtype != t.data.dtype:
+    if type(g) is not np.ndarray:
+        g = np.array(g, dtype=t.data.dtype)  # a new array: nobody else holds it
+    elif g.dtype != t.data.dtype:
         g = g.astype(t.data.dtype)  # a new array: nobody else holds it
     if t.grad is None:
         if g is upstream or g.base is not None or not g.flags.writeable:
             g = g.copy()
         t.grad = g
     else:
-        t.grad = t.grad + g
+        total = t.grad + g
+        t.grad = total if type(total) is np.ndarray else np.array(total)
 
 
 def _count_error(node, grads):

@@ -213,6 +213,20 @@ def test_float32_graph_gives_float32_grads():
     assert x.grad.dtype == np.float32
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_gradient_of_a_0d_tensor_is_a_0d_array(dtype):
+    # NumPy's arithmetic on 0-d arrays returns scalars (np.float64), not arrays.
+    x = mg.Tensor(np.array(1.5, dtype=dtype), requires_grad=True)
+    h = x * x
+    h.retain_grad()
+    (h * 3).backward()
+    for t in (x, h):
+        assert type(t.grad) is np.ndarray and t.grad.shape == () and t.grad.dtype == dtype
+    (x * 2).backward()                                   # accumulating keeps it an array
+    assert type(x.grad) is np.ndarray and x.grad == np.asarray(3 * 2 * 1.5 + 2, dtype=dtype)
+    x.grad[...] = 0                                      # so it can be written like any .grad
+
+
 def test_a_gradient_has_its_tensors_dtype_in_a_mixed_graph():
     # float64 data times float32 weights computes in float64 (NumPy's promotion), but each
     # .grad keeps the dtype of its own tensor, as in PyTorch: an optimizer's state and
