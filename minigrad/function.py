@@ -187,8 +187,12 @@ def _as_operand(x):
 
     NOTE: Python ints and floats are "weak" in NumPy 2 (NEP 50): ``float32_array * 0.9``
     stays float32. A 0-d float64 array would promote a float32 graph to float64.
+    So would a NumPy scalar (``x / X.std()``, ``t * np.sqrt(2)``): it becomes the
+    Python number it holds, which keeps the tensor's dtype, as in PyTorch.
     Lists follow the Tensor rule and become float32.
     """
+    if isinstance(x, np.generic) and x.dtype.kind in "biuf":
+        return x.item()
     if isinstance(x, (int, float, bool, np.ndarray, np.generic)) or x is None:
         return x
     if isinstance(x, (list, tuple)):

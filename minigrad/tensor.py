@@ -569,7 +569,10 @@ def _in_graph(x, y):
 
 
 def _raw(x):
-    return x.data if isinstance(x, Tensor) else x
+    """The other side of a comparison: a Tensor's data; a NumPy scalar as a Python number."""
+    if isinstance(x, Tensor):
+        return x.data
+    return _as_operand(x) if isinstance(x, np.generic) else x
 
 
 def _index(index):
@@ -819,6 +822,6 @@ def where(condition, x, y):
 
 
 from . import ops  # noqa: E402  (ops.py needs Tensor defined first)
-from .function import _check_finite, change_clock, unbroadcast  # noqa: E402
+from .function import _as_operand, _check_finite, change_clock, unbroadcast  # noqa: E402
 from .grad_mode import GradMode  # noqa: E402
 from ._rng import as_generator  # noqa: E402

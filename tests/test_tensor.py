@@ -245,6 +245,58 @@ def test_a_gradient_has_its_tensors_dtype_in_a_mixed_graph():
     assert w.grad.dtype == np.float32
 
 
+SCALAR_EXPRESSIONS = {
+    "t * s": lambda t, s: t * s,
+    "s * t": lambda t, s: s * t,
+    "t + s": lambda t, s: t + s,
+    "s - t": lambda t, s: s - t,
+    "t / s": lambda t, s: t / s,
+    "s / t": lambda t, s: s / t,
+    "t ** s": lambda t, s: t ** s,
+    "s ** t": lambda t, s: s ** t,
+    "where(c, t, s)": lambda t, s: (mg.where if isinstance(t, mg.Tensor) else _torch_where)(
+        np.array([True, False]), t, s),
+}
+
+
+def _torch_where(c, t, s):
+    import torch
+    return torch.where(torch.from_numpy(c), t, s)
+
+
+@pytest.mark.parametrize("scalar", [np.float64(2.0), np.int64(2), np.float32(2.0)],
+                         ids=["float64", "int64", "float32"])
+@pytest.mark.parametrize("expr", list(SCALAR_EXPRESSIONS), ids=list(SCALAR_EXPRESSIONS))
+def test_a_numpy_scalar_operand_keeps_the_graphs_dtype(expr, scalar):
+    # `x / X.std()` or `t * np.sqrt(2)` hands an op a NumPy scalar. NumPy 2 lets it promote
+    # float32 to float64 (a "strong" type, NEP 50), so a float32 graph would quietly turn
+    # float64. PyTorch treats it like a Python number, which keeps the tensor's dtype.
+    f = SCALAR_EXPRESSIONS[expr]
+    for dtype in (np.float32, np.float64):
+        x = mg.Tensor(np.array([0.5, 1.5], dtype=dtype), requires_grad=True)
+        y = f(x, scalar)
+        assert y.dtype == dtype, f"{expr} with {dtype.__name__} data"
+        y.sum().backward()
+        assert x.grad.dtype == dtype
+        exact = f(mg.Tensor(np.array([0.5, 1.5], dtype=dtype)), scalar.item())
+        np.testing.assert_array_equal(y.data, exact.data)   # the same numbers as a Python scalar
+
+
+@pytest.mark.parametrize("scalar", [np.float64(2.0), np.int64(2)], ids=["float64", "int64"])
+@pytest.mark.parametrize("expr", list(SCALAR_EXPRESSIONS), ids=list(SCALAR_EXPRESSIONS))
+def test_numpy_scalar_operands_give_the_dtypes_pytorch_gives(expr, scalar):
+    torch = pytest.importorskip("torch")
+    f = SCALAR_EXPRESSIONS[expr]
+    x = mg.Tensor(np.array([0.5, 1.5], dtype=np.float32))
+    assert str(f(x, scalar).dtype) == str(f(torch.tensor([0.5, 1.5]), scalar).dtype).split(".")[1]
+
+
+def test_a_comparison_with_a_numpy_scalar_is_made_in_the_tensors_dtype():
+    x = mg.Tensor([0.1, 0.2])                      # float32: 0.1 is stored as 0.100000001…
+    assert (x == np.float64(0.1)).data.tolist() == (x == 0.1).data.tolist() == [True, False]
+    assert (x <= np.float64(0.1)).data.tolist() == [True, False]
+
+
 def test_writing_into_a_saved_array_raises():
     x = mg.Tensor([0.5, 1.5], requires_grad=True)
     y = x.tanh()
