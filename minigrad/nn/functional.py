@@ -279,8 +279,9 @@ def _as_target(fn, target, x, what="target"):
     """The target as a constant array in x's dtype, or as a Tensor when it requires grad."""
     if isinstance(target, Tensor) and target.requires_grad:
         if target.dtype != x.dtype:
-            raise ValueError(f"{fn}: {what} of dtype {target.dtype} does not match input of "
-                             f"dtype {x.dtype}")
+            verb = "have" if what.endswith("s") else "has"
+            raise ValueError(f"{fn}: the {what} {verb} dtype {target.dtype} and the input "
+                             f"{x.dtype}; they must match")
         return target, target.data
     if isinstance(target, (list, tuple, float, int)):
         target = np.asarray(target, dtype=x.dtype)  # as Tensor() would: Python data is float
