@@ -63,7 +63,8 @@ assert x.dtype == np.float32 and x64.dtype == np.float64
 # %% [markdown]
 # Besides `data`, `grad` and `requires_grad`, a tensor has one more slot,
 # `_ctx`: the graph node that produced it, or `None` for a tensor we made
-# ourselves (a **leaf**). The class declares its slots, which keeps each
+# ourselves (a **leaf**). (`__weakref__` is not data: it lets other code hold
+# a weak reference to a tensor.) The class declares its slots, which keeps each
 # tensor small and makes typos like `x.gard = ...` an error:
 
 # %%

@@ -178,12 +178,14 @@ print(f"hand-made MLP: final training loss {loss.item():.3f}, test accuracy {mlp
 assert mlp_acc > linear_acc + 0.05
 
 # %% [markdown]
-# This is how `Module` finds the parameters: a walk over `vars(self)` in
-# assignment order, where a `Parameter` is a leaf and a `Module` a child
-# whose names get its attribute name as a prefix.
+# This is how `Module` finds the parameters: a walk over each module's
+# attributes, where a `Parameter` is a leaf and a `Module` a child whose
+# names get its attribute name as a prefix. A module's own parameters come
+# first, then its children's, each in assignment order (PyTorch's order);
+# `named_parameters()` then drops repeats of a shared parameter.
 
 # %%
-show(nn.Module.named_parameters)
+show(nn.Module._named_parameters_all)
 
 # %% [markdown]
 # ## 4. Rung three: the library
@@ -312,7 +314,7 @@ print("3-fold cross-validation accuracy:", scores.round(3))
 assert scores.shape == (3,) and scores.min() > 0.8
 
 # %% [markdown]
-# And the grid search of issue 10: every one of the eight optimizers at
+# And a grid search: every one of the eight optimizers at
 # three learning rates, each scored by 3-fold cross-validation on the
 # training part. Parameters of a pipeline step are named
 # `<step>__<parameter>`.

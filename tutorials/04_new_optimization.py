@@ -20,8 +20,8 @@
 #
 # 1. the lecture's formula and the idea behind it;
 # 2. where the lecture's formula is imprecise, and what minigrad does instead
-#    (the decisions and their evidence are in `shared/OPTIMIZERS.md` of the
-#    project; the docstrings of `minigrad.optim` repeat them);
+#    (each decision and its evidence is in the Notes of the optimizer's
+#    docstring: `help(optim.RMSProp)`);
 # 3. minigrad's `_update` method, read with `inspect.getsource`;
 # 4. a check: the formula transcribed into a few lines of NumPy must give the
 #    same path as the minigrad class (an `assert`, over 50 steps);
@@ -76,8 +76,9 @@ def show(obj):
 #
 # In minigrad every optimizer shares one `step()`, in the base class: it
 # skips parameters without a gradient, adds L2 weight decay if asked, creates
-# the per-parameter state on first use, and calls `_update`, the only method
-# an optimizer writes.
+# the per-parameter state on first use (`_init_state`), and calls `_update`,
+# the method that holds each optimizer's rule. (Two small hooks come up
+# later: AMSGrad's `_second_moment` and SWATS' `_after_step`.)
 
 # %%
 show(optim.Optimizer.step)
@@ -317,7 +318,8 @@ assert data["step_Adagrad"][-1] < data["step_RMSProp"][60]
 # %% [markdown]
 # On the bowl both take nearly straight paths: dividing by $\sqrt{v}$
 # equalizes the two directions. Look at the right panel, though: RMSProp
-# reaches $10^{-15}$ and then climbs back. Its $v$ decays along with the
+# dives below $10^{-15}$ (off the bottom of the panel; about $10^{-28}$ here)
+# and then climbs back. Its $v$ decays along with the
 # vanishing gradient, so $g/\sqrt{v}$ stays of order 1 and, with a constant
 # $\eta$, it keeps taking steps of size $\approx\eta$ around the minimum.
 # Adagrad's ever-growing $s$, a weakness above, is a strength here.
@@ -326,7 +328,7 @@ assert data["step_Adagrad"][-1] < data["step_RMSProp"][60]
 fig = viz.plot_trajectories("quadratic", ["sgd", "adagrad", "rmsprop"])
 display(fig)
 rms = fig.minigrad_losses["RMSProp"]
-assert rms.min() < 1e-12 and rms[-1] > 1e6 * rms.min()   # down to ~1e-15, then back up
+assert rms.min() < 1e-15 and rms[-1] > 1e6 * rms.min()   # far down, then back up
 
 # %% [markdown]
 # ## 6. Adam
@@ -424,8 +426,8 @@ assert np.allclose(numpy_path(amsgrad_rule), minigrad_path("AMSGrad", lr=0.2), r
 # The lecture's picture is the paper's counter-example: online linear losses
 # $f_t(x) = 1010\,x$ once every 101 steps and $-10\,x$ otherwise, on
 # $x \in [-1, 1]$. Over each period the slopes sum to $+10$, so the best
-# point is $x = -1$. Adam drifts to $+1$, the worst point; AMSGrad stays
-# near $-1$.
+# point is $x = -1$. Adam drifts to $+1$, the worst point; AMSGrad stays on
+# the good side, around $-0.7$ to $-0.8$ on average over a period.
 
 # %%
 fig, data = figures.adam_amsgrad_figure(steps=3000 if FAST else 5000)
@@ -578,7 +580,7 @@ assert data["step_RAdam"][5] < 0.1 * data["step_Adam"][5]
 
 # %% [markdown]
 # On the bowl, RAdam's first five momentum steps are not normalized, so the
-# steep start ($g_y = 24$) throws it far across the valley (the dotted jumps)
+# steep start ($g_y = 24$) throws it far across the valley (the dashed jumps)
 # before its rectified Adam steps take over.
 
 # %%
@@ -591,11 +593,12 @@ display(fig)
 # Each optimizer with a learning rate that suits it on that surface (the
 # legend says which), all from the same start with the same number of
 # steps. On Rosenbrock's curved valley everything with momentum (SGDM, Adam,
-# AMSGrad, SWATS) follows the valley floor towards the minimum while SGD,
-# Adagrad and RMSProp crawl, and RAdam's unnormalized first steps fling it
-# far across the valley first; on the saddle (start on the ridge between two
-# valleys, where the gradient along $y$ is almost 0) plain SGD stays on the
-# ridge while the adaptive methods, which magnify that tiny gradient, escape.
+# AMSGrad, SWATS) follows the valley floor towards the minimum while SGD
+# and Adagrad crawl (RMSProp, without momentum, still gets most of the way),
+# and RAdam's unnormalized first steps fling it far across the valley first;
+# on the saddle (start on the ridge between two valleys, where the gradient
+# along $y$ is almost 0) plain SGD stays on the ridge while the adaptive
+# methods, which magnify that tiny gradient, escape.
 # Adam, AMSGrad and SWATS (which has not switched) draw nearly the same path:
 # look for one line where you expected three.
 
@@ -677,8 +680,8 @@ assert max(h.val_accuracy[-1] for h in histories.values()) > 0.9
 #   the point of RAdam (it protects the first steps); at the same $\eta$ as
 #   Adam it costs speed early on.
 #
-# `python -m minigrad compare` runs the same comparison from the command
-# line.
+# `python -m minigrad compare` runs a comparison like this one from the
+# command line (with its own learning rates and seeds, so its numbers differ).
 
 # %%
 print("SWATS phase:", optimizers["SWATS"].phase, "| switch step:", optimizers["SWATS"].switch_step)

@@ -71,7 +71,9 @@ show(mg.ops.Tanh)
 # the body. What stays outside is the task: the signature, the docstring
 # with the formula ($\partial L/\partial x = g\,(1 - y^2)$), and the array
 # `forward` saved for it (`self.y`). The id names the file and the function.
-# Tests that grade an exercise carry `@pytest.mark.exercise("<id>")`:
+# Tests that grade an exercise carry `@pytest.mark.exercise("<id>")`. The
+# tanh tests come from a table of cases; here is the first test written out
+# by hand, for `ops.mul_backward` (its id is held in the constant `MUL`):
 
 # %%
 test_source = (ROOT / "tests" / "homework" / "test_ex_ops.py").read_text()
@@ -336,9 +338,10 @@ assert final.score == 1.0
 # every exercise of the copy's curriculum, that its stripped body does not
 # appear in a full student copy. (Make the copy in a new folder.) One-line
 # bodies are the exception to look at: `ops.exp_backward` is
-# `return g * self.y`, a line that is also, rightly, the whole backward of
-# another op; a one-liner found elsewhere gives nothing away that the
-# derivative in the docstring does not.
+# `return g * self.y`, a line that also appears, rightly, elsewhere in the
+# source (the example op in `function.py`'s docstring begins with it); a
+# one-liner found elsewhere gives nothing away that the derivative in the
+# docstring does not.
 
 # %%
 full_copy = workdir / "full_copy"
