@@ -1,9 +1,8 @@
 """One place that turns minigrad's ``rng=`` argument into a NumPy ``Generator``.
 
 Every function in minigrad that draws random numbers takes ``rng=`` and
-accepts the same three things (DESIGN.md, "Conventions"): ``None`` for fresh
-entropy, an int seed, or a ``numpy.random.Generator`` that is used (and
-advanced) as it is.
+accepts the same three things: ``None`` for fresh entropy, an int seed, or a
+``numpy.random.Generator`` that is used (and advanced) as it is.
 """
 
 import numbers

@@ -292,7 +292,7 @@ def adam_amsgrad_figure(alpha=1.0, betas=(0.9, 0.99), steps=5000, path=None):
     large as the one that pushes it down: x drifts to +1. AMSGrad's v_max
     keeps the large value and its upward steps stay small. Both start at
     x = 0 with the same α, β and schedule; the settings are the paper's
-    (Section 5), from OPTIMIZERS.md §12.
+    (Section 5).
 
     Parameters
     ----------
