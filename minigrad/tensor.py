@@ -569,7 +569,8 @@ def _in_graph(x, y):
 
 
 def _raw(x):
-    """The other side of a comparison: a Tensor's data; a NumPy scalar as a Python number."""
+    """The other operand of a comparison, ``op=`` or item assignment: a Tensor's data, a NumPy
+    scalar as the Python number it holds (so it does not promote the tensor's dtype)."""
     if isinstance(x, Tensor):
         return x.data
     return _as_operand(x) if isinstance(x, np.generic) else x
