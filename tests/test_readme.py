@@ -3,9 +3,9 @@
 - ``>>>`` examples run as doctests;
 - every other ``python`` block runs in a fresh interpreter (the PyTorch one
   only when torch is installed);
-- the ``console`` blocks of ``python -m minigrad train`` and ``compare
-  --regime minibatch`` are re-run and compared line by line, with the
-  seconds (which depend on the machine) masked.
+- every ``console`` block (``python -m minigrad train``, ``compare`` in each
+  regime) is re-run and compared line by line, with the seconds (which
+  depend on the machine) masked.
 """
 
 import doctest
@@ -60,11 +60,35 @@ def _mask_seconds(lines):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", ["python -m minigrad train",
-                                     "python -m minigrad compare --regime minibatch"])
+@pytest.mark.parametrize("command", sorted(CONSOLES))
 def test_readme_console_output_is_what_the_command_prints(command):
-    assert command in CONSOLES, f"the README has no console block for `{command}`"
+    assert command.startswith("python -m minigrad "), command
     result = subprocess.run([sys.executable, *command.split()[1:]], cwd=ROOT, env=_env(),
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert _mask_seconds(result.stdout.splitlines()) == _mask_seconds(CONSOLES[command])
+
+
+@pytest.mark.slow
+def test_readme_grid_search_output_and_table_are_what_it_computes():
+    # The grid-search block prints its best candidate (shown in the plain block after it),
+    # and the table below it lists every candidate's mean cross-validated accuracy.
+    code = next(c for c in SCRIPTS if "GridSearchCV" in c)
+    printed = README.split(code, 1)[1].split("```")[2].strip().splitlines()
+    table = re.search(r"\| optimizer \| lr = 0.001 \| lr = 0.01 \| lr = 0.1 \|\n\| --- .*?\n((?:\|.*\n)+)",
+                      README).group(1)
+    script = code + (
+        "\nfor p, s in zip(search.cv_results_['params'], search.cv_results_['mean_test_score']):"
+        "\n    print('CV', p['optimizer'], p['lr'], f'{s:.3f}')")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=300, env=_env())
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if not line.startswith("CV ")] == printed
+    computed = {(name, float(lr)): score for _, name, lr, score in
+                (line.split() for line in lines if line.startswith("CV "))}
+    shown = {}
+    for row in table.strip().splitlines():
+        name, *scores = [cell.strip() for cell in row.strip("|").split("|")]
+        shown.update({(name, lr): score for lr, score in zip((1e-3, 1e-2, 1e-1), scores)})
+    assert shown == computed
