@@ -1,6 +1,6 @@
 """Toy-classifier benchmark: seconds per epoch of digits, MLP 64-64-10, Adam, batch 32.
 
-Workload (DESIGN.md, "Performance"): the digits training split (1437 x 64,
+Workload (the README's "Benchmarks"): the digits training split (1437 x 64,
 standardised float32), an MLP 64-64-10 with ReLU (one hidden layer of 64), cross-entropy, Adam with
 lr 1e-3, mini-batches of 32 in a new shuffled order every epoch, single thread.
 Contenders, one epoch each per round (paired rounds, medians):
@@ -49,7 +49,7 @@ try:
 except ImportError:  # the table then has no torch row
     torch = None
 
-SIZES = (64, 64, 10)  # input, hidden, classes (DESIGN's "MLP 64-64-10")
+SIZES = (64, 64, 10)  # input, hidden, classes ("MLP 64-64-10")
 LR, BATCH = 1e-3, 32
 TARGET = 1.3
 

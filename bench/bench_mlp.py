@@ -9,7 +9,7 @@ single threaded, as medians of paired rounds:
   (3 forward, 3 weight gradients, 2 input gradients: the first layer's input
   needs none). Everything else a step does costs extra relative to this floor.
 
-DESIGN.md's target: minigrad ≤ 1.05 × the bare GEMMs.
+The project's target: minigrad ≤ 1.05 × the bare GEMMs.
 
     python bench/bench_mlp.py [--rounds 15] [--steps 3] [--profile]
 """

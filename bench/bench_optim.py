@@ -11,7 +11,7 @@ medians over paired rounds (every contender once per round). The last column
 is the peak memory NumPy allocated during one minigrad step after warm-up
 (tracemalloc).
 
-Targets (DESIGN.md): each optimizer within 1.2x of PyTorch's default step,
+The project's targets: each optimizer within 1.2x of PyTorch's default step,
 RAdam within 0.7x, no parameter-sized array allocated per step.
 
     python bench/bench_optim.py [--rounds 15] [--size 1000000] [--tensors 10]
@@ -45,7 +45,7 @@ except ImportError:  # the table then has minigrad and the floor only
 
 # name, minigrad constructor, torch class and kwargs, arrays the step reads + writes
 # (θ, g and each state array read; θ and each state array written).
-# DESIGN.md's target is minigrad / torch default ≤ TARGET[name] (1.2 unless given).
+# The target is minigrad / torch default ≤ TARGET[name] (1.2 unless given).
 TARGET = {"RAdam": 0.7}
 CASES = [
     ("SGD", lambda ps: optim.SGD(ps, lr=1e-3), ("SGD", dict(lr=1e-3)), 3),
@@ -56,7 +56,7 @@ CASES = [
     ("AMSGrad", lambda ps: optim.AMSGrad(ps), ("Adam", dict(amsgrad=True)), 9),
     ("RAdam", lambda ps: optim.RAdam(ps), ("RAdam", dict()), 7),
     # NOTE: a fixed gradient is a constant gradient, under which SWATS switches at step 2
-    # (OPTIMIZERS.md §8); eps = 0 makes the switch test |Λ̂ − γ| < ε impossible, so this
+    # (SWATS' docstring); eps = 0 makes the switch test |Λ̂ − γ| < ε impossible, so this
     # row times the Adam phase (vs torch's Adam) and the next one the SGD phase.
     ("SWATS adam", lambda ps: optim.SWATS(ps, eps=0.0), ("Adam", dict()), 7),
     ("SWATS sgd", lambda ps: optim.SWATS(ps), ("SGD", dict(lr=1e-3, momentum=0.9)), 5),

@@ -14,6 +14,7 @@ Every command has ``--help``. A bad flag or an unknown name exits with status
 
 import argparse
 import os
+import re
 import sys
 import time
 
@@ -147,7 +148,7 @@ def build_parser():
                    help="one of " + ", ".join(OPTIMIZER_NAMES) + " (any case; default adam)")
     p.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default: see below)")
     p.add_argument("--save", metavar="PATH", help="write a checkpoint (model, optimizer, RNG, epoch, "
-                                                   "flags) after every epoch")
+                                                   "flags, history) after every epoch")
     p.add_argument("--resume", metavar="PATH", help="continue a checkpoint's run exactly where it stopped")
     p.add_argument("--plot", metavar="PATH", help="write the loss and accuracy curves as a PNG")
     p.set_defaults(run=cmd_train)
@@ -174,7 +175,7 @@ def build_parser():
                    help="comma-separated names (default: all eight)")
     p.add_argument("--steps", type=_positive_int, default=None, metavar="N", help="steps per optimizer (default: "
                                                                       "the surface's)")
-    p.add_argument("--start", metavar="X,Y", default=None, help="starting point, e.g. -1.5,2")
+    p.add_argument("--start", metavar="X,Y", default=None, help="starting point, e.g. -1.5,2 (default: the surface's)")
     p.add_argument("--plot", metavar="PATH", help="write the paths and losses as a PNG")
     p.set_defaults(run=cmd_trajectories)
 
@@ -195,10 +196,27 @@ def build_parser():
     p.add_argument("path", metavar="PATH")
     p.add_argument("--exercise", action="append", metavar="ID",
                    help="grade only this exercise (repeatable)")
-    p.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS", help="seconds allowed per test")
+    p.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS",
+                   help="seconds allowed per test (each of its setup, call and teardown)")
     p.add_argument("-v", "--verbose", action="store_true", help="also list each failed test")
     p.set_defaults(run=_homework("grade_command"))
     return parser
+
+
+def _glue_negative_start(argv):
+    """``--start -1.5,2`` becomes ``--start=-1.5,2``.
+
+    NOTE: argparse takes an argument that starts with ``-`` for another flag
+    unless it is a plain negative number, so a point with a negative x would
+    be refused with "expected one argument".
+    """
+    glued = []
+    for arg in argv:
+        if glued and glued[-1] == "--start" and re.fullmatch(r"-[\d.][^,]*,.*", arg):
+            glued[-1] = f"--start={arg}"
+        else:
+            glued.append(arg)
+    return glued
 
 
 def main(argv=None):
@@ -226,7 +244,7 @@ def main(argv=None):
     0
     """
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    args, extra = parser.parse_known_args(_glue_negative_start(sys.argv[1:] if argv is None else argv))
     if extra:  # NOTE: argparse would blame the top-level parser; name the command instead
         parser.commands.get(args.command, parser).error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:

@@ -24,7 +24,7 @@ __all__ = ["Tensor", "toposort", "zeros", "ones", "randn", "arange",
 
 
 def _shape_arg(shape):
-    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike (DESIGN's shape convention)."""
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike (as PyTorch's constructors do)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     for n in shape:

@@ -312,6 +312,14 @@ def test_trajectories_table_and_plot(capsys, tmp_path):
     assert code == 0 and path.read_bytes()[:8] == PNG
 
 
+@pytest.mark.parametrize("start", [["--start", "-1.5,2"], ["--start=-1.5,2"], ["--start", "-1.5,-2"]])
+def test_trajectories_start_takes_a_negative_x_as_its_help_shows_it(capsys, start):
+    # argparse reads "-1.5,2" after a flag as another flag (it is not a plain negative number)
+    code, out, err = run(capsys, "trajectories", "--optimizers", "sgd", "--steps", "1", *start)
+    assert code == 0, err
+    assert f"from ({start[-1].split('=')[-1]})" in out.replace(", ", ",")
+
+
 @pytest.mark.parametrize("argv,function,expected", [
     (["student-copy", "src", "dst", "--exercise", "a.b", "--exercise", "c.d"], "student_copy_command",
      dict(src="src", dst="dst", exercise=["a.b", "c.d"])),
