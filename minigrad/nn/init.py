@@ -20,8 +20,15 @@ __all__ = ["uniform_", "normal_", "zeros_", "ones_", "constant_", "fan_in_and_fa
 def _array(tensor):
     if not isinstance(tensor, Tensor):
         raise TypeError(f"expected a Tensor or Parameter, got {type(tensor).__name__}")
-    tensor._mark_modified()  # every caller writes into the array it gets
     return tensor.data
+
+
+def _fill(tensor, values):
+    """Write ``values`` into ``tensor.data`` and note the in-place change (a pending backward
+    that saved the old values then refuses to run); return ``tensor``."""
+    _array(tensor)[...] = values
+    tensor._mark_modified()
+    return tensor
 
 
 def uniform_(tensor, low=0.0, high=1.0, rng=None):
@@ -39,11 +46,10 @@ def uniform_(tensor, low=0.0, high=1.0, rng=None):
     >>> bool(w.data.min() >= -0.5 and w.data.max() < 0.5), w.dtype
     (True, dtype('float32'))
     """
-    a = _array(tensor)
+    shape = _array(tensor).shape
     if not low <= high:
         raise ValueError(f"uniform_ needs low <= high, got low={low} and high={high}")
-    a[...] = as_generator(rng).uniform(low, high, a.shape)
-    return tensor
+    return _fill(tensor, as_generator(rng).uniform(low, high, shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, rng=None):
@@ -60,11 +66,10 @@ def normal_(tensor, mean=0.0, std=1.0, rng=None):
     >>> round(float(w.data.std()), 1)
     2.0
     """
-    a = _array(tensor)
+    shape = _array(tensor).shape
     if std < 0:
         raise ValueError(f"normal_ needs std >= 0, got {std}")
-    a[...] = as_generator(rng).normal(mean, std, a.shape)
-    return tensor
+    return _fill(tensor, as_generator(rng).normal(mean, std, shape))
 
 
 def constant_(tensor, value):
@@ -76,8 +81,7 @@ def constant_(tensor, value):
     >>> mg.nn.init.constant_(mg.nn.Parameter([1.0, 2.0]), 0.5).data
     array([0.5, 0.5], dtype=float32)
     """
-    _array(tensor)[...] = value
-    return tensor
+    return _fill(tensor, value)
 
 
 def zeros_(tensor):

@@ -233,6 +233,25 @@ def test_init_functions_fill_in_place_keeping_dtype():
     assert nn.init.fan_in_and_fan_out(mg.zeros(8, 3, 5, 5)) == (75, 200)
 
 
+def test_init_marks_a_tensor_changed_only_when_it_writes_into_it():
+    # A pending backward stays valid after reading a weight's fans or a refused call:
+    # only a real write changes what the graph saved.
+    layer = nn.Linear(3, 2, rng=0)
+    for harmless in (lambda: nn.init.fan_in_and_fan_out(layer.weight),
+                     lambda: nn.init.uniform_(layer.weight, 1, 0),
+                     lambda: nn.init.normal_(layer.weight, std=-1)):
+        loss = layer(mg.ones(4, 3)).sum()
+        try:
+            harmless()
+        except ValueError:
+            pass
+        loss.backward()
+    loss = layer(mg.ones(4, 3)).sum()
+    nn.init.zeros_(layer.weight)
+    with pytest.raises(RuntimeError, match="changed in place"):
+        loss.backward()
+
+
 def test_init_errors():
     with pytest.raises(ValueError, match="low <= high, got low=1 and high=0"):
         nn.init.uniform_(nn.Parameter([1.0]), 1, 0)
