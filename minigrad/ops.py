@@ -221,16 +221,17 @@ class Tanh(Function):
 class Sigmoid(Function):
     """y = σ(x) = 1 / (1 + e^(-x)).   dL/dx = g * y * (1 - y).
 
-    NOTE: computed as (1 + tanh(x/2)) / 2, which equals σ(x) and never
-    overflows (e^(-x) does for x < -88 in float32).
+    NOTE: computed from e = e^(-|x|) ≤ 1, which never overflows (e^(-x) does
+    for x < -88 in float32): σ(x) = 1 / (1 + e) for x ≥ 0 and e / (1 + e)
+    for x < 0. Both stay accurate far in the tails; a form that subtracts
+    from 1, such as (1 + tanh(x/2)) / 2, rounds σ(-20) = 2e-9 to 0 in float32.
     """
 
     saves_output = True
 
     def forward(self, x):
-        y = np.tanh(x * 0.5)
-        y += 1
-        y *= 0.5
+        e = np.exp(-np.abs(x))
+        y = np.where(x >= 0, 1, e) / (1 + e)
         self.y = y
         return y
 

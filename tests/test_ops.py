@@ -183,6 +183,24 @@ def test_softmax_and_log_softmax_are_stable_at_1000():
     assert np.isfinite(x.grad).all()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_is_accurate_far_in_both_tails(dtype):
+    # σ(−20) = 2.06e-9: a formula that subtracts from 1 (like (1 + tanh(x/2)) / 2) loses it
+    # to cancellation in float32 and returns 0, so log σ(x) would be −inf from x = −20 on.
+    x = np.array([-100.0, -30.0, -20.0, -17.0, -1.0, 0.0, 1.0, 17.0, 30.0, 100.0])
+    t = mg.Tensor(x.astype(dtype), requires_grad=True)
+    with np.errstate(over="raise", under="ignore", invalid="raise"):
+        y = t.sigmoid()
+        y.backward(np.ones_like(x))
+    exact = 1 / (1 + np.exp(-np.longdouble(x.astype(dtype))))    # extended precision, no overflow here
+    np.testing.assert_allclose(y.data, exact.astype(dtype), rtol=4 * np.finfo(dtype).eps, atol=0)
+    assert y.dtype == dtype and t.grad.dtype == dtype
+    slope = (exact * (1 - exact)).astype(dtype)
+    # y·(1 − y), as PyTorch computes it: relatively exact for x < 0, within eps where y rounds to 1
+    np.testing.assert_allclose(t.grad[x < 0], slope[x < 0], rtol=8 * np.finfo(dtype).eps, atol=0)
+    np.testing.assert_allclose(t.grad, slope, rtol=8 * np.finfo(dtype).eps, atol=np.finfo(dtype).eps)
+
+
 def test_max_splits_gradient_evenly_among_ties():
     x = mg.Tensor(np.array([1.0, 3.0, 3.0, 2.0]), requires_grad=True)
     x.max().backward()
