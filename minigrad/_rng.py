@@ -2,7 +2,10 @@
 
 Every function in minigrad that draws random numbers takes ``rng=`` and
 accepts the same three things: ``None`` for fresh entropy, an int seed, or a
-``numpy.random.Generator`` that is used (and advanced) as it is.
+``numpy.random.Generator`` that is used (and advanced) as it is. (The
+exceptions: the estimators' ``random_state``, scikit-learn's name, and the
+int ``seed`` of ``gradcheck``'s random upstream gradient and of
+``figures.radam_warmup_figure``.)
 """
 
 import numbers

@@ -2,8 +2,9 @@
 
 Four are real data sets that scikit-learn ships inside its package (no
 network is ever used): ``digits`` (8×8 images of 0–9), ``iris``, ``wine`` and
-``breast_cancer``. Three are generated 2-D problems that a linear model
-cannot solve and a small MLP can: ``moons``, ``circles`` and ``blobs``.
+``breast_cancer``. Three are generated 2-D problems: ``moons`` and
+``circles``, which a linear model cannot solve and a small MLP can, and
+``blobs``, separable Gaussian clusters.
 """
 
 import numbers

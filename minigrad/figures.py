@@ -193,7 +193,7 @@ def momentum_figure(lr=0.01, momentum=0.9, start=-1.8, steps=150, path=None):
 
 
 def _cliff_then_slope(w):
-    """10·log(1 + e^(−x)) + 0.1·√(1 + (x − 5)²): gradient ≈ −10 for x < 0, then a gentle slope."""
+    """10·log(1 + e^(−x)) + 0.1·√(1 + (x − 5)²): gradient −10 to −5 for x < 0, then gentle."""
     return (10 * (1 + (-w).exp()).log() + 0.1 * (1 + (w - 5) ** 2).sqrt()).sum()
 
 

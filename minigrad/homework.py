@@ -92,7 +92,7 @@ class Region:
     id : str
         The exercise id, e.g. ``"ops.tanh_backward"``.
     path : str
-        The file, relative to the scanned folder, with ``/`` separators.
+        The file: the scanned folder joined with its path inside it.
     begin, end : int
         Line numbers (from 1) of the ``BEGIN`` and ``END`` marker lines.
     indent : str

@@ -3,9 +3,11 @@
 Every op sees plain NumPy arrays. ``forward`` computes the result and keeps
 what ``backward`` needs; ``backward(g)`` receives g = dL/d(result) and returns
 dL/d(input) for each input, in that input's broadcast shape (the engine sums
-broadcast axes back with :func:`~minigrad.function.unbroadcast`). Ops that
-read their own result in backward save it as ``self.y`` and set
+broadcast axes back with :func:`~minigrad.function.unbroadcast`). Most ops
+that read their own result in backward save it as ``self.y`` and set
 ``saves_output``; the engine makes that array read-only while the graph lives.
+(``Pow`` keeps its result as ``self.z``; an in-place change of it is caught
+by backward's check of saved arrays instead.)
 
 Throughout, x and y are the inputs, y (for one-input ops) or z the result,
 and g the upstream gradient.

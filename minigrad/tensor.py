@@ -219,7 +219,7 @@ class Tensor:
         """``np.sum(t)``, ``np.concatenate([a, b])``: NumPy functions see the data, as ``np.asarray``.
 
         NOTE: without this, NumPy hands ``np.sum(t)`` to ``t.sum(axis=None,
-        dtype=None, out=None)`` and the user reads a baffling ``TypeError``
+        out=None)`` and the user reads a baffling ``TypeError``
         about ``out``. A tensor that requires grad is refused by name (the
         result would be cut from the graph), except by the functions that
         read no values (``np.shape``, ``np.ndim``, ...); ``out=`` a tensor is
@@ -699,9 +699,11 @@ def _check_unmodified(nodes):
     """Raise if an array that one of ``nodes`` saved for backward changed in place since.
 
     A node made after the last in-place change (the usual case) is skipped at
-    the cost of one comparison. Only what ``backward`` reads counts, as in
-    PyTorch: an input changed after an ``Add`` (which saves nothing) leaves
-    its gradient right, and passes.
+    the cost of one comparison. Only what a node saved counts: an input
+    changed after an ``Add`` (which saves nothing) leaves its gradient right,
+    and passes. NOTE: a little stricter than PyTorch, which checks only what
+    ``backward`` will read: ``Mul`` saves both inputs even when one is a
+    constant whose gradient backward never computes.
     """
     clock = change_clock.now
     for node in nodes:

@@ -205,7 +205,7 @@ def _layout(nodes):
        times; each then moves to that mean height, and overlaps are pushed
        apart.
     Returns the drawing's (width, height) in px; sets ``x``, ``y`` of every
-    node and ``route`` (the waypoints) of every (parent, child) edge.
+    node and ``routes[parent]`` (the waypoints) of every (parent, child) edge.
     """
     for n in reversed(nodes):  # nodes come parents first, so children are placed already
         n.layer = min((c.layer for c in n.children), default=1) - 1
@@ -649,7 +649,7 @@ SURFACES = {
         minimum=(3.0, 0.5, 0.0),
         lr=dict(sgd=0.01, sgdm=2e-3, adagrad=0.5, rmsprop=0.02, adam=0.1, amsgrad=0.1, swats=0.1,
                 radam=5e-3)),
-    # NOTE: one lr (0.02) for SGD and the Adam family shows the lecture's point: plain
+    # NOTE: one lr (0.02) for SGD, Adam, AMSGrad and SWATS shows the lecture's point: plain
     # SGD stays near the saddle, where the gradient along y is tiny, and the others escape.
     "saddle": dict(
         fn=saddle, start=(-1.5, 1e-3), steps=100, xlim=(-1.8, 1.2), ylim=(-1.4, 1.4),

@@ -1,8 +1,9 @@
 """Functions behind the layers and losses: ``import minigrad.nn.functional as F``.
 
 The fused ops here (linear, the three losses, dropout) are single graph
-nodes with their own derivative, as PyTorch's are: one ``backward`` call per
-loss, no chain of small ops, and no intermediate that could overflow.
+nodes with their own derivative (PyTorch's are too, but for cross-entropy,
+which is log-softmax then NLL): one ``backward`` call per loss, no chain of
+small ops, and no intermediate that could overflow.
 Arguments are checked here, at the boundary, so that an error names what the
 caller passed; the ops' ``forward`` methods assume valid input.
 """

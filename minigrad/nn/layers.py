@@ -51,7 +51,8 @@ class Linear(Module):
     Notes
     -----
     ``weight`` is stored (out, in) as in PyTorch, so state dicts move between
-    the two unchanged. The initial numbers come from NumPy's generator and so
+    the two with the same keys and shapes (into torch: ``torch.from_numpy``
+    of each array). The initial numbers come from NumPy's generator and so
     differ from PyTorch's; their distribution is the same.
 
     Examples

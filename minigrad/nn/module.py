@@ -461,8 +461,9 @@ class Sequential(ModuleList):
     ----------
     *modules : Module
         The layers, in order; they are named ``"0"``, ``"1"``, … as in
-        PyTorch, so ``state_dict()`` keys (``0.weight``) load into a
-        ``torch.nn.Sequential`` of the same layers.
+        PyTorch, so ``state_dict()`` keys (``0.weight``) fit a
+        ``torch.nn.Sequential`` of the same layers (wrap each array with
+        ``torch.from_numpy``).
 
     Examples
     --------

@@ -58,8 +58,9 @@ class Adam(Optimizer):
     ε sits outside the root of v̂, as in the paper's Algorithm 1 and PyTorch.
     The lecture puts it inside (η·m̂/√(v̂ + ε)), which acts like a far larger
     ε wherever v̂ is small (ε = 1e-8 inside the root is 1e-4 outside). The
-    "efficient" form at the end of the paper's §2 (TF/Keras, SWATS) puts ε
-    next to the uncorrected √v, i.e. ε·√(1 − β2^t) here. The first step is
+    "efficient" form at the end of the paper's §2 (TF/Keras, SWATS) puts its
+    ε̂ next to the uncorrected √v; that equals this form with
+    ε = ε̂ / √(1 − β2^t). The first step is
     η·g/(|g| + ε) ≈ η·sign(g). The state is ``{"t": t, "m": m, "v": v}``,
     with t the parameter's own step count.
 

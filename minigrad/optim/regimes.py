@@ -121,8 +121,8 @@ def minibatches(X, y, batch_size, shuffle=True, drop_last=False, rng=None):
     Yields
     ------
     xb, yb : numpy.ndarray
-        ``ceil(n / batch_size)`` batches (``floor`` with ``drop_last``) whose
-        first axis is the batch axis. Each example is in exactly one batch
+        ``ceil(n / batch_size)`` batches (with ``drop_last``: ``floor``, but at
+        least 1) whose first axis is the batch axis. Each example is in exactly one batch
         (with ``drop_last``, at most one).
 
     Raises

@@ -26,9 +26,9 @@ class SGD(Optimizer):
     Notes
     -----
     The lecture's rule is Robbins and Monro's and ``torch.optim.SGD(lr)``'s;
-    there is no state. minigrad computes η·g in a scratch array and subtracts
-    it (NumPy has no fused ``θ += a·g``), which makes a step about twice the
-    memory traffic of PyTorch's single ``add_``.
+    there is no state. The step is one BLAS ``axpy`` (θ ← θ − η·g in a single
+    pass over memory, see :func:`~minigrad.optim.optimizer.axpy`), like
+    PyTorch's single ``add_``.
 
     References
     ----------
