@@ -111,6 +111,20 @@ class Function:
     retained = None  # the result Tensor, after its retain_grad()
     made_at = math.inf  # set by apply; backward checks that no saved array changed in place since
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in ("forward", "backward"):
+            if isinstance(cls.__dict__.get(name), staticmethod):
+                raise TypeError(
+                    f"{cls.__name__}.{name} is a staticmethod (PyTorch's style, with ctx first); in "
+                    f"minigrad it is a plain method whose self is the context: def forward(self, x) "
+                    f"on NumPy arrays, saving what backward needs as self.x")
+
+    def __call__(self, *args, **kwargs):
+        name = type(self).__name__
+        raise TypeError(f"a Function is not called on tensors itself: use {name}.apply(x) "
+                        f"(the class method), which runs forward and records the node")
+
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on ``inputs`` (Tensors, arrays or scalars) and return a Tensor.
@@ -222,8 +236,8 @@ def _check_finite(a, op, where, inputs=()):
     if a.dtype.kind in "fc" and not np.isfinite(a).all():
         bad = "nan" if np.isnan(a).any() else ("inf" if (a == np.inf).any() else "-inf")
         shapes = ", ".join(str(_shape(x)) for x in inputs)
-        raise FloatingPointError(
-            f"{op} produced non-finite values ({bad}) in its {where}; input shapes {shapes}")
+        raise FloatingPointError(f"{op} produced non-finite values ({bad}) in its {where}"
+                                 + (f"; input shapes {shapes}" if inputs else ""))
 
 
 from .tensor import Tensor  # noqa: E402  (tensor.py imports this module first)

@@ -118,8 +118,10 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
         if bad.any():
             worst = np.unravel_index(np.argmax(np.where(bad, np.nan_to_num(err, nan=np.inf), -np.inf)),
                                      err.shape)
+            coarse = (f"; input {i} is {x.dtype}, too coarse for finite differences: check in float64"
+                      if x.dtype != np.float64 else "")
             raise GradcheckError(
                 f"gradcheck failed for input {i} (shape {x.shape}) at index {tuple(map(int, worst))}: "
                 f"analytic {float(a[worst]):.10g} vs numeric {float(numeric[worst]):.10g} "
-                f"(atol={atol}, rtol={rtol}, eps={eps})")
+                f"(atol={atol}, rtol={rtol}, eps={eps}){coarse}")
     return True

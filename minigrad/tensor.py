@@ -377,7 +377,8 @@ class Tensor:
             ufunc(self.data, _raw(other), out=self.data)
         except ValueError as e:
             raise ValueError(f"in-place '{symbol}' on a tensor of shape {self.shape} "
-                             f"(the result must keep that shape and be writable): {e}") from None
+                             f"(the result must keep that shape and be writable): "
+                             f"{self._read_only_reason() or e}") from None
         self._mark_modified()
         return self
 
@@ -412,8 +413,17 @@ class Tensor:
         try:
             self.data[_index(index)] = _raw(value)
         except ValueError as e:
-            raise ValueError(f"item assignment into a tensor of shape {self.shape}: {e}") from None
+            raise ValueError(f"item assignment into a tensor of shape {self.shape}: "
+                             f"{self._read_only_reason() or e}") from None
         self._mark_modified()
+
+    def _read_only_reason(self):
+        """Why ``self.data`` cannot be written, when an op saved it for backward; else None."""
+        if self.data.flags.writeable or self._ctx is None:
+            return None
+        return (f"the {type(self._ctx).__name__} node saved this tensor's values for backward, so "
+                f"they are read-only until backward() releases them; write into a copy instead: "
+                f"mg.Tensor(t.numpy())")
 
     def _mark_modified(self):
         """Note an in-place change of ``self.data``, so that backward refuses stale saved values.
@@ -579,6 +589,9 @@ def _raw(x):
 def _index(index):
     """Tensors inside an index become their arrays; lists become integer arrays."""
     if isinstance(index, Tensor):
+        if index.dtype.kind in "fc":
+            raise IndexError(f"a tensor used as an index needs an integer dtype, got {index.dtype} "
+                             f"(a Python list becomes float32): mg.Tensor(indices, dtype=np.int64)")
         return index.data
     if isinstance(index, list):
         return np.asarray(index)
@@ -644,6 +657,14 @@ def _fit(node, g, p, parents):
     return fitted
 
 
+def _check_gradient(node, g, p, parents):
+    """Under ``detect_anomaly``: raise if the gradient ``g`` that ``node`` sends to input ``p`` is not finite."""
+    if g.dtype.kind in "fc" and not np.isfinite(g).all():
+        index = next(i for i, q in enumerate(parents) if q is p)
+        _check_finite(g, type(node).__name__,
+                      f"backward, in the gradient of its input {index} (shape {p.data.shape})")
+
+
 def _run_backward(root, grad, retain_graph):
     """The backward pass: chain rule over the nodes in reverse topological order."""
     # BEGIN SOLUTION tensor.backward
@@ -674,7 +695,7 @@ def _run_backward(root, grad, retain_graph):
             if gp.shape != p.data.shape:
                 gp = _fit(node, gp, p, parents)  # un-broadcast, or raise when the shapes cannot fit
             if anomaly:
-                _check_finite(gp, type(node).__name__, "backward")
+                _check_gradient(node, gp, p, parents)
             ctx = p._ctx
             if ctx is None:  # a leaf: accumulate into .grad
                 _accumulate(p, gp, g)

@@ -306,6 +306,26 @@ def test_writing_into_a_saved_array_raises():
     y.data[0] = 1.0  # released: writable again
 
 
+def test_writing_into_a_saved_output_says_which_op_saved_it():
+    y = mg.Tensor([0.5, 1.5], requires_grad=True).exp()     # Exp reads its own output in backward
+    with mg.no_grad():
+        with pytest.raises(ValueError, match=r"the Exp node saved this tensor's values for backward.*copy"):
+            y[0] = 1.0
+        with pytest.raises(ValueError, match=r"the Exp node saved this tensor's values for backward.*copy"):
+            y += 1.0
+    y.sum().backward()
+    with mg.no_grad():
+        y[0] = 1.0                                                # released: writable again
+
+
+def test_a_float_tensor_as_an_index_is_refused_with_the_fix():
+    x = mg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(IndexError, match=r"integer dtype, got float32.*dtype=np.int64"):
+        x[mg.Tensor([0, 2])]                                      # Python lists become float32
+    np.testing.assert_array_equal(x[mg.Tensor([0, 2], dtype=np.int64)].data, [1.0, 3.0])
+    np.testing.assert_array_equal(x[mg.Tensor(np.array([True, False, True]))].data, [1.0, 3.0])
+
+
 def test_leaf_grad_is_not_shared_with_another_tensor():
     a = mg.Tensor([1.0, 2.0], requires_grad=True)
     b = mg.Tensor([1.0, 2.0], requires_grad=True)
@@ -643,7 +663,9 @@ def test_detect_anomaly_names_the_op():
         y = mg.Tensor(np.array([0.0, 1.0]), requires_grad=True)
         out = y.sqrt().sum()  # fine forward, inf gradient at 0
         with mg.detect_anomaly():
-            with pytest.raises(FloatingPointError, match="Sqrt.*backward"):
+            with pytest.raises(FloatingPointError,
+                               match=r"Sqrt produced non-finite values \(inf\) in its backward, in the "
+                                     r"gradient of its input 0 \(shape \(2,\)\)$"):
                 out.backward()
     assert not mg.grad_mode.GradMode.anomaly
 
@@ -706,11 +728,43 @@ def test_gradcheck_warns_on_float32():
         mg.gradcheck(lambda t: t * 2, x, atol=1e-2, rtol=1e-2, eps=1e-3)
 
 
+def test_gradcheck_failure_on_float32_says_so_in_its_message():
+    # a right derivative fails in float32 (rounding swamps the differences): the error itself
+    # must say why, not only a warning that scrolled by
+    x = mg.Tensor([1.0, -2.0], requires_grad=True)
+    with pytest.warns(UserWarning), pytest.raises(mg.GradcheckError, match=r"input 0 is float32.*float64"):
+        mg.gradcheck(lambda t: t * t * t, x)
+    with pytest.raises(mg.GradcheckError) as e:                        # float64: no such note
+        mg.gradcheck(lambda t: mg.Tensor(t.data) * t, mg.Tensor(np.array([1.0, 2.0]), requires_grad=True))
+    assert "float32" not in str(e.value)
+
+
 def test_gradcheck_restores_existing_grads():
     x = mg.Tensor(np.array([0.5]), requires_grad=True)
     x.grad = np.array([7.0])
     mg.gradcheck(lambda t: t * t, x)
     assert x.grad[0] == 7.0
+
+
+def test_a_function_written_or_called_the_pytorch_way_is_explained():
+    with pytest.raises(TypeError, match=r"Sin\.forward.*staticmethod.*def forward\(self, x\)"):
+        class Sin(mg.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return np.sin(x)
+
+    class Cos(mg.Function):
+        def forward(self, x):
+            self.x = x
+            return np.cos(x)
+
+        def backward(self, g):
+            return -g * np.sin(self.x)
+
+    x = mg.Tensor(np.array([0.5]), requires_grad=True)
+    with pytest.raises(TypeError, match=r"Cos\.apply\(x\)"):
+        Cos()(x)
+    assert mg.gradcheck(lambda t: Cos.apply(t), x)
 
 
 class _SumAll(mg.Function):
