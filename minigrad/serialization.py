@@ -227,7 +227,9 @@ def _encode(value, keys, arrays, active, used):
         active.discard(id(value))
         return node
     hint = ""
-    if isinstance(getattr(value, "data", None), np.ndarray):
+    if callable(getattr(value, "state_dict", None)):  # a module or an optimizer
+        hint = "; save its state_dict()"
+    elif isinstance(getattr(value, "data", None), np.ndarray):
         hint = "; save its .data array (or a module's state_dict())"
     raise UnsupportedTypeError(
         f"cannot save {_where(keys)} of type {type(value).__name__}{hint}; minigrad.save takes dicts, "

@@ -251,6 +251,14 @@ def test_unsupported_values_raise_naming_the_path(name, obj, match, tmp_path):
     assert not path.exists() and os.listdir(tmp_path) == []  # nothing half-written
 
 
+def test_saving_a_module_or_optimizer_points_to_its_state_dict(tmp_path):
+    model = minigrad.nn.Linear(2, 2, rng=0)
+    with pytest.raises(TypeError, match=r"of type Linear; save its state_dict\(\)"):
+        save(model, tmp_path / "m.npz")
+    with pytest.raises(TypeError, match=r"of type SGD; save its state_dict\(\)"):
+        save({"opt": optim.SGD(model.parameters())}, tmp_path / "m.npz")
+
+
 def test_cycle_raises(tmp_path):
     a = {"x": 1}
     a["self"] = [a]

@@ -425,6 +425,10 @@ def cross_entropy(logits, labels, reduction="mean"):
     y = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
     if x.ndim != 2:
         raise ValueError(f"cross_entropy: logits must have shape (N, C), got shape {x.shape}")
+    if y.shape == x.shape and x.shape[1] > 1:
+        raise ValueError(f"cross_entropy: labels of shape {y.shape} look like one-hot rows or "
+                         f"probabilities; it takes class indices of shape ({x.shape[0]},): for "
+                         f"one-hot rows pass labels.argmax(axis=1)")
     if y.dtype.kind not in "iu":
         fix = ("mg.Tensor(labels, dtype=np.int64) (a list of numbers becomes float32)"
                if isinstance(labels, Tensor) else ".astype(np.int64)")

@@ -406,6 +406,9 @@ class ModuleList(Module):
 
     @staticmethod
     def _checked(module):
+        if isinstance(module, type) and issubclass(module, Module):
+            raise TypeError(f"ModuleList holds Modules only, got the class {module.__name__}; "
+                            f"did you mean nn.{module.__name__}()?")
         if not isinstance(module, Module):
             raise TypeError(f"ModuleList holds Modules only, got {type(module).__name__}")
         return module

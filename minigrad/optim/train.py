@@ -86,6 +86,16 @@ class History:
                 f"{len(self.step_loss)} updates" + (f", {last}" if last else "") + ")")
 
 
+def _check_not_classes(model, loss_fn, optimizer):
+    """Name a class passed where an object belongs (``optim.SGD`` for ``optim.SGD(params)``)."""
+    for role, value, example in (("model", model, "nn.{}(...)"), ("loss_fn", loss_fn, "nn.{}()"),
+                                 ("optimizer", optimizer, "optim.{}(model.parameters(), lr=...)")):
+        if isinstance(value, type):
+            what = "an optimizer object" if role == "optimizer" else "an object"
+            raise TypeError(f"{role} must be {what}, got the class {value.__name__}: make one first, "
+                            f"e.g. {example.format(value.__name__)}")
+
+
 def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32, epochs=1, rng=None,
           progress=False, callback=None, validation=None):
     """Train ``model`` for ``epochs`` passes over ``(X, y)`` and return its :class:`History`.
@@ -180,6 +190,7 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
     >>> history.val_accuracy[-1] > 0.9
     True
     """
+    _check_not_classes(model, loss_fn, optimizer)
     batches = _regime(regime, batch_size)
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
         raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")

@@ -214,6 +214,9 @@ ERRORS = [  # call, exception, message (regex)
      r"targets must be in \[0, 1\], got values from 0.5 to 1.5"),
     (lambda: F.binary_cross_entropy_with_logits(mg.zeros(2), [np.nan, 0.5]), ValueError,
      r"targets must be in \[0, 1\]"),
+    (lambda: F.cross_entropy(mg.zeros(2, 3), np.eye(3)[[0, 2]]), ValueError,
+     r"labels of shape \(2, 3\) look like one-hot rows or probabilities.*class indices of shape "
+     r"\(2,\).*labels.argmax\(axis=1\)"),
     (lambda: nn.CrossEntropyLoss(reduction="max"), ValueError,
      "CrossEntropyLoss: reduction must be 'mean', 'sum' or 'none', got 'max'"),
 ]

@@ -219,6 +219,13 @@ def test_zero_grad_sets_every_gradient_to_none():
 
 # ---------------------------------------------------------------- containers
 
+def test_a_layer_class_instead_of_a_layer_is_named():
+    with pytest.raises(TypeError, match=r"got the class ReLU; did you mean nn.ReLU\(\)"):
+        nn.Sequential(nn.Linear(2, 3), nn.ReLU)
+    with pytest.raises(TypeError, match=r"holds Modules only, got int"):
+        nn.ModuleList([3])
+
+
 def test_modulelist_list_operations():
     a, b, c = nn.ReLU(), nn.Tanh(), nn.Sigmoid()
     ml = nn.ModuleList([a])

@@ -271,6 +271,18 @@ def test_bad_arguments_raise_before_training(name, kwargs, exc, pattern):
     assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))
 
 
+def test_a_class_where_an_instance_belongs_is_named():
+    X, y = blobs(10)
+    model = mlp([3, 4, 3])
+    with pytest.raises(TypeError, match=r"optimizer must be an optimizer object.*got the class SGD.*"
+                                        r"optim.SGD\(model.parameters\(\)"):
+        optim.train(model, F.cross_entropy, optim.SGD, X, y)
+    with pytest.raises(TypeError, match=r"loss_fn.*got the class CrossEntropyLoss.*nn.CrossEntropyLoss\(\)"):
+        optim.train(model, nn.CrossEntropyLoss, optim.SGD(model.parameters()), X, y)
+    with pytest.raises(TypeError, match=r"model.*got the class Linear.*nn.Linear\(\.\.\.\)"):
+        optim.train(nn.Linear, F.cross_entropy, optim.SGD(model.parameters()), X, y)
+
+
 def test_an_optimizer_of_another_model_is_refused_at_the_first_update():
     X, y = blobs(10)
     model, other = mlp([3, 4, 3]), mlp([3, 4, 3])
