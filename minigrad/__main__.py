@@ -124,7 +124,7 @@ def build_parser():
     parser.commands = commands.choices  # name -> sub-parser, for errors found after parsing
 
     def data_flags(p, epochs):
-        p.add_argument("--data", choices=NAMES, default=None,
+        p.add_argument("--data", type=str.lower, choices=NAMES, default=None,
                        help="data set (default digits); split 80/20, standardised")
         p.add_argument("--regime", type=_regime, choices=("online", "minibatch", "offline"), default=None,
                        help="online: one example per update; minibatch (default): --batch-size "
@@ -143,7 +143,8 @@ def build_parser():
         description="Train an MLP classifier (ReLU, cross-entropy) and print each epoch's loss "
                     "and accuracy, then the final train and test accuracy.",
         epilog=f"Default learning rates: {lrs}.")
-    data_flags(p, "train until this epoch, counting a resumed checkpoint's epochs (default 20)")
+    data_flags(p, "train until this epoch, counting a resumed checkpoint's epochs (default 20; "
+                  "with --resume, the checkpoint's)")
     p.add_argument("--optimizer", type=_optimizer_name, default=None, metavar="NAME",
                    help="one of " + ", ".join(OPTIMIZER_NAMES) + " (any case; default adam)")
     p.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default: see below)")
@@ -288,6 +289,13 @@ def _settings(args, **defaults):
     return {k: (getattr(args, k) if getattr(args, k, None) is not None else v) for k, v in defaults.items()}
 
 
+def _check_batch_size(args, settings):
+    """A ``--batch-size`` that the regime would ignore is a mistake: say so."""
+    if args.batch_size is not None and settings["regime"] != "minibatch":
+        raise UsageError(f"--batch-size applies to --regime minibatch only (the regime here is "
+                         f"{settings['regime']})")
+
+
 def _load_data(name):
     from . import datasets
     return datasets.load(name)
@@ -388,6 +396,7 @@ def cmd_train(args):
                                  f"{_show(s[key])}; a resumed run keeps its settings")
         if args.epochs is not None:
             s["epochs"] = args.epochs
+    _check_batch_size(args, s)
     if args.save:
         _check_output_path(args.save, "--save")
     if args.plot:
@@ -414,7 +423,8 @@ def cmd_train(args):
     regime = s["regime"] + (f" of {s['batch_size']}" if s["regime"] == "minibatch" else "")
     print(f"{s['data']}: {len(X)} train / {len(X_test)} test examples, {X.shape[1]} features, "
           f"{classes} classes")
-    print(f"MLP {shape} (ReLU), {name} lr {s['lr']:g}, {regime}, {_epochs(s['epochs'])}, seed {s['seed']}"
+    kind = "ReLU" if s["hidden"] else "linear"
+    print(f"MLP {shape} ({kind}), {name} lr {s['lr']:g}, {regime}, {_epochs(s['epochs'])}, seed {s['seed']}"
           + (f"; resumed at epoch {start}" if start else ""))
 
     began = time.perf_counter()
@@ -496,6 +506,7 @@ def cmd_compare(args):
     from . import nn, optim
 
     s = _settings(args, **COMPARE_DEFAULTS)
+    _check_batch_size(args, s)
     names = args.optimizers or [n.lower() for n in OPTIMIZER_NAMES]
     lr_spec = args.lr or {}
     unknown = set(lr_spec) - {None} - set(names)
@@ -518,7 +529,14 @@ def cmd_compare(args):
     print(header)
     print("-" * len(header))
     curves = {}
-    for key in names:
+    # NOTE: one bar for the whole comparison, cleared at the end (leave=False): a terminal shows
+    # stdout and stderr together, and a finished bar per optimizer would stand between the rows
+    bar = None
+    if not args.no_progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(names) * s["epochs"], unit="epoch", desc="compare", leave=False,
+                   dynamic_ncols=True)
+    for i, key in enumerate(names):
         name = next(n for n in OPTIMIZER_NAMES if n.lower() == key)
         lr = lr_spec.get(key, lr_spec.get(None, DEFAULT_LR[key]))
         model = _build_mlp(X.shape[1], s["hidden"], classes, np.random.default_rng(0))
@@ -530,18 +548,23 @@ def cmd_compare(args):
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 history = optim.train(model, nn.functional.cross_entropy, opt, X, y, regime=s["regime"],
                                       batch_size=s["batch_size"], epochs=s["epochs"], rng=gen,
-                                      progress=not args.no_progress)
+                                      callback=bar and (lambda h: bar.update()))
         except FloatingPointError as e:
-            print(f"{name:<9} {lr:>7g} diverged: {str(e).split(';')[0]}")
+            _write_stdout(f"{name:<9} {lr:>7g} diverged: {str(e).split(';')[0]}")
             continue
+        finally:
+            if bar is not None:  # a diverged run ends early: skip its remaining epochs
+                bar.update((i + 1) * s["epochs"] - bar.n)
         seconds = time.perf_counter() - began
         curves[name] = history.epoch_loss
         note = ""
         if name == "SWATS":  # NOTE: otherwise a row equal to Adam's looks like a bug
             note = (f"  (switched to SGD at step {opt.switch_step})" if opt.phase == "sgd"
                     else "  (never switched: Adam all along)")
-        print(f"{name:<9} {lr:>7g} {_loss(history.epoch_loss[-1]):>11} {_accuracy(model, X, y):>9.3f} "
-              f"{_accuracy(model, X_test, y_test):>9.3f} {seconds:>8.2f}{note}", flush=True)
+        _write_stdout(f"{name:<9} {lr:>7g} {_loss(history.epoch_loss[-1]):>11} {_accuracy(model, X, y):>9.3f} "
+                      f"{_accuracy(model, X_test, y_test):>9.3f} {seconds:>8.2f}{note}")
+    if bar is not None:
+        bar.close()
     print("final loss: mean training loss of the last epoch; accuracies after training")
     if args.plot:
         _plot_compare(curves, args.plot, f"{s['data']}, MLP {shape}, {regime}")

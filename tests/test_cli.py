@@ -79,6 +79,10 @@ BAD = [  # id, argv, a phrase the one-line message must contain
     ("compare-lr-other", ["compare", "--optimizers", "sgd", "--lr", "adam=0.1"], "adam"),
     ("surface", ["trajectories", "--surface", "himmelblau"], "invalid choice: 'himmelblau'"),
     ("start", ["trajectories", "--start", "1,x"], "start must be two numbers"),
+    ("batch-size-online", ["train", "--regime", "online", "--batch-size", "8"],
+     "--batch-size applies to --regime minibatch only"),
+    ("batch-size-offline", ["compare", "--regime", "offline", "--batch-size", "8"],
+     "--batch-size applies to --regime minibatch only"),
 ]
 
 
@@ -141,10 +145,11 @@ def test_every_optimizer_by_name_in_any_case(capsys, name):
 @pytest.mark.parametrize("regime,shown", [("online", "online,"), ("batch", "offline,"),
                                           ("minibatch", "minibatch of 7,")])
 def test_regimes_and_batch_size(capsys, regime, shown):
+    batch = ["--batch-size", "7"] if regime == "minibatch" else []
     code, out, _ = run(capsys, "train", "--data", "iris", "--epochs", "2", "--no-progress",
-                       "--regime", regime, "--batch-size", "7", "--hidden", "")
+                       "--regime", regime, *batch, "--hidden", "")
     assert code == 0
-    assert "MLP 4-3 (ReLU)" in out and shown in out
+    assert "MLP 4-3 (linear)" in out and shown in out
 
 
 def test_diverging_run_exits_1_naming_epoch_and_update(capsys):
@@ -254,6 +259,22 @@ def test_compare_every_optimizer_prints_a_table(capsys):
         assert float(lr) == DEFAULT_LR[name.lower()]
         assert float(loss) > 0 and 0 <= float(train_acc) <= 1 and 0 <= float(test_acc) <= 1
         assert float(seconds) >= 0
+
+
+def test_names_any_case_and_the_model_label(capsys):
+    code, out, _ = run(capsys, "train", "--data", "Iris", "--epochs", "1", "--hidden", "", "--no-progress")
+    assert code == 0
+    assert out.startswith("iris: 120 train") and "MLP 4-3 (linear), Adam" in out  # no hidden layer: no ReLU
+    code, out, _ = run(capsys, "train", "--data", "IRIS", "--epochs", "1", "--no-progress")
+    assert code == 0 and "MLP 4-64-3 (ReLU), Adam" in out
+
+
+def test_compare_leaves_no_finished_bars_between_its_rows(capsys):
+    # one transient bar for the whole comparison: a terminal shows stdout and stderr mixed,
+    # and a finished bar per optimizer would stand between the table's rows
+    code, out, err = run(capsys, "compare", "--data", "iris", "--epochs", "2", "--optimizers", "sgd,adam")
+    assert code == 0 and len(_table(out)) == 2
+    assert "compare" in err and "4/4" not in err.split("\r")[-1]    # the bar's last state is cleared
 
 
 def test_compare_uses_the_same_start_and_shuffles_as_train(capsys):
