@@ -89,7 +89,10 @@ class Tensor:
     Attributes
     ----------
     data : numpy.ndarray
-        The values.
+        The values. Writing into it (or into ``.numpy()``, the same array) is
+        not recorded and not checked, as with PyTorch's ``.data``: a pending
+        ``backward`` would use the new values. Write with ``t[...] = v`` or
+        ``t -= v`` under ``no_grad`` instead; backward then refuses stale values.
     grad : numpy.ndarray or None
         dL/d(this tensor), same shape and dtype as ``data``, summed over every
         ``backward`` call since the last ``zero_grad()``.
