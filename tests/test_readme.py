@@ -29,6 +29,16 @@ def _env():
     return {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
 
 
+def test_masking_seconds_hides_their_value_and_width():
+    rows = ["SGD           0.1      0.0263     0.998     0.967     9.50",
+            "SGD           0.1      0.0263     0.998     0.967    10.12  (note)",
+            "final: train accuracy 0.998, test accuracy 0.969 (12.3 s)"]
+    masked = _mask_seconds(rows)
+    assert masked[0] + "  (note)" == masked[1] == "SGD           0.1      0.0263     0.998     0.967 S  (note)"
+    assert masked[2] == "final: train accuracy 0.998, test accuracy 0.969 (S s)"
+    assert _mask_seconds(["SGD           0.1      0.0264     0.998     0.967     9.50"]) != masked[:1]
+
+
 def test_readme_doctests():
     parser = doctest.DocTestParser()
     examples = "\n".join(code for lang, code in BLOCKS if lang == "python" and ">>>" in code)
@@ -53,8 +63,9 @@ def _mask_seconds(lines):
     out = []
     for line in lines:
         line = re.sub(r"\(\d+\.\d+ s\)", "(S s)", line)
-        line = re.sub(r"^((?:SGD|SGDM|Adagrad|RMSProp|Adam|AMSGrad|SWATS|RAdam)(?:\s+\S+){4}\s+)"
-                      r"\d+\.\d+", r"\1S", line)       # a compare row: name lr loss acc acc SECONDS
+        # a compare row: name lr loss acc acc SECONDS (its width too: 9.50 and 10.12 both become S)
+        line = re.sub(r"^((?:SGD|SGDM|Adagrad|RMSProp|Adam|AMSGrad|SWATS|RAdam)(?:\s+\S+){4})"
+                      r"\s+\d+\.\d+", r"\1 S", line)
         out.append(line.rstrip())
     return out
 
