@@ -117,9 +117,19 @@ def test_generated_options():
 
 
 def test_noise_zero_moons_are_exact_half_circles():
-    X_train, y_train, X_test, y_test = datasets.load("moons", n_samples=100, noise=0.0, rng=0)
-    assert len(np.unique(np.concatenate([y_train, y_test]))) == 2
-    assert np.isfinite(X_train).all()
+    # make_moons without noise: class 0 on the unit circle around (0, 0), class 1 on the unit
+    # circle around (1, 0.5). Undo the standardisation with the map that puts class 0's
+    # points there, then class 1's must lie on its circle too; with noise they do not.
+    def radii(noise):
+        X_train, y_train, X_test, y_test = datasets.load("moons", n_samples=100, noise=noise, rng=0)
+        X, y = np.concatenate([X_train, X_test]).astype(np.float64), np.concatenate([y_train, y_test])
+        raw = sklearn.datasets.make_moons(n_samples=100, noise=0.0)[0]
+        slope = np.array([np.polyfit(np.sort(X[:, j]), np.sort(raw[:, j]), 1) for j in range(2)])
+        P = X * slope[:, 0] + slope[:, 1]                         # back to make_moons' coordinates
+        return (np.hypot(*P[y == 0].T), np.hypot(P[y == 1, 0] - 1, P[y == 1, 1] - 0.5))
+    for r in radii(0.0):
+        np.testing.assert_allclose(r, 1.0, atol=1e-5)
+    assert max(np.abs(r - 1).max() for r in radii(0.2)) > 0.1
 
 
 @pytest.mark.parametrize("test_size,n_test", [(0.5, 75), (0.1, 15), (0.02, 3), (30, 30), (3, 3), (147, 147)])

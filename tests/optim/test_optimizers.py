@@ -909,12 +909,19 @@ def test_bad_hyperparameter_in_group_raises(cls, kwargs, message):
 
 
 def test_edge_values_are_accepted():
-    w = Parameter(np.zeros(1))
-    optim.SGD([w], lr=0.0)
-    optim.SGDM([w], momentum=0.0)
-    optim.Adam([w], betas=(0.0, 0.0), eps=0.0)
-    optim.RAdam([w], threshold=4)
-    optim.RMSProp([w], alpha=0.0, init="zeros")
+    # each end of its range, kept as given; lr = 0 and momentum = 0 also act as they say
+    w = Parameter(np.array([1.0]))
+    w.grad = np.array([2.0])
+    opt = optim.SGD([w], lr=0.0)
+    opt.step()
+    assert opt.param_groups[0]["lr"] == 0.0 and w.data.tolist() == [1.0]
+    opt = optim.SGDM([w], lr=0.5, momentum=0.0)
+    opt.step()
+    opt.step()                                      # no momentum: two plain steps of η·g
+    assert opt.param_groups[0]["momentum"] == 0.0 and w.data.tolist() == [-1.0]
+    assert optim.Adam([w], betas=(0.0, 0.0), eps=0.0).param_groups[0]["betas"] == (0.0, 0.0)
+    assert optim.RAdam([w], threshold=4).param_groups[0]["threshold"] == 4
+    assert optim.RMSProp([w], alpha=0.0, init="zeros").param_groups[0]["alpha"] == 0.0
 
 
 @pytest.mark.parametrize("params, error, message", [
