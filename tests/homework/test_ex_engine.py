@@ -205,6 +205,17 @@ def test_toposort_of_a_diamond_lists_shared_nodes_once():
 
 
 @toposort_ex
+def test_toposort_lists_an_input_used_twice_by_one_op_once():
+    x = leaf([1.0, 2.0])
+    a = x * 2
+    b = a + a          # both of b's inputs are a: a's node is reached twice before it is visited
+    y = b.exp()
+    order = toposort(y)
+    assert [type(n) for n in order] == [ops.Mul, ops.Add, ops.Exp]
+    check_topological(order, y)
+
+
+@toposort_ex
 def test_toposort_skips_constants_and_leaves():
     x, c = leaf([1.0]), mg.Tensor([2.0])
     k = c * 3          # computed from a constant: no node

@@ -84,6 +84,8 @@ CASES = [
     Case(MATMUL, ops.MatMul, [(2, 3, 4), (2, 4, 5)]),
     Case(MATMUL, ops.MatMul, [(2, 3, 4), (4, 5)]),      # y shared by the batch
     Case(MATMUL, ops.MatMul, [(2, 1, 3, 4), (5, 4, 2)]),  # batch axes broadcast
+    Case(MATMUL, ops.MatMul, [(4,), (2, 4, 5)]),         # a 1-D x against a batch
+    Case(MATMUL, ops.MatMul, [(2, 3, 4), (4,)]),         # a batch against a 1-D y
     Case(EXP, ops.Exp, [(3, 4)], expected=exp_expected),
     Case(EXP, ops.Exp, [(5,)], low=-30, high=5, expected=exp_expected),
     Case(LOG, ops.Log, [(3, 4)], low=0.2, high=3.0, expected=log_expected),
@@ -211,6 +213,9 @@ def test_matmul_with_a_constant_operand():
     x = np.ones((4, 3))
     ops.MatMul.apply(x, w).backward(np.ones((4, 3)))
     np.testing.assert_allclose(w.grad, np.full((3, 3), 4.0))
+    a = mg.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)   # and the constant on the right
+    ops.MatMul.apply(a, np.eye(3) * 2).backward(np.ones((2, 3)))
+    np.testing.assert_allclose(a.grad, np.full((2, 3), 2.0))
 
 
 @pytest.mark.exercise(EXP)

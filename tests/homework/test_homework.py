@@ -539,6 +539,20 @@ GUIDE_COPIES = [(command, printed) for command, printed in re.findall(
     GUIDE.read_text(encoding="utf-8") if GUIDE.exists() else "", re.S) if printed.startswith("wrote ")]
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(IS_STUDENT_COPY or not GUIDE.exists(), reason="the guide's table describes the full tree")
+def test_guide_table_of_the_original_is_what_grade_prints():
+    # the number of tests of each exercise, which goes stale whenever an exercise gains a test
+    printed = re.search(r"```console\n\$ python -m minigrad grade \.\n(.*?)```",
+                        GUIDE.read_text(encoding="utf-8"), re.S).group(1).splitlines()
+    result = subprocess.run([sys.executable, "-m", "minigrad", "grade", "."], cwd=REPO, capture_output=True,
+                            text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"grading {REPO} with the tests in {REPO / 'tests'}"
+    assert lines[1:] == printed[1:]
+
+
 @pytest.mark.skipif(IS_STUDENT_COPY or not GUIDE_COPIES, reason="the guide's listings describe the full tree")
 @pytest.mark.parametrize("command, printed", GUIDE_COPIES, ids=range(len(GUIDE_COPIES)))
 def test_guide_listings_are_what_student_copy_prints(command, printed, tmp_path):
