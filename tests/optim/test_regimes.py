@@ -128,6 +128,20 @@ def test_shared_generator_gives_a_new_order_each_epoch_reproducibly():
     assert run[0] != run[1] != run[2]
 
 
+@pytest.mark.parametrize("make", [lambda X, y, gen: minibatches(X, y, 4, rng=gen),
+                                  lambda X, y, gen: online(X, y, rng=gen)], ids=["minibatches", "online"])
+def test_the_order_is_drawn_at_the_call_whether_or_not_the_epoch_runs(make):
+    # a shared Generator advances exactly once per epoch created, so an epoch left unfinished
+    # (a diverged run, a break) does not shift every later epoch's order
+    X, y = data(10)
+    gen = np.random.default_rng(0)
+    make(X, y, gen)                                        # created, never iterated
+    after_one = gen.bit_generator.state
+    reference = np.random.default_rng(0)
+    reference.permutation(10)
+    assert after_one == reference.bit_generator.state
+
+
 def test_permutation_matches_numpy_generator():
     # The order is exactly Generator.permutation(n): documented, so users can predict it.
     X, y = data(12)
