@@ -88,7 +88,12 @@ def online(X, y=None, shuffle=True, rng=None):
             raise TypeError(
                 f"online(X) without y takes an iterable of (x, y) pairs, got an array of shape "
                 f"{np.shape(_as_array(X))}; call online(X, y)")
-        return _stream(iter(X))
+        try:
+            pairs = iter(X)
+        except TypeError:
+            raise TypeError(f"online(X) without y takes an iterable of (x, y) pairs, got "
+                            f"{type(X).__name__}; call online(X, y) for arrays") from None
+        return _stream(pairs)
     X, y = _check_data(X, y)
     order = _order(len(X), shuffle, rng)
     return ((X[i:i + 1], y[i:i + 1]) for i in order)

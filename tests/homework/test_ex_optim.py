@@ -430,7 +430,7 @@ def test_minibatches_refuse_mismatched_or_empty_data():
     with pytest.raises(ValueError) as info:
         optim.minibatches(X, y[:7], 4)
     assert "(10, 3)" in str(info.value) and "(7,)" in str(info.value)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"no examples"):
         optim.minibatches(X[:0], y[:0], 4)
 
 

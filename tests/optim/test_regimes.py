@@ -184,7 +184,7 @@ def test_online_stream_errors():
         list(online([(1.0, 0), (1.0, 2.0, 3.0)]))
     with pytest.raises(TypeError, match="call online.X, y."):
         online(np.zeros((4, 2)))  # an array is not a stream of pairs
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"iterable of \(x, y\) pairs, got int"):
         online(5)
 
 
