@@ -58,6 +58,22 @@ def test_readme_python_block_runs(code, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
 
 
+# What each training block must have learned: checks run after the block, in the same process.
+LEARNED = {
+    "optim.train(model": "assert history.val_accuracy[-1] > 0.9, history.val_accuracy",
+    "optim.online(X, y, rng=epoch)":
+        "assert (model(mg.Tensor(X_test)).data.argmax(1) == y_test).mean() > 0.85",
+}
+
+
+@pytest.mark.parametrize("marker", sorted(LEARNED))
+def test_readme_training_blocks_learn(marker, tmp_path):
+    code = next(c for c in SCRIPTS if marker in c)
+    result = subprocess.run([sys.executable, "-c", code + "\n" + LEARNED[marker]], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300, env=_env())
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
 def _mask_seconds(lines):
     """Replace timings by ``S``: a compare row's seconds column, ``(0.3 s)`` on train's last line."""
     out = []
