@@ -176,7 +176,8 @@ def build_parser():
                    help="comma-separated names (default: all eight)")
     p.add_argument("--steps", type=_positive_int, default=None, metavar="N", help="steps per optimizer (default: "
                                                                       "the surface's)")
-    p.add_argument("--start", metavar="X,Y", default=None, help="starting point, e.g. -1.5,2 (default: the surface's)")
+    p.add_argument("--start", metavar="X,Y", default=None,
+                   help="starting point, e.g. -1.5,2 (default: the surface's)")
     p.add_argument("--plot", metavar="PATH", help="write the paths and losses as a PNG")
     p.set_defaults(run=cmd_trajectories)
 
@@ -548,7 +549,7 @@ def cmd_compare(args):
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 history = optim.train(model, nn.functional.cross_entropy, opt, X, y, regime=s["regime"],
                                       batch_size=s["batch_size"], epochs=s["epochs"], rng=gen,
-                                      callback=bar and (lambda h: bar.update()))
+                                      callback=None if bar is None else (lambda history: bar.update()))
         except FloatingPointError as e:
             _write_stdout(f"{name:<9} {lr:>7g} diverged: {str(e).split(';')[0]}")
             continue
@@ -561,8 +562,9 @@ def cmd_compare(args):
         if name == "SWATS":  # NOTE: otherwise a row equal to Adam's looks like a bug
             note = (f"  (switched to SGD at step {opt.switch_step})" if opt.phase == "sgd"
                     else "  (never switched: Adam all along)")
-        _write_stdout(f"{name:<9} {lr:>7g} {_loss(history.epoch_loss[-1]):>11} {_accuracy(model, X, y):>9.3f} "
-                      f"{_accuracy(model, X_test, y_test):>9.3f} {seconds:>8.2f}{note}")
+        _write_stdout(f"{name:<9} {lr:>7g} {_loss(history.epoch_loss[-1]):>11} "
+                      f"{_accuracy(model, X, y):>9.3f} {_accuracy(model, X_test, y_test):>9.3f} "
+                      f"{seconds:>8.2f}{note}")
     if bar is not None:
         bar.close()
     print("final loss: mean training loss of the last epoch; accuracies after training")
