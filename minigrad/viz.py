@@ -166,10 +166,10 @@ def _collect(root, names):
         if t._ctx is not None:
             title = type(t._ctx).__name__
             kind = "output" if t is root else "op"
-        elif isinstance(t, Parameter) or id(t) in param_names:
+        elif isinstance(t, Parameter):
             title, kind = param_names.get(id(t), "Parameter"), "param"
-        else:
-            title, kind = "leaf", "leaf"
+        else:  # a named tensor that is no Parameter keeps the leaf colour, with its name
+            title, kind = param_names.get(id(t), "leaf"), "leaf"
         lines = [title, _shape_text(t.shape, t.dtype)]
         if t.size == 1:
             lines.append(f"value {t.data.item():.4g}")
@@ -419,7 +419,8 @@ def draw_graph(tensor, path=None, *, format=None, names=None):
     format : {"svg", "figure"}, optional
         What to return when ``path`` is not given; default ``"svg"``.
     names : Module, dict or iterable of (name, Tensor), optional
-        Names for the parameters (``model`` gives ``0.weight``, ``fc1.bias``, …).
+        Names for the parameters (``model`` gives ``0.weight``, ``fc1.bias``, …)
+        or for any other leaf (``{"x": x}``).
 
     Returns
     -------

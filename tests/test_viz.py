@@ -289,6 +289,18 @@ def test_draw_graph_of_an_mlp_before_and_after_backward():
     assert "no gradients yet" not in after
 
 
+def test_named_leaves_that_are_not_parameters_keep_the_leaf_colour():
+    a = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    b = mg.Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    w = mg.nn.Parameter(np.array([0.5, 0.5]))
+    svg = viz.draw_graph((a * b + w).sum(), names={"a": a, "b": b, "w": w})
+    fills = {b_[5][0]: b_[4] for b_ in svg_boxes(svg)[1]}
+    assert fills["a"] == fills["b"] != fills["w"]              # a and b by name, blue; w orange
+    assert "leaf that requires grad" in svg and "parameter" in svg
+    unnamed = {b_[5][0] for b_ in svg_boxes(viz.draw_graph((a * b).sum()))[1]}
+    assert "leaf" in unnamed and "Parameter" not in unnamed
+
+
 def test_intermediate_gradients_equal_what_backward_computes():
     # the same graph twice: once with retain_grad on the intermediates, once drawn
     def build():

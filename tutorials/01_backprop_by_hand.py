@@ -190,9 +190,9 @@ L_t
 
 # %% [markdown]
 # `L_t` remembers its op (`op=Pow`). `viz.draw_graph` draws the whole graph,
-# inputs on the left: the tensors we named (`names=`) in orange, constants
-# ($x$, $t$, the exponent 2) in dashed grey, op results in white, the tensor
-# drawn in green. Each box shows the op, the shape ("scalar") and the value.
+# inputs on the left: the leaves that require grad in blue, under the names we
+# gave them (`names=`; an `nn.Parameter` would be orange), constants ($x$, $t$,
+# the exponent 2) in dashed grey, op results in white, the tensor drawn in green. Each box shows the op, the shape ("scalar") and the value.
 # Before `backward` there are no gradients yet.
 
 # %%
