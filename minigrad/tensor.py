@@ -653,19 +653,21 @@ def _fit(node, g, p, parents):
     """The gradient ``g`` for input ``p``, summed back over broadcast axes; raise if it cannot fit."""
     fitted = unbroadcast(g, p.data.shape)
     if fitted.shape != p.data.shape:
-        index = next(i for i, q in enumerate(parents) if q is p)
         raise RuntimeError(f"{type(node).__name__}.backward returned a gradient of shape {g.shape} "
-                           f"for input {index} of shape {p.data.shape}; it must have the input's "
-                           f"shape, or a shape that the input broadcasts to")
+                           f"for input {_input_index(parents, p)} of shape {p.data.shape}; it must "
+                           f"have the input's shape, or a shape that the input broadcasts to")
     return fitted
+
+
+def _input_index(parents, p):
+    """The position of ``p`` among a node's inputs (by identity: ``==`` on tensors is elementwise)."""
+    return next(i for i, q in enumerate(parents) if q is p)
 
 
 def _check_gradient(node, g, p, parents):
     """Under ``detect_anomaly``: raise if the gradient ``g`` that ``node`` sends to input ``p`` is not finite."""
-    if g.dtype.kind in "fc" and not np.isfinite(g).all():
-        index = next(i for i, q in enumerate(parents) if q is p)
-        _check_finite(g, type(node).__name__,
-                      f"backward, in the gradient of its input {index} (shape {p.data.shape})")
+    where = f"backward, in the gradient of its input {_input_index(parents, p)} (shape {p.data.shape})"
+    _check_finite(g, type(node).__name__, where)
 
 
 def _run_backward(root, grad, retain_graph):
