@@ -263,6 +263,25 @@ class Abs(Function):
         return g * np.sign(self.x)
 
 
+class Clamp(Function):
+    """y = min(max(x, lo), hi).   dL/dx = g * [lo ≤ x ≤ hi]   (a bound of None is no limit).
+
+    NOTE: an x exactly at a bound passes its gradient on, as in PyTorch.
+    """
+
+    def forward(self, x, lo=None, hi=None):
+        inside = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            inside &= x >= lo
+        if hi is not None:
+            inside &= x <= hi
+        self.inside = inside
+        return np.clip(x, lo, hi)
+
+    def backward(self, g):
+        return g * self.inside
+
+
 # =========================================================================
 # Reductions
 # =========================================================================

@@ -500,6 +500,40 @@ class Tensor:
         """
         return ops.Max.apply(self, axis=axis, keepdims=keepdims)
 
+    def min(self, axis=None, keepdims=False):
+        """y = the smallest x over ``axis``, as min x = −max(−x).   dL/dx = g * [x = y] / (number of ties).
+
+        Built from ``max`` by that identity (two negations join the graph), so
+        ties share the gradient evenly, as PyTorch's ``amin`` does.
+        """
+        return -((-self).max(axis=axis, keepdims=keepdims))
+
+    def clamp(self, min=None, max=None):
+        """y = x limited to [min, max], elementwise; either bound may be None.   dL/dx = g * [min ≤ x ≤ max].
+
+        An x exactly at a bound passes its gradient on, as in PyTorch.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.Tensor([-1.0, 0.5, 3.0], requires_grad=True)
+        >>> x.clamp(0, 1)
+        Tensor([0. , 0.5, 1. ], op=Clamp)
+        >>> x.clamp(max=1).sum().backward()
+        >>> x.grad
+        array([1., 1., 0.], dtype=float32)
+        """
+        for name, bound in (("min", min), ("max", max)):
+            if bound is not None and not isinstance(bound, numbers.Real):
+                raise TypeError(f"clamp: {name} must be a number or None, got {type(bound).__name__}")
+            if bound is not None and bound != bound:
+                raise ValueError(f"clamp: {name} is NaN")
+        if min is None and max is None:
+            raise ValueError("clamp: give min, max or both")
+        if min is not None and max is not None and min > max:
+            raise ValueError(f"clamp: min {min} is greater than max {max}")
+        return ops.Clamp.apply(self, lo=_as_bound(min), hi=_as_bound(max))
+
     def softmax(self, axis=-1):
         """y = e^x / Σ e^x along ``axis`` (max subtracted first: no overflow).   dL/dx = y * (g - Σ g*y)."""
         return ops.Softmax.apply(self, axis=axis)
@@ -521,6 +555,28 @@ class Tensor:
         dL/dx = g with the inverse permutation.
         """
         return ops.Transpose.apply(self, axes=_axes_arg(axes, self.ndim))
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """The axes ``start_dim`` to ``end_dim`` (both included) merged into one; all of them by default.
+
+        ``t.flatten(1)`` turns a batch (N, C, H, W) into rows (N, C·H·W); a 0-d
+        tensor becomes shape (1,), as in PyTorch. dL/dx = g reshaped back to x's shape.
+        """
+        shape = self.data.shape
+        if not shape:
+            return ops.Reshape.apply(self, shape=(1,))
+        start, end = (_dim_arg(d, len(shape), "flatten") for d in (start_dim, end_dim))
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                             f"for a tensor of shape {shape}")
+        merged = shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:]
+        return ops.Reshape.apply(self, shape=merged)
+
+    def unsqueeze(self, dim):
+        """A new axis of size 1 at position ``dim`` (-1 appends it).   dL/dx = g reshaped back to x's shape."""
+        shape = self.data.shape
+        dim = _dim_arg(dim, len(shape) + 1, "unsqueeze")
+        return ops.Reshape.apply(self, shape=shape[:dim] + (1,) + shape[dim:])
 
     @property
     def T(self):
@@ -544,6 +600,14 @@ class Tensor:
     def argmax(self, axis=None):
         """Indices of the maxima (an int64 tensor, not differentiable)."""
         return Tensor._const(np.argmax(self.data, axis=axis))
+
+    def argmin(self, axis=None):
+        """Indices of the minima (an int64 tensor, not differentiable)."""
+        return Tensor._const(np.argmin(self.data, axis=axis))
+
+    def tolist(self):
+        """The values as (nested) Python lists of numbers; a 0-d tensor gives one number."""
+        return self.data.tolist()
 
     @staticmethod
     def _const(array):
@@ -607,6 +671,21 @@ def _reshape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     return tuple(int(n) for n in shape)
+
+
+def _dim_arg(dim, ndim, who):
+    """``dim`` as an index in range(ndim), negative counting from the end; ValueError otherwise."""
+    if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
+        raise TypeError(f"{who}: a dimension must be an int, got {type(dim).__name__}")
+    if not -ndim <= dim < ndim:
+        raise ValueError(f"{who}: dimension {dim} is out of range for {ndim} axes "
+                         f"(expected {-ndim} to {ndim - 1})")
+    return int(dim) % ndim
+
+
+def _as_bound(b):
+    """A clamp bound as NumPy sees it: a Python number, which keeps the tensor's dtype."""
+    return b.item() if isinstance(b, np.generic) else b
 
 
 def _axes_arg(axes, ndim):

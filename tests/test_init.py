@@ -49,8 +49,8 @@ def test_every_public_method_has_a_docstring(name):
 
 @pytest.mark.parametrize("method, derivative", [
     ("exp", "e^x"), ("log", "1/x"), ("sqrt", "2 y"), ("tanh", "1 - tanh"), ("sigmoid", "σ"),
-    ("relu", "x > 0"), ("abs", "sign"), ("sum", "dL/dx"), ("mean", "dL/dx"), ("max", "ties"),
-    ("softmax", "dL/dx"), ("log_softmax", "dL/dx"), ("reshape", "dL/dx"), ("transpose", "dL/dx"),
+    ("relu", "x > 0"), ("abs", "sign"), ("sum", "dL/dx"), ("mean", "dL/dx"), ("max", "ties"), ("min", "ties"), ("clamp", "min ≤ x ≤ max"),
+    ("softmax", "dL/dx"), ("log_softmax", "dL/dx"), ("reshape", "dL/dx"), ("transpose", "dL/dx"), ("flatten", "dL/dx"), ("unsqueeze", "dL/dx"),
     ("__getitem__", "repeated index"),
 ])
 def test_tensor_op_methods_show_their_derivative(method, derivative):

@@ -84,7 +84,16 @@ OPS = [
     Case("max_axis", lambda a: a.max(axis=1), [(3, 4)], torch=lambda a: a.amax(1)),
     Case("max_axis_keep", lambda a: a.max(axis=0, keepdims=True), [(3, 4)],
          torch=lambda a: a.amax(0, keepdim=True)),
+    Case("min", lambda a: a.min(), [(3, 4)], torch=lambda a: a.amin()),
+    Case("min_axis_keep", lambda a: a.min(axis=1, keepdims=True), [(3, 4)],
+         torch=lambda a: a.amin(1, keepdim=True)),
+    Case("clamp", lambda a: a.clamp(-0.5, 0.7), [(3, 4)]),
+    Case("clamp_min", lambda a: a.clamp(min=0.3), [(3, 4)]),
+    Case("clamp_max", lambda a: a.clamp(max=-0.2), [(3, 4)]),
     Case("reshape", lambda a: a.reshape(4, 3), [(2, 6)]),
+    Case("flatten", lambda a: a.flatten(1), [(2, 3, 4)]),
+    Case("flatten_middle", lambda a: a.flatten(0, 1), [(2, 3, 4)]),
+    Case("unsqueeze", lambda a: a.unsqueeze(-2), [(3, 4)]),
     Case("reshape_tuple", lambda a: a.reshape((3, -1)), [(2, 6)], torch=lambda a: a.reshape(3, -1)),
     Case("transpose", lambda a: a.transpose(2, 0, 1), [(2, 3, 4)], torch=lambda a: a.permute(2, 0, 1)),
     Case("T", lambda a: a.T, [(2, 3)], torch=lambda a: a.T),
@@ -232,6 +241,66 @@ def test_max_splits_gradient_evenly_among_ties():
     x = mg.Tensor(np.array([1.0, 3.0, 3.0, 2.0]), requires_grad=True)
     x.max().backward()
     np.testing.assert_array_equal(x.grad, [0, 0.5, 0.5, 0])
+
+
+def test_min_splits_gradient_evenly_among_ties():
+    x = mg.Tensor(np.array([[2.0, 1.0, 1.0], [0.0, 5.0, 0.0]]), requires_grad=True)
+    y = x.min(axis=1)
+    np.testing.assert_array_equal(y.data, [1.0, 0.0])
+    y.backward(np.array([1.0, 4.0]))
+    np.testing.assert_array_equal(x.grad, [[0, 0.5, 0.5], [2, 0, 2]])
+
+
+def test_clamp_passes_the_gradient_at_its_bounds_as_pytorch_does():
+    values = [-1.0, 0.0, 0.5, 1.0, 2.0]
+    x = mg.Tensor(np.array(values), requires_grad=True)
+    y = x.clamp(0, 1)
+    np.testing.assert_array_equal(y.data, [0, 0, 0.5, 1, 1])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [0, 1, 1, 1, 0])
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    tx.clamp(0, 1).sum().backward()
+    np.testing.assert_array_equal(x.grad, tx.grad.numpy())
+
+
+def test_clamp_keeps_float32_with_numpy_bounds():
+    x = mg.Tensor([1.0, 2.0, 3.0])
+    assert x.clamp(np.float64(1.5), np.float64(2.5)).dtype == np.float32
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda x: x.clamp(), ValueError, "give min, max or both"),
+    (lambda x: x.clamp(2, 1), ValueError, "min 2 is greater than max 1"),
+    (lambda x: x.clamp(float("nan")), ValueError, "min is NaN"),
+    (lambda x: x.clamp(mg.Tensor([0.0])), TypeError, "min must be a number"),
+    (lambda x: x.flatten(3), ValueError, "dimension 3 is out of range for 3 axes"),
+    (lambda x: x.flatten(2, 1), ValueError, "start_dim 2 comes after end_dim 1"),
+    (lambda x: x.unsqueeze(4), ValueError, "dimension 4 is out of range for 4 axes"),
+    (lambda x: x.unsqueeze(0.0), TypeError, "must be an int"),
+])
+def test_bad_clamp_flatten_unsqueeze_arguments_raise_clearly(call, error, words):
+    x = mg.Tensor(np.zeros((2, 3, 4)), requires_grad=True)
+    with pytest.raises(error, match=words):
+        call(x)
+
+
+def test_flatten_and_unsqueeze_shapes_match_pytorch():
+    torch = pytest.importorskip("torch")
+    a = np.zeros((2, 3, 4, 5))
+    for call in (lambda t: t.flatten(), lambda t: t.flatten(1), lambda t: t.flatten(1, -2),
+                 lambda t: t.flatten(-1), lambda t: t.unsqueeze(0), lambda t: t.unsqueeze(-1),
+                 lambda t: t.unsqueeze(2), lambda t: t.unsqueeze(-3)):
+        assert call(mg.Tensor(a)).shape == tuple(call(torch.tensor(a)).shape)
+    assert mg.Tensor(2.0).flatten().shape == tuple(torch.tensor(2.0).flatten().shape) == (1,)
+
+
+def test_tolist_and_argmin():
+    t = mg.Tensor([[3.0, 1.0], [0.5, 2.0]])
+    assert t.tolist() == [[3.0, 1.0], [0.5, 2.0]]
+    assert mg.Tensor(np.float64(2.5)).tolist() == 2.5
+    np.testing.assert_array_equal(t.argmin(axis=1).data, [1, 0])
+    assert t.argmin().item() == 2
 
 
 def test_pow_gradient_wrt_exponent_at_zero_base_is_zero():
