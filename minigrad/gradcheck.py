@@ -42,7 +42,8 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     *inputs : Tensor or other
         Tensors with ``requires_grad=True`` are checked (use float64: float32
         rounding swamps the differences, and a warning says so); anything else
-        is passed through unchanged.
+        is passed through unchanged. An input that is itself the result of an
+        op is checked by its values (a copy), as if it were a leaf.
     eps, atol, rtol : float
         Step and tolerances.
     seed : int
@@ -71,6 +72,11 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     for name, tol in (("atol", atol), ("rtol", rtol)):
         if not (isinstance(tol, numbers.Real) and 0 <= tol < math.inf):
             raise ValueError(f"gradcheck: {name} must be a finite number >= 0, got {tol!r}")
+    # NOTE: an intermediate result (a tensor made by an op) is checked as the leaf it would be
+    # if fn were all there is: backward() keeps no .grad on it, and its data may be saved
+    # read-only by the op that made it; a copy is both a leaf and writable.
+    inputs = [Tensor(x.data, requires_grad=True) if isinstance(x, Tensor) and x._ctx is not None
+              else x for x in inputs]
     checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input is a Tensor with requires_grad=True")

@@ -746,6 +746,18 @@ def test_gradcheck_restores_existing_grads():
     assert x.grad[0] == 7.0
 
 
+def test_gradcheck_checks_an_intermediate_input_by_its_values(monkeypatch):
+    # backward() keeps no .grad on an intermediate: read as zeros, a right op "failed"
+    a = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    b = a.exp()                             # saved read-only by Exp
+    assert mg.gradcheck(lambda t: (t * t).tanh(), b)
+    assert a.grad is None                   # the check does not reach through b into a
+    np.testing.assert_array_equal(b.data, np.exp([1.0, 2.0]))
+    monkeypatch.setattr(mg.ops.Tanh, "backward", lambda self, g: g * self.y)  # wrong
+    with pytest.raises(mg.GradcheckError, match="analytic"):
+        mg.gradcheck(lambda t: (t * t).tanh(), b)
+
+
 def test_a_function_written_or_called_the_pytorch_way_is_explained():
     with pytest.raises(TypeError, match=r"Sin\.forward.*staticmethod.*def forward\(self, x\)"):
         class Sin(mg.Function):
