@@ -156,7 +156,7 @@ class Function:
             data = np.asarray(data)
         out = Tensor.__new__(Tensor)
         out.data = data
-        out.grad = None
+        out._grad = None
         if needs_grad and GradMode.enabled:
             fn.parents = tuple(parents)
             fn.made_at = change_clock.now  # backward refuses the node if what it saved changes later

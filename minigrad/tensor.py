@@ -15,6 +15,7 @@ only after ``retain_grad()``.
 
 import gc
 import numbers
+import warnings
 import weakref
 
 import numpy as np
@@ -107,7 +108,7 @@ class Tensor:
     array([2., 4., 6.], dtype=float32)
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "_ctx", "__weakref__")
     __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__ and gives a Tensor
     __hash__ = object.__hash__  # identity: graph walks and optimizer state key on it
 
@@ -123,11 +124,32 @@ class Tensor:
                             f"{type(data).__name__}: {e}") from None
         if self.data.dtype.kind not in "biuf":
             raise TypeError(f"Tensor data must be numeric, got dtype {self.data.dtype}")
-        self.grad = None
+        self._grad = None
         self._ctx = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
+
+    @property
+    def grad(self):
+        """dL/d(this tensor) as a NumPy array of its shape, or None.
+
+        Filled by ``backward`` on leaves (tensors you made, parameters), and on
+        an intermediate result only after its ``retain_grad()``. Reading the
+        ``None`` of an intermediate that did not ask for it warns, as in PyTorch.
+        """
+        g = self._grad
+        if g is None and self._ctx is not None and self._ctx.retained is not self:
+            warnings.warn(
+                f"reading .grad of an intermediate result (made by {type(self._ctx).__name__}): "
+                f"backward() fills .grad only on leaves (tensors you made, parameters), so it is "
+                f"None; call .retain_grad() on this tensor before backward() to keep its gradient",
+                UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
 
     def requires_grad_(self, flag=True):
         """Set ``requires_grad`` in place (only float tensors may require grad); return self."""
@@ -248,12 +270,12 @@ class Tensor:
     def detach(self):
         """A new tensor sharing this data but cut from the graph (no grad)."""
         t = Tensor.__new__(Tensor)
-        t.data, t.grad, t.requires_grad, t._ctx = self.data, None, False, None
+        t.data, t._grad, t.requires_grad, t._ctx = self.data, None, False, None
         return t
 
     def zero_grad(self):
         """Forget the accumulated gradient (sets ``.grad`` to None)."""
-        self.grad = None
+        self._grad = None
 
     def retain_grad(self):
         """Keep ``.grad`` on this intermediate (non-leaf) tensor during backward."""
@@ -612,7 +634,7 @@ class Tensor:
     @staticmethod
     def _const(array):
         t = Tensor.__new__(Tensor)
-        t.data, t.grad, t.requires_grad, t._ctx = np.asarray(array), None, False, None
+        t.data, t._grad, t.requires_grad, t._ctx = np.asarray(array), None, False, None
         return t
 
 
@@ -712,13 +734,13 @@ def _accumulate(t, g, upstream):
         g = np.array(g, dtype=t.data.dtype)  # a new array: nobody else holds it
     elif g.dtype != t.data.dtype:
         g = g.astype(t.data.dtype)  # a new array: nobody else holds it
-    if t.grad is None:
+    if t._grad is None:
         if g is upstream or g.base is not None or not g.flags.writeable:
             g = g.copy()
-        t.grad = g
+        t._grad = g
     else:
-        total = t.grad + g
-        t.grad = total if type(total) is np.ndarray else np.array(total)
+        total = t._grad + g
+        t._grad = total if type(total) is np.ndarray else np.array(total)
 
 
 def _count_error(node, grads):
@@ -833,7 +855,7 @@ def _check_unmodified(nodes):
 
 def _creation(data, dtype, requires_grad):
     t = Tensor.__new__(Tensor)
-    t.data, t.grad, t._ctx, t.requires_grad = data, None, None, False
+    t.data, t._grad, t._ctx, t.requires_grad = data, None, None, False
     if requires_grad:
         t.requires_grad_(True)
     return t

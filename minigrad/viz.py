@@ -173,7 +173,7 @@ def _collect(root, names):
         lines = [title, _shape_text(t.shape, t.dtype)]
         if t.size == 1:
             lines.append(f"value {t.data.item():.4g}")
-        g = t.grad if t.grad is not None else grads.get(id(t))
+        g = t._grad if t._grad is not None else grads.get(id(t))
         if g is not None:
             lines.append(f"|grad| {float(np.linalg.norm(g)):.3g}")
         node = by_id[id(t)] = _Node(kind, lines)

@@ -203,8 +203,23 @@ def test_intermediates_keep_grad_only_when_retained():
     k = x * 4
     k.retain_grad()
     (h + k * k).sum().backward()
-    assert h.grad is None
+    with pytest.warns(UserWarning, match=r"intermediate result \(made by Mul\).*retain_grad"):
+        assert h.grad is None
     np.testing.assert_allclose(k.grad, 2 * k.data)
+
+
+def test_reading_grad_warns_only_for_an_intermediate_that_did_not_retain_it():
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    h, k = x * 3, x * 4
+    k.retain_grad()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert x.grad is None and k.grad is None        # a leaf, a retained intermediate
+        assert mg.Tensor([1.0]).grad is None             # a constant
+        h.grad = np.zeros(2)                             # set by hand: read back, no warning
+        np.testing.assert_array_equal(h.grad, [0, 0])
+    with pytest.warns(UserWarning, match="made by Mul"):
+        assert (x * 2).grad is None                      # before backward, too
 
 
 def test_float32_graph_gives_float32_grads():
