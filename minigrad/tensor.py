@@ -109,7 +109,6 @@ class Tensor:
     """
 
     __slots__ = ("data", "_grad", "requires_grad", "_ctx", "__weakref__")
-    __array_ufunc__ = None  # `ndarray + Tensor` defers to Tensor.__radd__ and gives a Tensor
     __hash__ = object.__hash__  # identity: graph walks and optimizer state key on it
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -239,6 +238,45 @@ class Tensor:
         if self.requires_grad:
             raise _cut_from_graph("NumPy")
         return np.array(self.data, dtype=dtype, copy=copy)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """NumPy's ufuncs with a tensor operand: ``ndarray + t`` is minigrad's op, ``np.exp(t)`` sees the data.
+
+        An operator with a NumPy array or scalar on the left (``+ - * / ** @``)
+        records the op and gives a Tensor, as ``t + ndarray`` does; a comparison
+        gives a constant Tensor. Any other ufunc (``np.exp(t)``, ``np.maximum``,
+        ``out=``) works on the data and returns NumPy's result, as ``np.asarray``
+        would; a tensor that requires grad is refused there, naming the method
+        that keeps the gradient.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> np.array([1.0, 2.0]) * mg.Tensor([3.0, 4.0], requires_grad=True)
+        Tensor([3., 8.], dtype=float64, op=Mul)
+        >>> np.exp(mg.Tensor([0.0], requires_grad=True))
+        Traceback (most recent call last):
+        ...
+        RuntimeError: np.exp cannot take a tensor that requires grad: the result would be cut from the graph; use t.exp() to keep the gradient, or give np.exp t.numpy() for its numbers
+        """
+        if method == "__call__" and not kwargs:
+            op = _OPERATOR_UFUNCS.get(ufunc)
+            if op is not None:
+                return op(*inputs)
+            if ufunc in _COMPARISONS:
+                return Tensor._const(ufunc(*map(_raw, inputs)))
+        name = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+        if any(isinstance(x, Tensor) for x in kwargs.get("out", ())):
+            raise TypeError(f"{name}: out= cannot be a Tensor; use its .data array")
+        if any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
+            method_name = _UFUNC_METHODS.get(ufunc) if method == "__call__" else None
+            if method_name is None:
+                raise _cut_from_graph(name)
+            raise RuntimeError(f"{name} cannot take a tensor that requires grad: the result would be "
+                               f"cut from the graph; use {method_name} to keep the gradient, or give "
+                               f"{name} t.numpy() for its numbers")
+        return getattr(ufunc, method)(*map(_raw, inputs), **kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
         """``np.sum(t)``, ``np.concatenate([a, b])``: NumPy functions see the data, as ``np.asarray``.
@@ -639,6 +677,19 @@ class Tensor:
 
 
 _READS_NO_VALUES = {np.shape, np.ndim, np.size, np.result_type}
+
+# NumPy's ufunc for an operator -> the op it records when a NumPy array or scalar is on its left
+_OPERATOR_UFUNCS = {np.add: lambda x, y: ops.Add.apply(x, y),
+                    np.subtract: lambda x, y: ops.Sub.apply(x, y),
+                    np.multiply: lambda x, y: ops.Mul.apply(x, y),
+                    np.true_divide: lambda x, y: ops.Div.apply(x, y),
+                    np.power: lambda x, y: ops.Pow.apply(x, y),
+                    np.matmul: lambda x, y: ops.MatMul.apply(x, y)}
+_COMPARISONS = {np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal}
+# a ufunc -> the differentiable way to say it, for the message that refuses it
+_UFUNC_METHODS = {np.exp: "t.exp()", np.log: "t.log()", np.sqrt: "t.sqrt()", np.tanh: "t.tanh()",
+                  np.absolute: "t.abs()", np.negative: "-t", np.square: "t ** 2",
+                  np.maximum: "t.clamp(min=...) or t.relu()", np.minimum: "t.clamp(max=...)"}
 
 
 def _cut_from_graph(who):

@@ -88,6 +88,50 @@ def test_numpy_functions_see_the_data_and_refuse_a_tensor_that_requires_grad():
         np.sum(c, axis=0, out=mg.zeros(2))
 
 
+@pytest.mark.parametrize("expr", ["a + t", "a - t", "a * t", "a / t", "a ** t", "a @ t"])
+def test_an_operator_with_an_array_on_the_left_records_the_same_op(expr):
+    a = np.array([1.5, 2.0, 0.5])
+    t = mg.Tensor(np.array([0.5, 1.0, 2.0]), requires_grad=True)
+    mirrored = mg.Tensor(a)  # the same expression with a constant tensor on the left
+    out = eval(expr)
+    assert isinstance(out, mg.Tensor) and out.requires_grad
+    out.sum().backward()
+    expected = mg.Tensor(t.data, requires_grad=True)
+    eval(expr, {"a": mirrored, "t": expected}).sum().backward()
+    np.testing.assert_array_equal(out.data, eval(expr, {"a": mirrored, "t": expected}).data)
+    np.testing.assert_array_equal(t.grad, expected.grad)
+
+
+def test_a_comparison_with_an_array_on_the_left_gives_a_constant_tensor():
+    t = mg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    for out, want in ((np.array([2.0, 2.0, 2.0]) < t, [False, False, True]),
+                      (np.float64(2.0) == t, [False, True, False]),
+                      (np.array([1.0, 5.0, 3.0]) >= t, [True, True, True])):
+        assert isinstance(out, mg.Tensor) and not out.requires_grad
+        np.testing.assert_array_equal(out.data, want)
+
+
+def test_numpy_ufuncs_see_the_data_and_name_the_method_that_keeps_the_gradient():
+    # Before, np.exp(t) failed with NumPy's "operand 'Tensor' does not support ufuncs"
+    c = mg.Tensor([0.0, 1.0])
+    np.testing.assert_array_equal(np.exp(c), np.exp(c.data))
+    np.testing.assert_array_equal(np.maximum(c, 0.5), [0.5, 1.0])
+    w = mg.Tensor([0.0, 1.0], requires_grad=True)
+    for f, method in ((np.exp, r"t\.exp\(\)"), (np.tanh, r"t\.tanh\(\)"),
+                      (lambda x: np.maximum(x, 0), r"t\.relu\(\)"), (np.sin, r"t\.sum\(\)")):
+        with pytest.raises(RuntimeError, match=rf"requires grad.*use .*{method}"):
+            f(w)
+    with pytest.raises(RuntimeError, match=r"np\.add\.reduce cannot take"):
+        np.add.reduce(w)
+    with pytest.raises(TypeError, match="out= cannot be a Tensor"):
+        np.exp(c, out=c)
+    b = np.zeros(2)
+    b += c                                  # in place into the array, as NumPy would
+    np.testing.assert_array_equal(b, [0.0, 1.0])
+    with pytest.raises(RuntimeError, match=r"np\.add cannot take a tensor that requires grad"):
+        b += w                              # an array cannot hold a graph
+
+
 def test_integer_tensor_cannot_require_grad():
     with pytest.raises(TypeError, match="floating-point"):
         mg.Tensor(np.arange(3), requires_grad=True)
