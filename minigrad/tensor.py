@@ -263,7 +263,7 @@ class Tensor:
         if method == "__call__" and not kwargs:
             op = _OPERATOR_UFUNCS.get(ufunc)
             if op is not None:
-                return op(*inputs)
+                return getattr(ops, op).apply(*inputs)
             if ufunc in _COMPARISONS:
                 return Tensor._const(ufunc(*map(_raw, inputs)))
         name = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
@@ -678,13 +678,10 @@ class Tensor:
 
 _READS_NO_VALUES = {np.shape, np.ndim, np.size, np.result_type}
 
-# NumPy's ufunc for an operator -> the op it records when a NumPy array or scalar is on its left
-_OPERATOR_UFUNCS = {np.add: lambda x, y: ops.Add.apply(x, y),
-                    np.subtract: lambda x, y: ops.Sub.apply(x, y),
-                    np.multiply: lambda x, y: ops.Mul.apply(x, y),
-                    np.true_divide: lambda x, y: ops.Div.apply(x, y),
-                    np.power: lambda x, y: ops.Pow.apply(x, y),
-                    np.matmul: lambda x, y: ops.MatMul.apply(x, y)}
+# NumPy's ufunc for an operator -> the name of the op (in ops.py) it records when a NumPy
+# array or scalar is on the operator's left
+_OPERATOR_UFUNCS = {np.add: "Add", np.subtract: "Sub", np.multiply: "Mul", np.true_divide: "Div",
+                    np.power: "Pow", np.matmul: "MatMul"}
 _COMPARISONS = {np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal}
 # a ufunc -> the differentiable way to say it, for the message that refuses it
 _UFUNC_METHODS = {np.exp: "t.exp()", np.log: "t.log()", np.sqrt: "t.sqrt()", np.tanh: "t.tanh()",
