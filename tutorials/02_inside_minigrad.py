@@ -61,7 +61,9 @@ print("x.grad:", x.grad, "| x.requires_grad:", x.requires_grad)
 assert x.dtype == np.float32 and x64.dtype == np.float64
 
 # %% [markdown]
-# Besides `data`, `grad` and `requires_grad`, a tensor has one more slot,
+# Besides `data`, `_grad` (read and written as `.grad`: a property that warns
+# when you read the empty gradient of an intermediate result) and
+# `requires_grad`, a tensor has one more slot,
 # `_ctx`: the graph node that produced it, or `None` for a tensor we made
 # ourselves (a **leaf**). (`__weakref__` is not data: it lets other code hold
 # a weak reference to a tensor.) The class declares its slots, which keeps each
