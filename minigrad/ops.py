@@ -373,6 +373,21 @@ class Transpose(Function):
         return g.transpose(np.argsort(self.axes))
 
 
+class Cast(Function):
+    """y = x converted to another floating-point dtype.   dL/dx = g converted back to x's dtype.
+
+    The values are rounded to the new dtype (float64 to float32) or kept
+    exactly (float32 to float64); the gradient takes the same road back.
+    """
+
+    def forward(self, x, dtype):
+        self.dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, g):
+        return g.astype(self.dtype)
+
+
 def _is_basic(index):
     """True for slices, integers, None and Ellipsis only: each element picked at most once."""
     items = index if isinstance(index, tuple) else (index,)

@@ -665,6 +665,37 @@ class Tensor:
         """Indices of the minima (an int64 tensor, not differentiable)."""
         return Tensor._const(np.argmin(self.data, axis=axis))
 
+    def astype(self, dtype):
+        """A new tensor with the values converted to ``dtype``, as NumPy's ``astype``.
+
+        To another float dtype the conversion is an op: dL/dx = g converted
+        back to x's dtype, so ``x.astype(np.float64)`` lifts a float32 graph
+        to float64 and the gradient arrives in float32. To an integer or bool
+        dtype the result is a constant, cut from the graph (its gradient would
+        be zero almost everywhere), as PyTorch's ``x.to(torch.int64)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import minigrad as mg
+        >>> x = mg.Tensor([1.5, -2.0], requires_grad=True)
+        >>> y = x.astype(np.float64)
+        >>> (y * y).sum().backward()
+        >>> y.dtype, x.grad, x.grad.dtype
+        (dtype('float64'), array([ 3., -4.], dtype=float32), dtype('float32'))
+        >>> x.astype(np.int64)
+        Tensor([ 1, -2], dtype=int64)
+        """
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError as e:
+            raise TypeError(f"astype: {dtype!r} is not a NumPy dtype ({e})") from None
+        if dtype.kind == "f":
+            return ops.Cast.apply(self, dtype=dtype)
+        if dtype.kind not in "biu":
+            raise TypeError(f"astype: a tensor holds numbers (float, int, bool), not {dtype}")
+        return Tensor._const(self.data.astype(dtype))
+
     def tolist(self):
         """The values as (nested) Python lists of numbers; a 0-d tensor gives one number."""
         return self.data.tolist()

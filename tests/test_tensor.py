@@ -286,6 +286,52 @@ def test_the_gradient_of_a_0d_tensor_is_a_0d_array(dtype):
     x.grad[...] = 0                                      # so it can be written like any .grad
 
 
+def test_astype_to_float64_lifts_a_float32_graph_and_the_gradient_comes_back_float32():
+    x = mg.Tensor([0.1, -2.5, 3.0], requires_grad=True)
+    y = x.astype(np.float64)
+    assert y.dtype == np.float64 and y.requires_grad
+    np.testing.assert_array_equal(y.data, x.data.astype(np.float64))
+    (y * y * y).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad, 3 * x.data.astype(np.float64) ** 2, rtol=1e-7)
+
+
+def test_astype_gradients_match_pytorch():
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(0).uniform(-2, 2, (3, 4))
+    x, tx = mg.Tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    h, th = x.astype(np.float32), tx.to(torch.float32)    # a rounding trip through float32
+    y, ty = (h * h * 3).astype(np.float64), (th * th * 3).to(torch.float64)
+    np.testing.assert_array_equal(y.data, ty.detach().numpy())
+    u = np.random.default_rng(1).standard_normal((3, 4))
+    y.backward(u)
+    ty.backward(torch.tensor(u))
+    assert x.grad.dtype == np.float64
+    np.testing.assert_array_equal(x.grad, tx.grad.numpy())
+
+
+def test_astype_float64_passes_gradcheck():
+    x = mg.Tensor(np.random.default_rng(0).standard_normal(5), requires_grad=True)
+    assert mg.gradcheck(lambda t: t.astype(np.float64).exp(), x)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, bool])
+def test_astype_to_integers_gives_a_constant(dtype):
+    x = mg.Tensor([1.7, -2.2, 0.0], requires_grad=True)
+    y = x.astype(dtype)
+    assert y.dtype == dtype and not y.requires_grad and y.is_leaf
+    np.testing.assert_array_equal(y.data, x.data.astype(dtype))
+    assert x.astype(np.float32) is not x  # a new tensor, as NumPy's astype
+
+
+def test_astype_refuses_what_a_tensor_cannot_hold():
+    x = mg.Tensor([1.0])
+    with pytest.raises(TypeError, match="complex"):
+        x.astype(np.complex64)
+    with pytest.raises(TypeError, match="not a NumPy dtype"):
+        x.astype("float33")
+
+
 def test_a_gradient_has_its_tensors_dtype_in_a_mixed_graph():
     # float64 data times float32 weights computes in float64 (NumPy's promotion), but each
     # .grad keeps the dtype of its own tensor, as in PyTorch: an optimizer's state and
