@@ -311,6 +311,26 @@ class Tensor:
         t.data, t._grad, t.requires_grad, t._ctx = self.data, None, False, None
         return t
 
+    def __deepcopy__(self, memo):
+        """``copy.deepcopy(t)`` of a leaf: new data, a copy of ``.grad``, the same ``requires_grad``.
+
+        NOTE: an intermediate result raises, as in PyTorch. Its copy would carry
+        a copy of the whole graph down to copies of the leaves, so ``backward``
+        through it would fill the copies' ``.grad`` and leave the user's
+        parameters at ``None``.
+        """
+        if self._ctx is not None:
+            raise RuntimeError(
+                f"deepcopy of an intermediate result (made by {type(self._ctx).__name__}) would copy "
+                f"its graph and the leaves under it, and backward through the copy would reach only "
+                f"the copies; deepcopy t.detach() for its values, or the leaves (parameters) themselves")
+        t = Tensor.__new__(Tensor)
+        memo[id(self)] = t
+        t.data = self.data.copy()
+        t._grad = None if self._grad is None else self._grad.copy()
+        t.requires_grad, t._ctx = self.requires_grad, None
+        return t
+
     def zero_grad(self):
         """Forget the accumulated gradient (sets ``.grad`` to None)."""
         self._grad = None

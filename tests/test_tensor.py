@@ -465,6 +465,26 @@ def test_backward_without_requires_grad():
         mg.Tensor([1.0]).sum().backward()
 
 
+def test_deepcopy_of_a_leaf_copies_data_grad_and_flag():
+    import copy
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    y = copy.deepcopy(x)
+    assert y.requires_grad and y.is_leaf and y.dtype == np.float32
+    assert not np.shares_memory(y.data, x.data) and not np.shares_memory(y.grad, x.grad)
+    np.testing.assert_array_equal(y.grad, [2.0, 4.0])
+    pair = copy.deepcopy([x, x])  # the memo keeps one tensor one tensor
+    assert pair[0] is pair[1]
+
+
+def test_deepcopy_of_an_intermediate_refuses_to_copy_its_graph():
+    import copy
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"intermediate result \(made by Mul\).*detach"):
+        copy.deepcopy(x * 2)
+    np.testing.assert_array_equal(copy.deepcopy((x * 2).detach()).data, [2.0, 4.0])
+
+
 def test_detach_cuts_the_graph():
     x = mg.Tensor([2.0], requires_grad=True)
     y = x * x
