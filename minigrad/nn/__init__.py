@@ -10,13 +10,13 @@
 """
 
 from .module import LoadResult, Module, ModuleList, Parameter, Sequential
-from .layers import Dropout, Flatten, Linear, ReLU, Sigmoid, Tanh
+from .layers import Dropout, Flatten, LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from . import functional, init
 
 __all__ = [
     "Parameter", "Module", "ModuleList", "Sequential", "LoadResult",
-    "Linear", "ReLU", "Tanh", "Sigmoid", "Dropout", "Flatten",
+    "Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "Dropout", "Flatten",
     "MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss",
     "functional", "init",
 ]

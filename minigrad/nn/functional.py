@@ -15,7 +15,7 @@ from .._rng import as_generator
 from ..function import Function
 from ..tensor import Tensor
 
-__all__ = ["linear", "relu", "tanh", "sigmoid", "softmax", "log_softmax", "dropout", "flatten",
+__all__ = ["linear", "relu", "leaky_relu", "tanh", "sigmoid", "softmax", "log_softmax", "dropout", "flatten",
            "mse_loss", "cross_entropy", "binary_cross_entropy_with_logits"]
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -114,6 +114,40 @@ def relu(x):
     array([0., 2.], dtype=float32)
     """
     return ops.ReLU.apply(x)
+
+
+class LeakyReLU(Function):
+    """y = x if x > 0 else a·x.   dL/dx = g · (1 if x > 0 else a)   (a at x = 0, as in PyTorch)."""
+
+    def forward(self, x, slope):
+        self.scale = np.where(x > 0, np.array(1, x.dtype), np.array(slope, x.dtype))
+        return x * self.scale
+
+    def backward(self, g):
+        return g * self.scale
+
+
+def leaky_relu(x, negative_slope=0.01):
+    """x for x > 0, ``negative_slope`` · x otherwise, elementwise.
+
+    Unlike ``relu``, a unit whose input stays negative still passes a small
+    gradient, so it can recover.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.functional.leaky_relu(mg.Tensor([-2.0, 3.0]), 0.1).data
+    array([-0.2,  3. ], dtype=float32)
+    """
+    return LeakyReLU.apply(x, slope=_check_slope(negative_slope))
+
+
+def _check_slope(a):
+    if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, float, np.integer, np.floating)):
+        raise TypeError(f"negative_slope must be a number, got {type(a).__name__}")
+    if not np.isfinite(a):
+        raise ValueError(f"negative_slope must be finite, got {a}")
+    return float(a)
 
 
 def tanh(x):

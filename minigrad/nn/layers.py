@@ -1,4 +1,4 @@
-"""Layers: Linear, the activations, Dropout and Flatten, as Modules.
+"""Layers: Linear, the activations, softmax, Dropout and Flatten, as Modules.
 
 Each layer's ``forward`` is one call into :mod:`minigrad.nn.functional` (or
 one Tensor method); the math lives there and in :mod:`minigrad.ops`.
@@ -13,7 +13,8 @@ from . import functional as F
 from . import init
 from .module import Module, Parameter
 
-__all__ = ["Linear", "ReLU", "Tanh", "Sigmoid", "Dropout", "Flatten"]
+__all__ = ["Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "Dropout",
+           "Flatten"]
 
 
 def _check_features(name, n):
@@ -104,6 +105,36 @@ class ReLU(Module):
         return F.relu(x)
 
 
+class LeakyReLU(Module):
+    """Leaky rectified linear unit, elementwise.
+
+    Math::
+
+        y = x if x > 0 else a·x,   dL/dx = g · (1 if x > 0 else a)
+
+    Parameters
+    ----------
+    negative_slope : float, default 0.01
+        The slope ``a`` for negative inputs.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.LeakyReLU(0.1)(mg.Tensor([-1.0, 0.5])).data
+    array([-0.1,  0.5], dtype=float32)
+    """
+
+    def __init__(self, negative_slope=0.01):
+        super().__init__()
+        self.negative_slope = F._check_slope(negative_slope)
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
 class Tanh(Module):
     """Hyperbolic tangent, elementwise.
 
@@ -138,6 +169,77 @@ class Sigmoid(Module):
 
     def forward(self, x):
         return F.sigmoid(x)
+
+
+class Softmax(Module):
+    """Softmax along ``axis``: each slice becomes probabilities that sum to 1.
+
+    Math::
+
+        yᵢ = e^(xᵢ) / Σⱼ e^(xⱼ),   dL/dxᵢ = yᵢ · (gᵢ − Σⱼ gⱼ yⱼ)
+
+    NOTE: not for the last layer of a classifier trained with
+    ``CrossEntropyLoss``, which takes raw scores (logits) and applies the
+    softmax itself; apply this to the logits to read probabilities.
+
+    Parameters
+    ----------
+    axis : int, default -1
+        The axis that sums to 1 (PyTorch's ``dim``; give it explicitly there).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.Softmax()(mg.Tensor([[0.0, 0.0], [1000.0, 0.0]])).data
+    array([[0.5, 0.5],
+           [1. , 0. ]], dtype=float32)
+    """
+
+    def __init__(self, axis=-1):
+        super().__init__()
+        self.axis = _check_axis(axis)
+
+    def forward(self, x):
+        return F.softmax(x, self.axis)
+
+    def extra_repr(self):
+        return f"axis={self.axis}"
+
+
+class LogSoftmax(Module):
+    """Log of the softmax along ``axis``, computed stably.
+
+    Math::
+
+        yᵢ = xᵢ − log Σⱼ e^(xⱼ),   dL/dxᵢ = gᵢ − softmax(x)ᵢ · Σⱼ gⱼ
+
+    Parameters
+    ----------
+    axis : int, default -1
+        The axis to normalise over (PyTorch's ``dim``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.LogSoftmax()(mg.Tensor([0.0, 0.0])).data.round(4)
+    array([-0.6931, -0.6931], dtype=float32)
+    """
+
+    def __init__(self, axis=-1):
+        super().__init__()
+        self.axis = _check_axis(axis)
+
+    def forward(self, x):
+        return F.log_softmax(x, self.axis)
+
+    def extra_repr(self):
+        return f"axis={self.axis}"
+
+
+def _check_axis(axis):
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"axis must be an int, got {type(axis).__name__}")
+    return int(axis)
 
 
 class Dropout(Module):

@@ -132,20 +132,56 @@ def test_linear_errors_name_both_shapes():
 
 # ---------------------------------------------------------------- activations, flatten
 
-ACTIVATIONS = [  # minigrad module, torch module name
-    (nn.ReLU, "ReLU"), (nn.Tanh, "Tanh"), (nn.Sigmoid, "Sigmoid"), (nn.Flatten, "Flatten"),
+ACTIVATIONS = [  # id, minigrad module, torch module (name, arguments)
+    ("ReLU", nn.ReLU(), ("ReLU",)), ("Tanh", nn.Tanh(), ("Tanh",)),
+    ("Sigmoid", nn.Sigmoid(), ("Sigmoid",)), ("Flatten", nn.Flatten(), ("Flatten",)),
+    ("LeakyReLU", nn.LeakyReLU(), ("LeakyReLU",)),
+    ("LeakyReLU_0.3", nn.LeakyReLU(0.3), ("LeakyReLU", 0.3)),
+    ("Softmax", nn.Softmax(), ("Softmax", -1)), ("Softmax_axis1", nn.Softmax(1), ("Softmax", 1)),
+    ("LogSoftmax", nn.LogSoftmax(), ("LogSoftmax", -1)),
+    ("LogSoftmax_axis0", nn.LogSoftmax(axis=0), ("LogSoftmax", 0)),
 ]
 
 
-@pytest.mark.parametrize("layer, torch_name", ACTIVATIONS, ids=[a[1] for a in ACTIVATIONS])
-def test_activations_match_torch(layer, torch_name):
+@pytest.mark.parametrize("layer, torch_layer", [a[1:] for a in ACTIVATIONS],
+                         ids=[a[0] for a in ACTIVATIONS])
+def test_activations_match_torch(layer, torch_layer):
     torch = pytest.importorskip("torch")
+    ref = getattr(torch.nn, torch_layer[0])(*torch_layer[1:])
     x = rand(3, 2, 4, seed=8) * 3
-    upstream = rand(*getattr(torch.nn, torch_name)()(torch.tensor(x)).shape, seed=9)
-    y, (g,) = minigrad_grads(layer(), [x], upstream)
-    ty, (tg,) = torch_grads(torch, getattr(torch.nn, torch_name)(), [x], upstream)
+    upstream = rand(*ref(torch.tensor(x)).shape, seed=9)
+    y, (g,) = minigrad_grads(layer, [x], upstream)
+    ty, (tg,) = torch_grads(torch, ref, [x], upstream)
     np.testing.assert_allclose(y, ty, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(g, tg, rtol=1e-12, atol=1e-15)
+
+
+def test_leaky_relu_gradcheck_and_its_slope_at_zero():
+    x = mg.Tensor(np.array([-1.5, -0.2, 0.3, 2.0]), requires_grad=True)
+    assert mg.gradcheck(lambda t: F.leaky_relu(t, 0.2), x)
+    z = mg.Tensor(np.zeros(2), requires_grad=True)
+    F.leaky_relu(z, 0.2).sum().backward()
+    np.testing.assert_array_equal(z.grad, [0.2, 0.2])  # PyTorch's choice at the kink
+    assert F.leaky_relu(mg.Tensor([-1.0, 1.0]), 0.5).dtype == np.float32
+
+
+@pytest.mark.parametrize("slope, error", [(True, TypeError), ("0.1", TypeError), (None, TypeError),
+                                          (float("nan"), ValueError), (float("inf"), ValueError)])
+def test_leaky_relu_slope_must_be_a_finite_number(slope, error):
+    with pytest.raises(error, match="negative_slope"):
+        nn.LeakyReLU(slope)
+    with pytest.raises(error, match="negative_slope"):
+        F.leaky_relu(mg.Tensor([1.0]), slope)
+
+
+def test_softmax_layers_sum_to_one_and_check_their_axis():
+    probs = nn.Softmax(axis=0)(mg.Tensor(rand(3, 4, seed=1)))
+    np.testing.assert_allclose(probs.data.sum(axis=0), np.ones(4))
+    assert repr(nn.Softmax(1)) == "Softmax(axis=1)" and "negative_slope=0.2" in repr(nn.LeakyReLU(0.2))
+    with pytest.raises(TypeError, match="axis must be an int"):
+        nn.LogSoftmax(axis=1.0)
+    with pytest.raises(ValueError, match="axis 2 is out of bounds"):
+        nn.Softmax(axis=2)(mg.zeros(2, 3))
 
 
 def test_flatten_shapes_and_errors():
