@@ -14,8 +14,8 @@ estimator rules, so they work in ``Pipeline``, ``cross_val_score`` and
   ``loss_curve_``, ``n_iter_``, ``n_features_in_``).
 
 The learning itself is minigrad's: ``model_`` is an ``nn.Sequential`` of
-``nn.Linear`` and ``nn.ReLU`` layers, ``optimizer_`` one of the eight
-optimizers of :mod:`minigrad.optim`, and every pass is one call of
+``nn.Linear`` layers and activations (``nn.ReLU`` by default), ``optimizer_``
+one of the eight optimizers of :mod:`minigrad.optim`, and every pass is one call of
 :func:`minigrad.optim.train` under the chosen regime.
 
 >>> from sklearn.datasets import load_iris
@@ -47,7 +47,7 @@ except ImportError:  # pragma: no cover  (older scikit-learn: the same helper, a
     def validate_data(estimator, *args, **kwargs):
         return estimator._validate_data(*args, **kwargs)
 
-__all__ = ["MLPClassifier", "MLPRegressor", "OPTIMIZERS"]
+__all__ = ["MLPClassifier", "MLPRegressor", "OPTIMIZERS", "ACTIVATIONS"]
 
 # The names the ``optimizer`` parameter accepts (case-insensitive): the lecture's eight.
 OPTIMIZERS = {
@@ -59,6 +59,14 @@ OPTIMIZERS = {
     "amsgrad": optim.AMSGrad,
     "swats": optim.SWATS,
     "radam": optim.RAdam,
+}
+
+# The names the ``activation`` parameter accepts: scikit-learn's, each as the layer it adds.
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "logistic": nn.Sigmoid,
+    "identity": None,  # no layer: the network is linear in x
 }
 
 # NOTE: float32 input keeps a float32 network (fast, minigrad's default); anything else
@@ -76,7 +84,7 @@ class _BaseMLP(BaseEstimator):
     """
 
     def __init__(self, hidden_layer_sizes=(64,), optimizer="adam", lr=1e-3, regime="minibatch",
-                 batch_size=32, epochs=50, weight_decay=0.0, random_state=None):
+                 batch_size=32, epochs=50, weight_decay=0.0, random_state=None, activation="relu"):
         # NOTE: scikit-learn's rule: store the arguments unchanged and check nothing here;
         # clone() and set_params() rebuild estimators through __init__, and fit() checks.
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -87,6 +95,7 @@ class _BaseMLP(BaseEstimator):
         self.epochs = epochs
         self.weight_decay = weight_decay
         self.random_state = random_state
+        self.activation = activation
 
     # ------------------------------------------------------------ fitting
 
@@ -148,13 +157,16 @@ class _BaseMLP(BaseEstimator):
 
         Math::
 
-            f(x) = W_L · relu(… relu(W_1 x + b_1) …) + b_L     (no output activation)
+            f(x) = W_L · a(… a(W_1 x + b_1) …) + b_L     (a = activation; none on the output)
         """
         sizes = [n_features, *_hidden_sizes(self.hidden_layer_sizes), self._n_outputs]
+        act = ACTIVATIONS[self.activation]
         layers = []
         for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-            layers += [nn.Linear(n_in, n_out, rng=rng, dtype=dtype), nn.ReLU()]
-        model = nn.Sequential(*layers[:-1])  # no ReLU after the output layer
+            layers += [nn.Linear(n_in, n_out, rng=rng, dtype=dtype)] + ([act()] if act else [])
+        if act:
+            layers.pop()  # no activation after the output layer
+        model = nn.Sequential(*layers)
         optimizer = OPTIMIZERS[self.optimizer.lower()](model.parameters(), lr=self.lr,
                                                         weight_decay=self.weight_decay)
         return model, optimizer
@@ -173,6 +185,9 @@ class _BaseMLP(BaseEstimator):
         if self.regime not in REGIMES + ("batch",):
             raise ValueError(f"unknown regime {self.regime!r}; choose one of {', '.join(REGIMES)} "
                              f"('batch' is another name for 'offline')")
+        if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {self.activation!r}; choose one of "
+                             f"{', '.join(ACTIVATIONS)} (scikit-learn's names)")
         for name in ("batch_size", "epochs"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
@@ -201,7 +216,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     Math::
 
-        z = f(x) = W_L · relu(… relu(W_1 x + b_1) …) + b_L        (one logit per class)
+        z = f(x) = W_L · a(… a(W_1 x + b_1) …) + b_L        (one logit per class; a = activation)
         p(k | x) = softmax(z)_k = e^(z_k) / Σ_j e^(z_j)
         L = −(1/|B|) Σ_{i∈B} log p(y_i | x_i)                      (cross-entropy of a batch B)
         θ ← optimizer's update with g = ∂L/∂θ, |B| set by ``regime``
@@ -210,7 +225,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     Parameters
     ----------
     hidden_layer_sizes : tuple of int, default (64,)
-        Units of each hidden layer (ReLU); ``()`` gives softmax regression.
+        Units of each hidden layer; ``()`` gives softmax regression.
     optimizer : str, default "adam"
         One of ``sgd``, ``sgdm``, ``adagrad``, ``rmsprop``, ``adam``,
         ``amsgrad``, ``swats``, ``radam`` (case-insensitive), with its
@@ -231,6 +246,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Source of the initial weights and of the shuffles. An int makes every
         ``fit`` the same; ``None`` draws from NumPy's global random state, as
         scikit-learn does.
+    activation : {"relu", "tanh", "logistic", "identity"}, default "relu"
+        The hidden layers' nonlinearity a, by scikit-learn's names: ``nn.ReLU``,
+        ``nn.Tanh``, ``nn.Sigmoid``, or none (a linear model however deep).
 
     Attributes
     ----------
@@ -373,13 +391,14 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     Math::
 
-        ŷ = f(x) = W_L · relu(… relu(W_1 x + b_1) …) + b_L        (one output per target)
+        ŷ = f(x) = W_L · a(… a(W_1 x + b_1) …) + b_L        (one output per target; a = activation)
         L = (1/(|B|·k)) Σ_{i∈B} Σ_j (ŷ_ij − y_ij)²          (mean squared error, k targets)
         θ ← optimizer's update with g = ∂L/∂θ, |B| set by ``regime``
 
     Parameters
     ----------
-    hidden_layer_sizes, optimizer, lr, regime, batch_size, epochs, weight_decay, random_state
+    hidden_layer_sizes, optimizer, lr, regime, batch_size, epochs, weight_decay, random_state,
+    activation
         As for :class:`MLPClassifier`.
 
     Attributes

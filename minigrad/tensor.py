@@ -13,6 +13,7 @@ Gradients of leaves accumulate in ``.grad``; intermediate results keep theirs
 only after ``retain_grad()``.
 """
 
+import copy
 import gc
 import numbers
 import warnings
@@ -324,11 +325,14 @@ class Tensor:
                 f"deepcopy of an intermediate result (made by {type(self._ctx).__name__}) would copy "
                 f"its graph and the leaves under it, and backward through the copy would reach only "
                 f"the copies; deepcopy t.detach() for its values, or the leaves (parameters) themselves")
-        t = Tensor.__new__(Tensor)
+        cls = type(self)  # a Parameter stays a Parameter
+        t = cls.__new__(cls)
         memo[id(self)] = t
         t.data = self.data.copy()
         t._grad = None if self._grad is None else self._grad.copy()
         t.requires_grad, t._ctx = self.requires_grad, None
+        if hasattr(self, "__dict__"):  # a user's subclass without __slots__
+            t.__dict__.update(copy.deepcopy(self.__dict__, memo))
         return t
 
     def zero_grad(self):

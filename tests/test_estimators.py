@@ -1,6 +1,7 @@
 """Tests of minigrad.estimators: scikit-learn's own estimator checks, meta-estimators,
 parity with scikit-learn's MLPClassifier, and the estimators' own behaviour."""
 
+import copy
 import pickle
 import warnings
 
@@ -16,6 +17,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import minigrad as mg
 from minigrad import optim
 from minigrad.estimators import OPTIMIZERS, MLPClassifier, MLPRegressor
 
@@ -81,10 +83,11 @@ def test_grid_search_over_optimizer_and_regime(iris):
 
 def test_clone_and_params_round_trip():
     clf = MLPClassifier(hidden_layer_sizes=(8, 4), optimizer="RAdam", lr=0.1, regime="online",
-                        batch_size=7, epochs=3, weight_decay=0.01, random_state=5)
+                        batch_size=7, epochs=3, weight_decay=0.01, random_state=5, activation="tanh")
     params = clf.get_params()
     assert params == dict(hidden_layer_sizes=(8, 4), optimizer="RAdam", lr=0.1, regime="online",
-                          batch_size=7, epochs=3, weight_decay=0.01, random_state=5)
+                          batch_size=7, epochs=3, weight_decay=0.01, random_state=5,
+                          activation="tanh")
     assert clone(clf).get_params() == params
     assert clf.set_params(lr=0.5, epochs=9) is clf
     assert (clf.lr, clf.epochs) == (0.5, 9)
@@ -99,17 +102,21 @@ PARITY = [  # data set, epochs, minigrad optimizer, lr, scikit-learn's solver se
     ("iris", 100, "adam", 0.01, dict(solver="adam")),
     ("iris", 100, "sgd", 0.05, dict(solver="sgd", momentum=0.0)),
     ("iris", 100, "sgdm", 0.01, dict(solver="sgd", momentum=0.9, nesterovs_momentum=False)),
+    ("iris", 100, "adam", 0.01, dict(solver="adam", activation="tanh")),
+    ("digits", 50, "adam", 1e-3, dict(solver="adam", activation="logistic")),
 ]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("data, epochs, name, lr, solver", PARITY,
-                         ids=[f"{case[0]}-{case[2]}" for case in PARITY])
+                         ids=[f"{case[0]}-{case[2]}-{case[4].get('activation', 'relu')}"
+                              for case in PARITY])
 def test_accuracy_within_two_points_of_sklearn(data, epochs, name, lr, solver):
     X, y = {"digits": load_digits, "iris": load_iris}[data](return_X_y=True)
     cv = StratifiedKFold(3, shuffle=True, random_state=0)  # every example is tested once
     ours = make_pipeline(StandardScaler(), MLPClassifier(
-        (64,), optimizer=name, lr=lr, batch_size=32, epochs=epochs, random_state=0))
+        (64,), optimizer=name, lr=lr, batch_size=32, epochs=epochs, random_state=0,
+        activation=solver.get("activation", "relu")))
     # scikit-learn's MLP with the same network, batch, lr and epochs: no L2 penalty,
     # constant lr, and no early stopping (tol=0 with a patience it never reaches)
     theirs = make_pipeline(StandardScaler(), SklearnMLP(
@@ -254,10 +261,12 @@ def test_random_state_none_follows_numpys_global_seed(iris):
     assert a.loss_curve_ == b.loss_curve_
 
 
-def test_pickle_round_trip(iris):
+@pytest.mark.parametrize("copy_of", [lambda c: pickle.loads(pickle.dumps(c)), copy.deepcopy],
+                         ids=["pickle", "deepcopy"])
+def test_pickle_and_deepcopy_round_trip(iris, copy_of):
     X, y = iris
     clf = MLPClassifier(epochs=3, random_state=0).fit(X, y)
-    again = pickle.loads(pickle.dumps(clf))
+    again = copy_of(clf)
     np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
     # the optimizer state travels too: both continue the same way
     clf.partial_fit(X, y)
@@ -332,8 +341,11 @@ def test_partial_fit_errors(iris, calls, message):
     (dict(hidden_layer_sizes="64"), ValueError, "hidden_layer_sizes must be a tuple of ints"),
     (dict(lr=-1.0), ValueError, r"lr must be in \[0, inf\), got -1.0"),
     (dict(weight_decay=-0.1), ValueError, "weight_decay must be in"),
+    (dict(activation="sigmoid"), ValueError,
+     "unknown activation 'sigmoid'; choose one of relu, tanh, logistic, identity"),
+    (dict(activation=mg.nn.Tanh), ValueError, "unknown activation"),
 ], ids=["optimizer", "optimizer-type", "regime", "epochs", "batch_size", "hidden", "hidden-str",
-        "lr", "weight_decay"])
+        "lr", "weight_decay", "activation", "activation-type"])
 def test_bad_parameters_raise_at_fit_not_init(iris, params, error, message):
     X, y = iris
     clf = MLPClassifier(**params)  # sklearn's rule: __init__ checks nothing
@@ -363,6 +375,26 @@ def test_diverging_training_names_the_update(iris):
     X, y = iris
     with pytest.raises(FloatingPointError, match="lower the learning rate"):
         MLPRegressor(optimizer="sgd", lr=1e3, epochs=5, random_state=0).fit(X * 100, y * 1e3)
+
+
+@pytest.mark.parametrize("activation, layer", [("relu", mg.nn.ReLU), ("tanh", mg.nn.Tanh),
+                                               ("logistic", mg.nn.Sigmoid), ("identity", None)])
+def test_activation_sets_the_hidden_layers_nonlinearity(iris, activation, layer):
+    X, y = iris
+    clf = MLPClassifier((8, 6), lr=0.01, epochs=60, random_state=0, activation=activation).fit(X, y)
+    kinds = [type(m) for m in clf.model_]
+    linear = mg.nn.Linear
+    assert kinds == ([linear, layer, linear, layer, linear] if layer else [linear] * 3)
+    assert clf.score(X, y) > 0.9
+
+
+def test_identity_activation_gives_a_linear_model():
+    X = np.random.default_rng(0).standard_normal((20, 3))
+    reg = MLPRegressor((5, 4), epochs=2, random_state=0, activation="identity").fit(X, X[:, 0])
+    # f(a + b) + f(0) = f(a) + f(b) holds for an affine f, and not for a ReLU network
+    a, b, zero = X[:1], X[1:2], np.zeros((1, 3))
+    np.testing.assert_allclose(reg.predict(a + b) + reg.predict(zero),
+                               reg.predict(a) + reg.predict(b), rtol=1e-10)
 
 
 def test_softmax_regression_without_hidden_layers(iris):

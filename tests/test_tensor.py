@@ -477,6 +477,34 @@ def test_deepcopy_of_a_leaf_copies_data_grad_and_flag():
     assert pair[0] is pair[1]
 
 
+def test_deepcopy_keeps_the_class_of_a_parameter_and_of_a_subclass():
+    import copy
+
+    class Tagged(mg.Tensor):  # no __slots__: instances have a __dict__
+        pass
+
+    w = mg.nn.Parameter([1.0, 2.0])
+    assert type(copy.deepcopy(w)) is mg.nn.Parameter
+    t = Tagged([3.0])
+    t.note = ["kept"]
+    c = copy.deepcopy(t)
+    assert type(c) is Tagged and c.note == ["kept"] and c.note is not t.note
+
+
+def test_deepcopy_of_a_model_is_a_working_independent_model():
+    import copy
+    model = mg.nn.Sequential(mg.nn.Linear(3, 4, rng=0), mg.nn.ReLU(), mg.nn.Linear(4, 2, rng=1))
+    best = copy.deepcopy(model)
+    assert list(best.state_dict()) == list(model.state_dict())
+    x = mg.Tensor(np.ones((2, 3), dtype=np.float32))
+    np.testing.assert_array_equal(best(x).data, model(x).data)
+    with mg.no_grad():
+        model[0].weight -= 1.0
+    assert not np.array_equal(best[0].weight.data, model[0].weight.data)
+    best(x).sum().backward()
+    assert best[0].weight.grad is not None and model[0].weight.grad is None
+
+
 def test_deepcopy_of_an_intermediate_refuses_to_copy_its_graph():
     import copy
     x = mg.Tensor([1.0, 2.0], requires_grad=True)
