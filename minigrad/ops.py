@@ -232,13 +232,17 @@ class Sigmoid(Function):
     saves_output = True
 
     def forward(self, x):
-        e = np.exp(-np.abs(x))
-        y = np.where(x >= 0, 1, e) / (1 + e)
-        self.y = y
-        return y
+        self.y = stable_sigmoid(x)
+        return self.y
 
     def backward(self, g):
         return g * self.y * (1 - self.y)
+
+
+def stable_sigmoid(x):
+    """σ(x) on an array, from e = e^(-|x|) ≤ 1: 1 / (1 + e) for x ≥ 0, e / (1 + e) for x < 0."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1, e) / (1 + e)
 
 
 class ReLU(Function):

@@ -460,6 +460,19 @@ def test_backward_accepts_array_like_grad():
     np.testing.assert_array_equal(x.grad, [2.0, 1.0])
 
 
+@pytest.mark.parametrize("root", ["leaf", "retained intermediate"])
+def test_grad_does_not_share_memory_with_the_array_given_to_backward(root):
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    y = x if root == "leaf" else x * 1.0
+    if root != "leaf":
+        y.retain_grad()
+    upstream = np.ones(2, dtype=np.float32)
+    y.backward(upstream)
+    upstream[:] = 7.0  # the caller reuses its buffer
+    np.testing.assert_array_equal(y.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+
+
 def test_backward_without_requires_grad():
     with pytest.raises(RuntimeError, match="does not require grad"):
         mg.Tensor([1.0]).sum().backward()

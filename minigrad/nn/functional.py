@@ -492,10 +492,7 @@ class BCEWithLogits(Function):
 
     def backward(self, g):
         g = _upstream(g, self.reduction, self.x.size)
-        sigma = np.tanh(self.x * 0.5)  # σ(x) = (1 + tanh(x/2)) / 2, never overflows
-        sigma += 1
-        sigma *= 0.5
-        gx = (sigma - self.t) * g
+        gx = (ops.stable_sigmoid(self.x) - self.t) * g  # accurate far in the tails too
         return gx, (-self.x * g if self.parents[1] is not None else None)
 
 

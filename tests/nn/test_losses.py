@@ -137,6 +137,17 @@ def test_bce_with_logits_stable_at_pm_1000(dtype):
     assert loss.dtype == dtype
 
 
+@pytest.mark.parametrize("dtype, low", [(np.float32, -80.0), (np.float64, -700.0)])
+def test_bce_with_logits_gradient_is_accurate_far_in_the_tails(dtype, low):
+    # dL/dx = σ(x) − t; with t = 0 that is σ(x) itself, which for x ≪ 0 is e^x / (1 + e^x):
+    # tiny, but not zero, and a form that adds to 1 first rounds it away
+    a = np.linspace(low, 30.0, 200).astype(dtype)
+    x = mg.Tensor(a, requires_grad=True)
+    F.binary_cross_entropy_with_logits(x, np.zeros_like(a), reduction="sum").backward()
+    ref = np.exp(np.minimum(a, 0.0).astype(np.float64)) / (1 + np.exp(-np.abs(a.astype(np.float64))))
+    np.testing.assert_allclose(x.grad, ref, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
 # ---------------------------------------------------------------- dtypes and inputs
 
 def test_float32_stays_float32_with_float64_targets():
