@@ -292,8 +292,11 @@ class Clamp(Function):
 
 
 def _expand(g, shape, axis, keepdims):
-    """Put back the axes a reduction removed, then broadcast g to the input's shape."""
-    if axis is not None and not keepdims:
+    """Put back the axes a reduction removed, then broadcast g to the input's shape.
+
+    NOTE: NumPy lets ``sum`` of a 0-d array take ``axis=0``, removing nothing.
+    """
+    if axis is not None and not keepdims and g.ndim < len(shape):
         g = np.expand_dims(g, axis)
     return np.broadcast_to(g, shape)
 
@@ -332,9 +335,13 @@ class Max(Function):
     """
 
     def forward(self, x, axis=None, keepdims=False):
-        if x.size == 0:
-            raise ValueError("max of an empty tensor")
-        y = np.max(x, axis=axis, keepdims=True)
+        try:
+            y = np.max(x, axis=axis, keepdims=True)
+        except np.exceptions.AxisError:
+            raise
+        except ValueError:  # NumPy's "zero-size array to reduction operation maximum"
+            raise ValueError(f"max over an axis of length 0 (shape {x.shape}, axis {axis}) "
+                             f"has no value") from None
         share = (x == y).astype(x.dtype)
         share /= share.sum(axis=axis, keepdims=True)
         self.share = share
@@ -342,7 +349,7 @@ class Max(Function):
         return y if keepdims else np.max(x, axis=axis)
 
     def backward(self, g):
-        if self.axis is not None and not self.keepdims:
+        if self.axis is not None and not self.keepdims and g.ndim < self.share.ndim:
             g = np.expand_dims(g, self.axis)
         return g * self.share
 
@@ -425,9 +432,10 @@ class Concatenate(Function):
     def forward(self, *xs, axis=0):
         if not xs:
             raise ValueError("concatenate needs at least one tensor")
+        y = np.concatenate(xs, axis=axis)  # first: it checks the axis and the shapes
         self.axis = axis
-        self.ends = np.cumsum([np.shape(x)[axis] for x in xs])[:-1]
-        return np.concatenate(xs, axis=axis)
+        self.ends = np.cumsum([x.shape[axis] for x in xs])[:-1]
+        return y
 
     def backward(self, g):
         return tuple(np.split(g, self.ends, axis=self.axis))
@@ -463,6 +471,16 @@ class Where(Function):
 # =========================================================================
 
 
+def _max_or_zero(x, axis):
+    """max(x) along ``axis`` with keepdims, the shift that keeps e^x from overflowing.
+
+    An empty ``x`` has no max; any shift will do, so 0: an empty input gives an empty output.
+    """
+    if x.size == 0:
+        return np.zeros_like(x.sum(axis=axis, keepdims=True))
+    return np.max(x, axis=axis, keepdims=True)
+
+
 class Softmax(Function):
     """y = e^x / Σ e^x over ``axis``.   dL/dx = y * (g - Σ g*y).
 
@@ -472,7 +490,7 @@ class Softmax(Function):
     saves_output = True
 
     def forward(self, x, axis=-1):
-        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        e = np.exp(x - _max_or_zero(x, axis))
         e /= e.sum(axis=axis, keepdims=True)
         self.y, self.axis = e, axis
         return e
@@ -491,11 +509,12 @@ class LogSoftmax(Function):
     """
 
     def forward(self, x, axis=-1):
-        shifted = x - np.max(x, axis=axis, keepdims=True)
+        shifted = x - _max_or_zero(x, axis)
         e = np.exp(shifted)
         s = e.sum(axis=axis, keepdims=True)
         self.p, self.axis = e / s, axis
-        return shifted - np.log(s)
+        with np.errstate(divide="ignore"):  # s ≥ 1 (the max's term is e^0), or 0 for an empty axis
+            return shifted - np.log(s)
 
     def backward(self, g):
         # BEGIN SOLUTION ops.log_softmax_backward

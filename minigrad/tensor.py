@@ -571,25 +571,32 @@ class Tensor:
         ``keepdims=True`` keeps each reduced axis with size 1.
         dL/dx = g, broadcast back to x's shape (every element counts once).
         """
-        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+        return ops.Sum.apply(self, axis=_axis_arg(axis), keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False):
         """y = (1/n) Σ x over ``axis``, n the number of elements reduced.   dL/dx = g / n, broadcast back."""
-        return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+        return ops.Mean.apply(self, axis=_axis_arg(axis), keepdims=keepdims)
 
     def max(self, axis=None, keepdims=False):
         """y = the largest x over ``axis``.   dL/dx = g * [x = y] / (number of ties).
 
-        Ties share the gradient evenly, as PyTorch's ``amax`` does.
+        Ties share the gradient evenly, as PyTorch's ``amax`` does. On an
+        integer or bool tensor (never differentiated) the result is a constant.
         """
-        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+        if self.data.dtype.kind != "f":
+            return Tensor._const(np.max(self.data, axis=_axis_arg(axis), keepdims=keepdims))
+        return ops.Max.apply(self, axis=_axis_arg(axis), keepdims=keepdims)
 
     def min(self, axis=None, keepdims=False):
         """y = the smallest x over ``axis``, as min x = −max(−x).   dL/dx = g * [x = y] / (number of ties).
 
         Built from ``max`` by that identity (two negations join the graph), so
-        ties share the gradient evenly, as PyTorch's ``amin`` does.
+        ties share the gradient evenly, as PyTorch's ``amin`` does. On an
+        integer or bool tensor the result is NumPy's min, a constant (negating
+        an unsigned or the most negative integer would wrap around).
         """
+        if self.data.dtype.kind != "f":
+            return Tensor._const(np.min(self.data, axis=_axis_arg(axis), keepdims=keepdims))
         return -((-self).max(axis=axis, keepdims=keepdims))
 
     def clamp(self, min=None, max=None):
@@ -782,19 +789,29 @@ def _index(index):
     """Tensors inside an index become their arrays; lists become integer arrays."""
     if isinstance(index, Tensor):
         if index.dtype.kind in "fc":
-            raise IndexError(f"a tensor used as an index needs an integer dtype, got {index.dtype} "
-                             f"(a Python list becomes float32): mg.Tensor(indices, dtype=np.int64)")
+            raise IndexError(
+                f"a tensor used as an index needs an integer or bool dtype, got {index.dtype} (a "
+                f"Python list becomes float32): mg.Tensor(positions, dtype=np.int64), or "
+                f"mg.Tensor(mask, dtype=bool) to pick where a mask is True")
         return index.data
     if isinstance(index, list):
-        return np.asarray(index)
+        a = np.asarray(index)
+        return a.astype(np.intp) if a.size == 0 else a  # [] picks nothing (NumPy makes it float)
     if isinstance(index, tuple):
         return tuple(_index(i) for i in index)
     return index
 
 
+def _axis_arg(axis):
+    """A reduction's ``axis``: None, an int or a tuple of ints; a list is taken as a tuple."""
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
 def _reshape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
+    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in shape):
+        raise TypeError(f"reshape: sizes must be ints, got {shape}")
     return tuple(int(n) for n in shape)
 
 
@@ -1049,8 +1066,13 @@ def where(condition, x, y):
     >>> c = mg.Tensor(np.array([True, False]))
     >>> mg.where(c, mg.ones(2), mg.zeros(2)).data
     array([1., 0.], dtype=float32)
+    >>> mg.where(c, 1.0, 0.0).dtype          # Python floats give float32, as in mg.Tensor(1.0)
+    dtype('float32')
     """
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if isinstance(x, numbers.Number) and isinstance(y, numbers.Number) and (
+            isinstance(x, float) or isinstance(y, float)):
+        x = np.asarray(x, dtype=np.float32)  # Python numbers make float32, as in Tensor(1.0)
     return ops.Where.apply(x, y, condition=cond.astype(bool, copy=False))
 
 

@@ -251,6 +251,73 @@ def test_min_splits_gradient_evenly_among_ties():
     np.testing.assert_array_equal(x.grad, [[0, 0.5, 0.5], [2, 0, 2]])
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.int8, np.uint8, bool])
+def test_max_and_min_of_integer_and_bool_tensors_are_numpys(dtype):
+    info = np.iinfo(dtype) if dtype is not bool else None
+    values = [0, 1, 5] if info is None or info.min == 0 else [int(info.min), 5, -3]
+    a = np.array(values, dtype=dtype).reshape(1, 3)
+    t = mg.Tensor(a)
+    for got, want in [(t.max(), a.max()), (t.min(), a.min()), (t.min(axis=1), a.min(axis=1)),
+                      (t.max(axis=-1, keepdims=True), a.max(axis=-1, keepdims=True))]:
+        assert got.dtype == want.dtype and not got.requires_grad
+        np.testing.assert_array_equal(got.data, want)
+
+
+def test_reductions_over_an_empty_batch_give_empty_results():
+    x = mg.zeros(0, 3, requires_grad=True)
+    y = x.max(axis=1)
+    assert y.shape == (0,)
+    y.backward(np.zeros(0, dtype=np.float32))
+    assert x.grad.shape == (0, 3)
+    with pytest.raises(ValueError, match=r"max over an axis of length 0 \(shape \(0, 3\), axis 0\)"):
+        x.max(axis=0)
+    for op in ("softmax", "log_softmax"):
+        z = mg.zeros(3, 0, requires_grad=True)
+        out = getattr(z, op)()
+        assert out.shape == (3, 0)
+        out.backward(np.zeros((3, 0), dtype=np.float32))
+        assert z.grad.shape == (3, 0)
+
+
+@pytest.mark.parametrize("op", ["sum", "max", "min"])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_a_0d_reduction_over_axis_0_backpropagates_as_numpy_allows_it(op, axis):
+    x = mg.Tensor(np.array(2.5), requires_grad=True)
+    y = getattr(x, op)(axis=axis)
+    assert y.shape == () and y.item() == 2.5
+    y.backward()
+    assert x.grad.shape == () and x.grad == 1.0
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "max", "min"])
+def test_a_list_of_axes_is_taken_as_a_tuple(op):
+    a = np.random.default_rng(0).standard_normal((2, 3, 4))
+    x = mg.Tensor(a, requires_grad=True)
+    y = getattr(x, op)(axis=[0, 2])
+    np.testing.assert_allclose(y.data, getattr(a, op)(axis=(0, 2)))
+    y.sum().backward()
+    assert x.grad.shape == a.shape
+
+
+def test_concatenate_names_a_bad_axis_or_0d_inputs():
+    a = mg.ones(2, 2, requires_grad=True)
+    with pytest.raises(ValueError, match=r"Concatenate: axis 2 is out of bounds.*input shapes"):
+        mg.concatenate([a, a], axis=2)
+    with pytest.raises(ValueError, match="Concatenate: zero-dimensional arrays cannot be concatenated"):
+        mg.concatenate([mg.Tensor(1.0), mg.Tensor(2.0)])
+
+
+@pytest.mark.parametrize("x, y, dtype", [(1.0, 0.0, np.float32), (1, 0.5, np.float32),
+                                          (1, 0, np.int64), (np.float64(2), 0.0, np.float32)])
+def test_where_of_two_python_numbers_has_pytorchs_dtype(x, y, dtype):
+    out = mg.where(np.array([True, False]), x, y)
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out.data, [x, y])
+    if dtype == np.float32:  # a float32 graph stays float32 (before, a float64 mask crept in)
+        p = mg.ones(2, requires_grad=True)
+        assert (p * mg.where(np.array([True, False]), x, y)).dtype == np.float32
+
+
 def test_clamp_passes_the_gradient_at_its_bounds_as_pytorch_does():
     values = [-1.0, 0.0, 0.5, 1.0, 2.0]
     x = mg.Tensor(np.array(values), requires_grad=True)

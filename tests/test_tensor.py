@@ -425,10 +425,27 @@ def test_writing_into_a_saved_output_says_which_op_saved_it():
 
 def test_a_float_tensor_as_an_index_is_refused_with_the_fix():
     x = mg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
-    with pytest.raises(IndexError, match=r"integer dtype, got float32.*dtype=np.int64"):
+    with pytest.raises(IndexError, match=r"integer or bool dtype, got float32.*dtype=np.int64"):
         x[mg.Tensor([0, 2])]                                      # Python lists become float32
+    with pytest.raises(IndexError, match=r"mg.Tensor\(mask, dtype=bool\)"):
+        x[mg.Tensor([True, False, True])]                         # so do lists of bools
+    np.testing.assert_array_equal(x[mg.Tensor([True, False, True], dtype=bool)].data, [1.0, 3.0])
     np.testing.assert_array_equal(x[mg.Tensor([0, 2], dtype=np.int64)].data, [1.0, 3.0])
     np.testing.assert_array_equal(x[mg.Tensor(np.array([True, False, True]))].data, [1.0, 3.0])
+
+
+def test_an_empty_list_index_picks_nothing_as_in_pytorch():
+    x = mg.Tensor(np.ones((3, 2)), requires_grad=True)
+    y = x[[]]
+    assert y.shape == (0, 2)
+    (y.sum() + x.sum()).backward()
+    np.testing.assert_array_equal(x.grad, np.ones((3, 2)))
+
+
+def test_reshape_refuses_sizes_that_are_not_ints():
+    with pytest.raises(TypeError, match=r"reshape: sizes must be ints, got \(2.9, 30\)"):
+        mg.zeros(60).reshape(2.9, 30)
+    assert mg.zeros(6).reshape(np.int64(2), -1).shape == (2, 3)
 
 
 def test_leaf_grad_is_not_shared_with_another_tensor():

@@ -464,16 +464,15 @@ def cross_entropy(logits, labels, reduction="mean"):
                          f"probabilities; it takes class indices of shape ({x.shape[0]},): for "
                          f"one-hot rows pass labels.argmax(axis=1)")
     if y.dtype.kind not in "iu":
-        fix = ("mg.Tensor(labels, dtype=np.int64) (a list of numbers becomes float32)"
-               if isinstance(labels, Tensor) else ".astype(np.int64)")
         raise ValueError(f"cross_entropy: labels must be integer class indices, got dtype "
-                         f"{y.dtype}; convert with {fix}")
+                         f"{y.dtype}; convert an array with y.astype(np.int64), or make the "
+                         f"tensor with mg.Tensor(labels, dtype=np.int64) (a list becomes float32)")
     n, c = x.shape
     if y.shape != (n,):
         raise ValueError(f"cross_entropy: logits of shape {x.shape} need labels of shape "
                          f"({n},), got labels of shape {y.shape}")
     # NOTE: one reduction checks both ends: read as unsigned, a negative label is huge
-    if n and y.view(f"u{y.itemsize}").max() >= c:
+    if n and y.view(np.dtype(f"u{y.itemsize}").newbyteorder(y.dtype.byteorder)).max() >= c:
         raise ValueError(f"cross_entropy: labels must be in [0, {c}) for {c} classes, got "
                          f"labels from {y.min()} to {y.max()}")
     if n == 0 and reduction == "mean":

@@ -179,13 +179,26 @@ def test_constant_inputs_give_a_constant_loss():
     assert loss.item() == 1.0 and not loss.requires_grad
 
 
+@pytest.mark.parametrize("dtype", [">i4", "<i4", ">i8", ">u2"])
+def test_labels_in_either_byte_order(dtype):
+    logits = np.random.default_rng(0).standard_normal((3, 4))
+    labels = np.array([0, 3, 1], dtype=dtype)
+    loss = F.cross_entropy(mg.Tensor(logits), labels, reduction="none")
+    expected = F.cross_entropy(mg.Tensor(logits), labels.astype(np.int64), reduction="none")
+    np.testing.assert_array_equal(loss.data, expected.data)
+
+
 # ---------------------------------------------------------------- errors
 
 ERRORS = [  # call, exception, message (regex)
     (lambda: F.cross_entropy(mg.zeros(2, 3), np.array([0.0, 1.0])), ValueError,
-     r"labels must be integer class indices, got dtype float64; convert with \.astype\(np\.int64\)"),
+     r"labels must be integer class indices, got dtype float64; convert an array with "
+     r"y\.astype\(np\.int64\)"),
     (lambda: F.cross_entropy(mg.zeros(2, 3), mg.Tensor([0, 1])), ValueError,
-     r"got dtype float32; convert with mg\.Tensor\(labels, dtype=np\.int64\) \(a list of numbers becomes float32\)"),
+     r"got dtype float32; .* or make the tensor with mg\.Tensor\(labels, dtype=np\.int64\) "
+     r"\(a list becomes float32\)"),
+    (lambda: F.cross_entropy(mg.zeros(2, 3), np.array([0, 3], dtype=">i4")), ValueError,
+     r"labels must be in \[0, 3\) for 3 classes, got labels from 0 to 3"),
     (lambda: F.cross_entropy(mg.zeros(2, 3), np.array([True, False])), ValueError,
      "labels must be integer class indices, got dtype bool"),
     (lambda: F.cross_entropy(mg.zeros(2, 3), [0, 3]), ValueError,
