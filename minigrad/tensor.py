@@ -831,13 +831,33 @@ def _as_bound(b):
 
 
 def _axes_arg(axes, ndim):
+    """``transpose``'s axes, NumPy's meaning: the new order of all axes (none: reversed).
+
+    NOTE: PyTorch's ``transpose(d0, d1)`` swaps two axes instead. Its calls
+    either fail here (two axes of a 3-D tensor; the message shows the swap)
+    or, on a 2-D tensor, ``transpose(0, 1)`` is NumPy's identity: that warns.
+    Given all three or more axes in order, the identity is plainly meant.
+    """
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
     if not axes:
         return tuple(range(ndim - 1, -1, -1))
     if sorted(a % ndim if -ndim <= a < ndim else a for a in axes) != list(range(ndim)):
-        raise ValueError(f"transpose: axes {axes} are not a permutation of {ndim} axes")
-    return tuple(a % ndim for a in axes)
+        hint = ""
+        if len(axes) == 2 and ndim > 2 and all(-ndim <= a < ndim for a in axes):
+            order = list(range(ndim))
+            i, j = (a % ndim for a in axes)
+            order[i], order[j] = order[j], order[i]
+            hint = (f"; as in NumPy, give the new order of all the axes: PyTorch's "
+                    f"transpose{tuple(axes)} is transpose{tuple(order)} here")
+        raise ValueError(f"transpose: axes {axes} are not a permutation of {ndim} axes{hint}")
+    axes = tuple(a % ndim for a in axes)
+    if axes == (0, 1):
+        warnings.warn(
+            "transpose(0, 1) of a 2-D tensor leaves both axes where they are: as in NumPy, the "
+            "arguments are the new order of the axes; to swap them as PyTorch's transpose(0, 1) "
+            "does, write transpose(1, 0) or .T", UserWarning, stacklevel=3)
+    return axes
 
 
 def _accumulate(t, g, upstream):

@@ -442,6 +442,21 @@ def test_an_empty_list_index_picks_nothing_as_in_pytorch():
     np.testing.assert_array_equal(x.grad, np.ones((3, 2)))
 
 
+def test_transpose_explains_numpys_meaning_to_a_pytorch_user():
+    x = mg.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    with pytest.warns(UserWarning, match=r"transpose\(0, 1\) of a 2-D tensor leaves both axes.*"
+                                         r"transpose\(1, 0\) or \.T"):
+        assert x.transpose(0, 1).shape == (2, 3)       # NumPy's identity, not PyTorch's swap
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert x.transpose(1, 0).shape == x.T.shape == x.transpose().shape == (3, 2)
+        assert mg.zeros(2, 3, 4).transpose(0, 1, 2).shape == (2, 3, 4)
+    with pytest.raises(ValueError, match=r"PyTorch's transpose\(0, 2\) is transpose\(2, 1, 0\) here"):
+        mg.zeros(2, 3, 4).transpose(0, 2)
+    torch = pytest.importorskip("torch")
+    assert mg.zeros(2, 3, 4).transpose(2, 1, 0).shape == tuple(torch.zeros(2, 3, 4).transpose(0, 2).shape)
+
+
 def test_reshape_refuses_sizes_that_are_not_ints():
     with pytest.raises(TypeError, match=r"reshape: sizes must be ints, got \(2.9, 30\)"):
         mg.zeros(60).reshape(2.9, 30)
