@@ -80,7 +80,8 @@ def _hidden(text):
 
 
 def _regime(text):
-    """'batch' is the lecture's other name for 'offline' (batch gradient descent)."""
+    """Any case; 'batch' is the lecture's other name for 'offline' (batch gradient descent)."""
+    text = text.lower()
     return "offline" if text == "batch" else text
 
 
@@ -125,7 +126,7 @@ def build_parser():
 
     def data_flags(p, epochs):
         p.add_argument("--data", type=str.lower, choices=NAMES, default=None,
-                       help="data set (default digits); split 80/20, standardised")
+                       help="data set (default digits, any case); split 80/20, standardised")
         p.add_argument("--regime", type=_regime, choices=("online", "minibatch", "offline"), default=None,
                        help="online: one example per update; minibatch (default): --batch-size "
                             "examples per update; offline (= batch): all, one update per epoch")
@@ -171,7 +172,8 @@ def build_parser():
         "trajectories", help="the optimizers' paths on a 2-D surface: a table, and a PNG with --plot",
         description="Run the optimizers from one start on a 2-D test function, print where each "
                     "ended, and with --plot draw their paths on the contours.")
-    p.add_argument("--surface", choices=SURFACES, default="quadratic", help="default quadratic")
+    p.add_argument("--surface", type=str.lower, choices=SURFACES, default="quadratic",
+                   help="default quadratic (any case)")
     p.add_argument("--optimizers", type=_optimizer_list, default=None, metavar="NAMES",
                    help="comma-separated names (default: all eight)")
     p.add_argument("--steps", type=_positive_int, default=None, metavar="N", help="steps per optimizer (default: "
@@ -313,6 +315,31 @@ def _build_mlp(n_in, hidden, n_out, gen):
     return nn.Sequential(*layers[:-1])
 
 
+def _model_text(n_in, hidden, n_out):
+    """'MLP 64-64-10 (ReLU)'; 'MLP 4-3 (linear)' without a hidden layer."""
+    return f"MLP {'-'.join(map(str, (n_in, *hidden, n_out)))} ({'ReLU' if hidden else 'linear'})"
+
+
+def _regime_text(settings, n, note=True):
+    """'online', 'offline' or 'minibatch of B', B the batch size used (at most the n examples)."""
+    if settings["regime"] != "minibatch":
+        return settings["regime"]
+    b = settings["batch_size"]
+    text = f"minibatch of {min(b, n)}"
+    if note and b > n:
+        text += f" (--batch-size {b} is more than the {n} training examples)"
+    return text
+
+
+def _updates_per_epoch(settings, n):
+    return {"online": n, "offline": 1}.get(settings["regime"], -(-n // settings["batch_size"]))
+
+
+def _loss(value):
+    """A loss as printed: 4 decimals, or 3 digits in e-notation (1.25e-05, 1.55e+20) below 0.001 and from 1e6."""
+    return f"{value:.4f}" if 1e-3 <= abs(value) < 1e6 else f"{value:.2e}"
+
+
 def _make_optimizer(name, params, lr):
     from . import optim
 
@@ -335,7 +362,10 @@ def _accuracy(model, X, y):
 
 
 def _check_plot_possible(path):
-    """Fail before training, not after, when --plot cannot work: no matplotlib, or a bad path."""
+    """The file --plot PATH writes (PATH.png when PATH has no suffix, as matplotlib would write).
+
+    Fails before training, not after, when --plot cannot work: no matplotlib, or a bad path.
+    """
     try:
         import matplotlib
     except ImportError:
@@ -346,9 +376,10 @@ def _check_plot_possible(path):
     _check_output_path(path, "--plot")
     suffix = os.path.splitext(path)[1].lower().lstrip(".")
     formats = FigureCanvasBase.get_supported_filetypes()
-    if suffix and suffix not in formats:  # NOTE: no suffix at all: matplotlib appends .png
+    if suffix and suffix not in formats:
         raise UsageError(f"--plot {path}: matplotlib cannot write .{suffix} files; end the name in "
                          f".png (or one of {', '.join('.' + f for f in sorted(formats) if f != 'png')})")
+    return path if suffix else path + ".png"
 
 
 def _check_output_path(path, flag):
@@ -396,12 +427,15 @@ def cmd_train(args):
                 raise UsageError(f"--{key.replace('_', '-')} {_show(given)} differs from the checkpoint's "
                                  f"{_show(s[key])}; a resumed run keeps its settings")
         if args.epochs is not None:
+            at = int(checkpoint["epoch"])
+            if args.epochs <= at:
+                raise UsageError(f"the checkpoint is at epoch {at}: --epochs {args.epochs} must be more "
+                                 f"than that (it counts the checkpoint's epochs)")
             s["epochs"] = args.epochs
     _check_batch_size(args, s)
     if args.save:
         _check_output_path(args.save, "--save")
-    if args.plot:
-        _check_plot_possible(args.plot)
+    plot = _check_plot_possible(args.plot) if args.plot else None
 
     X, y, X_test, y_test = _load_data(s["data"])
     classes = int(y.max()) + 1
@@ -420,47 +454,55 @@ def cmd_train(args):
         start = int(checkpoint["epoch"])
 
     name = next(n for n in OPTIMIZER_NAMES if n.lower() == s["optimizer"])
-    shape = "-".join(map(str, (X.shape[1], *s["hidden"], classes)))
-    regime = s["regime"] + (f" of {s['batch_size']}" if s["regime"] == "minibatch" else "")
     print(f"{s['data']}: {len(X)} train / {len(X_test)} test examples, {X.shape[1]} features, "
           f"{classes} classes")
-    kind = "ReLU" if s["hidden"] else "linear"
-    print(f"MLP {shape} ({kind}), {name} lr {s['lr']:g}, {regime}, {_epochs(s['epochs'])}, seed {s['seed']}"
-          + (f"; resumed at epoch {start}" if start else ""))
+    print(f"{_model_text(X.shape[1], s['hidden'], classes)}, {name} lr {s['lr']:g}, {_regime_text(s, len(X))}, "
+          f"{_epochs(s['epochs'])}, seed {s['seed']}" + (f"; resumed at epoch {start}" if start else ""))
 
     began = time.perf_counter()
 
-    def after_epoch(h):
-        epoch = start + len(h.epoch_loss)
-        _write_stdout(f"epoch {epoch:>{len(str(s['epochs']))}}/{s['epochs']}  loss {h.epoch_loss[-1]:.4f}  "
-                      f"acc {h.epoch_accuracy[-1]:.3f}  |  test loss {h.val_loss[-1]:.4f}  "
+    def after_epoch(h):  # h is `history`, which train continues: its epochs count from the checkpoint's
+        _write_stdout(f"epoch {h.epochs:>{len(str(s['epochs']))}}/{s['epochs']}  loss {_loss(h.epoch_loss[-1])}  "
+                      f"acc {h.epoch_accuracy[-1]:.3f}  |  test loss {_loss(h.val_loss[-1])}  "
                       f"acc {h.val_accuracy[-1]:.3f}")
         if args.save:
-            merged = _merge(history, h)
-            save({"format": "minigrad-train-checkpoint", "epoch": epoch, "args": _plain(s),
+            save({"format": "minigrad-train-checkpoint", "epoch": h.epochs, "args": _plain(s),
                   "model": model.state_dict(), "optimizer": opt.state_dict(),
-                  "rng": gen.bit_generator.state, "history": vars(merged)}, args.save)
+                  "rng": gen.bit_generator.state, "history": vars(h)}, args.save)
 
     if start >= s["epochs"]:
         print(f"the checkpoint is at epoch {start}: nothing to train (pass --epochs N > {start} "
               f"to train further)")
     else:
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # NOTE: a diverging
-            # run raises FloatingPointError with one clear line; NumPy's warnings would add noise
-            new = optim.train(model, nn.functional.cross_entropy, opt, X, y, regime=s["regime"],
-                              batch_size=s["batch_size"], epochs=s["epochs"] - start, rng=gen,
-                              progress=not args.no_progress, callback=after_epoch,
-                              validation=(X_test, y_test))
-        history = _merge(history, new)
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # NOTE: a diverging
+                # run raises FloatingPointError with one clear line; NumPy's warnings would add noise
+                optim.train(model, nn.functional.cross_entropy, opt, X, y, regime=s["regime"],
+                            batch_size=s["batch_size"], epochs=s["epochs"] - start, rng=gen,
+                            progress=not args.no_progress, callback=after_epoch,
+                            validation=(X_test, y_test), history=history)
+        except FloatingPointError:  # main prints the message; the curves up to here are still worth a look
+            if plot:
+                _plot_history(history, plot, _updates_per_epoch(s, len(X)), " (the curves up to the divergence)")
+            raise
     print(f"final: train accuracy {_accuracy(model, X, y):.3f}, test accuracy "
           f"{_accuracy(model, X_test, y_test):.3f} ({time.perf_counter() - began:.1f} s)")
     if args.save:
         print(f"checkpoint: {args.save}")
-    if args.plot:
-        from . import viz
-        viz.plot_history(history, args.plot)
-        print(f"plot: {args.plot}")
+    if plot:
+        _plot_history(history, plot, _updates_per_epoch(s, len(X)))
     return 0
+
+
+def _plot_history(history, path, updates_per_epoch, note=""):
+    """Write viz.plot_history's figure to ``path`` and say so (or why there is nothing to draw)."""
+    from . import viz
+
+    if not history.step_loss:
+        print("plot: not written, the loss was not finite from the first update on: nothing to draw")
+        return
+    viz.plot_history(history, path, updates_per_epoch=updates_per_epoch)
+    print(f"plot: {path}{note}")
 
 
 def _read_checkpoint(path):
@@ -473,12 +515,6 @@ def _read_checkpoint(path):
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != "minigrad-train-checkpoint":
         raise UsageError(f"{path} is not a checkpoint written by `minigrad train --save`")
     return checkpoint
-
-
-def _merge(old, new):
-    """One History: ``old``'s lists followed by ``new``'s."""
-    from .optim import History
-    return History(**{k: old_list + getattr(new, k) for k, old_list in vars(old).items()})
 
 
 def _epochs(n):
@@ -513,18 +549,16 @@ def cmd_compare(args):
     unknown = set(lr_spec) - {None} - set(names)
     if unknown:
         raise UsageError(f"--lr names {', '.join(sorted(unknown))}, which --optimizers does not include")
-    if args.plot:
-        _check_plot_possible(args.plot)
+    plot = _check_plot_possible(args.plot) if args.plot else None
 
     X, y, X_test, y_test = _load_data(s["data"])
     classes = int(y.max()) + 1
     gen = np.random.default_rng(s["seed"])
     start_weights = _build_mlp(X.shape[1], s["hidden"], classes, gen).state_dict()
     shuffle_state = gen.bit_generator.state  # every optimizer gets this same stream of shuffles
-    shape = "-".join(map(str, (X.shape[1], *s["hidden"], classes)))
-    regime = s["regime"] + (f" of {s['batch_size']}" if s["regime"] == "minibatch" else "")
-    updates = s["epochs"] * {"online": len(X), "offline": 1}.get(s["regime"], -(-len(X) // s["batch_size"]))
-    print(f"{s['data']}: MLP {shape}, {regime}, {_epochs(s['epochs'])} = {updates:,} updates, "
+    model_text = _model_text(X.shape[1], s["hidden"], classes)
+    updates = s["epochs"] * _updates_per_epoch(s, len(X))
+    print(f"{s['data']}: {model_text}, {_regime_text(s, len(X))}, {_epochs(s['epochs'])} = {updates:,} updates, "
           f"seed {s['seed']}; same initial weights and shuffles for every optimizer")
     header = f"{'optimizer':<9} {'lr':>7} {'final loss':>11} {'train acc':>9} {'test acc':>9} {'seconds':>8}"
     print(header)
@@ -545,13 +579,15 @@ def cmd_compare(args):
         opt = _make_optimizer(key, model.parameters(), lr)
         gen.bit_generator.state = shuffle_state
         began = time.perf_counter()
+        history = optim.History()  # NOTE: given to train, so that a divergence leaves the epochs before it
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                history = optim.train(model, nn.functional.cross_entropy, opt, X, y, regime=s["regime"],
-                                      batch_size=s["batch_size"], epochs=s["epochs"], rng=gen,
-                                      callback=None if bar is None else (lambda history: bar.update()))
+                optim.train(model, nn.functional.cross_entropy, opt, X, y, regime=s["regime"],
+                            batch_size=s["batch_size"], epochs=s["epochs"], rng=gen, history=history,
+                            callback=None if bar is None else (lambda history: bar.update()))
         except FloatingPointError as e:
             _write_stdout(f"{name:<9} {lr:>7g} diverged: {str(e).split(';')[0]}")
+            curves[f"{name} (diverged)"] = history.epoch_loss
             continue
         finally:
             if bar is not None:  # a diverged run ends early: skip its remaining epochs
@@ -568,19 +604,20 @@ def cmd_compare(args):
     if bar is not None:
         bar.close()
     print("final loss: mean training loss of the last epoch; accuracies after training")
-    if args.plot:
-        _plot_compare(curves, args.plot, f"{s['data']}, MLP {shape}, {regime}")
-        print(f"plot: {args.plot}")
+    if plot and not any(curves.values()):
+        print("plot: not written, every optimizer diverged within its first epoch: no epoch loss to draw")
+    elif plot:
+        _plot_compare(curves, plot, f"{s['data']}, {model_text}, {_regime_text(s, len(X), note=False)}")
+        print(f"plot: {plot}")
     return 0
 
 
-def _loss(value):
-    """A loss for the table: 4 decimals, or 3 significant digits when that would show 0.0000."""
-    return f"{value:.4f}" if value >= 1e-3 else f"{value:.2e}"
-
-
 def _plot_compare(curves, path, title):
-    """One figure: every optimizer's epoch loss against the epoch, log scale."""
+    """One figure: every optimizer's epoch loss against the epoch, log scale.
+
+    ``curves`` maps a legend label to the epoch losses; a diverged optimizer's
+    (labelled "(diverged)") stop at its last finished epoch, or are empty.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -614,10 +651,9 @@ def cmd_trajectories(args):
     """``python -m minigrad trajectories``: the optimizers' paths on a 2-D surface (see viz)."""
     from . import viz
 
-    if args.plot:
-        _check_plot_possible(args.plot)
+    plot = _check_plot_possible(args.plot) if args.plot else None
     try:
-        return viz.trajectories_command(args.surface, path=args.plot, steps=args.steps,
+        return viz.trajectories_command(args.surface, path=plot, steps=args.steps,
                                         optimizers=args.optimizers, start=args.start)
     except (ValueError, TypeError) as e:  # a bad --start, say
         raise UsageError(str(e)) from None

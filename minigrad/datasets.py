@@ -43,7 +43,7 @@ def load(name, test_size=0.2, rng=0, **kwargs):
     Parameters
     ----------
     name : str
-        One of :data:`NAMES`: ``"digits"``, ``"iris"``, ``"wine"``,
+        One of :data:`NAMES`, in any case: ``"digits"``, ``"iris"``, ``"wine"``,
         ``"breast_cancer"`` (scikit-learn's bundled files), ``"moons"``,
         ``"circles"``, ``"blobs"`` (generated).
     test_size : float or int, default 0.2
@@ -96,8 +96,9 @@ def load(name, test_size=0.2, rng=0, **kwargs):
     >>> sorted(set(y_test.tolist()))
     [0, 1, 2]
     """
-    if not isinstance(name, str) or name not in NAMES:
+    if not isinstance(name, str) or name.lower() not in NAMES:
         raise ValueError(f"unknown data set {name!r}; known names: {', '.join(NAMES)}")
+    name = name.lower()
     gen = as_generator(rng)
     if name in _BUNDLED:
         if kwargs:

@@ -18,6 +18,7 @@ matplotlib is imported inside the functions that draw with it, so
 
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -44,10 +45,16 @@ def _new_figure(width, height):
     return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
+def _file_name(path):
+    """The file that saving to ``path`` writes: ``path``, or ``path.png`` when it has no suffix."""
+    path = os.fspath(path)
+    return path if os.path.splitext(path)[1] else path + ".png"
+
+
 def _save(fig, path):
-    """Save ``fig`` to ``path`` (format from the suffix) when a path is given."""
+    """Save ``fig`` to ``path`` (format from the suffix, PNG without one) when a path is given."""
     if path is not None:
-        fig.savefig(str(path))
+        fig.savefig(_file_name(path))
 
 
 # =========================================================================
@@ -497,7 +504,7 @@ def _history_lists(history):
     return out
 
 
-def plot_history(history, path=None):
+def plot_history(history, path=None, *, updates_per_epoch=None):
     """Plot a training History: loss per update and per epoch, accuracy, validation curves.
 
     Parameters
@@ -508,7 +515,13 @@ def plot_history(history, path=None):
         ``val_accuracy`` (one per epoch; the accuracy and validation lists
         may be empty). A dict with these keys works too.
     path : str or path-like, optional
-        Save the figure there (PNG, SVG, PDF: from the suffix).
+        Save the figure there (PNG, SVG, PDF: from the suffix; ``.png`` is
+        appended to a name without one).
+    updates_per_epoch : int, optional
+        Where the updates sit on the epoch axis. Default: the number of
+        updates over the number of epochs, right for a run that finished its
+        last epoch; give it for a run stopped within an epoch (a divergence),
+        whose last updates then reach past the last epoch.
 
     Returns
     -------
@@ -532,15 +545,19 @@ def plot_history(history, path=None):
     if not (steps.size or epochs.size or curves["val_loss"].size):
         raise ValueError("plot_history: the history holds no loss values (step_loss, epoch_loss and "
                          "val_loss are all empty)")
+    if updates_per_epoch is not None and (isinstance(updates_per_epoch, bool) or not isinstance(
+            updates_per_epoch, numbers.Integral) or updates_per_epoch < 1):
+        raise ValueError(f"updates_per_epoch must be an int >= 1, got {updates_per_epoch!r}")
     has_accuracy = curves["epoch_accuracy"].size or curves["val_accuracy"].size
     fig = _new_figure(11.0 if has_accuracy else 6.5, 4.5)
     axes = fig.subplots(1, 2 if has_accuracy else 1, squeeze=False)[0]
     ax = axes[0]
     n_epochs = max(epochs.size, curves["val_loss"].size, curves["epoch_accuracy"].size)
     if n_epochs:
-        per_epoch = steps.size / n_epochs if steps.size else 1.0
+        per_epoch = updates_per_epoch or (steps.size / n_epochs if steps.size else 1.0)
         step_x = np.arange(1, steps.size + 1) / per_epoch
-        xlabel = "epoch" + (f"  ({per_epoch:g} updates per epoch)" if steps.size else "")
+        xlabel = "epoch" + (f"  ({per_epoch:g} update{'' if per_epoch == 1 else 's'} per epoch)"
+                            if steps.size else "")
     else:
         step_x, xlabel = np.arange(1, steps.size + 1), "update"
     if steps.size:
@@ -558,9 +575,7 @@ def plot_history(history, path=None):
     values = values[np.isfinite(values)]
     if values.size and values.min() > 0 and values.max() / values.min() > 20:
         ax.set_yscale("log")
-    from matplotlib.ticker import MaxNLocator
-
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _whole_ticks(ax, max(step_x[-1] if steps.size else 0, n_epochs))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("loss")
     ax.set_title("loss")
@@ -576,7 +591,7 @@ def plot_history(history, path=None):
                         markersize=4, label=f"{text} (last {acc[-1]:.3f})")
         ax.set_ylim(min(0.0, np.nanmin(np.concatenate([curves["epoch_accuracy"], curves["val_accuracy"]]))),
                     1.02)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        _whole_ticks(ax, max(curves["epoch_accuracy"].size, curves["val_accuracy"].size))
         ax.set_xlabel("epoch")
         ax.set_ylabel("accuracy")
         ax.set_title("accuracy (fraction correct)")
@@ -584,6 +599,19 @@ def plot_history(history, path=None):
         ax.legend(fontsize=9, loc="lower right")
     _save(fig, path)
     return fig
+
+
+def _whole_ticks(ax, last):
+    """Ticks at whole epochs (or updates) on x, whose data end at ``last``; 0 … 1 when ``last`` ≤ 1.
+
+    NOTE: one epoch's points all sit at x = 1 (or within (0, 1]), where the
+    automatic limits 0.945 … 1.05 would get ticks like 0.975 and 1.035.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if last <= 1:
+        ax.set_xlim(0, 1.05)
 
 
 # =========================================================================
@@ -717,8 +745,10 @@ def _check_start(start):
         start = np.asarray(start, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"start must be a pair of floats, got {start!r}") from None
-    if start.shape != (2,) or not np.isfinite(start).all():
-        raise ValueError(f"start must be a pair of finite floats (shape (2,)), got shape {start.shape}: {start}")
+    if start.shape != (2,):
+        raise ValueError(f"start must be a pair of floats (shape (2,)), got shape {start.shape}: {start}")
+    if not np.isfinite(start).all():
+        raise ValueError(f"start must be finite, got ({start[0]:g}, {start[1]:g})")
     return start
 
 
@@ -926,7 +956,8 @@ def plot_trajectories(surface, optimizers=None, start=None, steps=None, path=Non
         As in :func:`trajectories` (default: all eight optimizers from the
         surface's start, with its step budget and learning rates).
     path : str or path-like, optional
-        Save the figure there (PNG, SVG, PDF: from the suffix).
+        Save the figure there (PNG, SVG, PDF: from the suffix; ``.png`` is
+        appended to a name without one).
 
     Returns
     -------
@@ -1020,8 +1051,9 @@ def trajectories_command(surface="quadratic", path=None, steps=None, optimizers=
     surface : str, default "quadratic"
         ``quadratic``, ``rosenbrock``, ``beale`` or ``saddle``.
     path : str or path-like, optional
-        Save the figure of :func:`plot_trajectories` there (PNG from ``.png``).
-        Without a path nothing is drawn (and matplotlib is not needed).
+        Save the figure of :func:`plot_trajectories` there (PNG from ``.png``,
+        or without a suffix: ``.png`` is appended, and the printed name says
+        so). Without a path nothing is drawn (and matplotlib is not needed).
     steps : int, optional
         The number of steps; default the surface's.
     optimizers : str or list, optional
@@ -1075,5 +1107,5 @@ def trajectories_command(surface="quadratic", path=None, steps=None, optimizers=
         print(f"{run.key:12} {lr:<8g} {x:9.4f} {y:10.4f} {run.losses[-1] - f_min:10.2e}{note}", file=file)
     if path is not None:
         _draw_trajectories(info, start, runs, path)
-        print(f"plot: {path}", file=file)
+        print(f"plot: {_file_name(path)}", file=file)
     return 0

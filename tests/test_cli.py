@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +67,8 @@ BAD = [  # id, argv, a phrase the one-line message must contain
     ("unknown-command", ["frobnicate"], "frobnicate"),
     ("optimizer", ["train", "--optimizer", "adamw"], "unknown optimizer 'adamw'"),
     ("data", ["train", "--data", "mnist"], "invalid choice: 'mnist'"),
-    ("regime", ["train", "--regime", "stochastic"], "invalid choice: 'stochastic'"),
+    ("regime", ["train", "--regime", "stochastic"], "invalid choice: 'stochastic' (choose from 'online', "
+                                                     "'minibatch', 'offline')"),
     ("epochs", ["train", "--epochs", "0"], "integer >= 1"),
     ("lr", ["train", "--lr", "-1"], "number > 0"),
     ("lr-nan", ["train", "--lr", "nan"], "number > 0"),
@@ -77,8 +79,10 @@ BAD = [  # id, argv, a phrase the one-line message must contain
     ("compare-optimizers", ["compare", "--optimizers", "sgd,foo"], "unknown optimizer 'foo'"),
     ("compare-lr", ["compare", "--lr", "sgd=fast"], "expected a number"),
     ("compare-lr-other", ["compare", "--optimizers", "sgd", "--lr", "adam=0.1"], "adam"),
-    ("surface", ["trajectories", "--surface", "himmelblau"], "invalid choice: 'himmelblau'"),
+    ("surface", ["trajectories", "--surface", "himmelblau"], "invalid choice: 'himmelblau' (choose from "
+                                                             "'quadratic', 'rosenbrock'"),
     ("start", ["trajectories", "--start", "1,x"], "start must be two numbers"),
+    ("start-nan", ["trajectories", "--start", "nan,1"], "error: start must be finite, got (nan, 1)\n"),
     ("batch-size-online", ["train", "--regime", "online", "--batch-size", "8"],
      "--batch-size applies to --regime minibatch only"),
     ("batch-size-offline", ["compare", "--regime", "offline", "--batch-size", "8"],
@@ -191,10 +195,43 @@ def test_resume_refuses_other_settings_and_stops_when_done(capsys, tmp_path):
     assert code == 2 and "--hidden 32 differs from the checkpoint's 64" in err
     code, out, _ = run(capsys, "train", "--resume", path, "--no-progress")
     assert code == 0 and "nothing to train" in out and epoch_lines(out) == []
+    code, out, err = run(capsys, "train", "--resume", path, "--epochs", "1", "--no-progress")
+    assert code == 2 and out == "" and err == ("minigrad train: error: the checkpoint is at epoch 1: --epochs 1 "
+                                               "must be more than that (it counts the checkpoint's epochs)\n")
     other = tmp_path / "other.npz"
     minigrad.save({"weights": np.zeros(3)}, other)
     code, _, err = run(capsys, "train", "--resume", str(other))
     assert code == 2 and "not a checkpoint" in err
+
+
+# wine, on-line SGD at lr 0.5: the loss overflows in epoch 8, after 7 finished epochs (a fraction of a second)
+DIVERGING = ["--data", "wine", "--regime", "online", "--optimizer", "sgd", "--lr", "0.5", "--epochs", "10",
+             "--no-progress"]
+
+
+def test_a_resumed_run_names_the_divergence_as_the_run_in_one_go(capsys, tmp_path):
+    path = str(tmp_path / "run.npz")
+    code, _, straight = run(capsys, "train", *DIVERGING, "--save", path)
+    assert code == 1 and "at epoch 8, update 54 of 142 (1048 overall)" in straight
+    assert minigrad.load(path)["epoch"] == 7
+    code, out, resumed = run(capsys, "train", "--resume", path, "--no-progress")
+    assert code == 1 and "resumed at epoch 7" in out
+    assert resumed == straight
+
+
+def test_train_plot_is_written_up_to_a_divergence(capsys, monkeypatch, tmp_path):
+    pytest.importorskip("matplotlib")
+    figures = []
+    real = minigrad.viz.plot_history
+    monkeypatch.setattr(minigrad.viz, "plot_history", lambda *a, **k: figures.append(real(*a, **k)))
+    path = tmp_path / "curves.png"
+    code, out, err = run(capsys, "train", *DIVERGING, "--plot", str(path))
+    assert code == 1 and err.startswith("minigrad train: the loss is inf at epoch 8")
+    assert f"plot: {path} (the curves up to the divergence)" in out.splitlines()
+    assert path.read_bytes()[:8] == PNG
+    steps, epochs = figures[0].axes[0].lines[:2]
+    assert len(epochs.get_xdata()) == 7
+    assert steps.get_xdata()[-1] == pytest.approx(1047 / 142)   # the last finite update, in epoch 8
 
 
 def test_train_plot_writes_a_png(capsys, tmp_path):
@@ -203,6 +240,19 @@ def test_train_plot_writes_a_png(capsys, tmp_path):
     code, out, _ = run(capsys, "train", "--data", "iris", "--epochs", "3", "--no-progress", "--plot", str(path))
     assert code == 0 and f"plot: {path}" in out
     assert path.read_bytes()[:8] == PNG
+
+
+@pytest.mark.parametrize("argv", [["train", "--data", "iris", "--epochs", "1", "--no-progress"],
+                                  ["compare", "--data", "iris", "--epochs", "1", "--optimizers", "sgd",
+                                   "--no-progress"],
+                                  ["trajectories", "--steps", "1", "--optimizers", "sgd"]],
+                         ids=["train", "compare", "trajectories"])
+def test_plot_path_without_suffix_prints_the_file_written(capsys, tmp_path, argv):
+    pytest.importorskip("matplotlib")
+    code, out, _ = run(capsys, *argv, "--plot", str(tmp_path / "curves"))
+    assert code == 0 and out.splitlines()[-1] == f"plot: {tmp_path / 'curves.png'}"
+    assert [p.name for p in tmp_path.iterdir()] == ["curves.png"]
+    assert (tmp_path / "curves.png").read_bytes()[:8] == PNG
 
 
 @pytest.mark.parametrize("argv", [["train"], ["compare"], ["trajectories"]])
@@ -269,6 +319,46 @@ def test_names_any_case_and_the_model_label(capsys):
     assert code == 0 and "MLP 4-64-3 (ReLU), Adam" in out
 
 
+@pytest.mark.parametrize("argv,shown", [
+    (["train", "--regime", "Offline"], "MLP 4-64-3 (ReLU), Adam lr 0.001, offline,"),
+    (["train", "--regime", "BATCH"], "MLP 4-64-3 (ReLU), Adam lr 0.001, offline,"),
+    (["compare", "--regime", "OnLine", "--optimizers", "SGD"], "MLP 4-64-3 (ReLU), online,"),
+    (["train", "--data", "Iris", "--optimizer", "ADAM"], "MLP 4-64-3 (ReLU), Adam lr 0.001, minibatch of 32,"),
+])
+def test_every_name_flag_takes_any_case(capsys, argv, shown):
+    code, out, _ = run(capsys, *argv, "--data", "iris", "--epochs", "1", "--no-progress")
+    assert code == 0 and shown in out
+
+
+def test_trajectories_surface_takes_any_case(capsys):
+    code, out, _ = run(capsys, "trajectories", "--surface", "Rosenbrock", "--optimizers", "sgd", "--steps", "1")
+    assert code == 0 and out.startswith("rosenbrock:")
+
+
+def test_compare_labels_the_model_as_train_does(capsys):
+    code, out, _ = run(capsys, "compare", "--data", "iris", "--epochs", "1", "--hidden", "", "--optimizers", "sgd",
+                       "--no-progress")
+    assert code == 0 and out.startswith("iris: MLP 4-3 (linear), minibatch of 32, 1 epoch = 4 updates")
+
+
+@pytest.mark.parametrize("command", ["train", "compare"])
+def test_a_batch_larger_than_the_data_prints_the_batch_used(capsys, command):
+    code, out, _ = run(capsys, command, "--data", "iris", "--epochs", "1", "--batch-size", "500", "--no-progress",
+                       *(["--optimizers", "sgd"] if command == "compare" else []))
+    assert code == 0
+    assert "minibatch of 120 (--batch-size 500 is more than the 120 training examples), 1 epoch" in out
+
+
+def test_losses_print_in_e_notation_when_4_decimals_would_not_do(capsys):
+    import minigrad.__main__ as cli
+    assert [cli._loss(v) for v in (1.87861, 1e-3, 999999.0, 1.5495e20, 1.25e-05, 0.0)] == \
+        ["1.8786", "0.0010", "999999.0000", "1.55e+20", "1.25e-05", "0.00e+00"]
+    code, out, _ = run(capsys, "train", "--data", "iris", "--lr", "1e9", "--epochs", "1", "--no-progress")
+    assert code == 0
+    assert re.fullmatch(r"epoch 1/1  loss \d\.\d\de\+\d\d  acc [\d.]+  \|  test loss \d\.\d\de\+\d\d  acc [\d.]+",
+                        epoch_lines(out)[0])
+
+
 def test_compare_leaves_no_finished_bars_between_its_rows(capsys):
     # one transient bar for the whole comparison: a terminal shows stdout and stderr mixed,
     # and a finished bar per optimizer would stand between the table's rows
@@ -305,6 +395,37 @@ def test_compare_plot_writes_one_png(capsys, tmp_path):
     code, out, _ = run(capsys, "compare", "--data", "iris", "--epochs", "3", "--optimizers", "sgd,adam",
                        "--no-progress", "--plot", str(path))
     assert code == 0 and path.read_bytes()[:8] == PNG
+
+
+def test_compare_plot_draws_a_diverged_optimizer_up_to_its_divergence(capsys, monkeypatch, tmp_path):
+    pytest.importorskip("matplotlib")
+    import minigrad.__main__ as cli
+    figures = []
+    real = cli._plot_compare
+    monkeypatch.setattr(cli, "_plot_compare", lambda *a: figures.append(real(*a)) or figures[-1])
+    path = tmp_path / "c.png"
+    code, out, _ = run(capsys, "compare", "--data", "wine", "--regime", "online", "--epochs", "10",
+                       "--optimizers", "sgd,adam,sgdm", "--lr", "sgd=0.5,sgdm=5", "--no-progress", "--plot", str(path))
+    assert code == 0 and f"plot: {path}" in out and path.read_bytes()[:8] == PNG
+    assert re.search(r"^SGD +0.5 diverged: the loss is inf at epoch 8", out, re.M)
+    assert re.search(r"^SGDM +5 diverged: the loss is nan at epoch 1,", out, re.M)
+    sgd, adam, sgdm = figures[0].axes[0].lines
+    assert [line.get_label() for line in (sgd, adam, sgdm)] == ["SGD (diverged)", "Adam", "SGDM (diverged)"]
+    assert list(sgd.get_xdata()) == [1, 2, 3, 4, 5, 6, 7] and np.isfinite(sgd.get_ydata()).all()
+    assert len(adam.get_xdata()) == 10 and len(sgdm.get_xdata()) == 0   # SGDM: no epoch finished
+
+
+def test_compare_plot_with_nothing_to_draw_writes_nothing_and_says_why(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "c.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # no matplotlib warning about an empty legend either
+        code, out, err = run(capsys, "compare", "--data", "iris", "--regime", "online", "--lr", "100",
+                             "--epochs", "2", "--optimizers", "sgd", "--no-progress", "--plot", str(path))
+    assert code == 0 and err == ""
+    assert out.splitlines()[-1] == ("plot: not written, every optimizer diverged within its first epoch: "
+                                    "no epoch loss to draw")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_compare_plot_ticks_whole_epochs(tmp_path):

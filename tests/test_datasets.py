@@ -72,6 +72,12 @@ def test_bundled_values_are_the_raw_values_under_the_training_split_map():
     assert np.bincount(np.concatenate([y_train, y_test])).tolist() == [59, 71, 48]
 
 
+@pytest.mark.parametrize("name", ["Iris", "MOONS", "Breast_Cancer"])
+def test_names_in_any_case(name):
+    for got, expected in zip(datasets.load(name), datasets.load(name.lower())):
+        np.testing.assert_array_equal(got, expected)
+
+
 def test_same_seed_same_arrays_other_seed_other_split():
     first = datasets.load("wine", rng=3)
     again = datasets.load("wine", rng=3)

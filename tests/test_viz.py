@@ -163,6 +163,8 @@ def test_a_function_of_a_tensor_as_surface():
     (lambda: viz.trajectories("quadratic", ["sgd", "SGD"]), ValueError, "listed twice"),
     (lambda: viz.trajectories("quadratic", ["sgd"], start=(1.0, 2.0, 3.0)), ValueError, "shape (3,)"),
     (lambda: viz.trajectories("quadratic", ["sgd"], start="origin"), TypeError, "pair of floats"),
+    (lambda: viz.trajectories("quadratic", ["sgd"], start=(np.nan, 1)), ValueError,
+     "start must be finite, got (nan, 1)"),
     (lambda: viz.trajectories("quadratic", ["sgd"], steps=0), ValueError, "positive integer"),
     (lambda: viz.trajectories(42, ["sgd"]), TypeError, "surface must be a name"),
     (lambda: viz.trajectories("quadratic", [("sgd", {"lr": -1.0})]), ValueError, "lr must be in"),
@@ -237,6 +239,14 @@ def test_trajectories_command_prints_a_table_and_writes_the_plot(tmp_path, capsy
         viz.trajectories_command("bumpy")
     with pytest.raises(ValueError, match="two numbers"):
         viz.trajectories_command("saddle", start="a,b")
+
+
+def test_a_path_without_suffix_gets_png_and_the_printed_name_says_so(tmp_path, capsys):
+    viz.trajectories_command("saddle", tmp_path / "paths", steps=2, optimizers="sgd")
+    assert capsys.readouterr().out.splitlines()[-1] == f"plot: {tmp_path / 'paths.png'}"
+    viz.plot_history({"epoch_loss": [1.0, 0.5]}, str(tmp_path / "curves"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curves.png", "paths.png"]
+    assert png_size(tmp_path / "curves.png") == (650, 450)
 
 
 # ---------------------------------------------------------------- draw_graph
@@ -433,6 +443,34 @@ def test_plot_history_draws_each_list(tmp_path):
     assert acc_ax.get_ylabel() == "accuracy" and acc_ax.get_ylim()[1] >= 1.0
     assert "validation accuracy (last 0.750)" in [t.get_text() for t in acc_ax.get_legend().get_texts()]
     assert png_size(tmp_path / "h.png") == (1100, 450)
+
+
+def whole_ticks(ax):
+    lo, hi = ax.get_xlim()
+    return [t for t in ax.get_xticks() if lo <= t <= hi]
+
+
+@pytest.mark.parametrize("updates", [1, 45])
+def test_plot_history_of_one_epoch_spans_0_to_1(tmp_path, updates):
+    history = optim.History(step_loss=list(np.linspace(1.0, 0.8, updates)), epoch_loss=[0.9],
+                            epoch_accuracy=[0.5], val_loss=[0.85], val_accuracy=[0.6])
+    fig = viz.plot_history(history, tmp_path / "one.png")
+    loss_ax, acc_ax = fig.axes
+    expected = "epoch  (1 update per epoch)" if updates == 1 else "epoch  (45 updates per epoch)"
+    assert loss_ax.get_xlabel() == expected
+    for ax in (loss_ax, acc_ax):      # not 0.945 … 1.050 around the one epoch
+        assert ax.get_xlim()[0] == 0 and 1 < ax.get_xlim()[1] < 1.1
+        assert whole_ticks(ax) == [0, 1]
+
+
+def test_plot_history_places_the_updates_of_a_run_stopped_within_an_epoch():
+    history = {"step_loss": [1.0] * 25, "epoch_loss": [1.0, 1.0]}   # 2 epochs of 10 updates, then 5
+    line = viz.plot_history(history).axes[0].lines[0]
+    assert line.get_xdata()[-1] == pytest.approx(2)                 # 12.5 updates per epoch: wrong
+    line = viz.plot_history(history, updates_per_epoch=10).axes[0].lines[0]
+    np.testing.assert_allclose(line.get_xdata(), np.arange(1, 26) / 10)
+    with pytest.raises(ValueError, match="updates_per_epoch must be an int >= 1, got 0"):
+        viz.plot_history(history, updates_per_epoch=0)
 
 
 def test_plot_history_without_accuracy_or_epochs():

@@ -42,13 +42,13 @@ class History:
         One per epoch: the mean loss over the epoch's examples, as the updates
         saw them (each batch's mean loss weighted by its size).
     epoch_accuracy : list of float
-        One per epoch for classification (integer ``y``): the fraction of the
-        epoch's examples the model classified right when it saw them. Empty
-        otherwise.
+        One per epoch for classification (class labels ``y``, see
+        :func:`train`): the fraction of the epoch's examples the model
+        classified right when it saw them. Empty otherwise.
     val_loss, val_accuracy : list of float
         One per epoch when ``train`` got ``validation=(X_val, y_val)``: the
         loss and accuracy on that set after the epoch, in eval mode.
-        ``val_accuracy`` is empty unless ``y_val`` holds integer labels.
+        ``val_accuracy`` is empty unless ``y_val`` holds class labels.
 
     Notes
     -----
@@ -97,7 +97,7 @@ def _check_not_classes(model, loss_fn, optimizer):
 
 
 def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32, epochs=1, rng=None,
-          progress=False, callback=None, validation=None):
+          progress=False, callback=None, validation=None, history=None):
     """Train ``model`` for ``epochs`` passes over ``(X, y)`` and return its :class:`History`.
 
     Math::
@@ -121,8 +121,10 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
         Holds the model's parameters; ``zero_grad()`` and ``step()`` are
         called once per update.
     X, y : array-like or Tensor, shape (n, ...)
-        Inputs and targets. Integer ``y`` means classification: class labels
-        0 … k−1, and accuracies are recorded.
+        Inputs and targets. Class labels mean classification, and accuracies
+        are recorded: integer ``y`` (labels 0 … k−1), or, for a model with
+        one output column, float ``y`` whose values are all 0 or 1 (the
+        targets of ``binary_cross_entropy_with_logits``).
     regime : {"minibatch", "online", "offline"}, default "minibatch"
         ``"online"``: one example per update (n per epoch); ``"minibatch"``:
         ``batch_size`` examples per update; ``"offline"`` (or ``"batch"``):
@@ -143,13 +145,20 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
         are in ``history``.
     validation : (X_val, y_val), optional
         A held-out set, evaluated after every epoch (eval mode, ``no_grad``).
+    history : History, optional
+        The History of the run to continue (an earlier call's, or one read
+        back from a checkpoint): the new figures are appended to its lists,
+        and epochs and updates are counted on from it, in the progress bar
+        and in the message of a divergence. Default: a new History.
 
     Returns
     -------
     History
         ``step_loss`` (one float per update), ``epoch_loss``,
         ``epoch_accuracy`` (classification only), ``val_loss`` and
-        ``val_accuracy`` (with ``validation``).
+        ``val_accuracy`` (with ``validation``); the ``history`` given, if any.
+        After a ``FloatingPointError`` that object holds the figures up to
+        the divergence.
 
     Raises
     ------
@@ -159,9 +168,13 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
         ``validation`` that is not a pair, a loss with more than one element,
         or, at the first update, a loss from which none of the optimizer's
         parameters gets a gradient (an optimizer built for another model).
+    TypeError
+        For a ``callback`` that is not callable or a ``history`` that is no
+        History.
     FloatingPointError
         When a loss is NaN or infinite (a learning rate far too large): the
-        message names the epoch and the update, and no step is taken with it.
+        message names the epoch and the update (counted on from ``history``),
+        and no step is taken with it.
 
     Notes
     -----
@@ -172,7 +185,8 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
     with one output column (logits of a binary problem) a logit > 0 predicts
     class 1; otherwise the predicted class is the arg-max of the outputs.
     Training goes on from the parameters and optimizer state as they are, so
-    calling ``train`` twice continues the run.
+    calling ``train`` twice continues the run (pass the first call's History
+    as ``history`` to get one History of the whole run).
 
     Examples
     --------
@@ -203,15 +217,19 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
         validation = _check_validation(validation)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    if history is None:
+        history = History()
+    elif not isinstance(history, History):
+        raise TypeError(f"history must be a History (what train returns), got {type(history).__name__}")
     gen = as_generator(rng)
     n = len(X)
-    classify = _is_labels(y)
+    classify = None  # decided at the first update, from the model's output (see _is_labels)
     per_epoch = _updates_per_epoch(regime, n, batch_size)
-    history = History()
+    done = history.epochs  # NOTE: a continued run counts its epochs on from the History's
     was_training = getattr(model, "training", None)
     bar = _progress_bar(epochs * per_epoch) if progress else None
     try:
-        for epoch in range(1, epochs + 1):
+        for epoch in range(done + 1, done + epochs + 1):
             _set_mode(model, training=True)
             total, correct = 0.0, 0
             for update, (xb, yb) in enumerate(batches(X, y, gen), start=1):
@@ -225,8 +243,9 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
                         f"learning rate (lr = {_lr(optimizer)})")
                 optimizer.zero_grad()
                 loss.backward()
-                if epoch == 1 and update == 1:
+                if epoch == done + 1 and update == 1:
                     _check_gradients_arrive(optimizer)
+                    classify = _is_labels(y, output.data)
                 optimizer.step()
                 history.step_loss.append(value)
                 total += value * len(xb)
@@ -240,7 +259,7 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
             if validation is not None:
                 _validate(model, loss_fn, *validation, history)
             if bar is not None:
-                bar.set_postfix_str(_postfix(epoch, epochs, history), refresh=False)
+                bar.set_postfix_str(_postfix(epoch, done + epochs, history), refresh=False)
             if callback is not None:
                 callback(history)
     finally:
@@ -288,14 +307,25 @@ def _check_validation(validation):
     return X_val, y_val
 
 
-def _is_labels(y):
-    """Integer targets are class labels: the loop then counts correct predictions."""
-    return y.dtype.kind in "iu"
+def _is_labels(y, output):
+    """Whether ``y`` holds class labels, so that the loop counts correct predictions.
+
+    Integer targets are labels; so are float targets that are all 0 or 1 when
+    the model has one output column (a logit): binary_cross_entropy_with_logits
+    refuses integer targets.
+    """
+    if y.dtype.kind in "iu":
+        return True
+    return y.dtype.kind == "f" and _one_column(output) and bool(np.all((y == 0) | (y == 1)))
+
+
+def _one_column(output):
+    return output.ndim == 1 or output.shape[-1] == 1
 
 
 def _correct(output, labels):
     """How many rows of ``output`` predict their label (arg-max, or logit > 0 for one column)."""
-    if output.ndim == 1 or output.shape[-1] == 1:
+    if _one_column(output):
         predicted = output.reshape(len(labels)) > 0
     else:
         predicted = output.argmax(axis=-1)
@@ -318,7 +348,7 @@ def _validate(model, loss_fn, X_val, y_val, history):
     with no_grad():
         output = model(Tensor(X_val))
         history.val_loss.append(_loss_value(loss_fn(output, Tensor(y_val))))
-    if _is_labels(y_val):
+    if _is_labels(y_val, output.data):
         history.val_accuracy.append(_correct(output.data, y_val) / len(y_val))
 
 

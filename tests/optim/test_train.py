@@ -153,6 +153,37 @@ def test_one_logit_column_predicts_class_1_when_positive():
     assert 0 < expected < 1
 
 
+def test_binary_cross_entropy_with_float_0_1_targets_records_accuracies():
+    # binary_cross_entropy_with_logits refuses integer targets: 0./1. floats are class labels too
+    X, y, X_test, y_test = mg.datasets.load("moons", n_samples=300)
+    t, t_test = y.astype(np.float32)[:, None], y_test.astype(np.float32)[:, None]
+    model = mlp([2, 8, 1])
+
+    def accuracy(X, y):  # by hand, from the logits: class 1 where the logit is > 0
+        with mg.no_grad():
+            return float(np.mean((model(mg.Tensor(X)).data[:, 0] > 0) == y))
+
+    before, after = [accuracy(X, y)], []
+    h = optim.train(model, F.binary_cross_entropy_with_logits, optim.Adam(model.parameters(), lr=0.05), X, t,
+                    regime="offline", epochs=3, validation=(X_test, t_test),
+                    callback=lambda h: (before.append(accuracy(X, y)), after.append(accuracy(X_test, y_test))))
+    assert h.epoch_accuracy == before[:3]   # offline: each epoch's accuracy is that of the weights before its update
+    assert h.val_accuracy == after          # validation: after the epoch
+    assert len(set(before)) > 1 and 0.5 < h.val_accuracy[-1] <= 1
+
+
+def test_float_targets_other_than_0_1_or_several_outputs_get_no_accuracy():
+    X, y = blobs(20, k=2)
+    soft = np.where(y == 1, 0.9, 0.1).astype(np.float32)[:, None]    # soft labels: not classes
+    model = nn.Linear(3, 1, rng=0)
+    h = optim.train(model, F.binary_cross_entropy_with_logits, optim.SGD(model.parameters()), X, soft)
+    assert h.epoch_accuracy == [] and len(h.epoch_loss) == 1
+    two = np.eye(2, dtype=np.float32)[y]                              # two output columns of 0/1
+    model = nn.Linear(3, 2, rng=0)
+    h = optim.train(model, F.binary_cross_entropy_with_logits, optim.SGD(model.parameters()), X, two)
+    assert h.epoch_accuracy == []
+
+
 # ---------------------------------------------------------------- validation and modes
 
 class ModeRecorder(nn.Module):
@@ -250,6 +281,48 @@ def test_non_finite_loss_raises_naming_epoch_and_update():
     assert all(np.isfinite(p.data).all() for p in model.parameters())  # no step with the bad loss
 
 
+def test_a_continued_history_counts_epochs_and_updates_from_it():
+    """train(..., history=h) continues h: a divergence is named as in the run made in one go."""
+    gen = np.random.default_rng(0)
+    X = gen.standard_normal((64, 4)).astype(np.float32) * 10
+    y = gen.standard_normal((64, 1)).astype(np.float32)
+
+    def run(*epochs):
+        model, shuffles, history = nn.Linear(4, 1, rng=0), np.random.default_rng(1), None
+        opt = optim.SGD(model.parameters(), lr=0.02)   # diverges in epoch 4
+        with pytest.raises(FloatingPointError) as info, np.errstate(over="ignore", invalid="ignore"):
+            for n in epochs:
+                history = optim.train(model, F.mse_loss, opt, X, y, batch_size=8, epochs=n, rng=shuffles,
+                                      history=history)
+        return str(info.value), history
+
+    straight, _ = run(100)
+    epoch = int(re.search(r"at epoch (\d+)", straight).group(1))
+    assert epoch >= 3
+    continued, history = run(2, 100)          # 2 epochs, then on from their History
+    assert continued == straight              # "at epoch E, update u of 8 (U overall)"
+    overall = int(re.search(r"\((\d+) overall\)", straight).group(1))
+    assert history.epochs == epoch - 1 and len(history.step_loss) == overall - 1   # the figures up to it
+
+
+def test_a_continued_history_grows_in_place_as_one_run():
+    X, y = blobs(24)
+
+    def model_and_opt():
+        model = mlp([3, 5, 3])
+        return model, optim.SGD(model.parameters(), lr=0.1)
+
+    model, opt = model_and_opt()
+    straight = optim.train(model, F.cross_entropy, opt, X, y, batch_size=5, epochs=3, rng=0)
+    model, opt = model_and_opt()
+    gen, seen = np.random.default_rng(0), []
+    first = optim.train(model, F.cross_entropy, opt, X, y, batch_size=5, epochs=1, rng=gen)
+    second = optim.train(model, F.cross_entropy, opt, X, y, batch_size=5, epochs=2, rng=gen, history=first,
+                         callback=lambda h: seen.append(h.epochs))
+    assert second is first and seen == [2, 3]
+    assert vars(second) == vars(straight)
+
+
 BAD = [  # id, train keyword arguments or data override, exception, message pattern
     ("regime", dict(regime="stochastic"), ValueError, r"unknown regime 'stochastic'.*online, minibatch, offline"),
     ("epochs-0", dict(epochs=0), ValueError, r"epochs must be an int >= 1, got 0"),
@@ -258,6 +331,7 @@ BAD = [  # id, train keyword arguments or data override, exception, message patt
     ("validation", dict(validation=np.zeros((3, 3))), ValueError, r"validation must be a pair"),
     ("validation-lengths", dict(validation=(np.zeros((3, 3)), np.zeros(2, int))), ValueError, r"\(3, 3\) and \(2,\)"),
     ("callback", dict(callback=3), TypeError, r"callback must be callable"),
+    ("history", dict(history={"epoch_loss": []}), TypeError, r"history must be a History .* got dict"),
 ]
 
 
