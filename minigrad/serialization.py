@@ -231,6 +231,9 @@ def _encode(value, keys, arrays, active, used):
         hint = "; save its state_dict()"
     elif isinstance(getattr(value, "data", None), np.ndarray):
         hint = "; save its .data array (or a module's state_dict())"
+    elif type(value).__module__.split(".")[0] == "torch" and callable(getattr(value, "numpy", None)):
+        hint = ("; it is a PyTorch tensor: save {k: v.detach().numpy() for k, v in "
+                "state_dict.items()}")
     raise UnsupportedTypeError(
         f"cannot save {_where(keys)} of type {type(value).__name__}{hint}; minigrad.save takes dicts, "
         f"lists, tuples, NumPy arrays and scalars, int, float, bool, str and None")

@@ -259,6 +259,16 @@ def test_saving_a_module_or_optimizer_points_to_its_state_dict(tmp_path):
         save({"opt": optim.SGD(model.parameters())}, tmp_path / "m.npz")
 
 
+def test_saving_a_pytorch_state_dict_says_how_to_convert_it(tmp_path):
+    torch = pytest.importorskip("torch")
+    sd = torch.nn.Linear(2, 3).state_dict()
+    with pytest.raises(TypeError, match=r"cannot save weight of type Tensor; it is a PyTorch tensor: "
+                                        r"save \{k: v.detach\(\).numpy\(\)"):
+        save(sd, tmp_path / "t.npz")
+    save({k: v.detach().numpy() for k, v in sd.items()}, tmp_path / "t.npz")  # the fix works
+    np.testing.assert_array_equal(load(tmp_path / "t.npz")["weight"], sd["weight"].numpy())
+
+
 def test_cycle_raises(tmp_path):
     a = {"x": 1}
     a["self"] = [a]
