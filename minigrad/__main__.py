@@ -335,11 +335,6 @@ def _updates_per_epoch(settings, n):
     return {"online": n, "offline": 1}.get(settings["regime"], -(-n // settings["batch_size"]))
 
 
-def _loss(value):
-    """A loss as printed: 4 decimals, or 3 digits in e-notation (1.25e-05, 1.55e+20) below 0.001 and from 1e6."""
-    return f"{value:.4f}" if 1e-3 <= abs(value) < 1e6 else f"{value:.2e}"
-
-
 def _make_optimizer(name, params, lr):
     from . import optim
 
@@ -413,6 +408,7 @@ def cmd_train(args):
     import numpy as np
 
     from . import nn, optim, save
+    from .optim.train import loss_text
 
     checkpoint = _read_checkpoint(args.resume) if args.resume else None
     if checkpoint is None:
@@ -462,8 +458,8 @@ def cmd_train(args):
     began = time.perf_counter()
 
     def after_epoch(h):  # h is `history`, which train continues: its epochs count from the checkpoint's
-        _write_stdout(f"epoch {h.epochs:>{len(str(s['epochs']))}}/{s['epochs']}  loss {_loss(h.epoch_loss[-1])}  "
-                      f"acc {h.epoch_accuracy[-1]:.3f}  |  test loss {_loss(h.val_loss[-1])}  "
+        _write_stdout(f"epoch {h.epochs:>{len(str(s['epochs']))}}/{s['epochs']}  loss {loss_text(h.epoch_loss[-1])}  "
+                      f"acc {h.epoch_accuracy[-1]:.3f}  |  test loss {loss_text(h.val_loss[-1])}  "
                       f"acc {h.val_accuracy[-1]:.3f}")
         if args.save:
             save({"format": "minigrad-train-checkpoint", "epoch": h.epochs, "args": _plain(s),
@@ -541,6 +537,7 @@ def cmd_compare(args):
     import numpy as np
 
     from . import nn, optim
+    from .optim.train import loss_text
 
     s = _settings(args, **COMPARE_DEFAULTS)
     _check_batch_size(args, s)
@@ -598,7 +595,7 @@ def cmd_compare(args):
         if name == "SWATS":  # NOTE: otherwise a row equal to Adam's looks like a bug
             note = (f"  (switched to SGD at step {opt.switch_step})" if opt.phase == "sgd"
                     else "  (never switched: Adam all along)")
-        _write_stdout(f"{name:<9} {lr:>7g} {_loss(history.epoch_loss[-1]):>11} "
+        _write_stdout(f"{name:<9} {lr:>7g} {loss_text(history.epoch_loss[-1]):>11} "
                       f"{_accuracy(model, X, y):>9.3f} {_accuracy(model, X_test, y_test):>9.3f} "
                       f"{seconds:>8.2f}{note}")
     if bar is not None:

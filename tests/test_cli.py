@@ -350,8 +350,8 @@ def test_a_batch_larger_than_the_data_prints_the_batch_used(capsys, command):
 
 
 def test_losses_print_in_e_notation_when_4_decimals_would_not_do(capsys):
-    import minigrad.__main__ as cli
-    assert [cli._loss(v) for v in (1.87861, 1e-3, 999999.0, 1.5495e20, 1.25e-05, 0.0)] == \
+    from minigrad.optim.train import loss_text
+    assert [loss_text(v) for v in (1.87861, 1e-3, 999999.0, 1.5495e20, 1.25e-05, 0.0)] == \
         ["1.8786", "0.0010", "999999.0000", "1.55e+20", "1.25e-05", "0.00e+00"]
     code, out, _ = run(capsys, "train", "--data", "iris", "--lr", "1e9", "--epochs", "1", "--no-progress")
     assert code == 0

@@ -382,8 +382,13 @@ def _progress_bar(total):
     return tqdm(total=total, unit="update", desc="train", dynamic_ncols=True)
 
 
+def loss_text(value):
+    """A loss as printed: 4 decimals, or 3 digits in e-notation (1.25e-05, 1.55e+20) below 0.001 and from 1e6."""
+    return f"{value:.4f}" if 1e-3 <= abs(value) < 1e6 else f"{value:.2e}"
+
+
 def _postfix(epoch, epochs, history):
-    text = f"epoch {epoch}/{epochs}, loss {history.epoch_loss[-1]:.4f}"
+    text = f"epoch {epoch}/{epochs}, loss {loss_text(history.epoch_loss[-1])}"
     if history.epoch_accuracy:
         text += f", acc {history.epoch_accuracy[-1]:.3f}"
     if history.val_accuracy:

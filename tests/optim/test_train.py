@@ -473,3 +473,9 @@ def test_test_accuracy_within_2_points_of_sklearn_mlpclassifier(name, hidden, ep
             ours.append(float(np.mean(model(mg.Tensor(X_test)).data.argmax(1) == y_test)))
     assert min(ours) > 0.9
     assert abs(np.mean(ours) - np.mean(theirs)) <= 0.02, (ours, theirs)
+
+
+def test_the_progress_bar_prints_a_huge_loss_in_e_notation():
+    from minigrad.optim.train import _postfix
+    history = optim.History(epoch_loss=[1.5495e20], epoch_accuracy=[0.5])
+    assert _postfix(3, 5, history) == "epoch 3/5, loss 1.55e+20, acc 0.500"
