@@ -572,9 +572,11 @@ def plot_history(history, path=None, *, updates_per_epoch=None):
         ax.plot(np.arange(1, val.size + 1), val, color="#d62728", linewidth=2, marker=marker, markersize=4,
                 label=f"validation loss (last {val[-1]:.4g})")
     values = np.concatenate([steps, epochs, curves["val_loss"]])
-    values = values[np.isfinite(values)]
-    if values.size and values.min() > 0 and values.max() / values.min() > 20:
-        ax.set_yscale("log")
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size and values.max() / values.min() > 20:
+        # NOTE: a loss of exactly 0 (an online step that fits its example) has no place on a
+        # log axis and is left out; a linear axis would flatten everything below a blow-up
+        ax.set_yscale("log", nonpositive="mask")
     _whole_ticks(ax, max(step_x[-1] if steps.size else 0, n_epochs))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("loss")

@@ -480,6 +480,10 @@ def test_plot_history_without_accuracy_or_epochs():
     np.testing.assert_allclose(fig.axes[0].lines[0].get_xydata(), [[1, 3.0], [2, 2.0], [3, 1.5]])
     fig = viz.plot_history({"epoch_loss": [100.0, 1.0, 0.01]})
     assert fig.axes[0].get_yscale() == "log"
+    # an online step that fits its example exactly (loss 0) no longer flattens a blow-up to linear
+    fig = viz.plot_history({"step_loss": [2.0, 0.0, 0.5, 1e6, 1e9], "epoch_loss": [1e8]})
+    assert fig.axes[0].get_yscale() == "log"
+    assert viz.plot_history({"step_loss": [2.0, 0.0, 1.0]}).axes[0].get_yscale() == "linear"
     with pytest.raises(ValueError, match="no loss values"):
         viz.plot_history({"step_loss": []})
     with pytest.raises(TypeError, match="needs a History .* got list"):
