@@ -12,3 +12,21 @@ from .train import History, train
 
 __all__ = ["Optimizer", "SGD", "SGDM", "Adagrad", "RMSProp", "Adam", "AMSGrad", "SWATS", "RAdam",
            "online", "minibatches", "offline", "train", "History"]
+
+
+# PyTorch's optimizers that the lecture does not teach, and where to look instead.
+_NOT_HERE = {
+    "AdamW": "Adam(params, weight_decay=..., decoupled_weight_decay=True) is AdamW",
+    "lr_scheduler": "there are no schedulers: set group['lr'] in optimizer.param_groups yourself",
+}
+
+
+def __getattr__(name):
+    """``optim.RMSprop``, ``optim.AdamW``: an AttributeError that names what minigrad has instead."""
+    spelled = next((n for n in __all__ if n.lower() == name.lower()), None)
+    if spelled is not None:
+        raise AttributeError(f"module 'minigrad.optim' has no attribute {name!r}; "
+                             f"the lecture's spelling is optim.{spelled}")
+    if name in _NOT_HERE:
+        raise AttributeError(f"module 'minigrad.optim' has no attribute {name!r}: {_NOT_HERE[name]}")
+    raise AttributeError(f"module 'minigrad.optim' has no attribute {name!r}")

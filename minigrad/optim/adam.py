@@ -82,6 +82,8 @@ class Adam(Optimizer):
     array([ 0.9, -1.9], dtype=float32)
     """
 
+    _torch_keywords = {"amsgrad": "AMSGrad is its own class, optim.AMSGrad(params, ...), as in the lecture"}
+
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
@@ -163,6 +165,7 @@ class AMSGrad(Adam):
     array([0.1], dtype=float32)
     """
 
+    _torch_keywords = {"amsgrad": "AMSGrad always divides by the running maximum of v; drop amsgrad="}
     _extra_state = ("v_max",)
 
     def _second_moment(self, state):

@@ -151,6 +151,20 @@ class Optimizer:
 
     _global_names = ()  # optimizer-wide values that state_dict() saves
     _extra_state = ()   # state entries an optimizer adds after _init_state
+    _torch_keywords = {}  # a PyTorch keyword this class lacks -> where the lecture put it
+
+    def __new__(cls, *args, **kwargs):
+        """Refuse a PyTorch keyword the lecture moved to another class, naming that class.
+
+        NOTE: ``__new__`` sees the arguments before ``__init__`` binds them, so
+        ``SGD(params, momentum=0.9)`` can say "use SGDM" instead of Python's
+        "unexpected keyword argument"; each class keeps its own ``__init__``
+        signature (``inspect.signature`` shows it).
+        """
+        for name in kwargs:
+            if name in cls._torch_keywords:
+                raise TypeError(f"{cls.__name__}() takes no {name}=: {cls._torch_keywords[name]}")
+        return super().__new__(cls)
 
     def __init__(self, params, defaults):
         if hasattr(params, "data") and hasattr(type(params), "grad"):

@@ -46,6 +46,11 @@ class SGD(Optimizer):
     array([ 0.8, -1.6], dtype=float32)
     """
 
+    _torch_keywords = {
+        "momentum": "SGD with momentum is optim.SGDM(params, lr, momentum=0.9), as in the lecture",
+        "nesterov": "minigrad has no Nesterov momentum; optim.SGDM is heavy-ball momentum",
+    }
+
     def __init__(self, params, lr=0.01, weight_decay=0):
         super().__init__(params, dict(lr=lr, weight_decay=weight_decay))
 
@@ -106,6 +111,11 @@ class SGDM(Optimizer):
     >>> w.data                         # 1 − 0.1 − 0.15
     array([0.75], dtype=float32)
     """
+
+    _torch_keywords = {
+        "nesterov": "minigrad has no Nesterov momentum; SGDM is heavy-ball momentum",
+        "dampening": "SGDM adds the whole gradient, v ← μ·v + g (PyTorch's dampening=0)",
+    }
 
     def __init__(self, params, lr=0.01, momentum=0.9, weight_decay=0):
         super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay))

@@ -997,3 +997,40 @@ def test_defaults_match_design():
         assert cls([w]).defaults == defaults, cls.__name__
     swats = optim.SWATS([w])
     assert (swats.phase, swats.switch_step, swats.sgd_lr) == ("adam", None, None)
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: optim.SGD(p, lr=0.1, momentum=0.9), r"SGD\(\) takes no momentum=: .*optim\.SGDM\(params, lr, momentum=0\.9\)"),
+    (lambda p: optim.SGD(p, nesterov=True), "SGD.. takes no nesterov=: minigrad has no Nesterov momentum"),
+    (lambda p: optim.SGDM(p, dampening=0.1), r"SGDM\(\) takes no dampening=: .*v ← μ·v \+ g"),
+    (lambda p: optim.Adam(p, amsgrad=True), r"Adam\(\) takes no amsgrad=: .*optim\.AMSGrad"),
+    (lambda p: optim.AMSGrad(p, amsgrad=True), r"AMSGrad\(\) takes no amsgrad=: .*drop amsgrad="),
+    (lambda p: optim.RMSProp(p, momentum=0.9), "unexpected keyword argument 'momentum'"),  # Python's own
+])
+def test_a_pytorch_keyword_names_the_lectures_class_for_it(make, words):
+    with pytest.raises(TypeError, match=words):
+        make([Parameter([1.0])])
+
+
+def test_each_optimizer_keeps_its_own_signature_and_copies():
+    import copy
+    import inspect
+    import pickle
+    assert str(inspect.signature(optim.SGD)) == "(params, lr=0.01, weight_decay=0)"
+    assert str(inspect.signature(optim.SGDM)) == "(params, lr=0.01, momentum=0.9, weight_decay=0)"
+    opt = optim.SGDM([Parameter([1.0])], lr=0.1)
+    for again in (copy.deepcopy(opt), pickle.loads(pickle.dumps(opt))):
+        assert type(again) is optim.SGDM and again.defaults == opt.defaults
+
+
+@pytest.mark.parametrize("name, words", [
+    ("RMSprop", "the lecture's spelling is optim.RMSProp"),
+    ("AdaGrad", "the lecture's spelling is optim.Adagrad"),
+    ("AdamW", r"Adam\(params, weight_decay=\.\.\., decoupled_weight_decay=True\) is AdamW"),
+    ("lr_scheduler", "there are no schedulers"),
+    ("Lion", r"^module 'minigrad.optim' has no attribute 'Lion'$"),
+])
+def test_a_pytorch_name_missing_from_optim_says_what_to_use(name, words):
+    with pytest.raises(AttributeError, match=words):
+        getattr(optim, name)
+    assert not hasattr(optim, name)
