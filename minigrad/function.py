@@ -152,8 +152,10 @@ class Function:
         except ValueError as e:
             shapes = " and ".join(str(_shape(a)) for a in arrays)
             raise ValueError(f"{cls.__name__}: {e} (input shapes {shapes})") from None
-        if type(data) is not np.ndarray:
+        if type(data) is not np.ndarray:  # a NumPy scalar: ufuncs return one for 0-d input
             data = np.asarray(data)
+            if fn.saves_output:
+                fn.y = data  # the saved output must be the tensor's own array (made read-only below)
         out = Tensor.__new__(Tensor)
         out.data = data
         out._grad = None

@@ -50,6 +50,8 @@ def toposort(root):
     ['Mul', 'Exp']
     """
     # BEGIN SOLUTION tensor.toposort
+    if root._ctx is None:  # a leaf: no op to run
+        return []
     order, seen = [], set()
     stack = [(root._ctx, False)]
     while stack:
@@ -921,7 +923,7 @@ def _run_backward(root, grad, retain_graph):
     for node in reversed(order):
         g = node.g  # dL/d(node's result), complete: every consumer came before
         if node.retained is not None:
-            _accumulate(node.retained, g, None)
+            _accumulate(node.retained, g, g)  # g may go on to an input too: the retained copy is its own
         parents = node.parents
         grads = node.backward(g)
         if type(grads) is not tuple:

@@ -463,6 +463,33 @@ def test_reshape_refuses_sizes_that_are_not_ints():
     assert mg.zeros(6).reshape(np.int64(2), -1).shape == (2, 3)
 
 
+@pytest.mark.parametrize("op", ["exp", "tanh", "sqrt", "sigmoid", "softmax"])
+def test_a_0d_output_saved_for_backward_is_writable_again_after_it(op):
+    x = mg.Tensor(np.array(0.5), requires_grad=True)
+    y = getattr(x, op)()
+    with mg.no_grad(), pytest.raises(ValueError, match="read-only until backward"):
+        y += 1.0                       # backward still needs y: protected
+    y.backward()
+    with mg.no_grad():
+        y += 1.0                       # released: the tensor's own array is writable again
+    assert y.item() == pytest.approx(getattr(mg.Tensor(np.array(0.5)), op)().item() + 1.0)
+
+
+def test_retained_grads_of_two_inputs_of_one_add_are_separate_arrays():
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    a, b = x * 1.0, x * 2.0
+    a.retain_grad()
+    b.retain_grad()
+    (a + b).backward(np.ones(2, dtype=np.float32))
+    assert not np.shares_memory(a.grad, b.grad)
+    a.grad[...] = 5.0
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+
+
+def test_toposort_of_a_leaf_is_empty():
+    assert mg.tensor.toposort(mg.Tensor([1.0], requires_grad=True)) == []
+
+
 def test_leaf_grad_is_not_shared_with_another_tensor():
     a = mg.Tensor([1.0, 2.0], requires_grad=True)
     b = mg.Tensor([1.0, 2.0], requires_grad=True)
