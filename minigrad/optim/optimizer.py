@@ -3,8 +3,9 @@
 Every optimizer in :mod:`minigrad.optim` is this class plus two methods:
 ``_init_state(p)`` (the zero buffers one parameter needs) and
 ``_update(theta, g, state, group)`` (the update rule, in place, on NumPy
-arrays). Bookkeeping lives here once: which parameters have a gradient, L2
-weight decay, hyper-parameter checks, and saving and loading state.
+arrays). Bookkeeping lives here once: which parameters have a gradient, weight
+decay (L2 in the gradient, or decoupled), hyper-parameter checks, and saving
+and loading state.
 """
 
 import math
@@ -59,7 +60,7 @@ _RANGES = {
     "betas": (0.0, 1.0),     # each of the pair; β = 1 would make 1 − β^t = 0
     "threshold": (4.0, math.inf),  # RAdam: ρ_t > 4 is needed for a real r_t
 }
-_CHOICES = {"init": ("first_grad", "zeros")}
+_CHOICES = {"init": ("first_grad", "zeros"), "decoupled_weight_decay": (False, True)}
 
 
 def _check_range(name, value, low, high):
@@ -106,6 +107,7 @@ class Optimizer:
     Math::
 
         g ← ∇L(θ) + wd·θ                     (L2 weight decay; skipped when wd = 0)
+        θ ← θ·(1 − η·wd),  g ← ∇L(θ)         (instead, with decoupled_weight_decay: AdamW)
         θ, state ← _update(θ, g, state)      (each optimizer's rule, in place)
 
     Parameters
@@ -256,7 +258,7 @@ class Optimizer:
         return {}
 
     def _update(self, theta, g, state, group):
-        """Apply the update rule to ``theta`` in place; ``g`` already holds the L2 decay."""
+        """Apply the update rule to ``theta`` in place; ``g`` holds the L2 decay (unless decoupled)."""
         raise NotImplementedError
 
     def _after_step(self):

@@ -114,7 +114,7 @@ class SGDM(Optimizer):
 
     _torch_keywords = {
         "nesterov": "minigrad has no Nesterov momentum; SGDM is heavy-ball momentum",
-        "dampening": "SGDM adds the whole gradient, v ← μ·v + g (PyTorch's dampening=0)",
+        "dampening": "SGDM has no dampening: v ← λ·v − η·g takes the whole gradient (PyTorch's dampening=0)",
     }
 
     def __init__(self, params, lr=0.01, momentum=0.9, weight_decay=0):

@@ -881,6 +881,8 @@ BAD_HYPERPARAMETERS = [  # optimizer, kwargs, error message
     (optim.RMSProp, dict(alpha=1.0), "alpha must be in [0, 1), got 1.0"),
     (optim.RMSProp, dict(eps=-1.0), "eps must be in [0, inf), got -1.0"),
     (optim.RMSProp, dict(init="ones"), "init must be one of ('first_grad', 'zeros'), got 'ones'"),
+    (optim.Adam, dict(decoupled_weight_decay="yes"),
+     "decoupled_weight_decay must be one of (False, True), got 'yes'"),
     (optim.Adam, dict(betas=(1.2, 0.999)), "betas[0] must be in [0, 1), got 1.2"),
     (optim.Adam, dict(betas=(0.9, 1.0)), "betas[1] must be in [0, 1), got 1.0"),
     (optim.Adam, dict(betas=(0.9,)), "betas must be a pair (beta1, beta2), got (0.9,)"),
@@ -1002,7 +1004,7 @@ def test_defaults_match_design():
 @pytest.mark.parametrize("make, words", [
     (lambda p: optim.SGD(p, lr=0.1, momentum=0.9), r"SGD\(\) takes no momentum=: .*optim\.SGDM\(params, lr, momentum=0\.9\)"),
     (lambda p: optim.SGD(p, nesterov=True), "SGD.. takes no nesterov=: minigrad has no Nesterov momentum"),
-    (lambda p: optim.SGDM(p, dampening=0.1), r"SGDM\(\) takes no dampening=: .*v ← μ·v \+ g"),
+    (lambda p: optim.SGDM(p, dampening=0.1), r"SGDM\(\) takes no dampening=: .*v ← λ·v − η·g"),
     (lambda p: optim.Adam(p, amsgrad=True), r"Adam\(\) takes no amsgrad=: .*optim\.AMSGrad"),
     (lambda p: optim.AMSGrad(p, amsgrad=True), r"AMSGrad\(\) takes no amsgrad=: .*drop amsgrad="),
     (lambda p: optim.RMSProp(p, momentum=0.9), "unexpected keyword argument 'momentum'"),  # Python's own
