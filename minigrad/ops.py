@@ -320,7 +320,7 @@ class Mean(Function):
     def forward(self, x, axis=None, keepdims=False):
         self.shape, self.axis, self.keepdims = x.shape, axis, keepdims
         out = np.mean(x, axis=axis, keepdims=keepdims)
-        self.n = x.size // max(out.size, 1) if x.size else 1
+        self.n = x.size // out.size if x.size else 1  # an empty x has no gradient to scale
         return out
 
     def backward(self, g):
@@ -337,7 +337,7 @@ class Max(Function):
     def forward(self, x, axis=None, keepdims=False):
         try:
             y = np.max(x, axis=axis, keepdims=True)
-        except np.exceptions.AxisError:
+        except np.exceptions.AxisError:  # a ValueError too: let NumPy's clear message through
             raise
         except ValueError:  # NumPy's "zero-size array to reduction operation maximum"
             raise ValueError(f"max over an axis of length 0 (shape {x.shape}, axis {axis}) "
@@ -349,9 +349,7 @@ class Max(Function):
         return y if keepdims else np.max(x, axis=axis)
 
     def backward(self, g):
-        if self.axis is not None and not self.keepdims and g.ndim < self.share.ndim:
-            g = np.expand_dims(g, self.axis)
-        return g * self.share
+        return _expand(g, self.share.shape, self.axis, self.keepdims) * self.share
 
 
 # =========================================================================
@@ -414,7 +412,7 @@ class GetItem(Function):
     """
 
     def forward(self, x, index):
-        self.shape, self.dtype, self.index = x.shape, x.dtype, index
+        self.shape, self.index = x.shape, index
         return x[index]
 
     def backward(self, g):

@@ -25,13 +25,17 @@ __all__ = ["Tensor", "toposort", "zeros", "ones", "randn", "arange",
            "concatenate", "stack", "where"]
 
 
-def _shape_arg(shape):
-    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike (as PyTorch's constructors do)."""
+def _shape_arg(shape, who="shape", minus_one=False):
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike (as PyTorch does); sizes must be ints ≥ 0.
+
+    ``minus_one=True`` (``reshape``) also lets a size be -1: "whatever is left".
+    """
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    for n in shape:
-        if not isinstance(n, numbers.Integral) or n < 0:
-            raise ValueError(f"shape entries must be non-negative integers, got {shape}")
+    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in shape):
+        raise TypeError(f"{who}: sizes must be ints, got {shape}")
+    if any(n < (-1 if minus_one else 0) for n in shape):
+        raise ValueError(f"{who}: sizes must be {'-1 or ' if minus_one else ''}>= 0, got {shape}")
     return tuple(int(n) for n in shape)
 
 
@@ -640,7 +644,7 @@ class Tensor:
 
         dL/dx = g reshaped back to x's shape.
         """
-        return ops.Reshape.apply(self, shape=_reshape_arg(shape))
+        return ops.Reshape.apply(self, shape=_shape_arg(shape, "reshape", minus_one=True))
 
     def transpose(self, *axes):
         """The axes permuted: reversed when none are given, else ``t.transpose(1, 0, 2)``.
@@ -807,14 +811,6 @@ def _index(index):
 def _axis_arg(axis):
     """A reduction's ``axis``: None, an int or a tuple of ints; a list is taken as a tuple."""
     return tuple(axis) if isinstance(axis, list) else axis
-
-
-def _reshape_arg(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in shape):
-        raise TypeError(f"reshape: sizes must be ints, got {shape}")
-    return tuple(int(n) for n in shape)
 
 
 def _dim_arg(dim, ndim, who):
@@ -995,12 +991,8 @@ def _check_unmodified(nodes):
                         f"compute a new tensor instead")
 
 
-def _creation(data, dtype, requires_grad):
-    t = Tensor.__new__(Tensor)
-    t.data, t._grad, t._ctx, t.requires_grad = data, None, None, False
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
+def _creation(data, requires_grad):
+    return Tensor._const(data).requires_grad_(requires_grad)
 
 
 def zeros(*shape, dtype=np.float32, requires_grad=False):
@@ -1012,7 +1004,7 @@ def zeros(*shape, dtype=np.float32, requires_grad=False):
     >>> mg.zeros(2, 3).shape
     (2, 3)
     """
-    return _creation(np.zeros(_shape_arg(shape), dtype=dtype), dtype, requires_grad)
+    return _creation(np.zeros(_shape_arg(shape, "zeros"), dtype=dtype), requires_grad)
 
 
 def ones(*shape, dtype=np.float32, requires_grad=False):
@@ -1024,7 +1016,7 @@ def ones(*shape, dtype=np.float32, requires_grad=False):
     >>> mg.ones(3).data
     array([1., 1., 1.], dtype=float32)
     """
-    return _creation(np.ones(_shape_arg(shape), dtype=dtype), dtype, requires_grad)
+    return _creation(np.ones(_shape_arg(shape, "ones"), dtype=dtype), requires_grad)
 
 
 def randn(*shape, rng=None, dtype=np.float32, requires_grad=False):
@@ -1037,8 +1029,8 @@ def randn(*shape, rng=None, dtype=np.float32, requires_grad=False):
     True
     """
     gen = as_generator(rng)
-    data = gen.standard_normal(_shape_arg(shape)).astype(dtype, copy=False)
-    return _creation(data, dtype, requires_grad)
+    data = gen.standard_normal(_shape_arg(shape, "randn")).astype(dtype, copy=False)
+    return _creation(data, requires_grad)
 
 
 def arange(start, stop=None, step=1, dtype=np.float32, requires_grad=False):
@@ -1052,7 +1044,7 @@ def arange(start, stop=None, step=1, dtype=np.float32, requires_grad=False):
     """
     data = np.arange(start, stop, step, dtype=dtype) if stop is not None \
         else np.arange(start, step=step, dtype=dtype)
-    return _creation(data, dtype, requires_grad)
+    return _creation(data, requires_grad)
 
 
 def concatenate(tensors, axis=0):

@@ -460,7 +460,20 @@ def test_transpose_explains_numpys_meaning_to_a_pytorch_user():
 def test_reshape_refuses_sizes_that_are_not_ints():
     with pytest.raises(TypeError, match=r"reshape: sizes must be ints, got \(2.9, 30\)"):
         mg.zeros(60).reshape(2.9, 30)
+    with pytest.raises(ValueError, match=r"reshape: sizes must be -1 or >= 0, got \(-2, 3\)"):
+        mg.zeros(6).reshape(-2, 3)
     assert mg.zeros(6).reshape(np.int64(2), -1).shape == (2, 3)
+
+
+@pytest.mark.parametrize("make", [mg.zeros, mg.ones, mg.randn])
+def test_constructors_check_sizes_as_reshape_does(make):
+    with pytest.raises(TypeError, match=rf"{make.__name__}: sizes must be ints, got \(2.5, 3\)"):
+        make(2.5, 3)
+    with pytest.raises(TypeError, match="sizes must be ints"):
+        make(True)
+    with pytest.raises(ValueError, match=rf"{make.__name__}: sizes must be >= 0, got \(-1,\)"):
+        make(-1)
+    assert make((2, np.int64(3))).shape == make(2, 3).shape == (2, 3)
 
 
 @pytest.mark.parametrize("op", ["exp", "tanh", "sqrt", "sigmoid", "softmax"])

@@ -5,7 +5,8 @@ nodes with their own derivative (PyTorch's are too, but for cross-entropy,
 which is log-softmax then NLL): one ``backward`` call per loss, no chain of
 small ops, and no intermediate that could overflow.
 Arguments are checked here, at the boundary, so that an error names what the
-caller passed; the ops' ``forward`` methods assume valid input.
+caller passed; a shape error that NumPy finds inside an op's ``forward`` still
+reaches the caller, prefixed with the op's name by ``Function.apply``.
 """
 
 import numpy as np
@@ -297,7 +298,7 @@ def _check_reduction(fn, reduction):
 
 
 def _check_mean_of_empty(fn, x, reduction):
-    """The mean of no losses is 0/0: refuse it rather than return NaN (as cross_entropy does)."""
+    """The mean of no losses is 0/0: refuse it rather than return NaN."""
     if x.size == 0 and reduction == "mean":
         raise ValueError(f"{fn}: the mean over an empty input (shape {x.shape}) is undefined")
 
@@ -311,7 +312,11 @@ def _as_input(fn, x):
 
 
 def _as_target(fn, target, x, what="target"):
-    """The target as a constant array in x's dtype, or as a Tensor when it requires grad."""
+    """``(t, t_data)``: the target Tensor and its array when it requires grad, else its array twice.
+
+    ``t is t_data`` thus says the target is a constant; the callers check its
+    shape and values on ``t_data``, then cast a constant to x's dtype.
+    """
     if isinstance(target, Tensor) and target.requires_grad:
         if target.dtype != x.dtype:
             verb = "have" if what.endswith("s") else "has"
@@ -475,8 +480,7 @@ def cross_entropy(logits, labels, reduction="mean"):
     if n and y.view(np.dtype(f"u{y.itemsize}").newbyteorder(y.dtype.byteorder)).max() >= c:
         raise ValueError(f"cross_entropy: labels must be in [0, {c}) for {c} classes, got "
                          f"labels from {y.min()} to {y.max()}")
-    if n == 0 and reduction == "mean":
-        raise ValueError("cross_entropy: the mean over an empty batch (shape (0, C)) is undefined")
+    _check_mean_of_empty("cross_entropy", x, reduction)
     return CrossEntropy.apply(x, labels=y, reduction=reduction)
 
 

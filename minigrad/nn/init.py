@@ -8,7 +8,6 @@ ones take ``rng=`` (None, an int seed or a ``numpy.random.Generator``).
 
 import math
 
-import numpy as np
 
 from .._rng import as_generator
 from ..tensor import Tensor

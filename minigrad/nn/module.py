@@ -119,7 +119,8 @@ class Module:
     Math::
 
         model(x) = forward(x)
-        named_parameters() = [(name, p) for every Parameter, depth first, in assignment order]
+        named_parameters() = [(name, p) for every Parameter: a module's own first, then each
+                           child's, depth first, each in assignment order]
 
     Attributes
     ----------

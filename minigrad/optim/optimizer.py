@@ -169,7 +169,7 @@ class Optimizer:
         return super().__new__(cls)
 
     def __init__(self, params, defaults):
-        if hasattr(params, "data") and hasattr(type(params), "grad"):
+        if isinstance(params, Tensor):
             raise TypeError("params must be an iterable of tensors or of dicts, got one tensor; "
                             "wrap it in a list")
         _check_hyperparameters(defaults)
@@ -194,9 +194,9 @@ class Optimizer:
         if not isinstance(group, dict) or "params" not in group:
             raise TypeError(f"a parameter group must be a dict with a 'params' list, got {group!r}")
         params = group["params"]
-        params = [params] if hasattr(type(params), "grad") else list(params)
+        params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
-            if not isinstance(getattr(p, "data", None), np.ndarray) or not hasattr(type(p), "grad"):
+            if not isinstance(p, Tensor):
                 raise TypeError(f"optimizer can only optimize tensors, got {type(p).__name__}")
             if not np.issubdtype(p.data.dtype, np.floating):
                 raise TypeError(f"optimizer can only optimize floating-point tensors, "

@@ -16,12 +16,12 @@ is the batch axis, so a model sees the same shapes in every regime. The
 train loop calls the regime again for the next epoch.
 """
 
-import math
 import numbers
 
 import numpy as np
 
 from .._rng import as_generator
+from ..tensor import Tensor
 
 __all__ = ["online", "minibatches", "offline"]
 
@@ -84,7 +84,7 @@ def online(X, y=None, shuffle=True, rng=None):
     ((1, 2), (1,))
     """
     if y is None:
-        if isinstance(X, np.ndarray) or _is_tensor(X):
+        if isinstance(X, (np.ndarray, Tensor)):
             raise TypeError(
                 f"online(X) without y takes an iterable of (x, y) pairs, got an array of shape "
                 f"{np.shape(_as_array(X))}; call online(X, y)")
@@ -211,14 +211,9 @@ def offline(X, y):
 
 # ---------------------------------------------------------------- helpers
 
-def _is_tensor(a):
-    """True for a minigrad Tensor (checked by its class, so this file needs no engine import)."""
-    return type(a).__name__ in ("Tensor", "Parameter") and isinstance(getattr(a, "data", None), np.ndarray)
-
-
 def _as_array(a):
     """An ndarray from array-likes and minigrad Tensors (whose ``.data`` is used, not copied)."""
-    return a.data if _is_tensor(a) else np.asarray(a)
+    return a.data if isinstance(a, Tensor) else np.asarray(a)
 
 
 def _check_data(X, y):

@@ -334,9 +334,9 @@ def _correct(output, labels):
 
 def _loss_value(loss):
     """The loss as a Python float; the Tensor (and with it the graph) is not kept."""
-    data = getattr(loss, "data", None)
-    if not isinstance(data, np.ndarray) or not hasattr(loss, "backward"):
+    if not isinstance(loss, Tensor):
         raise TypeError(f"loss_fn must return a Tensor, got {type(loss).__name__}")
+    data = loss.data
     if data.size != 1:
         raise ValueError(f"loss_fn must return a one-element Tensor (a mean loss), got shape {data.shape}")
     return float(data.reshape(()))
