@@ -256,6 +256,17 @@ class ReLU(Function):
         return g * self.mask
 
 
+class LeakyReLU(Function):
+    """y = x if x > 0 else a·x.   dL/dx = g · (1 if x > 0 else a)   (a at x = 0, as in PyTorch)."""
+
+    def forward(self, x, slope):
+        self.scale = np.where(x > 0, np.array(1, x.dtype), np.array(slope, x.dtype))
+        return x * self.scale
+
+    def backward(self, g):
+        return g * self.scale
+
+
 class Abs(Function):
     """y = |x|.   dL/dx = g * sign(x)   (0 at x = 0, as in PyTorch)."""
 

@@ -117,17 +117,6 @@ def relu(x):
     return ops.ReLU.apply(x)
 
 
-class LeakyReLU(Function):
-    """y = x if x > 0 else a·x.   dL/dx = g · (1 if x > 0 else a)   (a at x = 0, as in PyTorch)."""
-
-    def forward(self, x, slope):
-        self.scale = np.where(x > 0, np.array(1, x.dtype), np.array(slope, x.dtype))
-        return x * self.scale
-
-    def backward(self, g):
-        return g * self.scale
-
-
 def leaky_relu(x, negative_slope=0.01):
     """x for x > 0, ``negative_slope`` · x otherwise, elementwise.
 
@@ -140,7 +129,7 @@ def leaky_relu(x, negative_slope=0.01):
     >>> mg.nn.functional.leaky_relu(mg.Tensor([-2.0, 3.0]), 0.1).data
     array([-0.2,  3. ], dtype=float32)
     """
-    return LeakyReLU.apply(x, slope=_check_slope(negative_slope))
+    return ops.LeakyReLU.apply(x, slope=_check_slope(negative_slope))
 
 
 def _check_slope(a):
