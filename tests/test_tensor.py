@@ -210,6 +210,19 @@ def test_hundred_thousand_op_chain_has_no_recursion_error():
     assert x.grad == 1.0
 
 
+def test_accumulating_through_stack_and_sum_keeps_each_leaf_grad_its_own():
+    # sum over the stacked axis hands both inputs views of one array; PyTorch 2.13 keeps those
+    # views as the leaves' .grad, so a second backward (gradient accumulation) adds into both
+    # and gives 3× the single gradient: x0.grad == [0, 3, 6] below
+    w = np.arange(3.0)
+    a, b = (mg.Tensor(np.ones(3), requires_grad=True) for _ in range(2))
+    for _ in range(2):
+        (mg.stack([a, b]).sum(axis=0) * w).sum().backward()
+    np.testing.assert_array_equal(a.grad, 2 * w)
+    np.testing.assert_array_equal(b.grad, 2 * w)
+    assert not np.shares_memory(a.grad, b.grad)
+
+
 def test_gradients_accumulate_across_backward_calls():
     x = mg.Tensor([1.0, 2.0], requires_grad=True)
     (x * 3).sum().backward()
