@@ -201,7 +201,10 @@ def build_parser():
     p.add_argument("--exercise", action="append", metavar="ID",
                    help="grade only this exercise (repeatable)")
     p.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS",
-                   help="seconds allowed per test (each of its setup, call and teardown)")
+                   help="seconds allowed per test (each of its setup, call and teardown; "
+                        "default 10)")
+    p.add_argument("--total-timeout", type=_positive_float, default=None, metavar="SECONDS",
+                   help="seconds allowed for the whole run (default 600)")
     p.add_argument("-v", "--verbose", action="store_true", help="also list each failed test")
     p.set_defaults(run=_homework("grade_command"))
     return parser

@@ -25,6 +25,7 @@ exercises before it, so a student can work through them in this order.
 """
 
 import collections.abc
+import itertools
 import json
 import os
 import re
@@ -33,10 +34,11 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["EXERCISES", "HomeworkError", "GradingError", "Region", "ExerciseResult",
+__all__ = ["EXERCISES", "ASSIGNMENT", "HomeworkError", "GradingError", "Region", "ExerciseResult",
            "GradeReport", "scan", "find_exercises", "student_copy", "grade",
            "student_copy_command", "grade_command"]
 
@@ -73,6 +75,8 @@ _LOOSE = re.compile(r"[ \t]*#[ \t]*(BEGIN|END)[ \t]*SOLUTION\b", re.IGNORECASE)
 _BEGIN = re.compile(r"([ \t]*)# BEGIN SOLUTION ([A-Za-z_][A-Za-z0-9_.]*)[ \t]*\r?")
 _END = re.compile(r"([ \t]*)# END SOLUTION[ \t]*\r?")
 _STUB = 'raise NotImplementedError("exercise {}")'
+#: The file, at the top of a student copy, that records which exercises it was made for.
+ASSIGNMENT = ".minigrad-assignment.json"
 
 
 class HomeworkError(ValueError):
@@ -330,7 +334,10 @@ def student_copy(src, dst, exercises=None):
     Returns
     -------
     list of str
-        The ids stripped, in curriculum order.
+        The ids stripped, in curriculum order. They are also written to
+        ``dst/.minigrad-assignment.json`` (:data:`ASSIGNMENT`), which
+        :func:`grade` reads to grade only these by default: the exercises
+        left solved in a partial copy must not count as the student's.
 
     Raises
     ------
@@ -396,7 +403,25 @@ def student_copy(src, dst, exercises=None):
             shutil.copymode(path, target)
         else:
             shutil.copy2(path, target)
-    return [ex_id for ex_id in known if ex_id in chosen]
+    assigned = [ex_id for ex_id in known if ex_id in chosen]
+    (dst / ASSIGNMENT).write_text(json.dumps({"exercises": assigned}, indent=1) + "\n",
+                                  encoding="utf-8")
+    return assigned
+
+
+def _assignment(root):
+    """The exercise ids a student copy was made for (its :data:`ASSIGNMENT` file), or None."""
+    for folder in (root, root / "minigrad"):  # a copy of the whole tree, or of the package only
+        path = folder / ASSIGNMENT
+        if path.is_file():
+            try:
+                ids = json.loads(path.read_text(encoding="utf-8"))["exercises"]
+            except (ValueError, KeyError, TypeError) as e:
+                raise HomeworkError(f"{path} is damaged ({e}); pass the exercises to grade") from None
+            if not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
+                raise HomeworkError(f"{path} is damaged (no list of ids); pass the exercises to grade")
+            return ids, path
+    return None, None
 
 
 def _check_compiles(old, new, shown):
@@ -445,8 +470,8 @@ class GradeReport(collections.abc.Mapping):
         Exercise id → ExerciseResult, in curriculum order.
     tests : dict
         Test node id → (exercise id, outcome, message); outcome is
-        ``"passed"``, ``"failed"``, ``"timeout"``, ``"skipped"`` or
-        ``"not run"``.
+        ``"passed"``, ``"failed"``, ``"timeout"``, ``"crashed"`` (the test
+        process died during it), ``"skipped"`` or ``"not run"``.
     problems : list of str
         Run-level problems (``import minigrad`` failed, collection errors,
         the overall time limit), each one line.
@@ -508,13 +533,30 @@ def _copy_root(path):
     raise HomeworkError(f"{str(path)!r} holds no minigrad package (no minigrad/__init__.py in it)")
 
 
-def _clean_env(root, report, per_test):
-    """The environment of a test run: only ``root`` provides minigrad."""
+def _import_folder(root, tmp):
+    """A folder holding only a link to ``root/minigrad``: the test run's import path and working folder.
+
+    NOTE: putting ``root`` itself first on the path would let any stray module
+    at the top of the copy (a student's ``random.py`` or ``numpy.py``) shadow
+    what the tests import. Where links cannot be made (Windows without the
+    privilege), ``root`` is used as before.
+    """
+    folder = Path(tmp) / "import"
+    folder.mkdir()
+    try:
+        os.symlink(root / "minigrad", folder / "minigrad", target_is_directory=True)
+    except (OSError, NotImplementedError):
+        return root
+    return folder
+
+
+def _clean_env(root, path, report, per_test):
+    """The environment of a test run: only ``root`` provides minigrad, through ``path``."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONSTARTUP", "PYTHONHOME")}
     others = [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
               if p and not (Path(p) / "minigrad" / "__init__.py").exists()]
-    env["PYTHONPATH"] = os.pathsep.join([str(root)] + others)
+    env["PYTHONPATH"] = os.pathsep.join([str(path)] + others)
     env["PYTHONDONTWRITEBYTECODE"] = "1"  # write nothing into either tree
     env["MINIGRAD_GRADE_ROOT"] = str(root)
     env["MINIGRAD_GRADE_REPORT"] = str(report)
@@ -532,40 +574,137 @@ def _exercise_files(tests):
     return [p for p in files if _MARKED.search(p.read_bytes())]
 
 
+def _read_records(path, offset):
+    """The whole JSON lines of ``path`` from byte ``offset`` on, and the offset after them."""
+    records = []
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            chunk = f.read()
+    except FileNotFoundError:
+        return records, offset
+    whole = chunk[:chunk.rfind(b"\n") + 1]  # a line still being written waits for the next read
+    for line in whole.splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            pass  # a line cut off by a kill
+    return records, offset + len(whole)
+
+
+def _stop(proc):
+    """Kill a test run and anything it started."""
+    if hasattr(os, "killpg"):
+        os.killpg(proc.pid, signal.SIGKILL)
+    else:  # Windows: no process groups here; stop the run itself
+        proc.kill()
+    proc.wait()
+
+
+def _tail(path, lines=15):
+    """The last ``lines`` lines of a (possibly huge) output file."""
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        f.seek(max(0, f.tell() - 16384))
+        text = f.read().decode("utf-8", "replace")
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def _how_it_died(code):
+    """``"SIGSEGV"`` for a run killed by a signal, else ``"exit status 3"``."""
+    if code is not None and code < 0:
+        try:
+            return signal.Signals(-code).name
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit status {code}"
+
+
+def _watch(cmd, cwd, env, out, report, stall, deadline):
+    """Run one pytest process, watching its report; returns (records, returncode, stopped).
+
+    ``stopped`` is None, ``"deadline"`` (the whole run's time is up) or
+    ``"stalled"`` (a test outlived the per-test limit without the alarm
+    stopping it, e.g. stuck in C code); the process is then killed.
+    """
+    records, offset, stopped = [], 0, None
+    running, since = None, None  # the test in progress and when it started
+    with open(out, "ab") as sink:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    while True:
+        try:
+            proc.wait(timeout=0.1)
+        except subprocess.TimeoutExpired:
+            pass
+        new, offset = _read_records(report, offset)
+        records += new
+        for r in new:
+            if "started" in r:
+                running, since = r["started"], time.monotonic()
+            elif r.get("nodeid") == running:
+                running = None
+        if proc.returncode is not None:
+            return records, proc.returncode, stopped
+        if time.monotonic() > deadline:
+            stopped = "deadline"
+        elif stall and running is not None and time.monotonic() - since > stall:
+            stopped = "stalled"
+        if stopped:
+            _stop(proc)
+
+
 def _run_pytest(root, tests, args, per_test, overall):
     """Run pytest on the instructor's ``tests`` with ``root`` on the import path.
 
-    Returns (records, returncode, output tail, timed_out); records are the
-    JSON lines the grading hooks of ``tests/conftest.py`` wrote.
+    Returns (records, returncode, output tail, timed_out, notes); records are
+    the JSON lines the grading hooks of ``tests/conftest.py`` wrote. If the
+    test process dies during a test (a segfault, ``os._exit``, a kill) or a
+    test outlives the per-test limit without the alarm stopping it, that test
+    is recorded as ``"crashed"`` or ``"timeout"`` and the tests not yet run go
+    on in a fresh process; ``notes`` says what happened, one line each.
     """
+    deadline = time.monotonic() + overall
+    stall = 3 * per_test + 10 if per_test else None  # three phases, then some slack
+    records, notes, done, owners, strikes = [], [], set(), {}, {}
     with tempfile.TemporaryDirectory(prefix="minigrad-grade-") as tmp:
-        report = Path(tmp) / "report.jsonl"
+        out, resume = Path(tmp) / "output.txt", Path(tmp) / "resume.json"
+        path = _import_folder(root, tmp)
         files = [str(p) for p in _exercise_files(tests)] or [str(tests)]
         cmd = [sys.executable, "-s", "-m", "pytest", *files, "-q", "-p", "no:cacheprovider",
                "--rootdir", str(tests.parent), "-o", "addopts=", "--import-mode=importlib",
-               *args]
-        proc = subprocess.Popen(cmd, cwd=root, env=_clean_env(root, report, per_test),
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-        timed_out = False
-        try:
-            out, _ = proc.communicate(timeout=overall)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            if hasattr(os, "killpg"):
-                os.killpg(proc.pid, signal.SIGKILL)  # the run and anything it started
-            else:  # Windows: no process groups here; stop the run itself
-                proc.kill()
-            out, _ = proc.communicate()
-        records = []
-        if report.exists():
-            for line in report.read_text(encoding="utf-8").splitlines():
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError:
-                    pass  # a line cut off by a kill
-    tail = out.decode("utf-8", "replace").strip().splitlines()[-15:]
-    return records, proc.returncode, "\n".join(tail), timed_out
+               "--show-capture=no", *args]
+        for attempt in itertools.count():
+            report = Path(tmp) / f"report-{attempt}.jsonl"
+            env = _clean_env(root, path, report, per_test)
+            if done:
+                resume.write_text(json.dumps({"done": sorted(done), "strikes": strikes}),
+                                  encoding="utf-8")
+                env["MINIGRAD_GRADE_RESUME"] = str(resume)
+            new, code, stopped = _watch(cmd, path, env, out, report, stall, deadline)
+            records += new
+            if stopped == "deadline" or any("finished" in r for r in new):
+                break
+            finished = {r["nodeid"] for r in new if "nodeid" in r}
+            running = [r["started"] for r in new if "started" in r and r["started"] not in finished]
+            if not running:  # died outside any test: importing, collecting, or between tests
+                break
+            nodeid = running[-1]
+            if stopped == "stalled":
+                outcome, why = "timeout", (f"ran past the time limit without stopping (stuck "
+                                           f"outside Python?), so its process was killed after {stall:g} s")
+            else:
+                outcome, why = "crashed", f"ended the test process ({_how_it_died(code)})"
+            records.append({"nodeid": nodeid, "outcome": outcome, "message": f"this test {why}"})
+            notes.append(f"{nodeid} {why}; the tests after it ran in a new process")
+            for r in new:
+                owners.update(r.get("collected", ()))
+            strikes = collections.Counter(owners.get(r["nodeid"]) for r in records
+                                          if r.get("outcome") in ("timeout", "crashed"))
+            done |= finished | {nodeid}
+        timed_out = stopped == "deadline"
+        tail = _tail(out)
+    return records, code, tail, timed_out, notes
 
 
 _COLLECTED = {}  # cache of the instructor's test list: key -> {node id: exercise id}
@@ -577,8 +716,8 @@ def _expected_tests(tests):
     key = (str(tests), tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
     if key not in _COLLECTED:
         root = _instructor_root()
-        records, code, tail, _ = _run_pytest(root, tests, ["-m", "exercise", "--collect-only"],
-                                             per_test=0, overall=300)
+        records, code, tail, _, _ = _run_pytest(root, tests, ["-m", "exercise", "--collect-only"],
+                                                per_test=0, overall=300)
         _fatal(records, root, tail, "collecting the instructor's tests")
         collected = next((r["collected"] for r in records if "collected" in r), None)
         problems = [r["collect_error"] for r in records if "collect_error" in r]
@@ -606,7 +745,9 @@ def grade(path, exercises=None, timeout=10.0, total_timeout=600.0, tests=None):
     The tests are those under the ``tests/`` folder next to the minigrad
     package that this function belongs to (the instructor's tree), never the
     copy's own tests. They run in a subprocess whose working folder and
-    ``PYTHONPATH`` are the copy; inside it, the test session checks that
+    ``PYTHONPATH`` are a folder holding only a link to the copy's
+    ``minigrad`` (so that nothing else at the top of the copy, such as a
+    stray ``random.py``, shadows what the tests import); inside it, the test session checks that
     ``minigrad`` (and each of its modules) was imported from the copy, and
     the grader fails loudly otherwise, so an installed original cannot make
     empty stubs pass.
@@ -616,10 +757,15 @@ def grade(path, exercises=None, timeout=10.0, total_timeout=600.0, tests=None):
     path : str or os.PathLike
         The student copy: a folder that holds ``minigrad/``.
     exercises : list of str, optional
-        Grade only these ids (default: every exercise that has tests).
+        Grade only these ids. Default: the exercises the copy was made for,
+        as :func:`student_copy` recorded them in the copy's
+        ``.minigrad-assignment.json`` (named in ``report.problems``), or,
+        without that file, every exercise that has tests.
     timeout : float, default 10
         Seconds per test phase (setup, call, teardown); a test over it fails
-        as ``"timeout"`` and the run goes on.
+        as ``"timeout"`` and the run goes on. After two of an exercise's tests
+        have timed out or crashed, its remaining tests fail unrun (``"not
+        run"``), so that one hanging stub cannot use up the whole run.
     total_timeout : float, default 600
         Seconds for the whole run; tests not reached by then count as failed
         (``"not run"``).
@@ -647,6 +793,12 @@ def grade(path, exercises=None, timeout=10.0, total_timeout=600.0, tests=None):
 
     Notes
     -----
+    A test that kills the test process (a segfault, ``os._exit``) counts
+    as ``"crashed"``, and the tests after it run in a new process; so does a
+    test stuck where the time limit cannot interrupt it (in C code), which is
+    killed after three times ``timeout`` plus 10 s and counts as ``"timeout"``. Each is
+    named in ``report.problems``.
+
     This keeps honest mistakes from passing (a stub that hangs, a test
     module that does not import, an installed minigrad shadowing the copy);
     it is not a sandbox. The student's code runs with the tests in one
@@ -664,17 +816,28 @@ def grade(path, exercises=None, timeout=10.0, total_timeout=600.0, tests=None):
                            f"source tree (with its tests/ folder), or pass tests=")
     expected = _expected_tests(tests)
     known = _order(dict.fromkeys(expected.values()))
+    problems = []
+    if exercises is None:
+        exercises, recorded = _assignment(root)
+        if recorded is not None:
+            missing = [e for e in exercises if e not in known]
+            exercises = [e for e in exercises if e in known]
+            problems.append(f"graded the {len(exercises)} exercise(s) this copy was made for, as "
+                            f"recorded in {recorded}; pass exercises (--exercise) to choose others")
+            if missing:
+                problems.append(f"no tests for {', '.join(missing)} (in the assignment): not graded")
     chosen = _choose(exercises, known, "the exercises with tests are")
     args = ["-m", "exercise"] + [a for e in chosen for a in ("--exercise", e)]
-    records, code, tail, timed_out = _run_pytest(root, tests, args, timeout, total_timeout)
+    records, code, tail, timed_out, notes = _run_pytest(root, tests, args, timeout, total_timeout)
     _fatal(records, root, tail, f"grading {root}")
 
-    problems = []
     minigrad_file = next((r["minigrad_file"] for r in records if "minigrad_file" in r), None)
     problems += [f"import minigrad failed: {r['import_error']}" for r in records if "import_error" in r]
     problems += [f"collection error: {r['collect_error']}" for r in records if "collect_error" in r]
+    problems += notes
     if timed_out:
-        problems.append(f"the run exceeded {total_timeout:g} s and was stopped")
+        problems.append(f"the run exceeded {total_timeout:g} s and was stopped; the tests not "
+                        f"reached count as failed (raise it with --total-timeout)")
     outcomes = {r["nodeid"]: (r["outcome"], r.get("message", "")) for r in records if "nodeid" in r}
     tests_seen, results = {}, {}
     for ex_id in chosen:
@@ -739,14 +902,15 @@ def grade_command(args):
     """``python -m minigrad grade PATH [--exercise ID ...]``; returns the exit status.
 
     ``args`` is the argparse Namespace, with ``path`` and ``exercise`` (a list
-    of ids, one id, or None; or ``exercises``), and optionally ``timeout`` (seconds per test)
-    and ``verbose`` (also list each failed test). Prints the table. Returns
+    of ids, one id, or None; or ``exercises``), and optionally ``timeout`` (seconds per test),
+    ``total_timeout`` (seconds for the run) and ``verbose`` (also list each failed test). Prints the table. Returns
     0 when every graded test passed, 1 when some failed or grading was
     impossible, 2 for a bad PATH or id.
     """
     kwargs = {}
-    if getattr(args, "timeout", None) is not None:
-        kwargs["timeout"] = args.timeout
+    for name in ("timeout", "total_timeout"):
+        if getattr(args, name, None) is not None:
+            kwargs[name] = getattr(args, name)
     try:
         report = grade(args.path, _ids(args), **kwargs)
     except HomeworkError as e:

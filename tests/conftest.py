@@ -5,9 +5,15 @@
 - ``MINIGRAD_TEST_TIMEOUT=<seconds>`` limits each test phase (setup, call,
   teardown) with ``SIGALRM``: a test over the limit fails, the run goes on.
 - ``MINIGRAD_GRADE_REPORT=<file>`` (set by ``minigrad.homework.grade``) writes
-  one JSON line per finished test, plus the collected exercise tests and
-  where ``minigrad`` was imported from. With ``MINIGRAD_GRADE_ROOT=<folder>``
-  the session stops at once if ``minigrad`` is not imported from that folder.
+  one JSON line per test started and per test finished, plus the collected
+  exercise tests, where ``minigrad`` was imported from and the session's end.
+  With ``MINIGRAD_GRADE_ROOT=<folder>`` the session stops at once if
+  ``minigrad`` is not imported from that folder. ``MINIGRAD_GRADE_RESUME=<file>``
+  (a rerun after the test process died) names the tests already graded, which
+  are left out, and the exercises' strikes so far. An exercise whose tests
+  have hit the time limit (or crashed the process) ``STRIKES`` times has its
+  remaining tests failed unrun, so one hanging stub cannot use up the whole
+  run's time.
 - Outside grading, the session refuses to start when ``minigrad`` is imported
   from anywhere but the tree these tests belong to (an installed copy
   shadowing the checkout under test, e.g. plain ``pytest`` in a student copy
@@ -25,6 +31,8 @@ from pathlib import Path
 import pytest
 
 _TIME_LIMIT_TEXT = "exceeded the per-test time limit"
+_GAVE_UP_TEXT = "so this one was not run"
+STRIKES = 2  # time-outs or crashes after which an exercise's remaining tests are not run
 
 
 def pytest_addoption(parser):
@@ -37,8 +45,9 @@ def pytest_configure(config):
         config.addinivalue_line("markers", "exercise(id): the test grades homework exercise <id>")
     report = os.environ.get("MINIGRAD_GRADE_REPORT")
     if report:
-        config.pluginmanager.register(_GradeReporter(report, os.environ.get("MINIGRAD_GRADE_ROOT")),
-                                      "minigrad-grade-reporter")
+        reporter = _GradeReporter(report, os.environ.get("MINIGRAD_GRADE_ROOT"),
+                                  os.environ.get("MINIGRAD_GRADE_RESUME"))
+        config.pluginmanager.register(reporter, "minigrad-grade-reporter")
 
 
 def pytest_sessionstart(session):
@@ -153,10 +162,16 @@ class _GradeReporter:
     """Writes the JSON lines that ``minigrad.homework.grade`` reads (flushed as it goes,
     so a run stopped by the overall time limit still leaves the tests it finished)."""
 
-    def __init__(self, path, root):
+    def __init__(self, path, root, resume=None):
         self.file = open(path, "a", encoding="utf-8")  # noqa: SIM115  (closed at unconfigure)
         self.root = root
         self.outcomes = {}  # node id -> [outcome, message] of the test being run
+        self.owners = {}  # node id -> exercise id, from the collection
+        self.done, self.strikes = set(), {}
+        if resume:
+            with open(resume, encoding="utf-8") as f:
+                state = json.load(f)
+            self.done, self.strikes = set(state["done"]), dict(state["strikes"])
 
     def write(self, **record):
         self.file.write(json.dumps(record) + "\n")
@@ -182,7 +197,7 @@ class _GradeReporter:
         except BaseException as e:  # noqa: BLE001  (SyntaxError, SystemExit, a time limit...)
             self.write(import_error=f"{type(e).__name__}: {e}".splitlines()[0])
             return
-        self.write(minigrad_file=str(Path(minigrad.__file__)))
+        self.write(minigrad_file=os.path.realpath(minigrad.__file__))  # through the grader's link
         self.check_minigrad()
 
     def pytest_collectreport(self, report):
@@ -190,12 +205,29 @@ class _GradeReporter:
             text = str(report.longrepr).strip().splitlines()
             self.write(collect_error=f"{report.nodeid}: {text[-1] if text else 'error'}")
 
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        left = [item for item in items if item.nodeid in self.done]
+        if left:  # graded before the test process died
+            config.hook.pytest_deselected(items=left)
+            items[:] = [item for item in items if item.nodeid not in self.done]
+
     def pytest_collection_finish(self, session):
-        self.write(collected=[[item.nodeid, _exercise_of(item)] for item in session.items
-                              if _exercise_of(item)])
+        self.owners = {item.nodeid: _exercise_of(item) for item in session.items}
+        self.write(collected=[[nodeid, ex_id] for nodeid, ex_id in self.owners.items() if ex_id])
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        self.write(started=nodeid)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        ex_id = _exercise_of(item)
+        if self.strikes.get(ex_id, 0) >= STRIKES:
+            pytest.fail(f"{STRIKES} earlier tests of {ex_id} timed out or crashed, {_GAVE_UP_TEXT}",
+                        pytrace=False)
 
     def pytest_runtest_logreport(self, report):
-        state = self.outcomes.setdefault(report.nodeid, ["not run", ""])
+        state = self.outcomes.setdefault(report.nodeid, [None, ""])  # outcome so far
         if report.failed:
             crash = getattr(report.longrepr, "reprcrash", None)
             message = getattr(crash, "message", None) or str(report.longrepr)
@@ -203,19 +235,28 @@ class _GradeReporter:
             message = lines[0] if lines else ""
             if message.endswith(":") and len(lines) > 1:  # NumPy's "AssertionError: \nNot equal..."
                 message = f"{message} {lines[1]}"
-            if state[0] not in ("failed", "timeout"):
-                state[:] = ["timeout" if _TIME_LIMIT_TEXT in message else "failed", message]
-        elif report.skipped and state[0] == "not run":
+            if state[0] in (None, "skipped", "passed"):  # the first failure of a test decides
+                outcome = ("timeout" if _TIME_LIMIT_TEXT in message else
+                           "not run" if _GAVE_UP_TEXT in message else "failed")
+                if outcome == "not run":
+                    message = message.removeprefix("Failed: ")
+                state[:] = [outcome, message]
+        elif report.skipped and state[0] is None:
             state[:] = ["skipped", str(report.longrepr[-1]) if isinstance(report.longrepr, tuple)
                         else ""]
-        elif report.when == "call" and report.passed and state[0] == "not run":
+        elif report.when == "call" and report.passed and state[0] is None:
             state[0] = "passed"
         if report.when == "teardown":
             outcome, message = self.outcomes.pop(report.nodeid)
+            outcome = outcome or "not run"
+            if outcome == "timeout":
+                ex_id = self.owners.get(report.nodeid)
+                self.strikes[ex_id] = self.strikes.get(ex_id, 0) + 1
             self.write(nodeid=report.nodeid, outcome=outcome, message=message[:300])
 
-    def pytest_sessionfinish(self, session):
+    def pytest_sessionfinish(self, session, exitstatus):
         self.check_minigrad()
+        self.write(finished=int(exitstatus))
 
     def pytest_unconfigure(self, config):
         self.file.close()

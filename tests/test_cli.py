@@ -466,6 +466,8 @@ def test_trajectories_start_takes_a_negative_x_as_its_help_shows_it(capsys, star
     (["student-copy", "src", "dst", "--exercise", "a.b", "--exercise", "c.d"], "student_copy_command",
      dict(src="src", dst="dst", exercise=["a.b", "c.d"])),
     (["grade", "copy", "--exercise", "x.y", "-v"], "grade_command", dict(path="copy", exercise=["x.y"], verbose=True)),
+    (["grade", "copy", "--timeout", "3", "--total-timeout", "900"], "grade_command",
+     dict(path="copy", timeout=3.0, total_timeout=900.0)),
 ])
 def test_homework_commands_call_minigrad_homework(capsys, monkeypatch, argv, function, expected):
     import minigrad.homework

@@ -195,7 +195,7 @@ def test_student_copy_leaves_out_caches_history_and_build_products(tmp_path):
     student_copy(src, tmp_path / "dst")
     copied = sorted(p.relative_to(tmp_path / "dst").as_posix()
                     for p in (tmp_path / "dst").rglob("*") if p.is_file())
-    assert copied == ["docs/build/keep.txt", "pkg/demo.py"]
+    assert copied == [homework.ASSIGNMENT, "docs/build/keep.txt", "pkg/demo.py"]
 
 
 def test_student_copy_of_chosen_exercises_only(tmp_path):
@@ -208,6 +208,59 @@ def test_student_copy_of_chosen_exercises_only(tmp_path):
     with pytest.raises(HomeworkError, match="demo.square, demo.cube"):
         student_copy(src, tmp_path / "other", exercises=["demo.nope"])
     assert not (tmp_path / "other").exists()
+
+
+def test_student_copy_records_the_exercises_it_was_made_for(tmp_path):
+    two = SQUARE + lines("def cube(x):", '    """x³."""', f"    {B} demo.cube", "    return x ** 3",
+                         f"    {E}")
+    src = write_tree(tmp_path / "src", {"demo.py": two})
+    student_copy(src, tmp_path / "one", exercises=["demo.cube"])
+    student_copy(src, tmp_path / "all")
+    student_copy(tmp_path / "one", tmp_path / "again", exercises=["demo.square"])  # a copy's own is replaced
+    assert homework._assignment(tmp_path / "one") == (["demo.cube"], tmp_path / "one" / homework.ASSIGNMENT)
+    assert homework._assignment(tmp_path / "all")[0] == ["demo.square", "demo.cube"]
+    assert homework._assignment(tmp_path / "again")[0] == ["demo.square"]
+    assert homework._assignment(src) == (None, None)
+    (tmp_path / "one" / homework.ASSIGNMENT).write_text('{"exercises": "demo.cube"}')
+    with pytest.raises(HomeworkError, match="damaged"):
+        homework._assignment(tmp_path / "one")
+
+
+def test_grade_of_a_damaged_assignment_says_so(tmp_path):
+    copy = write_tree(tmp_path / "copy", {"minigrad/__init__.py": "", homework.ASSIGNMENT: "{"})
+    with pytest.raises(HomeworkError, match="damaged"):
+        grade(copy, tests=TESTS)
+
+
+@pytest.mark.slow
+@needs_solutions
+def test_grade_scores_only_the_exercises_a_partial_copy_was_made_for(tmp_path, capsys):
+    # the solved exercises left in a copy of two are the instructor's, not the student's
+    copy = tmp_path / "copy"
+    student_copy(REPO, copy, exercises=["ops.exp_backward", "ops.log_backward"])
+    report = grade(copy, tests=TESTS)
+    assert list(report) == ["ops.exp_backward", "ops.log_backward"]
+    assert report.score == 0.0 and report.total > 0
+    assert "made for, as recorded in" in report.problems[0]
+    assert list(grade(copy, exercises=["ops.mul_backward"], tests=TESTS)) == ["ops.mul_backward"]
+    package_only = tmp_path / "pkg" / "minigrad"  # a copy of the minigrad folder alone
+    student_copy(REPO / "minigrad", package_only, exercises=["ops.log_backward"])
+    assert list(grade(package_only.parent, tests=TESTS)) == ["ops.log_backward"]
+
+
+@pytest.mark.slow
+@needs_solutions
+def test_stray_modules_at_the_top_of_a_copy_do_not_shadow_what_the_tests_import(tmp_path):
+    # a student's experiment named random.py or numpy.py next to minigrad/ must not break grading
+    copy = tmp_path / "copy"
+    student_copy(REPO, copy, exercises=["ops.exp_backward"])
+    for name in ("random", "numpy", "pytest", "json"):
+        (copy / f"{name}.py").write_text(f"raise RuntimeError('a stray {name}.py of the student')\n")
+    report = grade(copy, exercises=["ops.mul_backward", "ops.exp_backward"], tests=TESTS)
+    assert report.minigrad_file == str(copy.resolve() / "minigrad" / "__init__.py")
+    assert report["ops.mul_backward"].passed == report["ops.mul_backward"].total > 0, report.problems
+    assert {t[2] for t in report.tests.values() if t[0] == "ops.exp_backward"} == \
+        {"NotImplementedError: exercise ops.exp_backward"}
 
 
 def test_student_copy_is_idempotent_and_never_touches_src(tmp_path):
@@ -262,6 +315,7 @@ def _region_free(text, regions):
 def test_the_student_copy_is_byte_identical_outside_the_regions(full_copy):
     original = {p.relative_to(REPO).as_posix() for p in REPO.rglob("*") if p.is_file()}
     copied = {p.relative_to(full_copy).as_posix() for p in full_copy.rglob("*") if p.is_file()}
+    copied.remove(homework.ASSIGNMENT)  # the one file added: which exercises the copy was made for
     assert copied <= original
     assert all(not rel.endswith(".pyc") and "/.git/" not in f"/{rel}" for rel in copied)
     marked = {}
@@ -380,6 +434,15 @@ def test_grade_refuses_a_folder_without_minigrad_and_an_unknown_exercise(tmp_pat
         grade(REPO, exercises=["ops.nope"])
 
 
+def test_grade_command_passes_both_time_limits_on(monkeypatch, capsys):
+    seen = {}
+    monkeypatch.setattr(homework, "grade", lambda path, ids, **kw: seen.update(kw) or
+                        homework.GradeReport(str(path), None, {}))
+    args = types.SimpleNamespace(path="copy", exercise=None, timeout=3.0, total_timeout=900.0)
+    homework.grade_command(args)
+    assert seen == {"timeout": 3.0, "total_timeout": 900.0}
+
+
 def test_grade_command_prints_a_table(capsys):
     code = homework.grade_command(types.SimpleNamespace(path=str(REPO),
                                                         exercise=["function.unbroadcast"]))
@@ -436,9 +499,59 @@ def test_a_hanging_stub_times_out_and_the_run_goes_on(tmp_path):
                    tests=TESTS)
     outcomes = {ex: [t[1] for t in report.tests.values() if t[0] == ex]
                 for ex in ("ops.tanh_backward", "ops.exp_backward")}
-    assert outcomes["ops.tanh_backward"] and set(outcomes["ops.tanh_backward"]) == {"timeout"}
+    # two strikes, then the exercise's other tests are failed without being run
+    assert sorted(set(outcomes["ops.tanh_backward"])) == ["not run", "timeout"]
+    assert outcomes["ops.tanh_backward"].count("timeout") == 2
     assert set(outcomes["ops.exp_backward"]) == {"passed"}
     assert time.perf_counter() - start < 30
+
+
+def _replace_stub(copy, ex_id, code):
+    path = next(r.path for r in scan(copy) if r.id == ex_id)
+    text = Path(path).read_text(encoding="utf-8")
+    stub = f'raise NotImplementedError("exercise {ex_id}")'
+    assert stub in text
+    Path(path).write_text(text.replace(stub, code), encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("code, how", [
+    ("import os; os._exit(3)", "exit status 3"),
+    ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", "SIGKILL"),
+    ("import ctypes; ctypes.string_at(0)", "SIGSEGV"),
+], ids=["os._exit", "SIGKILL", "segfault"])
+def test_a_test_that_kills_the_process_is_named_and_the_later_tests_still_run(tmp_path, code, how):
+    if how.startswith("SIG") and not hasattr(os, "killpg"):
+        pytest.skip("POSIX signals")
+    copy = tmp_path / "copy"
+    student_copy(REPO, copy, exercises=["function.unbroadcast"])
+    _replace_stub(copy, "function.unbroadcast", code)
+    report = grade(copy, exercises=["function.unbroadcast", "tensor.toposort"], tests=TESTS)
+    own = [t for t in report.tests.values() if t[0] == "function.unbroadcast"]
+    crashed = [t for t in own if t[1] == "crashed"]
+    assert len(crashed) == 2 and all(how in t[2] for t in crashed), crashed
+    assert {t[1] for t in own} == {"crashed", "not run"}
+    later = report["tensor.toposort"]
+    assert later.passed == later.total > 0, report.tests  # they ran in a new process
+    assert sum(f"ended the test process ({how})" in p for p in report.problems) == 2
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="SIGALRM and process groups are POSIX")
+def test_a_test_stuck_where_the_alarm_cannot_stop_it_is_killed_and_the_run_goes_on(tmp_path):
+    copy = tmp_path / "copy"
+    student_copy(REPO, copy, exercises=["function.unbroadcast"])
+    _replace_stub(copy, "function.unbroadcast",  # what a loop in C code amounts to
+                  "import signal; signal.signal(signal.SIGALRM, signal.SIG_IGN); "
+                  "any(iter(int, 1))")  # 0, 0, 0, ... forever
+    start = time.perf_counter()
+    report = grade(copy, exercises=["function.unbroadcast", "tensor.toposort"], timeout=0.5,
+                   tests=TESTS)
+    own = [t for t in report.tests.values() if t[0] == "function.unbroadcast"]
+    assert [t[1] for t in own].count("timeout") == 2 and {t[1] for t in own} == {"timeout", "not run"}
+    assert report["tensor.toposort"].passed == report["tensor.toposort"].total > 0
+    assert any("its process was killed" in p for p in report.problems)
+    assert time.perf_counter() - start < 60
 
 
 @pytest.mark.slow
@@ -503,7 +616,7 @@ def test_a_skipped_test_counts_neither_way_and_is_reported(tmp_path, monkeypatch
 def _grade_with_only(ex_id, root):
     copy = root / ex_id
     student_copy(REPO, copy, exercises=[ex_id])
-    return grade(copy, tests=TESTS, timeout=30)
+    return grade(copy, exercises=list(EXERCISES), tests=TESTS, timeout=30)  # all, not just its own
 
 
 @pytest.fixture(scope="module")
