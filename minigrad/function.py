@@ -80,36 +80,142 @@ def _shape(x):
     return getattr(x, "shape", ())
 
 
+class Tape:
+    """The record of one computation: its ops in the order they ran (a Wengert list).
+
+    Record ``i`` of a tape is spread over its columns:
+
+    - ``ops[i]``: the op's class (a :class:`Function` subclass);
+    - ``inputs[i]``: one entry per input of the op: the ``int`` number of the
+      record that made it, the input ``Tensor`` itself when it is a leaf that
+      requires grad, or ``None`` (a constant, or a tensor without grad);
+    - ``saved[i]``: the attributes that ``forward`` set on the op (``self.x``
+      ...), as a dict; ``None`` once a backward pass released them;
+    - ``outputs[i]``: the op's result (its array);
+    - ``made_at[i]``: the count of in-place tensor changes when it was made.
+
+    A Tensor made by an op knows its tape and its record number. The tape is
+    in topological order by construction: an op runs after the ops that made
+    its inputs, so ``backward`` simply reads the records from the result's
+    number down to 0; no graph search is needed.
+
+    NOTE: why columns of plain data, and not one op object per node linked to
+    its inputs (as micrograd and earlier minigrad did)? Such objects are
+    tracked by CPython's cyclic garbage collector, and a deep graph keeps
+    tens of thousands of them alive: every full collection then re-scans them
+    all, which made each op 2x slower at a depth of 30,000 (``bench/bench_ops.py``).
+    Dicts of arrays, numbers and tuples of ints are not tracked, so a graph
+    costs the collector nothing, whatever its depth. The op object is only
+    rebuilt around its saved dict when ``backward`` reaches it.
+
+    Two computations that started apart (``f(w) + g(w)``) have two tapes;
+    the first op that uses both moves the shorter tape's records onto the
+    longer one (``absorb``), and tensors of the moved tape find their new
+    record through ``into`` and ``offset``.
+    """
+
+    __slots__ = ("ops", "inputs", "saved", "outputs", "made_at", "retained", "into", "offset")
+
+    def __init__(self):
+        self.ops, self.inputs, self.saved, self.outputs, self.made_at = [], [], [], [], []
+        self.retained = {}  # record number -> weak reference to a tensor that called retain_grad()
+        self.into, self.offset = None, 0  # set when another tape absorbed this one
+
+    def __len__(self):
+        return len(self.ops)
+
+    def __repr__(self):
+        return f"<Tape of {len(self.ops)} records>"
+
+    def record(self, op, links, saved, output):
+        """Append a record and return its number.
+
+        NOTE: ``saved`` is the op's ``__dict__``, not the op: see the class docstring.
+        """
+        self.ops.append(op)
+        self.inputs.append(links)
+        self.saved.append(saved)
+        self.outputs.append(output)
+        self.made_at.append(change_clock.now)
+        return len(self.ops) - 1
+
+    def node(self, i):
+        """Record ``i``'s op object, rebuilt around its saved attributes, with ``parents`` set."""
+        saved = self.saved[i]
+        if saved is None:
+            raise RuntimeError(
+                f"backward through the graph a second time: the {self.ops[i].__name__} node was "
+                "released by an earlier backward(); call backward(retain_graph=True) the first "
+                "time if you need to go through the graph again")
+        fn = object.__new__(self.ops[i])
+        fn.__dict__ = saved
+        fn.parents = self.inputs[i]
+        return fn
+
+    def absorb(self, other):
+        """Move the records of ``other`` (another tape) to the end of this one."""
+        k = len(self.ops)
+        self.ops += other.ops
+        self.inputs += [tuple(j + k if type(j) is int else j for j in links) for links in other.inputs]
+        self.saved += other.saved
+        self.outputs += other.outputs
+        self.made_at += other.made_at
+        self.retained.update({j + k: ref for j, ref in other.retained.items()})
+        other.into, other.offset = self, k
+        other.ops = other.inputs = other.saved = other.outputs = other.made_at = ()
+        other.retained = {}
+
+
+def locate(t):
+    """``(tape, record number)`` of the op that made tensor ``t``, following absorbed tapes.
+
+    ``(None, None)`` for a leaf.
+    """
+    tape = t._tape
+    if tape is None:
+        return None, None
+    if tape.into is not None:
+        i = t._index
+        while tape.into is not None:
+            i += tape.offset
+            tape = tape.into
+        t._tape, t._index = tape, i  # remember the way: the next look-up is direct
+    return tape, t._index
+
+
+def _merge_tapes(inputs):
+    """Move the records of every tape under ``inputs`` onto the longest of them."""
+    tapes = []
+    for x in inputs:
+        if isinstance(x, Tensor) and x.requires_grad and x._tape is not None:
+            tape = locate(x)[0]
+            if all(tape is not t for t in tapes):
+                tapes.append(tape)
+    tapes.sort(key=len, reverse=True)
+    for other in tapes[1:]:
+        tapes[0].absorb(other)
+
+
 class Function:
-    """Base class of every differentiable op; an instance is one graph node.
+    """Base class of every differentiable op; an instance is the op's context.
 
     Subclasses define ``forward(self, *arrays, **params)`` returning an array,
     and ``backward(self, g)`` returning one gradient per array input (a single
     array for a one-input op, else a tuple; ``None`` for an input that gets no
-    gradient). Attributes set in ``forward`` are the saved context; the engine
-    releases them after ``backward`` unless ``retain_graph=True``.
+    gradient). Attributes set in ``forward`` are the saved context: the tape
+    keeps them (as the instance's dict) until ``backward`` reads them, then
+    releases them unless ``retain_graph=True``.
 
     Attributes
     ----------
     parents : tuple
-        The inputs, in order, with ``None`` in place of every input that does
-        not require grad (constants, integer indices, non-Tensor operands).
-        ``None`` after the node has been released by a backward pass.
-    g : numpy.ndarray or None
-        The gradient of the loss with respect to this node's result, summed
-        over all its uses during a backward pass.
-    retained : Tensor or None
-        The result tensor when it asked to keep its gradient (``retain_grad``).
-    made_at : int or float
-        The count of in-place tensor changes when the node was made
-        (``change_clock.now``); infinite once released.
+        Set when ``backward`` runs: one entry per input, ``None`` for every
+        input that needs no gradient (constants, integer indices, non-Tensor
+        operands), so ``backward`` can skip work for those.
     """
 
     parents = ()
-    g = None
     saves_output = False  # True for ops whose backward reads their own result as self.y
-    retained = None  # the result Tensor, after its retain_grad()
-    made_at = math.inf  # set by apply; backward checks that no saved array changed in place since
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -134,19 +240,29 @@ class Function:
         """
         # BEGIN SOLUTION function.apply
         fn = cls.__new__(cls)
-        arrays, parents = [], []
-        needs_grad = False
+        arrays, links = [], []
+        tape, needs_grad = None, False
         for x in inputs:
             if isinstance(x, Tensor):
                 arrays.append(x.data)
-                if x.requires_grad:
-                    needs_grad = True
-                    parents.append(x)
-                else:
-                    parents.append(None)
+                if not x.requires_grad:
+                    links.append(None)
+                    continue
+                needs_grad = True
+                t = x._tape
+                if t is None:  # a leaf: backward accumulates into its .grad
+                    links.append(x)
+                    continue
+                if t.into is not None:  # its tape was absorbed into another
+                    t = locate(x)[0]
+                if tape is not None and t is not tape:  # two computations meet: one tape for both
+                    _merge_tapes(inputs)
+                    return cls.apply(*inputs, **params)
+                tape = t
+                links.append(x._index)  # the record that made x
             else:  # a constant: never differentiated
                 arrays.append(x if type(x) is float or type(x) is int else _as_operand(x))
-                parents.append(None)
+                links.append(None)
         try:
             data = fn.forward(*arrays, **params)
         except ValueError as e:
@@ -160,15 +276,16 @@ class Function:
         out.data = data
         out._grad = None
         if needs_grad and GradMode.enabled:
-            fn.parents = tuple(parents)
-            fn.made_at = change_clock.now  # backward refuses the node if what it saved changes later
+            if tape is None:  # only leaves and constants in: a new computation starts
+                tape = Tape()
+            out._tape = tape
+            out._index = tape.record(cls, tuple(links), fn.__dict__, data)
             out.requires_grad = True
-            out._ctx = fn
             if fn.saves_output:  # writing into y would silently corrupt backward
                 data.setflags(write=False)
         else:
             out.requires_grad = False
-            out._ctx = None
+            out._tape = None
         if GradMode.anomaly:
             _check_finite(data, cls.__name__, "forward", arrays)
         return out
@@ -186,13 +303,6 @@ class Function:
     def needs_input_grad(self):
         """Tuple of booleans: which inputs need a gradient (skip the work for the others)."""
         return tuple(p is not None for p in self.parents)
-
-    def release(self):
-        """Drop the saved arrays and the links to the inputs (after a backward pass)."""
-        if self.saves_output:
-            self.y.setflags(write=True)  # no longer needed: give it back to its tensor
-        self.__dict__.clear()
-        self.parents = None
 
     def __repr__(self):
         return f"<{type(self).__name__} node>"

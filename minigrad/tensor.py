@@ -1,11 +1,14 @@
 """The Tensor: an array that remembers how it was made, and ``backward()``.
 
 A Tensor wraps a NumPy array (``.data``). Every op on Tensors is a
-:class:`~minigrad.function.Function`; when an input requires grad the result
-keeps that op as its node (``._ctx``), whose ``parents`` are the inputs. The
-nodes form a directed acyclic graph from the leaves (tensors made by the user)
-to the result. ``backward()`` walks it once in reverse topological order and
-applies the chain rule at each node:
+:class:`~minigrad.function.Function`; when an input requires grad the op is
+recorded on a :class:`~minigrad.function.Tape`, a list of records in the
+order the ops ran, and the result remembers its tape and record number
+(``._tape``, ``._index``). Each record names the records (or leaves: tensors
+made by the user) that made its inputs, so the records form a directed
+acyclic graph from the leaves to the result, listed in topological order.
+``backward()`` reads the tape once from the result's record down and applies
+the chain rule at each record it needs:
 
     dL/d(input) = node.backward(dL/d(result))
 
@@ -40,41 +43,36 @@ def _shape_arg(shape, who="shape", minus_one=False):
 
 
 def toposort(root):
-    """Return the graph nodes that ``root`` depends on, each after all of its inputs.
+    """Return the record numbers of the ops that ``root`` depends on, each after its inputs.
 
-    A depth-first search with an explicit stack (never recursion, so a chain of
-    100,000 ops works): a node is emitted once every parent's node has been.
-    Raises ``RuntimeError`` on a node that an earlier backward pass released.
+    The tape is already in topological order (an op is recorded after the
+    ops that made its inputs), so this is one pass down the tape from
+    ``root``'s record, keeping each record that a kept record reads (a loop,
+    never recursion: a chain of 100,000 ops works). Raises ``RuntimeError``
+    on a record that an earlier backward pass released.
 
     Examples
     --------
     >>> import minigrad as mg
     >>> x = mg.Tensor([1.0], requires_grad=True)
-    >>> [type(n).__name__ for n in toposort((x * 2).exp())]
+    >>> y = (x * 2).exp()
+    >>> [y._tape.ops[i].__name__ for i in toposort(y)]
     ['Mul', 'Exp']
     """
     # BEGIN SOLUTION tensor.toposort
-    if root._ctx is None:  # a leaf: no op to run
+    tape, i = locate(root)
+    if tape is None:  # a leaf: no op to run
         return []
-    order, seen = [], set()
-    stack = [(root._ctx, False)]
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:  # second visit: every input is already in `order`
-            order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        if node.parents is None:
-            raise RuntimeError(
-                f"backward through the graph a second time: the {type(node).__name__} node was "
-                "released by an earlier backward(); call backward(retain_graph=True) the first "
-                "time if you need to go through the graph again")
-        stack.append((node, True))
-        for p in node.parents:
-            if p is not None and p._ctx is not None and p._ctx not in seen:
-                stack.append((p._ctx, False))
+    needed = {i}
+    order = []
+    for j in range(i, -1, -1):
+        if j not in needed:
+            continue  # a record of the same tape that root does not depend on
+        if tape.saved[j] is None:
+            tape.node(j)  # raises: released by an earlier backward
+        order.append(j)
+        needed.update(k for k in tape.inputs[j] if type(k) is int)
+    order.reverse()
     return order
     # END SOLUTION
 
@@ -115,7 +113,7 @@ class Tensor:
     array([2., 4., 6.], dtype=float32)
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "_ctx", "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "_tape", "_index", "__weakref__")
     __hash__ = object.__hash__  # identity: graph walks and optimizer state key on it
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -131,7 +129,7 @@ class Tensor:
         if self.data.dtype.kind not in "biuf":
             raise TypeError(f"Tensor data must be numeric, got dtype {self.data.dtype}")
         self._grad = None
-        self._ctx = None
+        self._tape = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -145,9 +143,9 @@ class Tensor:
         ``None`` of an intermediate that did not ask for it warns, as in PyTorch.
         """
         g = self._grad
-        if g is None and self._ctx is not None and self._ctx.retained is not self:
+        if g is None and self._tape is not None and not self._is_retained():
             warnings.warn(
-                f"reading .grad of an intermediate result (made by {type(self._ctx).__name__}): "
+                f"reading .grad of an intermediate result (made by {self._op_name()}): "
                 f"backward() fills .grad only on leaves (tensors you made, parameters), so it is "
                 f"None; call .retain_grad() on this tensor before backward() to keep its gradient",
                 UserWarning, stacklevel=2)
@@ -190,7 +188,18 @@ class Tensor:
     @property
     def is_leaf(self):
         """True for tensors not produced by a recorded op (their ``.grad`` accumulates)."""
-        return self._ctx is None
+        return self._tape is None
+
+    def _op_name(self):
+        """The name of the op that made this tensor (None for a leaf)."""
+        tape, i = locate(self)
+        return None if tape is None else tape.ops[i].__name__
+
+    def _is_retained(self):
+        """True when this intermediate asked to keep its gradient (``retain_grad``)."""
+        tape, i = locate(self)
+        ref = tape.retained.get(i)
+        return ref is not None and ref() is self
 
     def __len__(self):
         if self.data.ndim == 0:
@@ -315,7 +324,7 @@ class Tensor:
     def detach(self):
         """A new tensor sharing this data but cut from the graph (no grad)."""
         t = Tensor.__new__(Tensor)
-        t.data, t._grad, t.requires_grad, t._ctx = self.data, None, False, None
+        t.data, t._grad, t.requires_grad, t._tape = self.data, None, False, None
         return t
 
     def __deepcopy__(self, memo):
@@ -326,9 +335,9 @@ class Tensor:
         through it would fill the copies' ``.grad`` and leave the user's
         parameters at ``None``.
         """
-        if self._ctx is not None:
+        if self._tape is not None:
             raise RuntimeError(
-                f"deepcopy of an intermediate result (made by {type(self._ctx).__name__}) would copy "
+                f"deepcopy of an intermediate result (made by {self._op_name()}) would copy "
                 f"its graph and the leaves under it, and backward through the copy would reach only "
                 f"the copies; deepcopy t.detach() for its values, or the leaves (parameters) themselves")
         cls = type(self)  # a Parameter stays a Parameter
@@ -336,7 +345,7 @@ class Tensor:
         memo[id(self)] = t
         t.data = self.data.copy()
         t._grad = None if self._grad is None else self._grad.copy()
-        t.requires_grad, t._ctx = self.requires_grad, None
+        t.requires_grad, t._tape = self.requires_grad, None
         if hasattr(self, "__dict__"):  # a user's subclass without __slots__
             t.__dict__.update(copy.deepcopy(self.__dict__, memo))
         return t
@@ -349,16 +358,17 @@ class Tensor:
         """Keep ``.grad`` on this intermediate (non-leaf) tensor during backward."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
-        if self._ctx is not None:  # leaves keep their gradient anyway
-            self._ctx.retained = self
+        if self._tape is not None:  # leaves keep their gradient anyway
+            tape, i = locate(self)
+            tape.retained[i] = weakref.ref(self)  # weak: the tape must not keep the tensor alive
 
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
         extra = ""
         if self.data.dtype != np.float32:
             extra += f", dtype={self.data.dtype}"
-        if self._ctx is not None:
-            extra += f", op={type(self._ctx).__name__}"
+        if self._tape is not None:
+            extra += f", op={self._op_name()}"
         elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"Tensor({body}{extra})"
@@ -397,7 +407,7 @@ class Tensor:
             if grad.shape != self.shape:
                 raise ValueError(f"backward(): grad has shape {grad.shape} but the tensor has "
                                  f"shape {self.shape}")
-        if self._ctx is None:  # a leaf: dL/dL = grad
+        if self._tape is None:  # a leaf: dL/dL = grad
             _accumulate(self, grad, None)
             return
         # NOTE: the walk allocates many small tuples but frees each at once; pausing the
@@ -460,7 +470,7 @@ class Tensor:
         (an op's input), so an in-place change never corrupts a gradient.
         """
         if _in_graph(self, other):
-            if self.requires_grad and self._ctx is None:
+            if self.requires_grad and self._tape is None:
                 raise RuntimeError(
                     f"'{symbol}' on a leaf tensor that requires grad (a parameter) would be recorded "
                     f"as a new tensor and leave the parameter unchanged; update it by hand under "
@@ -512,17 +522,17 @@ class Tensor:
 
     def _read_only_reason(self):
         """Why ``self.data`` cannot be written, when an op saved it for backward; else None."""
-        if self.data.flags.writeable or self._ctx is None:
+        if self.data.flags.writeable or self._tape is None:
             return None
-        return (f"the {type(self._ctx).__name__} node saved this tensor's values for backward, so "
+        return (f"the {self._op_name()} node saved this tensor's values for backward, so "
                 f"they are read-only until backward() releases them; write into a copy instead: "
                 f"mg.Tensor(t.numpy())")
 
     def _mark_modified(self):
         """Note an in-place change of ``self.data``, so that backward refuses stale saved values.
 
-        Every op node remembers the clock when it was made (``made_at``); a
-        node whose saved arrays changed in place later would differentiate
+        Every tape record remembers the clock when it was made (``made_at``); a
+        record whose saved arrays changed in place later would differentiate
         with the new values, so ``backward`` raises instead (PyTorch's
         version counters). The stamp goes on the memory, not on the tensor, so a
         change through a view (``w[0:2]``) or a ``detach()`` counts too.
@@ -740,7 +750,7 @@ class Tensor:
     @staticmethod
     def _const(array):
         t = Tensor.__new__(Tensor)
-        t.data, t._grad, t.requires_grad, t._ctx = np.asarray(array), None, False, None
+        t.data, t._grad, t.requires_grad, t._tape = np.asarray(array), None, False, None
         return t
 
 
@@ -888,63 +898,76 @@ def _count_error(node, grads):
                         f"return one per input (None for an input without a gradient)")
 
 
-def _fit(node, g, p, parents):
-    """The gradient ``g`` for input ``p``, summed back over broadcast axes; raise if it cannot fit."""
-    fitted = unbroadcast(g, p.data.shape)
-    if fitted.shape != p.data.shape:
+def _fit(node, g, shape, k):
+    """The gradient ``g`` for input ``k`` (of ``shape``), summed back over broadcast axes; raise if it cannot fit."""
+    fitted = unbroadcast(g, shape)
+    if fitted.shape != shape:
         raise RuntimeError(f"{type(node).__name__}.backward returned a gradient of shape {g.shape} "
-                           f"for input {_input_index(parents, p)} of shape {p.data.shape}; it must "
+                           f"for input {k} of shape {shape}; it must "
                            f"have the input's shape, or a shape that the input broadcasts to")
     return fitted
 
 
-def _input_index(parents, p):
-    """The position of ``p`` among a node's inputs (by identity: ``==`` on tensors is elementwise)."""
-    return next(i for i, q in enumerate(parents) if q is p)
+def _check_gradient(node, g, k):
+    """Under ``detect_anomaly``: raise if the gradient ``g`` that ``node`` sends to input ``k`` is not finite."""
+    _check_finite(g, type(node).__name__, f"backward, in the gradient of its input {k} (shape {g.shape})")
 
 
-def _check_gradient(node, g, p, parents):
-    """Under ``detect_anomaly``: raise if the gradient ``g`` that ``node`` sends to input ``p`` is not finite."""
-    where = f"backward, in the gradient of its input {_input_index(parents, p)} (shape {p.data.shape})"
-    _check_finite(g, type(node).__name__, where)
+def _position(links, p):
+    """The position of input ``p`` among a record's inputs (by identity: ``==`` on tensors is elementwise)."""
+    return next(k for k, q in enumerate(links) if q is p)
 
 
 def _run_backward(root, grad, retain_graph):
-    """The backward pass: chain rule over the nodes in reverse topological order."""
+    """The backward pass: the chain rule over the tape, from ``root``'s record down to 0."""
     # BEGIN SOLUTION tensor.backward
-    order = toposort(root)
-    _check_unmodified(order)  # before any gradient moves: a failed pass changes nothing
-    root._ctx.g = grad
+    tape, i = locate(root)
+    _check_unmodified(root)  # before any gradient moves: a failed pass changes nothing
+    inputs, outputs, retained = tape.inputs, tape.outputs, tape.retained
+    ops, saved = tape.ops, tape.saved
     anomaly = GradMode.anomaly
-    for node in reversed(order):
-        g = node.g  # dL/d(node's result), complete: every consumer came before
-        if node.retained is not None:
-            _accumulate(node.retained, g, g)  # g may go on to an input too: the retained copy is its own
-        parents = node.parents
-        grads = node.backward(g)
-        if type(grads) is not tuple:
-            grads = (grads,)
-        if len(grads) != len(parents):  # zip would silently drop the missing ones
-            raise _count_error(node, grads)
-        if retain_graph:
-            node.g = None
-        elif node.saves_output:
-            node.release()
-        else:  # release() inlined: this loop is the hot path
-            node.__dict__.clear()
-            node.parents = None
-        for p, gp in zip(parents, grads):
+    grads = [None] * (i + 1)  # grads[j] = dL/d(result of record j), summed over its consumers
+    grads[i] = grad
+    for j in range(i, -1, -1):
+        g = grads[j]
+        if g is None:
+            continue  # root does not depend on record j
+        grads[j] = None  # complete: every consumer of j has a higher number, so came before
+        if retained and j in retained and retained[j]() is not None:
+            _accumulate(retained[j](), g, g)  # g may go on to an input too: the retained copy is its own
+        if saved[j] is None:
+            tape.node(j)  # raises: released by an earlier backward
+        node = object.__new__(ops[j])  # the op object, rebuilt around its saved attributes
+        node.__dict__ = saved[j]
+        node.parents = links = inputs[j]
+        grads_in = node.backward(g)
+        if type(grads_in) is not tuple:
+            grads_in = (grads_in,)
+        if len(grads_in) != len(links):  # zip would silently drop the missing ones
+            raise _count_error(node, grads_in)
+        if not retain_graph:  # release the saved arrays (_release, inlined: the hot path)
+            if node.saves_output:
+                outputs[j].setflags(write=True)  # no longer needed: give y back to its tensor
+            saved[j] = outputs[j] = None
+        for p, gp in zip(links, grads_in):
             if p is None or gp is None:
                 continue
-            if gp.shape != p.data.shape:
-                gp = _fit(node, gp, p, parents)  # un-broadcast, or raise when the shapes cannot fit
+            if type(p) is int:
+                out = outputs[p]
+                if out is None:
+                    tape.node(p)  # raises: released by a backward pass through another result
+                shape = out.shape
+            else:
+                shape = p.data.shape
+            if gp.shape != shape:
+                gp = _fit(node, gp, shape, _position(links, p))  # un-broadcast, or raise if it cannot fit
             if anomaly:
-                _check_gradient(node, gp, p, parents)
-            ctx = p._ctx
-            if ctx is None:  # a leaf: accumulate into .grad
+                _check_gradient(node, gp, _position(links, p))
+            if type(p) is int:  # an intermediate: sum the contributions of all its consumers
+                q = grads[p]
+                grads[p] = gp if q is None else q + gp
+            else:  # a leaf: accumulate into .grad
                 _accumulate(p, gp, g)
-            else:  # an intermediate: sum the contributions of all its consumers
-                ctx.g = gp if ctx.g is None else ctx.g + gp
     # END SOLUTION
 
 
@@ -960,31 +983,35 @@ def _memory(a):
     return a
 
 
-def _check_unmodified(nodes):
-    """Raise if an array that one of ``nodes`` saved for backward changed in place since.
+def _check_unmodified(root):
+    """Raise if an array that a record ``root`` depends on saved for backward changed in place since.
 
-    A node made after the last in-place change (the usual case) is skipped at
-    the cost of one comparison. Only what a node saved counts: an input
+    A tape made after the last in-place change (the usual case) is passed at
+    the cost of one ``min``. Only what a record saved counts: an input
     changed after an ``Add`` (which saves nothing) leaves its gradient right,
     and passes. NOTE: a little stricter than PyTorch, which checks only what
     ``backward`` will read: ``Mul`` saves both inputs even when one is a
     constant whose gradient backward never computes.
     """
     clock = change_clock.now
-    for node in nodes:
-        if node.made_at >= clock:
+    tape, i = locate(root)
+    if min(tape.made_at[:i + 1]) >= clock:
+        return
+    for j in toposort(root):
+        made_at = tape.made_at[j]
+        if made_at >= clock:
             continue
-        for name, value in vars(node).items():
-            if name == "g":  # the incoming gradient, not saved by forward
+        for name, value in tape.saved[j].items():
+            if name == "parents":  # set by backward, not saved by forward
                 continue
             for a in value if isinstance(value, (tuple, list)) else (value,):
                 if not isinstance(a, np.ndarray):
                     continue
                 root = _memory(a)
                 stamp, ref = _changed.get(id(root), (0, None))
-                if stamp > node.made_at and ref() is root:
+                if stamp > made_at and ref() is root:
                     raise RuntimeError(
-                        f"backward: the array of shape {a.shape} that the {type(node).__name__} node "
+                        f"backward: the array of shape {a.shape} that the {tape.ops[j].__name__} node "
                         f"saved as {name!r} was changed in place after the op used it (by an optimizer "
                         f"step, `-=` or item assignment under no_grad, load_state_dict, ...), so its "
                         f"gradient would mix old and new values; change it after backward(), or "
@@ -1091,6 +1118,6 @@ def where(condition, x, y):
 
 
 from . import ops  # noqa: E402  (ops.py needs Tensor defined first)
-from .function import _as_operand, _check_finite, change_clock, unbroadcast  # noqa: E402
+from .function import _as_operand, _check_finite, change_clock, locate, unbroadcast  # noqa: E402
 from .grad_mode import GradMode  # noqa: E402
 from ._rng import as_generator  # noqa: E402

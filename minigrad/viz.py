@@ -109,90 +109,89 @@ def _parameter_names(names):
     return {id(t): str(name) for name, t in names}
 
 
-def _graph_gradients(root, order):
-    """dL/dt for every tensor of the graph, L = root: the chain rule once more, on the kept graph.
+def _graph_gradients(tape, records):
+    """dL/d(result) of every record in ``records`` (the last is the root, L): the chain rule once more.
 
     NOTE: ``backward`` keeps gradients only on leaves; the drawing also wants
     them on intermediate results, so this repeats the walk of
     ``Tensor.backward`` (each node's ``backward``, then ``unbroadcast``)
     without storing anything. It needs the saved arrays, i.e. a graph kept
-    with ``backward(retain_graph=True)``.
+    with ``backward(retain_graph=True)``. Returns ``{record: gradient}``.
     """
     from .function import unbroadcast
 
-    grads = {id(root): np.ones_like(root.data)}
-    for t in reversed(order):
-        g = grads.get(id(t))
-        if g is None or t._ctx is None:
+    grads = {records[-1]: np.ones_like(tape.outputs[records[-1]])}
+    for j in reversed(records):
+        g = grads.get(j)
+        if g is None:
             continue
-        parts = t._ctx.backward(g)
+        parts = tape.node(j).backward(g)
         if type(parts) is not tuple:
             parts = (parts,)
-        for p, gp in zip(t._ctx.parents, parts):
-            if p is None or gp is None:
-                continue
-            gp = unbroadcast(gp, p.data.shape)
-            grads[id(p)] = gp if id(p) not in grads else grads[id(p)] + gp
+        for p, gp in zip(tape.inputs[j], parts):
+            if type(p) is not int or gp is None:
+                continue  # leaves show their own .grad
+            gp = unbroadcast(gp, tape.outputs[p].shape)
+            grads[p] = gp if p not in grads else grads[p] + gp
     return grads
 
 
 def _collect(root, names):
-    """The drawing's nodes, parents before children, from the graph behind ``root``."""
+    """The drawing's nodes, parents before children, from the tape behind ``root``."""
+    from .function import locate
     from .nn import Parameter
-    from .tensor import Tensor
+    from .tensor import Tensor, toposort
 
     if not isinstance(root, Tensor):
         raise TypeError(f"draw_graph needs a minigrad Tensor, got {type(root).__name__}")
-    # Tensors in an order where every tensor comes after its inputs (explicit stack, no recursion).
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        t, done = stack.pop()
-        if done:
-            order.append(t)
-            continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        stack.append((t, True))
-        if t._ctx is not None:
-            if t._ctx.parents is None:
-                raise RuntimeError(
-                    f"draw_graph: the {type(t._ctx).__name__} node was released by backward(); "
-                    "call backward(retain_graph=True) to draw the graph after backward")
-            stack.extend((p, False) for p in reversed(t._ctx.parents)
-                         if p is not None and id(p) not in seen)
-    leaves = [t for t in order if t._ctx is None]
+    tape, i = locate(root)
+    try:
+        records = toposort(root)  # the records root depends on, in tape order
+    except RuntimeError:
+        raise RuntimeError(
+            f"draw_graph: the graph of this {root._op_name()} result was released by backward(); "
+            "call backward(retain_graph=True) to draw the graph after backward") from None
+    leaves, seen = [], set()
+    for j in records:  # leaves in the order the ops first used them
+        for p in tape.inputs[j]:
+            if isinstance(p, Tensor) and id(p) not in seen:
+                seen.add(id(p))
+                leaves.append(p)
+    if tape is None:
+        leaves = [root]
     after_backward = any(t.grad is not None for t in leaves)
     # NOTE: intermediates' gradients are recomputed from dL/dL = 1, so only for a one-element
     # result; after backward(grad) on a larger tensor only the leaves' own .grad is shown.
-    grads = _graph_gradients(root, order) if after_backward and root._ctx is not None and root.size == 1 else {}
+    grads = _graph_gradients(tape, records) if after_backward and records and root.size == 1 else {}
     param_names = _parameter_names(names)
 
-    nodes, by_id, edges = [], {}, {}
-    for t in order:
-        if t._ctx is not None:
-            title = type(t._ctx).__name__
-            kind = "output" if t is root else "op"
-        elif isinstance(t, Parameter):
+    nodes, by_key, edges = [], {}, {}
+
+    def add(key, kind, title, data, g):
+        lines = [title, _shape_text(data.shape, data.dtype)]
+        if data.size == 1:
+            lines.append(f"value {data.item():.4g}")
+        if g is not None:
+            lines.append(f"|grad| {float(np.linalg.norm(g)):.3g}")
+        node = by_key[key] = _Node(kind, lines)
+        nodes.append(node)
+        return node
+
+    for t in leaves:
+        if isinstance(t, Parameter):
             title, kind = param_names.get(id(t), "Parameter"), "param"
         else:  # a named tensor that is no Parameter keeps the leaf colour, with its name
             title, kind = param_names.get(id(t), "leaf"), "leaf"
-        lines = [title, _shape_text(t.shape, t.dtype)]
-        if t.size == 1:
-            lines.append(f"value {t.data.item():.4g}")
-        g = t._grad if t._grad is not None else grads.get(id(t))
-        if g is not None:
-            lines.append(f"|grad| {float(np.linalg.norm(g)):.3g}")
-        node = by_id[id(t)] = _Node(kind, lines)
-        nodes.append(node)
-        if t._ctx is None:
-            continue
-        for p in t._ctx.parents:
+        add(("leaf", id(t)), kind, title, t.data, t._grad)
+    for j in records:
+        kind = "output" if j == i else "op"
+        node = add(("record", j), kind, tape.ops[j].__name__, tape.outputs[j], grads.get(j))
+        for p in tape.inputs[j]:
             if p is None:  # a constant input: drawn as a small grey box of its own
                 parent = _Node("const", ["const"])
                 nodes.insert(len(nodes) - 1, parent)
             else:
-                parent = by_id[id(p)]
+                parent = by_key[("record", p) if type(p) is int else ("leaf", id(p))]
             edges[(parent, node)] = edges.get((parent, node), 0) + 1
     for (parent, child), count in edges.items():
         parent.children.append(child)

@@ -248,10 +248,12 @@ def test_second_backward_raises_unless_retained():
 def test_saved_arrays_are_released_after_backward():
     x = mg.Tensor([1.0], requires_grad=True)
     y = x.exp()
-    node = y._ctx
-    assert "y" in vars(node)
+    tape, i = y._tape, y._index
+    assert "y" in tape.saved[i] and tape.outputs[i] is y.data
+    assert not y.data.flags.writeable          # saved for backward: read-only until released
     y.sum().backward()
-    assert node.parents is None and "y" not in vars(node)
+    assert tape.saved[i] is None and tape.outputs[i] is None
+    assert y.data.flags.writeable
 
 
 def test_intermediates_keep_grad_only_when_retained():

@@ -201,9 +201,9 @@ class Optimizer:
             if not np.issubdtype(p.data.dtype, np.floating):
                 raise TypeError(f"optimizer can only optimize floating-point tensors, "
                                 f"got {p.data.dtype}")
-            if getattr(p, "_ctx", None) is not None:  # NOTE: its .grad would stay None for ever
+            if not p.is_leaf:  # NOTE: its .grad would stay None for ever
                 raise ValueError(f"optimizer can only optimize leaf tensors, got the result of a "
-                                 f"{type(p._ctx).__name__} op; pass the parameters themselves "
+                                 f"{p._op_name()} op; pass the parameters themselves "
                                  f"(model.parameters())")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if len({id(p) for p in params}) != len(params) or any(id(p) in seen for p in params):

@@ -13,7 +13,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import ops
-from minigrad.function import Function, unbroadcast
+from minigrad.function import Function, locate, unbroadcast
 from minigrad.tensor import toposort
 
 apply_ex = pytest.mark.exercise("function.apply")
@@ -50,6 +50,12 @@ def leaf(values, dtype=np.float64):
     return mg.Tensor(np.asarray(values, dtype=dtype), requires_grad=True)
 
 
+def record(t):
+    """(op class, inputs, saved attributes) of the tape record that made ``t``."""
+    tape, i = locate(t)
+    return tape.ops[i], tape.inputs[i], tape.saved[i]
+
+
 # ============================================================ function.apply
 
 @apply_ex
@@ -64,8 +70,7 @@ def test_apply_returns_a_tensor_with_forward_result():
 def test_apply_passes_arrays_and_keyword_params_to_forward():
     x, y = leaf([1.0, 2.0]), mg.Tensor(np.array([10.0, 20.0]))
     out = Seen.apply(x, y, scale=3.0)
-    node = out._ctx
-    seen_x, seen_y, scale = node.seen
+    seen_x, seen_y, scale = record(out)[2]["seen"]
     assert type(seen_x) is np.ndarray and type(seen_y) is np.ndarray
     np.testing.assert_array_equal(seen_x, [1.0, 2.0])
     assert scale == 3.0
@@ -73,24 +78,51 @@ def test_apply_passes_arrays_and_keyword_params_to_forward():
 
 
 @apply_ex
-def test_apply_records_a_node_with_parents_in_order():
+def test_apply_records_the_op_with_its_inputs_in_order():
     x, c = leaf([1.0, 2.0]), mg.Tensor([5.0, 6.0])  # c does not require grad
     out = ops.Sub.apply(c, x)
     assert out.requires_grad
-    assert isinstance(out._ctx, ops.Sub)
-    parents = out._ctx.parents
-    assert type(parents) is tuple and len(parents) == 2
-    assert parents[0] is None and parents[1] is x
+    op, inputs, saved = record(out)
+    assert op is ops.Sub and type(saved) is dict
+    assert type(inputs) is tuple and len(inputs) == 2
+    assert inputs[0] is None and inputs[1] is x     # a leaf is named by itself
+    assert out._tape.outputs[out._index] is out.data
+
+
+@apply_ex
+def test_apply_names_an_intermediate_input_by_its_record_number():
+    x = leaf([1.0, 2.0])
+    a = ops.Add.apply(x, 1.0)
+    b = ops.Sub.apply(a, x)
+    assert b._tape is a._tape                       # one computation, one tape
+    assert b._index == a._index + 1
+    assert record(b)[1] == (a._index, x) and record(b)[1][1] is x
+    assert record(b)[0] is ops.Sub
+
+
+@apply_ex
+def test_apply_merges_the_tapes_of_two_computations_that_meet():
+    x, w = leaf([1.0]), leaf([2.0])
+    a = ops.Add.apply(x, 1.0)
+    b = ops.Sub.apply(w, 3.0)
+    b2 = ops.Add.apply(b, b)
+    assert a._tape is not b._tape
+    c = ops.Add.apply(a, b2)
+    tape, i = locate(c)
+    assert locate(a)[0] is tape and locate(b)[0] is tape and locate(b2)[0] is tape
+    assert [op.__name__ for op in tape.ops] == ["Sub", "Add", "Add", "Add"]  # the longer tape first
+    assert tape.inputs[i] == (locate(a)[1], locate(b2)[1])
+    assert locate(a)[1] < i and locate(b2)[1] < i   # still in topological order
 
 
 @apply_ex
 def test_apply_builds_no_node_when_nothing_needs_grad():
     out = ops.Add.apply(mg.Tensor([1.0]), mg.Tensor([2.0]))
-    assert not out.requires_grad and out._ctx is None
+    assert not out.requires_grad and out._tape is None
     x = leaf([1.0])
     with mg.no_grad():
         out = ops.Add.apply(x, x)
-    assert not out.requires_grad and out._ctx is None
+    assert not out.requires_grad and out._tape is None
     np.testing.assert_array_equal(out.data, [2.0])
 
 
@@ -100,10 +132,10 @@ def test_apply_takes_python_scalars_without_changing_the_dtype():
     out = ops.Add.apply(x, 0.5)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out.data, [1.5, 2.5])
-    assert out._ctx.parents[1] is None
+    assert record(out)[1][1] is None
     out = ops.Sub.apply(1, x)
     np.testing.assert_allclose(out.data, [0.0, -1.0])
-    assert out._ctx.parents[0] is None and out._ctx.parents[1] is x
+    assert record(out)[1][0] is None and record(out)[1][1] is x
 
 
 @apply_ex
@@ -113,7 +145,7 @@ def test_apply_takes_lists_and_arrays_as_constants():
     assert out.dtype == np.float32
     np.testing.assert_array_equal(out.data, [2.0, 3.0])
     out = ops.Add.apply(np.array([1.0, 1.0]), x)
-    assert out.requires_grad and out._ctx.parents[0] is None
+    assert out.requires_grad and record(out)[1][0] is None
 
 
 @apply_ex
@@ -171,15 +203,19 @@ def test_unbroadcast_keeps_the_dtype():
 # ============================================================ tensor.toposort
 
 def check_topological(order, root):
-    """Each node once, after the nodes of all its parents; the root's node last."""
-    assert len(order) == len(set(map(id, order))), "a node appears twice"
-    position = {id(n): i for i, n in enumerate(order)}
-    for node in order:
-        for p in node.parents:
-            if p is not None and p._ctx is not None:
-                assert id(p._ctx) in position, f"{p._ctx} is missing"
-                assert position[id(p._ctx)] < position[id(node)], f"{p._ctx} after {node}"
-    assert order[-1] is root._ctx
+    """Each record once, after the records of all its inputs; the root's record last."""
+    tape, i = locate(root)
+    assert order == sorted(set(order)), "not ascending, or a record appears twice"
+    for j in order:
+        for k in tape.inputs[j]:
+            if type(k) is int:
+                assert k in order, f"record {k} (an input of {j}) is missing"
+    assert order[-1] == i
+
+
+def names(root, order):
+    tape = locate(root)[0]
+    return [tape.ops[j] for j in order]
 
 
 @toposort_ex
@@ -189,12 +225,17 @@ def test_toposort_of_a_chain():
     b = a.exp()
     c = b * 3
     order = toposort(c)
-    assert [type(n) for n in order] == [ops.Add, ops.Exp, ops.Mul]
+    assert names(c, order) == [ops.Add, ops.Exp, ops.Mul]
     check_topological(order, c)
 
 
 @toposort_ex
-def test_toposort_of_a_diamond_lists_shared_nodes_once():
+def test_toposort_of_a_leaf_is_empty():
+    assert toposort(leaf([1.0])) == []
+
+
+@toposort_ex
+def test_toposort_of_a_diamond_lists_shared_records_once():
     x = leaf([1.0, 2.0])
     a = x * 2          # used twice below
     b = a.exp()
@@ -210,20 +251,32 @@ def test_toposort_of_a_diamond_lists_shared_nodes_once():
 def test_toposort_lists_an_input_used_twice_by_one_op_once():
     x = leaf([1.0, 2.0])
     a = x * 2
-    b = a + a          # both of b's inputs are a: a's node is reached twice before it is visited
+    b = a + a          # both of b's inputs are a's record
     y = b.exp()
     order = toposort(y)
-    assert [type(n) for n in order] == [ops.Mul, ops.Add, ops.Exp]
+    assert names(y, order) == [ops.Mul, ops.Add, ops.Exp]
     check_topological(order, y)
 
 
 @toposort_ex
 def test_toposort_skips_constants_and_leaves():
     x, c = leaf([1.0]), mg.Tensor([2.0])
-    k = c * 3          # computed from a constant: no node
+    k = c * 3          # computed from a constant: not recorded
     y = (x + k) - c
     order = toposort(y)
-    assert [type(n) for n in order] == [ops.Add, ops.Sub]
+    assert names(y, order) == [ops.Add, ops.Sub]
+
+
+@toposort_ex
+def test_toposort_skips_records_of_the_tape_that_root_does_not_need():
+    x = leaf([1.0])
+    a = x + 1
+    unused = a.exp()   # on the same tape, after a
+    y = a * 3
+    order = toposort(y)
+    assert names(y, order) == [ops.Add, ops.Mul]
+    assert unused._index not in order
+    check_topological(order, y)
 
 
 @toposort_ex
@@ -235,7 +288,7 @@ def test_toposort_of_two_branches_from_several_leaves():
     order = toposort(z)
     assert len(order) == 5
     check_topological(order, z)
-    assert all(a is b for a, b in zip(toposort(z), order))  # the same order every time
+    assert toposort(z) == order  # the same order every time
 
 
 @toposort_ex
@@ -246,16 +299,20 @@ def test_toposort_needs_no_recursion():
         y = y + 1.0
     order = toposort(y)
     assert len(order) == 10_000
-    assert order[0].parents[0] is x
-    assert order[-1] is y._ctx
+    assert record_inputs(y, order[0])[0] is x
+    assert order[-1] == y._index
+
+
+def record_inputs(root, j):
+    return locate(root)[0].inputs[j]
 
 
 @toposort_ex
-def test_toposort_refuses_a_released_node():
+def test_toposort_refuses_a_released_record():
     x = leaf([1.0])
     a = x + 1
     y = a + 2
-    a._ctx.release()  # what a backward pass without retain_graph does
+    a._tape.saved[a._index] = None  # what a backward pass without retain_graph does
     with pytest.raises(RuntimeError, match="retain_graph"):
         toposort(y)
 
@@ -296,11 +353,12 @@ def test_backward_calls_each_node_once_after_all_its_consumers():
     a = Twice.apply(x)
     b = Twice.apply(a)
     c = Twice.apply(a)
-    node_a = a._ctx
+    saved_a = record(a)[2]
     (b + c - a).backward()             # dL/da = 2 + 2 − 1 = 3
     nodes = [node for node, _ in Twice.calls]
-    assert len(set(map(id, nodes))) == 3, "a node's backward ran more than once"
-    assert nodes[-1] is node_a         # after both of its consumers ...
+    assert all(type(node) is Twice for node in nodes)  # backward runs on the op rebuilt from its record
+    assert len(set(map(id, [node.__dict__ for node in nodes]))) == 3, "a record's backward ran more than once"
+    assert nodes[-1].__dict__ is saved_a  # a's record after both of its consumers ...
     assert Twice.calls[-1][1].tolist() == [3.0]   # ... with their gradients summed
     np.testing.assert_allclose(x.grad, [6.0])
 
