@@ -240,31 +240,54 @@ class Function:
         """
         # BEGIN SOLUTION function.apply
         fn = cls.__new__(cls)
-        arrays, links = [], []
-        tape, needs_grad = None, False
-        for x in inputs:
-            if isinstance(x, Tensor):
-                arrays.append(x.data)
-                if not x.requires_grad:
+        arrays = None
+        x = inputs[0] if inputs else None
+        tape = x._tape if type(x) is Tensor else None
+        # NOTE: a fast lane for x.op() and x op y, where x is an op's result on a live tape
+        # and y a number or another result on it (deep chains are made of these): the same
+        # arrays and links as the loop below, without its lists (0.4 µs less per op).
+        if tape is not None and tape.into is None and len(inputs) <= 2:
+            if len(inputs) == 1:
+                arrays, links = (x.data,), (x._index,)
+            else:
+                y = inputs[1]
+                if type(y) is float or type(y) is int:  # a number: an array of x's dtype
+                    arrays, links = (x.data, _scalar_array(y, x.data.dtype)), (x._index, None)
+                elif type(y) is Tensor and y._tape is tape:
+                    arrays, links = (x.data, y.data), (x._index, y._index)
+        if arrays is None:
+            arrays, links = [], []  # each input's array, and what its record keeps of it
+            tape, needs_grad, scalars = None, False, False
+            for x in inputs:
+                if isinstance(x, Tensor):
+                    arrays.append(x.data)
+                    if not x.requires_grad:
+                        links.append(None)
+                        continue
+                    needs_grad = True
+                    t = x._tape
+                    if t is None:  # a leaf: backward accumulates into its .grad
+                        links.append(x)
+                        continue
+                    if t.into is not None:  # its tape was absorbed into another
+                        t = locate(x)[0]
+                    if tape is not None and t is not tape:  # two computations meet: one tape
+                        _merge_tapes(inputs)
+                        return cls.apply(*inputs, **params)
+                    tape = t
+                    links.append(x._index)  # the record that made x
+                else:  # a constant: never differentiated
+                    scalars = scalars or type(x) is float or type(x) is int
+                    arrays.append(x if type(x) is float or type(x) is int else _as_operand(x))
                     links.append(None)
-                    continue
-                needs_grad = True
-                t = x._tape
-                if t is None:  # a leaf: backward accumulates into its .grad
-                    links.append(x)
-                    continue
-                if t.into is not None:  # its tape was absorbed into another
-                    t = locate(x)[0]
-                if tape is not None and t is not tape:  # two computations meet: one tape for both
-                    _merge_tapes(inputs)
-                    return cls.apply(*inputs, **params)
-                tape = t
-                links.append(x._index)  # the record that made x
-            else:  # a constant: never differentiated
-                arrays.append(x if type(x) is float or type(x) is int else _as_operand(x))
-                links.append(None)
+            if scalars:  # Python numbers become arrays of the first array's dtype
+                like = next((a for a in arrays if type(a) is np.ndarray), None)
+                if like is not None:
+                    arrays = [_scalar_array(a, like.dtype) if type(a) is float or type(a) is int
+                              else a for a in arrays]
+            links = tuple(links) if needs_grad else None  # None: nothing to record
         try:
-            data = fn.forward(*arrays, **params)
+            data = fn.forward(*arrays, **params) if params else fn.forward(*arrays)
         except ValueError as e:
             shapes = " and ".join(str(_shape(a)) for a in arrays)
             raise ValueError(f"{cls.__name__}: {e} (input shapes {shapes})") from None
@@ -275,11 +298,16 @@ class Function:
         out = Tensor.__new__(Tensor)
         out.data = data
         out._grad = None
-        if needs_grad and GradMode.enabled:
+        if links is not None and GradMode.enabled:
             if tape is None:  # only leaves and constants in: a new computation starts
                 tape = Tape()
             out._tape = tape
-            out._index = tape.record(cls, tuple(links), fn.__dict__, data)
+            out._index = len(tape.ops)
+            tape.ops.append(cls)  # tape.record(...), inlined: this is the hot path
+            tape.inputs.append(links)
+            tape.saved.append(fn.__dict__)  # the op's attributes, not the op: see Tape
+            tape.outputs.append(data)
+            tape.made_at.append(change_clock.now)
             out.requires_grad = True
             if fn.saves_output:  # writing into y would silently corrupt backward
                 data.setflags(write=False)
@@ -306,6 +334,37 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__} node>"
+
+
+# float dtype -> {Python number: read-only 0-d array of that dtype}; see _scalar_array
+_SCALARS = {np.dtype(t): {} for t in (np.float16, np.float32, np.float64)}
+
+
+def _scalar_array(x, dtype):
+    """The Python number ``x`` as a read-only 0-d array of the float ``dtype`` (else ``x`` itself).
+
+    NOTE: the numbers are the same either way: NumPy 2 casts a Python number
+    to the array's dtype before it computes (NEP 50), and so does this. But
+    NumPy takes twice as long for ``float32_array * 0.9`` as for the same
+    product with a 0-d float32 array (0.6 µs against 0.3 on 16 floats), in
+    forward and again in backward (``g * 0.9``). The arrays are cached (the
+    same few constants recur: 0.5, 2, 1e-8): reused, they are read-only.
+    Zero is not cached, as 0.0 and -0.0 are equal keys of a dict but
+    different factors.
+    """
+    cache = _SCALARS.get(dtype)
+    if cache is None:  # an integer or bool tensor: NumPy's own rules apply
+        return x
+    a = cache.get(x)
+    if a is None:
+        try:
+            a = np.array(x, dtype=dtype)
+        except OverflowError:  # an int too large for the dtype: let NumPy say so
+            return x
+        a.setflags(write=False)
+        if x and len(cache) < 1024:
+            cache[x] = a
+    return a
 
 
 def _as_operand(x):

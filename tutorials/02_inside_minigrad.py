@@ -18,15 +18,19 @@
 # (shown with `inspect.getsource`, so it is always the code you run) and
 # poke at the objects it builds:
 #
-# 1. a `Tensor` is an array plus a link to the op that made it;
-# 2. a `Function` is an op, and an instance of it is one node of the graph;
-# 3. `backward` orders the nodes with an explicit stack (a naive recursive
-#    version breaks, we watch it break);
+# 1. a `Tensor` is an array plus the number of the record that made it,
+#    on a tape;
+# 2. a `Function` is an op; `apply` runs it and appends one record to a tape
+#    (a list of the ops in the order they ran);
+# 3. the tape is already in topological order, so `backward` just reads it
+#    backwards (a naive recursive search over the records breaks, we watch
+#    it break);
 # 4. broadcasting in the forward pass means *summing* in the backward pass;
 # 5. we write a new op and check it with `gradcheck`, and see why gradcheck
 #    uses a random upstream gradient.
 
 # %%
+import gc
 import inspect
 import os
 import sys
@@ -63,16 +67,18 @@ assert x.dtype == np.float32 and x64.dtype == np.float64
 # %% [markdown]
 # Besides `data`, `_grad` (read and written as `.grad`: a property that warns
 # when you read the empty gradient of an intermediate result) and
-# `requires_grad`, a tensor has one more slot,
-# `_ctx`: the graph node that produced it, or `None` for a tensor we made
-# ourselves (a **leaf**). (`__weakref__` is not data: it lets other code hold
-# a weak reference to a tensor.) The class declares its slots, which keeps each
-# tensor small and makes typos like `x.gard = ...` an error:
+# `requires_grad`, a tensor has two more slots, `_tape` and `_index`: the
+# **tape** on which the op that produced it was recorded (section 2 opens
+# one), and the number of its record there. A tensor we made ourselves (a
+# **leaf**) has `_tape = None`. (`__weakref__` is not data: it lets other
+# code hold a weak reference to a tensor.) The class declares its slots, which
+# keeps each tensor small and makes typos like `x.gard = ...` an error:
 
 # %%
 print(mg.Tensor.__slots__)
 y = x * 3
-print(y, "| made by", y._ctx, "| x is a leaf:", x.is_leaf, "| y is a leaf:", y.is_leaf)
+print(y, "| record", y._index, "of", y._tape, "| x is a leaf:", x.is_leaf, "| y is a leaf:", y.is_leaf)
+assert x._tape is None and x.is_leaf and y._tape is not None and not y.is_leaf
 
 # %% [markdown]
 # The operators are one line each: `x * 3` is `ops.Mul.apply(x, 3)`. All the
@@ -82,7 +88,7 @@ print(y, "| made by", y._ctx, "| x is a leaf:", x.is_leaf, "| y is a leaf:", y.i
 print(inspect.getsource(mg.Tensor.__mul__), inspect.getsource(mg.Tensor.tanh), sep="")
 
 # %% [markdown]
-# ## 2. A Function: how an op joins the graph
+# ## 2. A Function, and the tape it is recorded on
 #
 # An op is a subclass of `mg.Function` with two methods that see **only
 # NumPy arrays**:
@@ -93,29 +99,91 @@ print(inspect.getsource(mg.Tensor.__mul__), inspect.getsource(mg.Tensor.tanh), s
 #   returns $\partial L/\partial(\text{input})$ for each input.
 #
 # `apply` is the glue: it unwraps the tensors, runs `forward`, wraps the
-# result, and, if grad mode is on and some input requires grad, keeps the
-# op instance as the result's `_ctx`, with the inputs as its `parents`.
+# result, and, if grad mode is on and some input requires grad, appends a
+# **record** of the op to a tape and gives the result that tape and the
+# record's number.
 
 # %%
 show(mg.Function.apply)
 
 # %% [markdown]
-# NOTE(torch): PyTorch calls this object the `ctx` of an
-# `autograd.Function` (there `forward` and `backward` are static methods that
-# receive `ctx` explicitly) and exposes the node as `tensor.grad_fn`.
+# A `Tape` keeps its records in parallel columns, plain lists; record `i` is
+# entry `i` of each:
 #
-# Let us look at the node of `y = x * 3`. Its `parents` hold `x` and `None`
-# for the constant 3, which needs no gradient; the arrays that `Mul.forward`
-# saved are attributes of the node.
+# - `ops[i]`: the op's class (`Mul`), not an instance;
+# - `inputs[i]`: one link per input of the op: the number of the record that
+#   made it, the input tensor itself when it is a leaf that requires grad, or
+#   `None` for an input that needs no gradient (a constant, a tensor without
+#   grad);
+# - `saved[i]`: what `forward` stored on `self` (`self.x`, ...), as a dict;
+# - `outputs[i]`: the result's array.
+#
+# (A fifth column, `made_at`, lets `backward` catch tensors changed in place
+# after they were used.) Here are the columns of `y = (x * 3).exp()`: two ops,
+# two records.
 
 # %%
-node = y._ctx
-print(type(node).__name__, "| parents:", node.parents)
-assert node.parents[0] is x and node.parents[1] is None   # `is`: tensors compare elementwise with ==
-assert node.needs_input_grad == (True, False)
-print("saved for backward: node.x =", node.x, " node.y =", node.y)
+show(mg.function.Tape.record)
+
+# %%
+y = (x * 3).exp()
+tape = y._tape
+print(tape, "| ops:", [op.__name__ for op in tape.ops], "| y._index:", y._index)
+print("inputs:", tape.inputs)
+print("saved:", tape.saved[0], "and", tape.saved[1])
+assert [op.__name__ for op in tape.ops] == ["Mul", "Exp"] and y._index == 1
+assert tape.inputs[0][0] is x and tape.inputs[0][1] is None   # `is`: tensors compare elementwise with ==
+assert tape.inputs[1] == (0,)                                  # Exp's input: the result of record 0
+assert np.array_equal(tape.saved[0]["x"], x.data) and tape.saved[0]["y"] == 3
+assert tape.outputs[1] is y.data
 
 # %% [markdown]
+# Record 0 links to `x` itself, a leaf: backward will add its gradient into
+# `x.grad`. Record 1 links to the number 0: its input is whatever record 0
+# made. The constant 3 gets `None`.
+#
+# NOTE(torch): the automatic-differentiation literature calls such a tape a
+# *Wengert list*, and TensorFlow's `tf.GradientTape` records ops the same
+# way. PyTorch builds a graph of node objects instead, one per op, reachable
+# from a result as `y.grad_fn` and linked to the nodes of its inputs
+# (`y.grad_fn.next_functions`); the tape keeps the same links as numbers.
+#
+# Why columns of plain data, rather than keeping each op object alive as the
+# node of its result (as micrograd does, and minigrad did before)? Python
+# frees most objects by reference counting, but it also runs a *cyclic
+# garbage collector* that, every so often, scans every object that could be
+# part of a reference cycle. An instance of a class is such an object; a dict
+# of arrays and numbers is not. A deep graph of op objects (say, a long loop
+# of updates on one tensor) is tens of thousands of objects that every full
+# collection scans again: in minigrad's benchmark (`bench/bench_ops.py`) each
+# op became 2x slower at a depth of 30,000. The records cost the collector
+# nothing:
+
+# %%
+assert not gc.is_tracked(tape.saved[0]) and not gc.is_tracked(tape.outputs[0])   # plain data: never scanned
+assert gc.is_tracked(mg.ops.Mul())                                               # an object: scanned
+
+# %% [markdown]
+# `backward` still calls `node.backward(g)` on an op object. The tape
+# rebuilds one when backward reaches its record: `tape.node(i)` makes an
+# instance of `ops[i]` without calling `__init__`, gives it the saved dict as
+# its attributes and the links as its `parents`:
+
+# %%
+show(mg.function.Tape.node)
+
+# %%
+node = tape.node(0)
+print(node, "| parents:", node.parents)
+print("saved for backward: node.x =", node.x, " node.y =", node.y)
+assert type(node) is mg.ops.Mul and node.parents[0] is x and node.parents[1] is None
+assert node.needs_input_grad == (True, False)
+
+# %% [markdown]
+# NOTE(torch): PyTorch calls this object the `ctx` of an
+# `autograd.Function` (there `forward` and `backward` are static methods that
+# receive `ctx` explicitly).
+#
 # Mul's backward uses that `None`: it skips the gradient of the constant,
 # work nobody would read.
 
@@ -123,7 +191,7 @@ print("saved for backward: node.x =", node.x, " node.y =", node.y)
 show(mg.ops.Mul)
 
 # %% [markdown]
-# No node is built when no input requires grad, or inside `mg.no_grad()`
+# No record is made when no input requires grad, or inside `mg.no_grad()`
 # (used for evaluation and for the optimizer's own updates, which must not be
 # recorded):
 
@@ -131,42 +199,71 @@ show(mg.ops.Mul)
 c = mg.Tensor([1.0, 2.0]) * 3              # no input requires grad
 with mg.no_grad():
     d = x * 3                              # x does, but grad mode is off
-assert c._ctx is None and d._ctx is None and not d.requires_grad
+assert c._tape is None and d._tape is None and not d.requires_grad
 print("inside no_grad:", d, "requires_grad =", d.requires_grad)
 
 # %% [markdown]
-# ## 3. Ordering the graph, and why not with recursion
+# ### When two tapes meet
 #
-# The backward pass may process a node only once **all** its consumers have
-# passed their gradient to it (we saw in notebook 01 that contributions add
-# up). Reversing a topological order guarantees that: every node comes
-# after all the nodes it depends on.
+# An op whose inputs are only leaves and constants starts a new tape; the ops
+# that use its result append to it. So `f(w) + g(w)` builds two tapes, one
+# per term, and the `+` is the first op that uses both. Before recording it,
+# `apply` moves the records of the shorter tape onto the end of the longer
+# one (`Tape.absorb`), renumbering their links. The emptied tape remembers
+# where its records went, and `mg.function.locate(t)` follows that to give a
+# tensor's tape and record number. (Why not one tape for the whole program?
+# It would hold every array ever computed; a tape lives only as long as a
+# tensor on it.)
+
+# %%
+w = mg.Tensor(np.array([0.5, -1.0]), requires_grad=True)
+fw = (w * 2).exp()                       # tape A: Mul, Exp
+gw = w.tanh()                            # tape B: Tanh
+tape_a, tape_b = fw._tape, gw._tape
+assert tape_a is not tape_b and len(tape_a) == 2 and len(tape_b) == 1
+
+total = fw + gw                          # B's record moves onto A, then Add is recorded there
+print([op.__name__ for op in tape_a.ops], tape_a.inputs[2:], "| tape B:", tape_b)
+assert mg.function.locate(total) == (tape_a, 3) and tape_a.inputs[3] == (1, 2)
+assert mg.function.locate(gw) == (tape_a, 2) and len(tape_b) == 0   # Tanh: record 0 of B is record 2 of A
+total.sum().backward()
+assert np.allclose(w.grad, 2 * np.exp(2 * w.data) + 1 - np.tanh(w.data) ** 2)
+
+# %% [markdown]
+# ## 3. Ordering the records, and why not with recursion
 #
-# The textbook way to get that order is a recursive depth-first search.
-# Here is a deliberately naive version, as small engines (micrograd among
-# them) write it:
+# The backward pass may process a record only once **all** its consumers
+# have passed their gradient to it (we saw in notebook 01 that contributions
+# add up). Reversing a topological order guarantees that: every record comes
+# after all the records it depends on.
+#
+# Given the links, a reader's first idea is the textbook way to get that
+# order: a recursive depth-first search from the root, visiting the inputs of
+# a record before emitting it. Here is a deliberately naive version over the
+# records, as small engines (micrograd among them) write it over their node
+# objects:
 
 # %%
 def toposort_recursive(root):
+    tape, root_index = mg.function.locate(root)
     order, seen = [], set()
 
-    def visit(t):
-        if id(t) in seen:
+    def visit(j):
+        if j in seen:
             return
-        seen.add(id(t))
-        if t._ctx is not None:
-            for p in t._ctx.parents:
-                if p is not None:
-                    visit(p)
-            order.append(t._ctx)
+        seen.add(j)
+        for k in tape.inputs[j]:
+            if type(k) is int:           # a record; a leaf tensor or None ends the path
+                visit(k)
+        order.append(j)
 
-    visit(root)
+    visit(root_index)
     return order
 
 
 small = ((x * 2).exp() + x).sum()
-print([type(n).__name__ for n in toposort_recursive(small)])
-assert [type(n).__name__ for n in toposort_recursive(small)] == [type(n).__name__ for n in mg.tensor.toposort(small)]
+print(toposort_recursive(small), [small._tape.ops[j].__name__ for j in toposort_recursive(small)])
+assert toposort_recursive(small) == mg.tensor.toposort(small) == [0, 1, 2, 3]
 
 # %% [markdown]
 # It works, until the graph is deeper than Python's recursion limit. A
@@ -189,28 +286,45 @@ print(f"recursive toposort on a chain of {depth} ops: RecursionError = {recursiv
 assert recursive_failed
 
 # %% [markdown]
-# minigrad's `toposort` does the same depth-first search with an explicit
-# stack of `(node, inputs_done)` pairs: a node is pushed once to visit its
-# inputs and once more to be emitted after them. No Python recursion, so
-# depth is limited only by memory.
+# An explicit stack instead of recursion would repair the search (earlier
+# minigrad did that). But look at the numbers the search returned for
+# `small`: they were already ascending. That is no accident. An op runs after
+# the ops that made its inputs, so it is recorded after them, and every link
+# on a tape points to a lower record number: **the tape is already in
+# topological order**, and there is nothing to search for.
+
+# %%
+links_back = [k < j for j in range(len(small._tape)) for k in small._tape.inputs[j] if type(k) is int]
+assert len(links_back) == 3 and all(links_back)    # Exp -> 0, Add -> 1, Sum -> 2: every link points down
+
+# %% [markdown]
+# `mg.tensor.toposort` only picks out the records the root depends on (a
+# tape can hold others: a result computed on the side, or the records of a
+# merged tape that led elsewhere) with one loop from the root's record down
+# to 0. No recursion, so depth is limited only by memory.
 
 # %%
 show(mg.tensor.toposort)
 
 # %%
+assert mg.tensor.toposort(chain) == list(range(depth))
 chain.backward()
 assert abs(h.grad[0] - 1.0001 ** depth) < 1e-9 * 1.0001 ** depth   # d(h·c^n)/dh = c^n
 print(f"backward through {depth} ops: dL/dh = {h.grad[0]:.4f}, expected {1.0001 ** depth:.4f}")
 
 # %% [markdown]
-# Once ordered, the walk (shown in notebook 01) releases each node's saved
-# arrays as soon as its backward has run, to free memory. A second
+# `backward` itself (shown in notebook 01) does not even need that list: it
+# reads the tape from the root's record down to 0 and keeps the gradients in
+# a list indexed by record number, skipping each record that received none.
+# As it goes, it releases each record's saved arrays (`saved[j] = None`) as
+# soon as that record's backward has run, to free memory. A second
 # `backward` through the same graph therefore fails loudly, unless the first
 # one asked to keep the graph:
 
 # %%
 z = (x * x).sum()
 z.backward()
+assert z._tape.saved == [None, None]       # Mul's and Sum's saved arrays are gone
 try:
     z.backward()
     message = ""
@@ -403,28 +517,35 @@ assert a.grad.shape == predicted_a_shape and w.grad.shape == predicted_w_shape
 assert np.array_equal(w.grad, predicted_w_grad)
 
 # %% [markdown]
-# **Exercise 3.** How many graph nodes does `toposort` return for
-# `((x * w).sum() + b).tanh()`, with `x`, `w`, `b` tensors that require
-# grad? In what order?
+# **Exercise 3.** Which record numbers does `toposort` return for `out`
+# below, with `x`, `w`, `b` tensors that require grad, and which ops are
+# they? Mind the side computation: it is recorded on the same tape, but
+# `out` does not use it.
 
 # %%
 x3 = mg.Tensor([1.0, 2.0], requires_grad=True)
 w3 = mg.Tensor([0.5, -0.5], requires_grad=True)
 b3 = mg.Tensor(0.1, requires_grad=True)
-order = [type(n).__name__ for n in mg.tensor.toposort(((x3 * w3).sum() + b3).tanh())]
+dot = (x3 * w3).sum()
+side = dot * 10                                    # record 2: on the tape, not under out
+out = (dot + b3).tanh()
+order = mg.tensor.toposort(out)
+names = [out._tape.ops[i].__name__ for i in order]
 
-predicted_order = ["Mul", "Sum", "Add", "Tanh"]   # one node per op; leaves are not nodes
-assert order == predicted_order
+predicted_order = [0, 1, 3, 4]                     # one record per op, in the order they ran; no side
+predicted_names = ["Mul", "Sum", "Add", "Tanh"]    # leaves are links, not records
+assert order == predicted_order and names == predicted_names
 
 # %% [markdown]
-# **Exercise 4.** In `y = 2 * x`, which entry of `y._ctx.parents` is
-# `None`? (Hint: Python evaluates `2 * x` as `x.__rmul__(2)`.)
+# **Exercise 4.** In `y = 2 * x`, which entry of `y._tape.inputs[y._index]`
+# is `None`? (Hint: Python evaluates `2 * x` as `x.__rmul__(2)`.)
 
 # %%
 y4 = 2 * x3
+links4 = y4._tape.inputs[y4._index]
 none_position = 0                  # __rmul__ calls Mul.apply(2, x3): the constant stays the first operand
-assert y4._ctx.parents[none_position] is None and y4._ctx.parents[1] is x3
-assert y4._ctx.needs_input_grad == (False, True)
+assert links4[none_position] is None and links4[1] is x3
+assert y4._tape.node(y4._index).needs_input_grad == (False, True)
 
 # %% [markdown]
 # **Next:** notebook 03 builds on this engine: `nn.Module`s, losses,

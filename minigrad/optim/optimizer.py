@@ -153,6 +153,7 @@ class Optimizer:
 
     _global_names = ()  # optimizer-wide values that state_dict() saves
     _extra_state = ()   # state entries an optimizer adds after _init_state
+    _fuse = True        # _update is elementwise: it may run once on all parameters joined
     _torch_keywords = {}  # a PyTorch keyword this class lacks -> where the lecture put it
 
     def __new__(cls, *args, **kwargs):
@@ -178,6 +179,7 @@ class Optimizer:
         self.state = {}
         self._buffers = {}  # scratch arrays shared by all parameters, see _scratch()
         self._views = {}    # (slot, dtype, shape) -> a view of one of them
+        self._joined = {}   # group number -> _Joined, see _fused_step()
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
@@ -228,7 +230,9 @@ class Optimizer:
 
     def step(self):
         """Update every parameter that has a gradient, with its group's hyper-parameters."""
-        for group in self.param_groups:
+        for number, group in enumerate(self.param_groups):
+            if self._fuse and self._fused_step(number, group):
+                continue
             wd = group["weight_decay"]
             for p in group["params"]:
                 if p.grad is None:
@@ -252,6 +256,55 @@ class Optimizer:
                 self._update(theta, g, state, group)
                 p._mark_modified()  # a graph that still holds the old θ can no longer backward
         self._after_step()
+
+    def _fused_step(self, number, group):
+        """One ``_update`` for all the parameters of a group at once; False if it cannot be.
+
+        Math::
+
+            θ = concat(θ_1, …, θ_k),  g = concat(g_1, …, g_k),  state likewise
+            _update(θ, g, state);  θ_i ← its slice of θ
+
+        NOTE: the update rules are elementwise, so running one on the
+        parameters joined end to end gives each element the same operations,
+        and so the same numbers, as running it on each parameter in turn; but
+        NumPy is called a dozen times per step instead of a dozen times per
+        parameter (as PyTorch's ``foreach`` and fused optimizers do). On a
+        small MLP the step takes half the time. The state arrays of each
+        parameter (``self.state[p]``) are views into the joined ones, so
+        ``state_dict`` and the per-parameter path see the same numbers. Used
+        when every parameter of the group has a gradient, all share one dtype
+        and one step count, and there are at least two; otherwise ``step``
+        updates them one by one.
+        """
+        params = group["params"]
+        if len(params) < 2:
+            return False
+        joined = self._joined.get(number)
+        if joined is None or not joined.fits(params, self.state):
+            for p in params:
+                if not isinstance(p._grad, np.ndarray) or p._grad.shape != p.data.shape:
+                    return False  # no gradient (skipped), or a bad one: the loop says which
+            joined = _Joined.make(self, params)
+            if joined is None:
+                return False
+            self._joined[number] = joined
+        else:
+            for p in params:
+                g = p._grad
+                if g is None or type(g) is not np.ndarray or g.shape != p.data.shape:
+                    return False
+        theta, g = joined.gather(params)
+        wd = group["weight_decay"]
+        if wd != 0:
+            if group.get("decoupled_weight_decay", False):
+                theta *= 1 - group["lr"] * wd  # AdamW: θ ← θ·(1 − η·wd), g left alone
+            else:
+                g += np.multiply(theta, wd, out=self._scratch(theta, "g"))  # g ← ∇ + wd·θ
+        self._update(theta, g, joined.state, group)
+        joined.scatter(params, self.state)
+        _mark_modified_all(params)
+        return True
 
     def _init_state(self, p):
         """The state of parameter ``p`` before its first step: zero arrays like ``p.data``, t = 0."""
@@ -387,6 +440,100 @@ class Optimizer:
             settings = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
             lines.append(f"  group {i}: {len(group['params'])} parameters, {settings}")
         return "\n".join(lines + [")"])
+
+
+class _Joined:
+    """The parameters of one group joined end to end, for ``Optimizer._fused_step``.
+
+    ``theta`` and ``g`` are flat buffers that hold all the parameters and
+    their gradients one after another; ``state`` is one state dict whose
+    arrays are joined the same way, and each parameter's own state dict
+    holds views into them (so both always agree); scalar entries (t) are
+    copied to every parameter's dict after each step.
+    """
+
+    __slots__ = ("params", "states", "state", "theta", "g", "theta_views", "arrays")
+
+    @classmethod
+    def make(cls, optimizer, params):
+        """Join ``params`` and their states (made now if new); None if they cannot be joined."""
+        dtype = params[0].data.dtype
+        if any(p.data.dtype != dtype or p._grad.dtype != dtype for p in params):
+            return None
+        states = [optimizer.state.get(p) or optimizer._init_state(p) for p in params]
+        scalars = {k: v for k, v in states[0].items() if not isinstance(v, np.ndarray)}
+        keys = [k for k, v in states[0].items() if isinstance(v, np.ndarray)]
+        if any(set(s) != set(states[0]) or {k: v for k, v in s.items() if k not in keys} != scalars
+               for s in states):
+            return None  # different step counts (a parameter skipped a step), or other entries
+        self = cls()
+        self.params = tuple(params)
+        sizes = [p.data.size for p in params]
+        self.state = dict(scalars)
+        for k in keys:
+            self.state[k] = np.concatenate([s[k] for s in states], axis=None).astype(dtype, copy=False)
+        self.theta = np.empty(sum(sizes), dtype)
+        self.g = np.empty(sum(sizes), dtype)
+        self.theta_views = self._views(self.theta, params)
+        for k in keys:  # each parameter's state arrays become views into the joined ones
+            for s, view in zip(states, self._views(self.state[k], params)):
+                s[k] = view
+        for p, s in zip(params, states):
+            optimizer.state[p] = s
+        self.states = tuple(states)
+        self.arrays = {k: tuple(s[k] for s in states) for k in keys}
+        return self
+
+    @staticmethod
+    def _views(flat, params):
+        views, start = [], 0
+        for p in params:
+            views.append(flat[start:start + p.data.size].reshape(p.data.shape))
+            start += p.data.size
+        return views
+
+    def fits(self, params, state):
+        """True while the group and the optimizer's state are still the ones joined."""
+        if len(params) != len(self.params) or any(p is not q for p, q in zip(params, self.params)):
+            return False
+        if any(state.get(p) is not s for p, s in zip(params, self.states)):
+            return False  # load_state_dict put new dicts in
+        if len(self.state) != len(self.states[0]):
+            return False  # an entry was added (AMSGrad's v_max, SWATS' v)
+        for k, v in self.state.items():
+            if type(v) is np.ndarray:  # each parameter's array is still its view
+                if any(s[k] is not a for s, a in zip(self.states, self.arrays[k])):
+                    return False
+            elif any(s[k] != v for s in self.states):
+                return False  # a parameter stepped alone (another had no gradient)
+        return True
+
+    def gather(self, params):
+        """Copy the parameters and their gradients into the flat buffers; return both."""
+        np.concatenate([p.data for p in params], axis=None, out=self.theta)
+        np.concatenate([p._grad for p in params], axis=None, out=self.g)
+        return self.theta, self.g
+
+    def scatter(self, params, state):
+        """Write the updated parameters back, and the step's new scalars into each state."""
+        for p, view in zip(params, self.theta_views):
+            np.copyto(p.data, view)
+        scalars = [(k, v) for k, v in self.state.items() if not isinstance(v, np.ndarray)]
+        for s in self.states:
+            for k, v in scalars:
+                s[k] = v
+        if len(self.state) != len(self.states[0]):  # _update added a joined array: share it too
+            for k, v in self.state.items():
+                if k not in self.states[0]:
+                    for s, view in zip(self.states, self._views(v, params)):
+                        s[k] = view
+                    self.arrays[k] = tuple(s[k] for s in self.states)
+
+
+def _mark_modified_all(params):
+    """``p._mark_modified()`` for each parameter (the in-place change a step makes)."""
+    for p in params:
+        p._mark_modified()
 
 
 def _grad_type_error(g):

@@ -51,6 +51,8 @@ class SGD(Optimizer):
         "nesterov": "minigrad has no Nesterov momentum; optim.SGDM is heavy-ball momentum",
     }
 
+    _fuse = False  # one BLAS call per parameter already: joining would only add copies
+
     def __init__(self, params, lr=0.01, weight_decay=0):
         super().__init__(params, dict(lr=lr, weight_decay=weight_decay))
 

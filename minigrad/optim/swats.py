@@ -91,6 +91,7 @@ class SWATS(Optimizer):
     # Optimizer-wide values saved by state_dict(): the phase, the global step count k,
     # the rate estimate λ, and when and to what rate Λ it switched.
     _global_names = ("phase", "k", "lambda_", "switch_step", "sgd_lr")
+    _fuse = False  # the switch test projects each parameter's own step: not elementwise
     _extra_state = ("v",)  # the SGD momentum, created at the switch
 
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-9, weight_decay=0):
