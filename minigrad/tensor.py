@@ -541,13 +541,7 @@ class Tensor:
         ``load_state_dict`` and ``nn.init``; a write straight into ``.data``
         or through ``numpy()`` goes unseen.
         """
-        change_clock.now += 1
-        root = _memory(self.data)
-        key = id(root)
-        ref = _changed.get(key, (0, None))[1]
-        if ref is None or ref() is not root:  # first change of this memory
-            ref = weakref.ref(root, lambda _, key=key: _changed.pop(key, None))
-        _changed[key] = (change_clock.now, ref)
+        mark_modified([self])
 
     # ---- unary math, reductions and shape ops: each docstring gives the op's derivative
     # (g = dL/dy, the gradient arriving from above); forward and backward are in ops.py
@@ -991,6 +985,22 @@ def _run_backward(root, grad, retain_graph):
 # id of an array that owns its memory -> (change_clock.now at its last in-place change,
 # weak reference to the array); an entry leaves when its array is freed.
 _changed = {}
+
+
+def mark_modified(tensors):
+    """Stamp the memory of each tensor's data with a new tick of ``change_clock`` (see
+    ``Tensor._mark_modified``); one tick for all of them, as an optimizer step changes its
+    parameters at once."""
+    change_clock.now += 1
+    now = change_clock.now
+    for t in tensors:
+        root = _memory(t.data)
+        key = id(root)
+        entry = _changed.get(key)
+        if entry is not None and entry[1]() is root:
+            _changed[key] = (now, entry[1])
+        else:  # first change of this memory
+            _changed[key] = (now, weakref.ref(root, lambda _, key=key: _changed.pop(key, None)))
 
 
 def _memory(a):

@@ -51,7 +51,7 @@ class Linear(Function):
         if g.ndim != 2:  # rows of a stack (…, out), or a single row (out,)
             g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
         gw = g.T @ x if self.parents[1] is not None else None
-        gb = g.sum(axis=0) if self.parents[2] is not None else None
+        gb = np.add.reduce(g, axis=0) if self.parents[2] is not None else None  # Σ_rows g
         return gx, gw, gb
 
 
@@ -269,16 +269,29 @@ def flatten(x):
 
 
 def _reduce(losses, reduction):
+    # NOTE: np.add.reduce is what .sum() and .mean() run (the same numbers), without the
+    # Python wrapper in NumPy's _methods.py, which costs as much as the sum on a batch.
     if reduction == "mean":
-        return losses.mean()
+        return np.add.reduce(losses, axis=None) / losses.size
     if reduction == "sum":
-        return losses.sum()
+        return np.add.reduce(losses, axis=None)
     return losses
 
 
 def _upstream(g, reduction, n):
     """dL/d(per-element loss): g/n for the mean, g for the sum, g itself (elementwise) for none."""
     return g / n if reduction == "mean" else g
+
+
+_UNSIGNED = {}  # integer dtype -> the unsigned dtype of its size and byte order
+
+
+def _unsigned(dtype):
+    """The unsigned integer dtype of ``dtype``'s size and byte order (made once per dtype)."""
+    u = _UNSIGNED.get(dtype)
+    if u is None:
+        u = _UNSIGNED[dtype] = np.dtype(f"u{dtype.itemsize}").newbyteorder(dtype.byteorder)
+    return u
 
 
 def _check_reduction(fn, reduction):
@@ -384,9 +397,9 @@ class CrossEntropy(Function):
     def forward(self, x, labels, reduction="mean"):
         # NOTE: shift each row by its max first: e^(x − m) ≤ 1 never overflows, and the
         # shift cancels in log Σ e^x − x_y. Logits of ±1000 stay finite.
-        shifted = x - x.max(axis=1, keepdims=True)
+        shifted = x - np.maximum.reduce(x, axis=1, keepdims=True)  # x.max(axis=1), see _reduce
         e = np.exp(shifted)
-        s = e.sum(axis=1, keepdims=True)
+        s = np.add.reduce(e, axis=1, keepdims=True)
         rows = np.arange(len(x))
         losses = np.log(s[:, 0]) - shifted[rows, labels]
         e /= s
@@ -466,7 +479,7 @@ def cross_entropy(logits, labels, reduction="mean"):
         raise ValueError(f"cross_entropy: logits of shape {x.shape} need labels of shape "
                          f"({n},), got labels of shape {y.shape}")
     # NOTE: one reduction checks both ends: read as unsigned, a negative label is huge
-    if n and y.view(np.dtype(f"u{y.itemsize}").newbyteorder(y.dtype.byteorder)).max() >= c:
+    if n and np.maximum.reduce(y.view(_unsigned(y.dtype)), axis=None) >= c:
         raise ValueError(f"cross_entropy: labels must be in [0, {c}) for {c} classes, got "
                          f"labels from {y.min()} to {y.max()}")
     _check_mean_of_empty("cross_entropy", x, reduction)

@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 from scipy.linalg import blas  # installed with scikit-learn
 
-from ..tensor import Tensor
+from ..tensor import Tensor, mark_modified
 
 __all__ = ["Optimizer", "axpy"]
 
@@ -254,7 +254,7 @@ class Optimizer:
                 if state is None:
                     state = self.state[p] = self._init_state(p)
                 self._update(theta, g, state, group)
-                p._mark_modified()  # a graph that still holds the old θ can no longer backward
+                mark_modified([p])  # a graph that still holds the old θ can no longer backward
         self._after_step()
 
     def _fused_step(self, number, group):
@@ -303,7 +303,7 @@ class Optimizer:
                 g += np.multiply(theta, wd, out=self._scratch(theta, "g"))  # g ← ∇ + wd·θ
         self._update(theta, g, joined.state, group)
         joined.scatter(params, self.state)
-        _mark_modified_all(params)
+        mark_modified(params)
         return True
 
     def _init_state(self, p):
@@ -494,18 +494,22 @@ class _Joined:
 
     def fits(self, params, state):
         """True while the group and the optimizer's state are still the ones joined."""
-        if len(params) != len(self.params) or any(p is not q for p, q in zip(params, self.params)):
+        if len(params) != len(self.params):
             return False
-        if any(state.get(p) is not s for p, s in zip(params, self.states)):
-            return False  # load_state_dict put new dicts in
-        if len(self.state) != len(self.states[0]):
+        for p, q, s in zip(params, self.params, self.states):
+            if p is not q or state.get(p) is not s:
+                return False  # another parameter, or load_state_dict put a new dict in
+        if len(self.state) != len(s):
             return False  # an entry was added (AMSGrad's v_max, SWATS' v)
         for k, v in self.state.items():
-            if type(v) is np.ndarray:  # each parameter's array is still its view
-                if any(s[k] is not a for s, a in zip(self.states, self.arrays[k])):
-                    return False
-            elif any(s[k] != v for s in self.states):
-                return False  # a parameter stepped alone (another had no gradient)
+            if type(v) is np.ndarray:
+                for s, a in zip(self.states, self.arrays[k]):
+                    if s[k] is not a:
+                        return False  # an array was replaced: it is no view any more
+            else:
+                for s in self.states:
+                    if s[k] != v:
+                        return False  # a parameter stepped alone (another had no gradient)
         return True
 
     def gather(self, params):
@@ -530,10 +534,6 @@ class _Joined:
                     self.arrays[k] = tuple(s[k] for s in self.states)
 
 
-def _mark_modified_all(params):
-    """``p._mark_modified()`` for each parameter (the in-place change a step makes)."""
-    for p in params:
-        p._mark_modified()
 
 
 def _grad_type_error(g):

@@ -233,8 +233,10 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
             _set_mode(model, training=True)
             total, correct = 0.0, 0
             for update, (xb, yb) in enumerate(batches(X, y, gen), start=1):
-                output = model(Tensor(xb))
-                loss = loss_fn(output, Tensor(yb))
+                # NOTE: _const wraps the batch without the copy Tensor() makes: the regimes
+                # hand out new arrays (X[rows]) or the caller's, which nothing here writes to
+                output = model(Tensor._const(xb))
+                loss = loss_fn(output, Tensor._const(yb))
                 value = _loss_value(loss)
                 if not math.isfinite(value):
                     raise FloatingPointError(

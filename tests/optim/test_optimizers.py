@@ -1036,3 +1036,62 @@ def test_a_pytorch_name_missing_from_optim_says_what_to_use(name, words):
     with pytest.raises(AttributeError, match=words):
         getattr(optim, name)
     assert not hasattr(optim, name)
+
+
+# ---------------------------------------------------------------- the joined (fused) step
+
+@pytest.mark.parametrize("row", OPTIMIZERS, ids=lambda o: o.id)
+def test_joined_step_gives_the_numbers_of_one_parameter_at_a_time(row, monkeypatch):
+    """Optimizer._fused_step runs _update once on all parameters joined: the same numbers
+    as the per-parameter loop (up to BLAS' rounding of axpy), with the state as views."""
+    init = mlp_init(np.float64)
+    runs = []
+    for fuse in (True, False):
+        monkeypatch.setattr(row.cls, "_fuse", fuse and row.cls._fuse)
+        params = [Parameter(a) for a in init]
+        opt = row.make(params, **row.overrides.get("mlp", {}))
+        for k in range(12):
+            for p, g in zip(params, mlp_grad([p.data for p in params], k)):
+                p.grad = g
+            if k == 5:
+                params[3].grad = None  # one parameter skips a step: t differs, the loop runs
+            opt.step()
+        runs.append((params, opt))
+    (fused, opt_f), (alone, opt_a) = runs
+    for p, q in zip(fused, alone):
+        np.testing.assert_allclose(p.data, q.data, rtol=1e-13, atol=1e-15)
+    sd_f, sd_a = opt_f.state_dict(), opt_a.state_dict()
+    assert sd_f["state"].keys() == sd_a["state"].keys()
+    for i in sd_f["state"]:
+        assert sd_f["state"][i].keys() == sd_a["state"][i].keys()
+        for k, v in sd_f["state"][i].items():
+            np.testing.assert_allclose(v, sd_a["state"][i][k], rtol=1e-13, atol=1e-15)
+
+
+def test_joined_step_is_used_and_keeps_state_views_in_step():
+    params = [Parameter(np.ones((3, 2))), Parameter(np.zeros(4))]
+    opt = optim.Adam(params, lr=0.1)
+    for p in params:
+        p.grad = np.full(p.shape, 2.0)
+    opt.step()
+    joined = opt._joined[0]
+    m = joined.state["m"]
+    assert m.shape == (10,) and all(opt.state[p]["m"].base is m for p in params)
+    assert all(opt.state[p]["t"] == 1 for p in params)
+    np.testing.assert_allclose(params[0].data, 0.9)  # first Adam step ≈ η·sign(g)
+    opt.state[params[0]]["m"][...] = 0.0  # a write through one parameter's state
+    assert (m[:6] == 0).all() and (m[6:] != 0).all()
+    opt.load_state_dict(opt.state_dict())  # new state dicts: joined again at the next step
+    opt.step()
+    assert opt._joined[0] is not joined and opt.state[params[1]]["t"] == 2
+
+
+def test_joined_step_refuses_mixed_dtypes_and_steps_them_one_by_one():
+    params = [Parameter(np.ones(3, np.float32)), Parameter(np.ones(2, np.float64))]
+    opt = optim.Adam(params, lr=0.1)
+    for p in params:
+        p.grad = np.ones(p.shape, p.dtype)
+    opt.step()
+    assert 0 not in opt._joined
+    assert params[0].dtype == np.float32 and params[1].dtype == np.float64
+    np.testing.assert_allclose(params[0].data, 0.9, rtol=1e-6)
