@@ -401,7 +401,7 @@ class Tensor:
             if self.data.size != 1:
                 raise ValueError(f"backward() needs a grad argument for a tensor of shape "
                                  f"{self.shape}; only one-element tensors default to 1")
-            grad = np.ones_like(self.data)
+            grad = np.ones(self.data.shape, self.data.dtype)  # (ones_like: the same, slower)
         else:
             # a copy: .grad must not share memory with the caller's array
             grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
@@ -412,7 +412,7 @@ class Tensor:
             _accumulate(self, grad, None)
             return
         # NOTE: the walk allocates many small tuples but frees each at once; pausing the
-        # cyclic garbage collector keeps it from re-scanning a large graph over and over.
+        # cyclic garbage collector keeps it from scanning them over and over.
         gc_was_on = gc.isenabled()
         gc.disable()
         try:

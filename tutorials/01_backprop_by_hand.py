@@ -235,12 +235,14 @@ show(mg.ops.Tanh)
 show(mg.ops.Mul)
 
 # %% [markdown]
-# The walk itself is `Tensor.backward`, which orders the nodes so that each
-# comes after every node that uses its result (`toposort`, see notebook 02)
-# and then runs this loop. Strip away the bookkeeping and its heart is four
-# lines: take the node's complete gradient `g`, call `node.backward(g)`, and
-# add each returned piece into the input's `.grad` (a leaf) or `ctx.g` (an
-# intermediate result).
+# The walk itself is `Tensor.backward`. Every op is recorded on a *tape*, in
+# the order it ran, so each op's record comes after the records of the ops
+# that made its inputs (the tape, and `toposort`, are in notebook 02). The
+# backward pass therefore reads the tape from the loss's record down to the
+# first one and runs this loop. Strip away the bookkeeping and its heart is
+# four lines: take record `j`'s complete gradient `g = grads[j]`, call
+# `node.backward(g)`, and add each returned piece into the input's `.grad`
+# (a leaf) or into `grads[p]` (an intermediate result, made by record `p`).
 
 # %%
 show(mg.tensor._run_backward)
@@ -249,7 +251,8 @@ show(mg.tensor._run_backward)
 # ## 5. Why gradients accumulate
 #
 # Look at the last lines of that loop: gradients are **added**
-# (`ctx.g + gp`, and `_accumulate` adds into `.grad`), never assigned.
+# (`q + gp` into `grads[p]`, and `_accumulate` adds into `.grad`), never
+# assigned.
 # The reason is the multivariable chain rule: when a value reaches the loss
 # along several paths, $\partial L/\partial a$ is the **sum** over the paths.
 #

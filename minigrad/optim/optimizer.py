@@ -275,12 +275,15 @@ class Optimizer:
         ``state_dict`` and the per-parameter path see the same numbers. Used
         when every parameter of the group has a gradient, all share one dtype
         and one step count, and there are at least two; otherwise ``step``
-        updates them one by one.
+        updates them one by one; also for more than ``_JOIN_AT_MOST``
+        elements, where the copies would cost more than the calls saved.
         """
         params = group["params"]
         if len(params) < 2:
             return False
         joined = self._joined.get(number)
+        if joined is None and sum(p.data.size for p in params) > _JOIN_AT_MOST:
+            return False
         if joined is None or not joined.fits(params, self.state):
             for p in params:
                 if not isinstance(p._grad, np.ndarray) or p._grad.shape != p.data.shape:
@@ -440,6 +443,11 @@ class Optimizer:
             settings = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
             lines.append(f"  group {i}: {len(group['params'])} parameters, {settings}")
         return "\n".join(lines + [")"])
+
+
+# The most elements a joined step handles: past this NumPy's per-call cost no longer matters,
+# and copying the parameters in and out would (bench/bench_optim.py steps 10 × 1M floats).
+_JOIN_AT_MOST = 1 << 16
 
 
 class _Joined:

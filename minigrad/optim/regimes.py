@@ -165,7 +165,7 @@ def minibatches(X, y, batch_size, shuffle=True, drop_last=False, rng=None):
     b = min(int(batch_size), n)
     order = _order(n, shuffle, rng)
     stop = n - n % b if drop_last else n
-    return ((X[order[i:i + b]], y[order[i:i + b]]) for i in range(0, stop, b))
+    return _take(X, y, (order[i:i + b] for i in range(0, stop, b)))
     # END SOLUTION
 
 
@@ -226,6 +226,12 @@ def _check_data(X, y):
     if len(X) == 0:
         raise ValueError(f"no examples to iterate over: X has shape {X.shape}")
     return X, y
+
+
+def _take(X, y, batches):
+    """Yield ``(X[rows], y[rows])`` for each array of row numbers in ``batches``."""
+    for rows in batches:
+        yield X[rows], y[rows]
 
 
 def _order(n, shuffle, rng):
