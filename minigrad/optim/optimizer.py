@@ -188,6 +188,15 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
+    def __getstate__(self):
+        """What pickle and ``copy.deepcopy`` copy: all but the scratch buffers and joined groups.
+
+        NOTE: those hold views into flat buffers, and a copied view is an array
+        of its own, so the copy would update parameters from stale copies;
+        they are rebuilt at the copy's first step.
+        """
+        return {**self.__dict__, "_buffers": {}, "_views": {}, "_joined": {}}
+
     def add_param_group(self, group):
         """Add a dict ``{"params": [...], <hyper-parameter>: value, ...}`` as a new group.
 
