@@ -161,6 +161,9 @@ class Tensor:
         if flag and self.data.dtype.kind != "f":
             raise TypeError(f"only floating-point tensors can require grad, got dtype "
                             f"{self.data.dtype}; convert with dtype=np.float32 or np.float64")
+        if not flag and self._tape is not None:  # as in PyTorch: its record stays on the tape
+            raise RuntimeError(f"requires_grad_(False) on the result of a {self._op_name()} op: only "
+                               f"a leaf's flag can change; use t.detach() for its values without grad")
         self.requires_grad = bool(flag)
         return self
 

@@ -1139,3 +1139,26 @@ def test_a_tape_does_not_keep_its_tensors_alive():
     assert ref() is None          # the record keeps arrays, not the tensor
     y.sum().backward()
     np.testing.assert_allclose(x.grad, 2 * np.exp(2.0))
+
+
+def test_an_intermediate_cannot_stop_requiring_grad():
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2.0
+    with pytest.raises(RuntimeError, match="detach"):
+        y.requires_grad_(False)
+    assert y.requires_grad and not y.detach().requires_grad
+
+
+def test_python_numbers_keep_their_meaning_as_0d_arrays():
+    """apply turns numbers into cached 0-d arrays of the tensor's dtype: the same results."""
+    x = mg.Tensor(np.array([1.5, -2.0, 0.25], dtype=np.float32))
+    for k in (0.9, 3, -0.0, 0.0, 1e-8, 2 ** 40, float("inf")):
+        for a, b in ((x * k, x.data * k), (k - x, k - x.data), (x / 3, x.data / 3), (x ** 2, x.data ** 2)):
+            assert a.dtype == np.float32
+            np.testing.assert_array_equal(a.data, b)
+            np.testing.assert_array_equal(np.signbit(a.data), np.signbit(b))  # -0.0 stays -0.0
+    i = mg.Tensor(np.array([1, 2, 3]))
+    assert (i + 1).dtype == np.int64 and (i * 0.5).dtype == np.float64  # NumPy's rules for ints
+    np.testing.assert_array_equal((i * 0.5).data, [0.5, 1.0, 1.5])
+    cached = (x * 0.9)._tape  # no graph: nothing recorded
+    assert cached is None
