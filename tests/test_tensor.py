@@ -1162,3 +1162,15 @@ def test_python_numbers_keep_their_meaning_as_0d_arrays():
     np.testing.assert_array_equal((i * 0.5).data, [0.5, 1.0, 1.5])
     cached = (x * 0.9)._tape  # no graph: nothing recorded
     assert cached is None
+
+
+def test_a_result_whose_tape_was_absorbed_still_backpropagates():
+    w = mg.Tensor(np.array([0.5, 2.0]), requires_grad=True)
+    a = w * 3.0                   # the shorter tape ...
+    b = (w * w).exp().sum()       # ... is absorbed into this one
+    _ = a + b
+    assert a._tape.into is not None or a._tape is b._tape
+    a.sum().backward()            # through the moved records
+    np.testing.assert_allclose(w.grad, [3.0, 3.0])
+    b.backward()
+    np.testing.assert_allclose(w.grad, 3.0 + 2 * w.data * np.exp(w.data ** 2))
