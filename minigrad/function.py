@@ -148,7 +148,7 @@ class Tape:
                 "released by an earlier backward(); call backward(retain_graph=True) the first "
                 "time if you need to go through the graph again")
         fn = object.__new__(self.ops[i])
-        fn.__dict__ = saved
+        fn.__dict__ = dict(saved)  # a copy: the tape's dict stays as forward left it
         fn.parents = self.inputs[i]
         return fn
 

@@ -945,7 +945,7 @@ def _run_backward(root, grad, retain_graph):
         if s is None:
             tape.node(j)  # raises: released by an earlier backward
         node = new(ops[j])  # the op object, rebuilt around its saved attributes
-        node.__dict__ = s
+        node.__dict__ = s if not retain_graph else dict(s)  # a kept dict stays as forward left it
         node.parents = links = inputs[j]
         grads_in = node.backward(g)
         if not retain_graph:  # release the saved arrays (_release, inlined: the hot path)

@@ -1174,3 +1174,17 @@ def test_a_result_whose_tape_was_absorbed_still_backpropagates():
     np.testing.assert_allclose(w.grad, [3.0, 3.0])
     b.backward()
     np.testing.assert_allclose(w.grad, 3.0 + 2 * w.data * np.exp(w.data ** 2))
+
+
+def test_a_retained_graph_stays_invisible_to_the_garbage_collector():
+    import gc
+    x = mg.Tensor(np.ones(3), requires_grad=True)
+    y = (x * 2.0).exp().sum()
+    tape = y._tape
+    tracked = [gc.is_tracked(s) for s in tape.saved]
+    assert tracked[:2] == [False, False]   # Mul and Exp save arrays only (Sum saves a shape)
+    y.backward(retain_graph=True)
+    assert all(type(s) is dict and "parents" not in s for s in tape.saved)
+    assert [gc.is_tracked(s) for s in tape.saved] == tracked
+    y.backward()
+    np.testing.assert_allclose(x.grad, 2 * 2 * np.exp(2.0))
