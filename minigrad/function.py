@@ -127,18 +127,6 @@ class Tape:
     def __repr__(self):
         return f"<Tape of {len(self.ops)} records>"
 
-    def record(self, op, links, saved, output):
-        """Append a record and return its number.
-
-        NOTE: ``saved`` is the op's ``__dict__``, not the op: see the class docstring.
-        """
-        self.ops.append(op)
-        self.inputs.append(links)
-        self.saved.append(saved)
-        self.outputs.append(output)
-        self.made_at.append(change_clock.now)
-        return len(self.ops) - 1
-
     def node(self, i):
         """Record ``i``'s op object, rebuilt around its saved attributes, with ``parents`` set."""
         saved = self.saved[i]
@@ -303,7 +291,7 @@ class Function:
                 tape = Tape()
             out._tape = tape
             out._index = len(tape.ops)
-            tape.ops.append(cls)  # tape.record(...), inlined: this is the hot path
+            tape.ops.append(cls)  # the record: one entry in each column of the tape
             tape.inputs.append(links)
             tape.saved.append(fn.__dict__)  # the op's attributes, not the op: see Tape
             tape.outputs.append(data)

@@ -123,9 +123,6 @@ show(mg.Function.apply)
 # two records.
 
 # %%
-show(mg.function.Tape.record)
-
-# %%
 y = (x * 3).exp()
 tape = y._tape
 print(tape, "| ops:", [op.__name__ for op in tape.ops], "| y._index:", y._index)
