@@ -1,4 +1,4 @@
-"""How an op joins the graph: the :class:`Function` base and :func:`unbroadcast`.
+"""How an op joins the graph: the :class:`Function` base, the :class:`Tape`, :func:`unbroadcast`.
 
 An op is a subclass of :class:`Function` with two methods that see only NumPy
 arrays::
@@ -11,12 +11,13 @@ arrays::
             return g * self.y, g * self.x
 
 ``Mul.apply(a, b)`` runs ``forward`` on the inputs' arrays and, when grad mode
-is on and an input requires grad, keeps the instance as the graph node of the
-result: the instance *is* the context (``ctx`` in PyTorch), and its
-``parents`` are the inputs that need a gradient (``None`` for the others).
-``Tensor.backward`` later calls ``node.backward(g)`` in reverse order and
-passes each returned array to :func:`unbroadcast`, so no op has to undo NumPy
-broadcasting itself.
+is on and an input requires grad, appends a record of the op to a
+:class:`Tape`: the instance is the context (``ctx`` in PyTorch), and the tape
+keeps what ``forward`` saved on it, with links to the inputs that need a
+gradient (``None`` for the others). ``Tensor.backward`` later reads the tape
+backwards, rebuilds each op around what it saved, calls ``node.backward(g)``
+and passes each returned array to :func:`unbroadcast`, so no op has to undo
+NumPy broadcasting itself.
 """
 
 import math
