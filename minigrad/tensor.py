@@ -18,10 +18,10 @@ only after ``retain_grad()``.
 
 import copy
 import gc
-from sys import getrefcount
 import numbers
 import warnings
 import weakref
+from sys import getrefcount
 
 import numpy as np
 
@@ -70,7 +70,7 @@ def toposort(root):
         if j not in needed:
             continue  # a record of the same tape that root does not depend on
         if tape.saved[j] is None:
-            tape.node(j)  # raises: released by an earlier backward
+            raise tape.released(j)
         order.append(j)
         needed.update(k for k in tape.inputs[j] if type(k) is int)
     order.reverse()
@@ -943,7 +943,7 @@ def _run_backward(root, grad, retain_graph):
             _accumulate(retained[j](), g, g)  # g may go on to an input too: the retained copy is its own
         s = saved[j]
         if s is None:
-            tape.node(j)  # raises: released by an earlier backward
+            raise tape.released(j)
         node = new(ops[j])  # the op object, rebuilt around its saved attributes
         node.__dict__ = s if not retain_graph else dict(s)  # a kept dict stays as forward left it
         node.parents = links = inputs[j]
@@ -953,13 +953,6 @@ def _run_backward(root, grad, retain_graph):
                 outputs[j].setflags(write=True)  # no longer needed: give y back to its tensor
             saved[j] = outputs[j] = None
         if type(grads_in) is not tuple:
-            if len(links) == 1 and type(grads_in) is np.ndarray and type(links[0]) is int:
-                p = links[0]  # a one-input op whose input is a result: the common case, in short
-                out = outputs[p]
-                if out is not None and grads_in.shape == out.shape and not anomaly:
-                    q = grads[p]
-                    grads[p] = grads_in if q is None else q + grads_in
-                    continue
             grads_in = (grads_in,)
         if len(grads_in) != len(links):  # zip would silently drop the missing ones
             raise _count_error(node, grads_in)
@@ -968,8 +961,8 @@ def _run_backward(root, grad, retain_graph):
                 continue
             if type(p) is int:  # an intermediate: sum the contributions of all its consumers
                 out = outputs[p]
-                if out is None:
-                    tape.node(p)  # raises: released by a backward pass through another result
+                if out is None:  # released by a backward pass through another result
+                    raise tape.released(p)
                 if gp.shape != out.shape:
                     gp = _fit(node, gp, out.shape, _position(links, p))  # un-broadcast, or raise
                 if anomaly:
@@ -1032,8 +1025,6 @@ def _check_unmodified(root):
         if made_at >= clock:
             continue
         for name, value in tape.saved[j].items():
-            if name == "parents":  # set by backward, not saved by forward
-                continue
             for a in value if isinstance(value, (tuple, list)) else (value,):
                 if not isinstance(a, np.ndarray):
                     continue

@@ -242,7 +242,6 @@ class Optimizer:
         for number, group in enumerate(self.param_groups):
             if self._fuse and self._fused_step(number, group):
                 continue
-            wd = group["weight_decay"]
             for p in group["params"]:
                 if p.grad is None:
                     continue  # no state, t not advanced
@@ -252,19 +251,31 @@ class Optimizer:
                 if g.shape != theta.shape:
                     raise ValueError(f"gradient of shape {g.shape} for a parameter of shape "
                                      f"{theta.shape}")
-                if wd != 0:
-                    if group.get("decoupled_weight_decay", False):
-                        theta *= 1 - group["lr"] * wd  # AdamW: θ ← θ·(1 − η·wd), g left alone
-                    else:
-                        # g ← ∇ + wd·θ, in a scratch array: never in p.grad
-                        g = np.multiply(theta, wd, out=self._scratch(theta, "g"))
-                        g += p.grad
+                g = self._weight_decay(theta, g, group)
                 state = self.state.get(p)
                 if state is None:
                     state = self.state[p] = self._init_state(p)
                 self._update(theta, g, state, group)
                 mark_modified([p])  # a graph that still holds the old θ can no longer backward
         self._after_step()
+
+    def _weight_decay(self, theta, g, group):
+        """The gradient the update rule sees: ``g`` with L2 decay, or ``g`` with θ shrunk (decoupled).
+
+        Math::
+
+            L2:         g ← g + wd·θ          (in a scratch array: never in p.grad)
+            decoupled:  θ ← θ·(1 − η·wd)      (AdamW; g left alone)
+        """
+        wd = group["weight_decay"]
+        if wd == 0:
+            return g
+        if group.get("decoupled_weight_decay", False):
+            theta *= 1 - group["lr"] * wd
+            return g
+        decayed = np.multiply(theta, wd, out=self._scratch(theta, "g"))
+        decayed += g
+        return decayed
 
     def _fused_step(self, number, group):
         """One ``_update`` for all the parameters of a group at once; False if it cannot be.
@@ -290,31 +301,22 @@ class Optimizer:
         params = group["params"]
         if len(params) < 2:
             return False
+        for p in params:
+            g = p._grad
+            if type(g) is not np.ndarray or g.shape != p.data.shape:
+                return False  # no gradient (skipped), or a bad one: the loop says which
         joined = self._joined.get(number)
-        if joined is None and sum(p.data.size for p in params) > _JOIN_AT_MOST:
-            return False
         if joined is None or not joined.fits(params, self.state):
-            for p in params:
-                if not isinstance(p._grad, np.ndarray) or p._grad.shape != p.data.shape:
-                    return False  # no gradient (skipped), or a bad one: the loop says which
+            if sum(p.data.size for p in params) > _JOIN_AT_MOST:
+                return False
             joined = _Joined.make(self, params)
             if joined is None:
                 return False
             self._joined[number] = joined
-        else:
-            for p in params:
-                g = p._grad
-                if g is None or type(g) is not np.ndarray or g.shape != p.data.shape:
-                    return False
         theta, g = joined.gather(params)
-        wd = group["weight_decay"]
-        if wd != 0:
-            if group.get("decoupled_weight_decay", False):
-                theta *= 1 - group["lr"] * wd  # AdamW: θ ← θ·(1 − η·wd), g left alone
-            else:
-                g += np.multiply(theta, wd, out=self._scratch(theta, "g"))  # g ← ∇ + wd·θ
+        g = self._weight_decay(theta, g, group)
         self._update(theta, g, joined.state, group)
-        joined.scatter(params, self.state)
+        joined.scatter(params)
         mark_modified(params)
         return True
 
@@ -516,7 +518,7 @@ class _Joined:
         for p, q, s in zip(params, self.params, self.states):
             if p is not q or state.get(p) is not s:
                 return False  # another parameter, or load_state_dict put a new dict in
-        if len(self.state) != len(s):
+        if len(self.state) != len(self.states[0]):
             return False  # an entry was added (AMSGrad's v_max, SWATS' v)
         for k, v in self.state.items():
             if type(v) is np.ndarray:
@@ -535,7 +537,7 @@ class _Joined:
         np.concatenate([p._grad for p in params], axis=None, out=self.g)
         return self.theta, self.g
 
-    def scatter(self, params, state):
+    def scatter(self, params):
         """Write the updated parameters back, and the step's new scalars into each state."""
         for p, view in zip(params, self.theta_views):
             np.copyto(p.data, view)
@@ -549,8 +551,6 @@ class _Joined:
                     for s, view in zip(self.states, self._views(v, params)):
                         s[k] = view
                     self.arrays[k] = tuple(s[k] for s in self.states)
-
-
 
 
 def _grad_type_error(g):
