@@ -25,7 +25,7 @@ import re
 
 import numpy as np
 
-from .grad_mode import GradMode
+from .grad_mode import GradMode, open_blocks
 
 __all__ = ["Function", "unbroadcast"]
 
@@ -75,6 +75,7 @@ class _Clock:
 
 
 change_clock = _Clock()  # advanced by Tensor._mark_modified, read by apply and backward
+_new = object.__new__  # an op's instance, made without calling __init__ (ops have none)
 
 
 def _shape(x):
@@ -232,7 +233,7 @@ class Function:
         unchanged and are never differentiated.
         """
         # BEGIN SOLUTION function.apply
-        fn = cls.__new__(cls)
+        fn = _new(cls)
         arrays = None
         x = inputs[0] if inputs else None
         tape = x._tape if type(x) is Tensor else None
@@ -245,7 +246,10 @@ class Function:
             else:
                 y = inputs[1]
                 if type(y) is float or type(y) is int:  # a number: an array of x's dtype
-                    arrays, links = (x.data, _scalar_array(y, x.data.dtype)), (x._index, None)
+                    a = x.data
+                    c = _SCALARS.get(a.dtype)
+                    c = c.get(y) if c is not None and y else None  # _scalar_array's cache, inline
+                    arrays, links = (a, c if c is not None else _scalar_array(y, a.dtype)), (x._index, None)
                 elif type(y) is Tensor and y._tape is tape:
                     arrays, links = (x.data, y.data), (x._index, y._index)
         if arrays is None:
@@ -281,7 +285,7 @@ class Function:
                               else a for a in arrays]
             links = tuple(links) if needs_grad else None  # None: nothing to record
         try:
-            data = fn.forward(*arrays, **params)
+            data = fn.forward(*arrays, **params) if params else fn.forward(*arrays)
         except ValueError as e:
             shapes = " and ".join(str(_shape(a)) for a in arrays)
             raise ValueError(f"{cls.__name__}: {e} (input shapes {shapes})") from None
@@ -289,10 +293,10 @@ class Function:
             data = np.asarray(data)
             if fn.saves_output:
                 fn.y = data  # the saved output must be the tensor's own array (made read-only below)
-        out = Tensor.__new__(Tensor)
+        out = _new(Tensor)
         out.data = data
         out._grad = None
-        if links is not None and GradMode.enabled:
+        if links is not None and (not open_blocks.count or GradMode.enabled):
             if tape is None:  # only leaves and constants in: a new computation starts
                 tape = Tape()
             out._tape = tape
@@ -308,7 +312,7 @@ class Function:
         else:
             out.requires_grad = False
             out._tape = None
-        if GradMode.anomaly:
+        if open_blocks.count and GradMode.anomaly:
             _check_finite(data, cls.__name__, "forward", arrays)
         return out
         # END SOLUTION

@@ -906,6 +906,34 @@ def test_modes_are_per_thread_as_in_pytorch():
     assert seen == [(True, True)]
 
 
+def test_mode_blocks_are_counted_so_that_apply_can_skip_the_thread_local_flags():
+    # apply reads GradMode only while some block is open: the count must come back to 0
+    # after nesting, decorators and exceptions, and must not be 0 inside any block.
+    from minigrad.grad_mode import open_blocks
+
+    w = mg.Tensor([1.0], requires_grad=True)
+    assert open_blocks.count == 0
+
+    @mg.no_grad()
+    def evaluate():
+        assert open_blocks.count == 1
+        return w * 2
+
+    assert not evaluate().requires_grad
+    with mg.no_grad():
+        with mg.enable_grad(), mg.detect_anomaly():
+            assert open_blocks.count == 3
+            assert (w * 2).requires_grad
+            with pytest.raises(FloatingPointError, match="Log"), np.errstate(divide="ignore"):
+                (w - 1).log()
+        assert not (w * 2).requires_grad
+    with pytest.raises(KeyError):
+        with mg.no_grad():
+            raise KeyError
+    assert open_blocks.count == 0
+    assert (w * 2).requires_grad
+
+
 def test_detect_anomaly_names_the_op():
     x = mg.Tensor(np.array([-1.0, 1.0]), requires_grad=True)
     with warnings.catch_warnings():
