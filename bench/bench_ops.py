@@ -10,7 +10,7 @@ shows how much of minigrad's growth with depth is the collector re-scanning
 the live graph (three tracked objects per op) and the rest of the process's
 heap, which grows by some 180,000 objects when torch is imported.
 
-    python bench/bench_ops.py [--rounds 7] [--depths 1000,30000] [--no-gc]
+    python bench/bench_ops.py [--rounds 15] [--depths 1000,30000] [--no-gc]
 """
 
 import os
@@ -74,7 +74,7 @@ def timed(fn, *args, no_gc=False):
 def main(argv=None):
     """Print the per-op table."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--depths", default="1000,30000")
     ap.add_argument("--no-gc", action="store_true",
                     help="pause the cyclic garbage collector inside each timed run (diagnostic)")

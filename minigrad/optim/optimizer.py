@@ -471,7 +471,7 @@ class _Joined:
     copied to every parameter's dict after each step.
     """
 
-    __slots__ = ("params", "states", "state", "theta", "g", "theta_views", "arrays")
+    __slots__ = ("params", "states", "state", "theta", "g", "theta_views", "g_views", "arrays")
 
     @classmethod
     def make(cls, optimizer, params):
@@ -494,6 +494,7 @@ class _Joined:
         self.theta = np.empty(sum(sizes), dtype)
         self.g = np.empty(sum(sizes), dtype)
         self.theta_views = self._views(self.theta, params)
+        self.g_views = self._views(self.g, params)
         for k in keys:  # each parameter's state arrays become views into the joined ones
             for s, view in zip(states, self._views(self.state[k], params)):
                 s[k] = view
@@ -533,14 +534,17 @@ class _Joined:
 
     def gather(self, params):
         """Copy the parameters and their gradients into the flat buffers; return both."""
-        np.concatenate([p.data for p in params], axis=None, out=self.theta)
-        np.concatenate([p._grad for p in params], axis=None, out=self.g)
+        # NOTE: slice assignment, not np.concatenate(..., out=): a third of the time on small
+        # parameters (NumPy's Python-level dispatch and the list cost more than the copies)
+        for p, theta, g in zip(params, self.theta_views, self.g_views):
+            theta[...] = p.data
+            g[...] = p._grad
         return self.theta, self.g
 
     def scatter(self, params):
         """Write the updated parameters back, and the step's new scalars into each state."""
         for p, view in zip(params, self.theta_views):
-            np.copyto(p.data, view)
+            p.data[...] = view
         scalars = [(k, v) for k, v in self.state.items() if not isinstance(v, np.ndarray)]
         for s in self.states:
             for k, v in scalars:
