@@ -164,7 +164,9 @@ assert gc.is_tracked(mg.ops.Mul())                                              
 # `backward` still calls `node.backward(g)` on an op object. The tape
 # rebuilds one when backward reaches its record: `tape.node(i)` makes an
 # instance of `ops[i]` without calling `__init__`, gives it the saved dict as
-# its attributes and the links as its `parents`:
+# its attributes and the links as its `parents`. (`backward` does the same
+# with one instance per op class, given each record's dict in turn: a new
+# object per record would cost 0.1 µs more.)
 
 # %%
 show(mg.function.Tape.node)
