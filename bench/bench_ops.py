@@ -2,7 +2,8 @@
 
 Three ops per link. Reports µs per op for minigrad, PyTorch eager (when
 installed) and a plain NumPy forward loop, in one process, single threaded,
-with medians of paired rounds, and the ratio minigrad / PyTorch.
+with medians of paired rounds (their order turns each round, so that none
+always runs right after another), and the ratio minigrad / PyTorch.
 
 ``--no-gc`` pauses CPython's cyclic garbage collector inside every timed run
 (of all three contenders alike): a diagnostic, not the figure to report. It
@@ -94,11 +95,10 @@ def main(argv=None):
         if torch is not None:
             np.testing.assert_allclose(run_minigrad(50, x0), run_torch(50, x0), rtol=1e-5)
         rows = {"mg": [], "torch": [], "np": []}
-        for _ in range(args.rounds):
-            rows["mg"].append(timed(run_minigrad, n, x0, no_gc=args.no_gc))
-            if torch is not None:
-                rows["torch"].append(timed(run_torch, n, x0, no_gc=args.no_gc))
-            rows["np"].append(timed(run_numpy, n, x0, no_gc=args.no_gc))
+        runs = [("mg", run_minigrad), ("np", run_numpy)] + ([("torch", run_torch)] if torch else [])
+        for r in range(args.rounds):
+            for name, run in runs[r % len(runs):] + runs[:r % len(runs)]:  # the order turns each round
+                rows[name].append(timed(run, n, x0, no_gc=args.no_gc))
         us = {k: statistics.median(v) / (n * OPS_PER_LINK) * 1e6 for k, v in rows.items() if v}
         ratios = [a / b for a, b in zip(rows["mg"], rows["torch"])] if rows["torch"] else []
         t_us = f"{us['torch']:12.2f}" if "torch" in us else f"{'-':>12}"
