@@ -516,9 +516,11 @@ class _Joined:
         """True while the group and the optimizer's state are still the ones joined."""
         if len(params) != len(self.params):
             return False
-        for p, q, s in zip(params, self.params, self.states):
+        for p, q, s, view in zip(params, self.params, self.states, self.theta_views):
             if p is not q or state.get(p) is not s:
                 return False  # another parameter, or load_state_dict put a new dict in
+            if p.data.shape != view.shape or p.data.dtype != view.dtype:
+                return False  # p.data was replaced by an array of another shape or dtype
         if len(self.state) != len(self.states[0]):
             return False  # an entry was added (AMSGrad's v_max, SWATS' v)
         for k, v in self.state.items():

@@ -1086,6 +1086,26 @@ def test_joined_step_is_used_and_keeps_state_views_in_step():
     assert opt._joined[0] is not joined and opt.state[params[1]]["t"] == 2
 
 
+def test_joined_step_notices_a_parameter_whose_array_was_replaced():
+    # the joined buffers hold each parameter's shape and dtype; p.data = <another dtype>
+    # between steps must not be cast back into the old float32 buffer
+    params = [Parameter(np.ones(3, np.float32)), Parameter(np.ones(2, np.float32))]
+    opt = optim.SGDM(params, lr=0.1, momentum=0.5)
+    for p in params:
+        p.grad = np.ones(p.shape, np.float32)
+    opt.step()
+    joined = opt._joined[0]
+    for p in params:
+        p.data = p.data.astype(np.float64) + 1e-12  # a value float32 cannot hold
+        p.grad = np.ones(p.shape, np.float64)
+    theta, v = params[0].data.copy(), opt.state[params[0]]["v"].astype(np.float64)
+    opt.step()
+    assert opt._joined.get(0) is not joined
+    assert all(p.dtype == np.float64 for p in params)
+    # SGDM: v ← 0.5·v − 0.1·g, θ ← θ + v, in float64 (cast to float32, the 1e-12 would be lost)
+    np.testing.assert_allclose(params[0].data, theta + (0.5 * v - 0.1), rtol=0, atol=1e-15)
+
+
 def test_joined_step_refuses_mixed_dtypes_and_steps_them_one_by_one():
     params = [Parameter(np.ones(3, np.float32)), Parameter(np.ones(2, np.float64))]
     opt = optim.Adam(params, lr=0.1)
