@@ -75,7 +75,7 @@ class _Clock:
 
 
 change_clock = _Clock()  # advanced by Tensor._mark_modified, read by apply and backward
-_new = object.__new__  # an op's instance, made without calling __init__ (ops have none)
+_new = object.__new__  # an instance without __init__: an op (ops have none), or a result Tensor
 
 
 def _shape(x):
