@@ -7,9 +7,10 @@ always runs right after another), and the ratio minigrad / PyTorch.
 
 ``--no-gc`` pauses CPython's cyclic garbage collector inside every timed run
 (of all three contenders alike): a diagnostic, not the figure to report. It
-shows how much of minigrad's growth with depth is the collector re-scanning
-the live graph (three tracked objects per op) and the rest of the process's
-heap, which grows by some 180,000 objects when torch is imported.
+shows how much of the growth with depth is the collector re-scanning the live
+graph and the rest of the process's heap, which grows by some 180,000 objects
+when torch is imported. (minigrad's tape leaves nothing for it to scan; its
+remaining growth is memory.)
 
     python bench/bench_ops.py [--rounds 15] [--depths 1000,30000] [--no-gc]
 """

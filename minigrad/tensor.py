@@ -928,7 +928,7 @@ def _run_backward(root, grad, retain_graph):
     """The backward pass: the chain rule over the tape, from ``root``'s record down to 0."""
     # BEGIN SOLUTION tensor.backward
     tape, i = locate(root)
-    _check_unmodified(root)  # before any gradient moves: a failed pass changes nothing
+    _check_unmodified(root, tape, i)  # before any gradient moves: a failed pass changes nothing
     inputs, outputs, retained = tape.inputs, tape.outputs, tape.retained
     ops, saved = tape.ops, tape.saved
     anomaly = GradMode.anomaly
@@ -1009,8 +1009,10 @@ def _memory(a):
     return a
 
 
-def _check_unmodified(root):
+def _check_unmodified(root, tape, i):
     """Raise if an array that a record ``root`` depends on saved for backward changed in place since.
+
+    ``tape, i`` are ``locate(root)``, which the caller has at hand.
 
     A tape made after the last in-place change (the usual case) is passed at
     the cost of one ``min``. Only what a record saved counts: an input
@@ -1020,7 +1022,6 @@ def _check_unmodified(root):
     constant whose gradient backward never computes.
     """
     clock = change_clock.now
-    tape, i = locate(root)
     if min(tape.made_at[:i + 1]) >= clock:
         return
     for j in toposort(root):
