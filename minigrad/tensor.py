@@ -404,7 +404,8 @@ class Tensor:
             if self.data.size != 1:
                 raise ValueError(f"backward() needs a grad argument for a tensor of shape "
                                  f"{self.shape}; only one-element tensors default to 1")
-            grad = np.ones(self.data.shape, self.data.dtype)  # (ones_like: the same, slower)
+            grad = np.empty(self.data.shape, self.data.dtype)
+            grad.fill(1)  # dL/dL = 1 (np.ones does the same in Python, at twice the cost)
         else:
             # a copy: .grad must not share memory with the caller's array
             grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)

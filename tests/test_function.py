@@ -21,3 +21,33 @@ def test_numpy_2_and_later_pass(version):
 
 def test_the_installed_numpy_passes():
     assert _check_numpy_version(np.__version__) is None
+
+
+def test_each_op_class_keeps_one_apply_bound_to_itself():
+    # Function.__init_subclass__ binds apply once per class (a classmethod would make a new
+    # bound method at every look-up): the same object each time, and bound to the class
+    # looked up, so that a subclass of an op runs its own forward and backward.
+    import minigrad as mg
+    from minigrad import ops
+    from minigrad.function import Function
+
+    class Twice(ops.Mul):
+        def forward(self, x, y):
+            self.x, self.y = x, 2 * y
+            return x * self.y
+
+    assert ops.Mul.apply is ops.Mul.apply
+    assert ops.Mul.apply.__self__ is ops.Mul and Twice.apply.__self__ is Twice
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    y = Twice.apply(x, 3.0)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.data, [6.0, 12.0])
+    np.testing.assert_array_equal(x.grad, [6.0, 6.0])
+    assert ops.Mul.apply(x, 3.0).data.tolist() == [3.0, 6.0]  # Mul's own, untouched
+
+    class Own(Function):  # a class that writes its own apply keeps it
+        @classmethod
+        def apply(cls, x):
+            return "own"
+
+    assert Own.apply(x) == "own"

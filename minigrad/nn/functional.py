@@ -90,15 +90,15 @@ def linear(x, weight, bias=None):
            [1., 2.],
            [1., 2.]], dtype=float32)
     """
-    w_shape = weight.shape if isinstance(weight, Tensor) else np.shape(weight)
-    x_shape = x.shape if isinstance(x, Tensor) else np.shape(x)
+    w_shape = weight.data.shape if isinstance(weight, Tensor) else np.shape(weight)
+    x_shape = x.data.shape if isinstance(x, Tensor) else np.shape(x)
     if len(w_shape) != 2:
         raise ValueError(f"linear: weight must have shape (out, in), got {w_shape}")
     if len(x_shape) == 0 or x_shape[-1] != w_shape[1]:
         raise ValueError(f"linear: input of shape {x_shape} does not fit weight of shape "
                          f"{w_shape}: the input's last axis must have size {w_shape[1]}")
     if bias is not None:
-        b_shape = bias.shape if isinstance(bias, Tensor) else np.shape(bias)
+        b_shape = bias.data.shape if isinstance(bias, Tensor) else np.shape(bias)
         if b_shape != (w_shape[0],):
             raise ValueError(f"linear: bias must have shape ({w_shape[0]},) for weight of shape "
                              f"{w_shape}, got {b_shape}")
@@ -254,7 +254,7 @@ def flatten(x):
     >>> mg.nn.functional.flatten(mg.zeros(2, 3, 4)).shape
     (2, 12)
     """
-    shape = x.shape if isinstance(x, Tensor) else np.shape(x)
+    shape = x.data.shape if isinstance(x, Tensor) else np.shape(x)
     if len(shape) == 0:
         raise ValueError("flatten needs a batch axis: got a 0-d input of shape ()")
     rest = 1
@@ -464,19 +464,20 @@ def cross_entropy(logits, labels, reduction="mean"):
     _check_reduction("cross_entropy", reduction)
     x = _as_input("cross_entropy", logits)
     y = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
-    if x.ndim != 2:
-        raise ValueError(f"cross_entropy: logits must have shape (N, C), got shape {x.shape}")
-    if y.shape == x.shape and x.shape[1] > 1:
+    shape = x.data.shape  # NOTE: read once, off the array (x.shape is a Python property)
+    if len(shape) != 2:
+        raise ValueError(f"cross_entropy: logits must have shape (N, C), got shape {shape}")
+    if y.shape == shape and shape[1] > 1:
         raise ValueError(f"cross_entropy: labels of shape {y.shape} look like one-hot rows or "
-                         f"probabilities; it takes class indices of shape ({x.shape[0]},): for "
+                         f"probabilities; it takes class indices of shape ({shape[0]},): for "
                          f"one-hot rows pass labels.argmax(axis=1)")
     if y.dtype.kind not in "iu":
         raise ValueError(f"cross_entropy: labels must be integer class indices, got dtype "
                          f"{y.dtype}; convert an array with y.astype(np.int64), or make the "
                          f"tensor with mg.Tensor(labels, dtype=np.int64) (a list becomes float32)")
-    n, c = x.shape
+    n, c = shape
     if y.shape != (n,):
-        raise ValueError(f"cross_entropy: logits of shape {x.shape} need labels of shape "
+        raise ValueError(f"cross_entropy: logits of shape {shape} need labels of shape "
                          f"({n},), got labels of shape {y.shape}")
     # NOTE: one reduction checks both ends: read as unsigned, a negative label is huge
     if n and np.maximum.reduce(y.view(_unsigned(y.dtype)), axis=None) >= c:

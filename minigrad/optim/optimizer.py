@@ -235,7 +235,7 @@ class Optimizer:
         """
         for group in self.param_groups:
             for p in group["params"]:
-                p.grad = None
+                p._grad = None  # (the .grad setter's own call costs as much)
 
     def step(self):
         """Update every parameter that has a gradient, with its group's hyper-parameters."""
@@ -301,12 +301,12 @@ class Optimizer:
         params = group["params"]
         if len(params) < 2:
             return False
-        for p in params:
-            g = p._grad
-            if type(g) is not np.ndarray or g.shape != p.data.shape:
-                return False  # no gradient (skipped), or a bad one: the loop says which
         joined = self._joined.get(number)
         if joined is None or not joined.fits(params, self.state):
+            for p in params:
+                g = p._grad
+                if type(g) is not np.ndarray or g.shape != p.data.shape:
+                    return False  # no gradient (skipped), or a bad one: the loop says which
             if sum(p.data.size for p in params) > _JOIN_AT_MOST:
                 return False
             joined = _Joined.make(self, params)
@@ -471,7 +471,7 @@ class _Joined:
     copied to every parameter's dict after each step.
     """
 
-    __slots__ = ("params", "states", "state", "theta", "g", "theta_views", "g_views", "arrays")
+    __slots__ = ("params", "datas", "states", "state", "theta", "g", "theta_views", "g_views", "arrays")
 
     @classmethod
     def make(cls, optimizer, params):
@@ -487,6 +487,7 @@ class _Joined:
             return None  # different step counts (a parameter skipped a step), or other entries
         self = cls()
         self.params = tuple(params)
+        self.datas = tuple(p.data for p in params)  # the arrays joined: fits() knows them again
         sizes = [p.data.size for p in params]
         self.state = dict(scalars)
         for k in keys:
@@ -513,14 +514,15 @@ class _Joined:
         return views
 
     def fits(self, params, state):
-        """True while the group and the optimizer's state are still the ones joined."""
+        """True while the group, its gradients and the optimizer's state are still the ones joined."""
         if len(params) != len(self.params):
             return False
-        for p, q, s, view in zip(params, self.params, self.states, self.theta_views):
-            if p is not q or state.get(p) is not s:
-                return False  # another parameter, or load_state_dict put a new dict in
-            if p.data.shape != view.shape or p.data.dtype != view.dtype:
-                return False  # p.data was replaced by an array of another shape or dtype
+        for p, q, a, s, view in zip(params, self.params, self.datas, self.states, self.g_views):
+            if p is not q or p.data is not a or state.get(p) is not s:
+                return False  # another parameter, a new p.data, or load_state_dict's new dict
+            g = p._grad
+            if type(g) is not np.ndarray or g.shape != view.shape:
+                return False  # no gradient (step skips it), or a bad one (step's loop says which)
         if len(self.state) != len(self.states[0]):
             return False  # an entry was added (AMSGrad's v_max, SWATS' v)
         for k, v in self.state.items():

@@ -331,7 +331,9 @@ def _correct(output, labels):
         predicted = output.reshape(len(labels)) > 0
     else:
         predicted = output.argmax(axis=-1)
-    return int(np.count_nonzero(predicted == labels.reshape(predicted.shape)))
+    if labels.shape != predicted.shape:  # (n, 1) targets of a one-column output
+        labels = labels.reshape(predicted.shape)
+    return int(np.count_nonzero(predicted == labels))
 
 
 def _loss_value(loss):
