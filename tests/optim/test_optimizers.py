@@ -1106,6 +1106,31 @@ def test_joined_step_notices_a_parameter_whose_array_was_replaced():
     np.testing.assert_allclose(params[0].data, theta + (0.5 * v - 0.1), rtol=0, atol=1e-15)
 
 
+def test_joined_step_updates_a_new_array_of_the_same_shape_and_leaves_the_old_one():
+    # fits() knows the joined arrays by identity: p.data = <a new array> between steps is
+    # joined anew, updated in place (the new array, not the old), and steps like a
+    # per-parameter optimizer that saw the same arrays
+    params = [Parameter(np.ones(3, np.float32)), Parameter(np.ones(2, np.float32))]
+    twins = [Parameter(np.ones(3, np.float32)), Parameter(np.ones(2, np.float32))]
+    opt, ref = optim.Adam(params, lr=0.1), optim.Adam(twins, lr=0.1)
+    ref._fuse = False
+    for step in range(3):
+        if step == 1:
+            old = params[0].data
+            old_values = old.copy()
+            params[0].data = np.full(3, 5.0, np.float32)
+            twins[0].data = np.full(3, 5.0, np.float32)
+            new = params[0].data
+        for p, q in zip(params, twins):
+            p.grad = q.grad = np.arange(1, p.size + 1, dtype=np.float32)
+        opt.step()
+        ref.step()
+    assert params[0].data is new
+    np.testing.assert_array_equal(old, old_values)  # the old array is left as it was
+    for p, q in zip(params, twins):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
 def test_joined_step_refuses_mixed_dtypes_and_steps_them_one_by_one():
     params = [Parameter(np.ones(3, np.float32)), Parameter(np.ones(2, np.float64))]
     opt = optim.Adam(params, lr=0.1)
