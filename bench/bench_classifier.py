@@ -3,8 +3,8 @@
 Workload (the README's "Benchmarks"): the digits training split (1437 x 64,
 standardised float32), an MLP 64-64-10 with ReLU (one hidden layer of 64), cross-entropy, Adam with
 lr 1e-3, mini-batches of 32 in a new shuffled order every epoch, single thread.
-Contenders, one epoch each per round (paired rounds, medians; the order turns
-each round):
+Contenders, one timed epoch each per round, each right after an untimed epoch of
+its own (paired rounds, medians; the order turns each round):
 
 - minigrad: ``optim.train(..., epochs=1)`` with nn.Sequential and F.cross_entropy
   (the whole loop a user runs: batching, forward, backward, step, history);
@@ -18,7 +18,9 @@ draws its own. Target: minigrad <= 1.3x numpy, same test accuracy.
 With ``--profile`` the minigrad step is also timed phase by phase and run under
 cProfile.
 
-    python bench/bench_classifier.py [--rounds 20] [--profile]
+With ``--cold`` each timed epoch follows another contender's instead.
+
+    python bench/bench_classifier.py [--rounds 20] [--profile] [--cold]
 """
 
 import os
@@ -288,6 +290,9 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=20, help="paired rounds = epochs per contender")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--profile", action="store_true", help="also profile the minigrad step")
+    parser.add_argument("--cold", action="store_true",
+                        help="time each epoch right after another contender's, without the untimed "
+                             "epoch of its own before it (a diagnostic)")
     args = parser.parse_args(argv)
 
     X, y, X_test, y_test = mg.datasets.load("digits")
@@ -305,18 +310,22 @@ def main(argv=None):
         losses[name] += c.epoch(gens[name])
     names = list(contenders)
     for r in range(args.rounds):
-        # NOTE: the order turns each round, so that each contender runs as often right after
-        # each other one: whichever runs right after PyTorch is some 7% slower (caches), and
-        # in a fixed order that was always the same one.
+        # NOTE: the order turns each round, so that drift in the machine's speed reaches all
+        # contenders alike. Each timed epoch follows an untimed one of the same contender, as
+        # a user's epochs follow each other: timed right after another contender's epoch,
+        # minigrad was 10-15% slower (PyTorch had evicted its caches) and NumPy 2% (--cold).
         for name in names[r % len(names):] + names[:r % len(names)]:
+            if not args.cold:
+                losses[name] += contenders[name].epoch(gens[name])
             start = time.perf_counter()
             losses[name] += contenders[name].epoch(gens[name])
             times[name].append(time.perf_counter() - start)
 
-    epochs = args.rounds + 1
+    epochs = 1 + args.rounds * (1 if args.cold else 2)
     print(f"digits {X.shape[0]}x{X.shape[1]} float32, MLP {'-'.join(map(str, SIZES))} ReLU, "
           f"cross-entropy, Adam lr {LR:g}, batch {BATCH}, shuffled; single thread; "
-          f"{args.rounds} paired rounds of one epoch (after 1 warm-up epoch)")
+          f"{args.rounds} paired rounds of one timed epoch "
+          f"({'right after another contender' if args.cold else 'each after an untimed one of its own'})")
     header = f"{'contender':<10} {'s/epoch':>9} {'µs/step':>8} {'vs numpy':>9} {'vs minigrad':>12} {'test acc':>9}"
     print(header)
     print("-" * len(header))

@@ -231,7 +231,7 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
     try:
         for epoch in range(done + 1, done + epochs + 1):
             _set_mode(model, training=True)
-            total, correct = 0.0, 0
+            total, outputs, targets = 0.0, [], []  # the epoch's predictions and labels
             for update, (xb, yb) in enumerate(batches(X, y, gen), start=1):
                 # NOTE: _const wraps the batch without the copy Tensor() makes: the regimes
                 # hand out new arrays (X[rows]) or the caller's, which nothing here writes to
@@ -251,13 +251,14 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
                 optimizer.step()
                 history.step_loss.append(value)
                 total += value * len(xb)
-                if classify:
-                    correct += _correct(output.data, yb)
+                if classify:  # NOTE: kept (arrays, no graph) to count them at the epoch's end:
+                    outputs.append(output.data)  # one arg-max per epoch costs less than one per update
+                    targets.append(yb)
                 if bar is not None:
                     bar.update()
             history.epoch_loss.append(total / n)
             if classify:
-                history.epoch_accuracy.append(correct / n)
+                history.epoch_accuracy.append(_correct(np.concatenate(outputs), np.concatenate(targets)) / n)
             if validation is not None:
                 _validate(model, loss_fn, *validation, history)
             if bar is not None:
@@ -267,8 +268,8 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
     finally:
         if bar is not None:
             bar.close()
-        if was_training is not None:
-            _set_mode(model, training=was_training)
+        if was_training is not None and getattr(model, "training", None) is not was_training:
+            _set_mode(model, training=was_training)  # (a walk over all modules: only when needed)
     return history
 
 
@@ -341,9 +342,11 @@ def _loss_value(loss):
     if not isinstance(loss, Tensor):
         raise TypeError(f"loss_fn must return a Tensor, got {type(loss).__name__}")
     data = loss.data
+    if data.ndim == 0:  # the usual case: a mean or sum
+        return float(data)
     if data.size != 1:
         raise ValueError(f"loss_fn must return a one-element Tensor (a mean loss), got shape {data.shape}")
-    return float(data.reshape(()))
+    return float(data.reshape(()))  # (float() of a 1-element array of more axes is deprecated)
 
 
 def _validate(model, loss_fn, X_val, y_val, history):
