@@ -396,11 +396,13 @@ class CrossEntropy(Function):
 
     def forward(self, x, labels, reduction="mean"):
         # NOTE: shift each row by its max first: e^(x − m) ≤ 1 never overflows, and the
-        # shift cancels in log Σ e^x − x_y. Logits of ±1000 stay finite.
-        shifted = x - np.maximum.reduce(x, axis=1, keepdims=True)  # x.max(axis=1), see _reduce
+        # shift cancels in log Σ e^x − x_y. Logits of ±1000 stay finite. The max is picked
+        # at the arg-max: the same value (NaN too), but NumPy's max along a short row is
+        # 2x slower than an arg-max and a pick.
+        rows = np.arange(len(x))
+        shifted = x - x[rows, x.argmax(axis=1)][:, None]  # x − max(x, axis=1)
         e = np.exp(shifted)
         s = np.add.reduce(e, axis=1, keepdims=True)
-        rows = np.arange(len(x))
         losses = np.log(s[:, 0]) - shifted[rows, labels]
         e /= s
         self.p, self.labels, self.reduction = e, labels, reduction  # p = softmax(x)
