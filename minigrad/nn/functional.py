@@ -406,17 +406,19 @@ class CrossEntropy(Function):
         losses = np.log(s[:, 0]) - shifted[rows, labels]
         e /= s
         self.p, self.labels, self.reduction = e, labels, reduction  # p = softmax(x)
+        self.rows = rows  # 0, 1, …, N − 1: backward's row numbers too
         return _reduce(losses, reduction)
 
     def backward(self, g):
         """dL/dx = (p − onehot(labels)) · w, where p = softmax(x) (saved as ``self.p``) and
-        w = dL/dℓ per row: g / N for 'mean', g for 'sum', g[n] for row n for 'none'."""
+        w = dL/dℓ per row: g / N for 'mean', g for 'sum', g[n] for row n for 'none'; ``self.rows``
+        holds 0 … N − 1."""
         # BEGIN SOLUTION nn.cross_entropy_backward
         n = len(self.labels)
         w = _upstream(g, self.reduction, n)            # dL/dℓₙ: g/N, g, or g per row
         gx = self.p * (w[:, None] if self.reduction == "none" else w)   # softmax · w
         # − onehot · w: gx[rows, labels] -= w, which NumPy does 2x faster as subtract.at
-        np.subtract.at(gx, (np.arange(n), self.labels), w)
+        np.subtract.at(gx, (self.rows, self.labels), w)
         return gx
         # END SOLUTION
 
