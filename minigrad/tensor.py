@@ -994,7 +994,9 @@ def mark_modified(tensors):
     change_clock.now += 1
     now = change_clock.now
     for t in tensors:
-        root = _memory(t.data)
+        root = t.data
+        if root.base is not None:  # a view: stamp the array that owns its memory
+            root = _memory(root)
         key = id(root)
         entry = _changed.get(key)
         if entry is not None and entry[1]() is root:
