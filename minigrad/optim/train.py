@@ -181,9 +181,11 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
     The model is in train mode during the updates and in eval mode, under
     ``no_grad``, for the validation pass; on return it is back in the mode
     it had. Only Python floats are kept, never a Tensor, so no graph outlives
-    its update and memory stays flat however long the run. For a classifier
-    with one output column (logits of a binary problem) a logit > 0 predicts
-    class 1; otherwise the predicted class is the arg-max of the outputs.
+    its update and memory stays flat however long the run (a classifier's
+    outputs, plain arrays, are kept until the end of their epoch, which counts
+    the correct ones). For a classifier with one output column (logits of a
+    binary problem) a logit > 0 predicts class 1; otherwise the predicted
+    class is the arg-max of the outputs.
     Training goes on from the parameters and optimizer state as they are, so
     calling ``train`` twice continues the run (pass the first call's History
     as ``history`` to get one History of the whole run).
