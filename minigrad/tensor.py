@@ -982,8 +982,8 @@ def _run_backward(root, grad, retain_graph):
     # END SOLUTION
 
 
-# id of an array that owns its memory -> (change_clock.now at its last in-place change,
-# weak reference to the array); an entry leaves when its array is freed.
+# id of an array that owns its memory -> [change_clock.now at its last in-place change,
+# weak reference to the array]; an entry leaves when its array is freed.
 _changed = {}
 
 
@@ -997,12 +997,12 @@ def mark_modified(tensors):
         root = t.data
         if root.base is not None:  # a view: stamp the array that owns its memory
             root = _memory(root)
-        key = id(root)
-        entry = _changed.get(key)
+        entry = _changed.get(id(root))
         if entry is not None and entry[1]() is root:
-            _changed[key] = (now, entry[1])
+            entry[0] = now  # (a list: restamped in place)
         else:  # first change of this memory
-            _changed[key] = (now, weakref.ref(root, lambda _, key=key: _changed.pop(key, None)))
+            key = id(root)
+            _changed[key] = [now, weakref.ref(root, lambda _, key=key: _changed.pop(key, None))]
 
 
 def _memory(a):

@@ -302,10 +302,11 @@ class Optimizer:
         if len(params) < 2:
             return False
         joined = self._joined.get(number)
-        if joined is None or not joined.fits(params, self.state):
+        if joined is None or not joined.gather(params, self.state):
             for p in params:
                 g = p._grad
                 if type(g) is not np.ndarray or g.shape != p.data.shape:
+                    self._joined.pop(number, None)  # the loop steps some alone: their t moves apart
                     return False  # no gradient (skipped), or a bad one: the loop says which
             if sum(p.data.size for p in params) > _JOIN_AT_MOST:
                 return False
@@ -313,9 +314,9 @@ class Optimizer:
             if joined is None:
                 return False
             self._joined[number] = joined
-        theta, g = joined.gather(params)
-        g = self._weight_decay(theta, g, group)
-        self._update(theta, g, joined.state, group)
+            joined.gather(params, self.state)
+        g = self._weight_decay(joined.theta, joined.g, group)
+        self._update(joined.theta, g, joined.state, group)
         joined.scatter(params)
         mark_modified(params)
         return True
@@ -471,7 +472,8 @@ class _Joined:
     copied to every parameter's dict after each step.
     """
 
-    __slots__ = ("params", "datas", "states", "state", "theta", "g", "theta_views", "g_views", "arrays")
+    __slots__ = ("params", "datas", "states", "state", "theta", "g", "theta_views", "g_views", "arrays",
+                 "scalars")
 
     @classmethod
     def make(cls, optimizer, params):
@@ -487,7 +489,7 @@ class _Joined:
             return None  # different step counts (a parameter skipped a step), or other entries
         self = cls()
         self.params = tuple(params)
-        self.datas = tuple(p.data for p in params)  # the arrays joined: fits() knows them again
+        self.datas = tuple(p.data for p in params)  # the arrays joined: gather() knows them again
         sizes = [p.data.size for p in params]
         self.state = dict(scalars)
         for k in keys:
@@ -503,6 +505,7 @@ class _Joined:
             optimizer.state[p] = s
         self.states = tuple(states)
         self.arrays = {k: tuple(s[k] for s in states) for k in keys}
+        self.scalars = dict(scalars)  # the step counts, as every parameter's state holds them
         return self
 
     @staticmethod
@@ -513,52 +516,58 @@ class _Joined:
             start += p.data.size
         return views
 
-    def fits(self, params, state):
-        """True while the group, its gradients and the optimizer's state are still the ones joined."""
+    def gather(self, params, state):
+        """Copy the parameters and their gradients into the flat buffers; False if the group changed.
+
+        The group changed when it holds other parameters, a parameter has a
+        new ``p.data`` or no gradient (or one of another shape), or the
+        optimizer's state is no longer the one joined: a new state dict
+        (``load_state_dict``), an array replaced in one, or a step count that
+        differs. ``step`` then joins the group anew, or steps it one by one.
+        """
         if len(params) != len(self.params):
             return False
-        for p, q, a, s, view in zip(params, self.params, self.datas, self.states, self.g_views):
-            if p is not q or p.data is not a or state.get(p) is not s:
-                return False  # another parameter, a new p.data, or load_state_dict's new dict
+        # NOTE: one loop checks and copies (slice assignment: NumPy's copy with the least
+        # Python around it); the buffers are scratch until _update runs, so a parameter
+        # found changed half-way through leaves nothing to undo.
+        for p, q, a, s, theta, g_view in zip(params, self.params, self.datas, self.states,
+                                              self.theta_views, self.g_views):
             g = p._grad
-            if type(g) is not np.ndarray or g.shape != view.shape:
-                return False  # no gradient (step skips it), or a bad one (step's loop says which)
-        if len(self.state) != len(self.states[0]):
-            return False  # an entry was added (AMSGrad's v_max, SWATS' v)
-        for k, v in self.state.items():
-            if type(v) is np.ndarray:
-                for s, a in zip(self.states, self.arrays[k]):
-                    if s[k] is not a:
-                        return False  # an array was replaced: it is no view any more
-            else:
-                for s in self.states:
-                    if s[k] != v:
-                        return False  # a parameter stepped alone (another had no gradient)
-        return True
-
-    def gather(self, params):
-        """Copy the parameters and their gradients into the flat buffers; return both."""
-        # NOTE: slice assignment, not np.concatenate(..., out=): a third of the time on small
-        # parameters (NumPy's Python-level dispatch and the list cost more than the copies)
-        for p, theta, g in zip(params, self.theta_views, self.g_views):
-            theta[...] = p.data
-            g[...] = p._grad
-        return self.theta, self.g
+            if (p is not q or p.data is not a or state.get(p) is not s
+                    or type(g) is not np.ndarray or g.shape != g_view.shape):
+                return False
+            theta[...] = a
+            g_view[...] = g
+        for k, arrays in self.arrays.items():  # each state array still a view of the joined one
+            for s, a in zip(self.states, arrays):
+                if s[k] is not a:
+                    return False
+        for k, v in self.scalars.items():  # no step count moved alone (an edit by hand)
+            for s in self.states:
+                if s[k] != v:
+                    return False
+        return len(self.states[0]) == len(self.state)  # no entry added since (AMSGrad's v_max)
 
     def scatter(self, params):
         """Write the updated parameters back, and the step's new scalars into each state."""
         for p, view in zip(params, self.theta_views):
             p.data[...] = view
-        scalars = [(k, v) for k, v in self.state.items() if not isinstance(v, np.ndarray)]
-        for s in self.states:
-            for k, v in scalars:
-                s[k] = v
-        if len(self.state) != len(self.states[0]):  # _update added a joined array: share it too
-            for k, v in self.state.items():
-                if k not in self.states[0]:
+        state = self.state
+        if len(state) != len(self.states[0]):  # _update added an entry (AMSGrad's v_max): share it too
+            for k, v in state.items():
+                if k in self.states[0]:
+                    continue
+                if isinstance(v, np.ndarray):
                     for s, view in zip(self.states, self._views(v, params)):
                         s[k] = view
                     self.arrays[k] = tuple(s[k] for s in self.states)
+                else:
+                    self.scalars[k] = v
+        scalars = self.scalars
+        for k in scalars:
+            scalars[k] = state[k]
+        for s in self.states:
+            s.update(scalars)
 
 
 def _grad_type_error(g):

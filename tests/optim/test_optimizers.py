@@ -1107,7 +1107,7 @@ def test_joined_step_notices_a_parameter_whose_array_was_replaced():
 
 
 def test_joined_step_updates_a_new_array_of_the_same_shape_and_leaves_the_old_one():
-    # fits() knows the joined arrays by identity: p.data = <a new array> between steps is
+    # gather() knows the joined arrays by identity: p.data = <a new array> between steps is
     # joined anew, updated in place (the new array, not the old), and steps like a
     # per-parameter optimizer that saw the same arrays
     params = [Parameter(np.ones(3, np.float32)), Parameter(np.ones(2, np.float32))]
