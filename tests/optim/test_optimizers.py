@@ -1131,6 +1131,40 @@ def test_joined_step_updates_a_new_array_of_the_same_shape_and_leaves_the_old_on
         np.testing.assert_array_equal(p.data, q.data)
 
 
+def test_joined_step_notices_a_step_count_edited_by_hand():
+    # gather() checks that every parameter's scalar state still equals the joined one: a
+    # t set by hand for one parameter must reach its bias correction, as without joining
+    params = [Parameter(np.ones(3, np.float32)), Parameter(np.ones(2, np.float32))]
+    twins = [Parameter(np.ones(3, np.float32)), Parameter(np.ones(2, np.float32))]
+    opt, ref = optim.Adam(params, lr=0.1), optim.Adam(twins, lr=0.1)
+    ref._fuse = False
+    for step in range(3):
+        for p, q in zip(params, twins):
+            p.grad = q.grad = np.arange(1, p.size + 1, dtype=np.float32) * (step + 1)
+        if step == 1:
+            opt.state[params[1]]["t"] = ref.state[twins[1]]["t"] = 10
+        opt.step()
+        ref.step()
+        if step == 0:
+            assert 0 in opt._joined
+    assert opt.state[params[1]]["t"] == 12 and opt.state[params[0]]["t"] == 3
+    for p, q in zip(params, twins):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_joined_step_is_dropped_when_a_parameter_misses_a_step():
+    params = [Parameter(np.ones(3)), Parameter(np.ones(2))]
+    opt = optim.Adam(params, lr=0.1)
+    for p in params:
+        p.grad = np.ones(p.shape)
+    opt.step()
+    assert 0 in opt._joined
+    params[1].grad = None  # stepped one by one: the step counts part
+    opt.step()
+    assert 0 not in opt._joined
+    assert [opt.state[p]["t"] for p in params] == [2, 1]
+
+
 def test_joined_step_refuses_mixed_dtypes_and_steps_them_one_by_one():
     params = [Parameter(np.ones(3, np.float32)), Parameter(np.ones(2, np.float64))]
     opt = optim.Adam(params, lr=0.1)
