@@ -1106,14 +1106,20 @@ def test_joined_step_notices_a_parameter_whose_array_was_replaced():
     np.testing.assert_allclose(params[0].data, theta + (0.5 * v - 0.1), rtol=0, atol=1e-15)
 
 
-def test_joined_step_updates_a_new_array_of_the_same_shape_and_leaves_the_old_one():
-    # gather() knows the joined arrays by identity: p.data = <a new array> between steps is
-    # joined anew, updated in place (the new array, not the old), and steps like a
-    # per-parameter optimizer that saw the same arrays
+def _adam_and_unjoined_twin():
+    """Two float32 parameters under Adam, and twins of them under an Adam that never joins."""
     params = [Parameter(np.ones(3, np.float32)), Parameter(np.ones(2, np.float32))]
     twins = [Parameter(np.ones(3, np.float32)), Parameter(np.ones(2, np.float32))]
     opt, ref = optim.Adam(params, lr=0.1), optim.Adam(twins, lr=0.1)
     ref._fuse = False
+    return params, twins, opt, ref
+
+
+def test_joined_step_updates_a_new_array_of_the_same_shape_and_leaves_the_old_one():
+    # gather() knows the joined arrays by identity: p.data = <a new array> between steps is
+    # joined anew, updated in place (the new array, not the old), and steps like a
+    # per-parameter optimizer that saw the same arrays
+    params, twins, opt, ref = _adam_and_unjoined_twin()
     for step in range(3):
         if step == 1:
             old = params[0].data
@@ -1134,10 +1140,7 @@ def test_joined_step_updates_a_new_array_of_the_same_shape_and_leaves_the_old_on
 def test_joined_step_notices_a_step_count_edited_by_hand():
     # gather() checks that every parameter's scalar state still equals the joined one: a
     # t set by hand for one parameter must reach its bias correction, as without joining
-    params = [Parameter(np.ones(3, np.float32)), Parameter(np.ones(2, np.float32))]
-    twins = [Parameter(np.ones(3, np.float32)), Parameter(np.ones(2, np.float32))]
-    opt, ref = optim.Adam(params, lr=0.1), optim.Adam(twins, lr=0.1)
-    ref._fuse = False
+    params, twins, opt, ref = _adam_and_unjoined_twin()
     for step in range(3):
         for p, q in zip(params, twins):
             p.grad = q.grad = np.arange(1, p.size + 1, dtype=np.float32) * (step + 1)
