@@ -314,7 +314,8 @@ class Optimizer:
             if joined is None:
                 return False
             self._joined[number] = joined
-            joined.gather(params, self.state)
+            if not joined.gather(params, self.state):  # (make() has just checked all it checks)
+                return False
         g = self._weight_decay(joined.theta, joined.g, group)
         self._update(joined.theta, g, joined.state, group)
         joined.scatter(params)
