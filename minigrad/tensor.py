@@ -991,18 +991,36 @@ def mark_modified(tensors):
     """Stamp the memory of each tensor's data with a new tick of ``change_clock`` (see
     ``Tensor._mark_modified``); one tick for all of them, as an optimizer step changes its
     parameters at once."""
-    change_clock.now += 1
-    now = change_clock.now
+    stamp(change_marks(tensors))
+
+
+def change_marks(tensors):
+    """The entry of ``_changed`` for the memory of each tensor's data (made if new), for ``stamp``.
+
+    NOTE: an optimizer's joined step keeps its parameters' entries from one
+    step to the next, and so skips finding them again. An entry stays the one
+    in ``_changed`` as long as its array lives: only a dead array's entry is
+    dropped or replaced.
+    """
+    marks = []
     for t in tensors:
         root = t.data
         if root.base is not None:  # a view: stamp the array that owns its memory
             root = _memory(root)
         entry = _changed.get(id(root))
-        if entry is not None and entry[1]() is root:
-            entry[0] = now  # (a list: restamped in place)
-        else:  # first change of this memory
+        if entry is None or entry[1]() is not root:  # first change of this memory
             key = id(root)
-            _changed[key] = [now, weakref.ref(root, lambda _, key=key: _changed.pop(key, None))]
+            entry = _changed[key] = [0, weakref.ref(root, lambda _, key=key: _changed.pop(key, None))]
+        marks.append(entry)
+    return marks
+
+
+def stamp(marks):
+    """Write one new tick of ``change_clock`` into each entry of ``marks`` (from ``change_marks``)."""
+    change_clock.now += 1
+    now = change_clock.now
+    for entry in marks:
+        entry[0] = now  # (a list: restamped in place)
 
 
 def _memory(a):

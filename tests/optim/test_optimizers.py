@@ -8,7 +8,9 @@ state-dict round trip; the hand-computed cases and the validation errors
 follow.
 """
 
+import copy
 import math
+import pickle
 import tracemalloc
 from dataclasses import dataclass, field
 
@@ -1153,6 +1155,63 @@ def test_joined_step_notices_a_step_count_edited_by_hand():
     assert opt.state[params[1]]["t"] == 12 and opt.state[params[0]]["t"] == 3
     for p, q in zip(params, twins):
         np.testing.assert_array_equal(p.data, q.data)
+
+
+@pytest.mark.parametrize("edit", ["setitem", "update", "ior", "pop and put back"])
+def test_joined_step_uses_a_state_array_replaced_by_hand(edit):
+    # each parameter's state is a _State, which marks the joined buffers stale when it is
+    # changed from outside: the new array (not the old joined view) must drive the next step
+    params, twins, opt, ref = _adam_and_unjoined_twin()
+    for step in range(3):
+        for p, q in zip(params, twins):
+            p.grad = q.grad = np.arange(1, p.size + 1, dtype=np.float32) * (step + 1)
+        if step == 1:
+            for state in (opt.state[params[0]], ref.state[twins[0]]):
+                new_m = np.full(3, 0.5, np.float32)
+                if edit == "setitem":
+                    state["m"] = new_m
+                elif edit == "update":
+                    state.update(m=new_m)
+                elif edit == "ior":
+                    state |= {"m": new_m}
+                else:
+                    state["m"] = state.pop("m") * 0 + new_m
+        opt.step()
+        ref.step()
+    for p, q in zip(params, twins):
+        np.testing.assert_array_equal(p.data, q.data)
+    np.testing.assert_array_equal(opt.state[params[0]]["m"], ref.state[twins[0]]["m"])
+    assert opt.state[params[0]]["m"].base is opt._joined[0].state["m"]  # joined again
+
+
+def test_a_plain_dict_put_in_the_state_by_hand_is_stepped_one_by_one():
+    params, twins, opt, ref = _adam_and_unjoined_twin()
+    for step in range(3):
+        for p, q in zip(params, twins):
+            p.grad = q.grad = np.arange(1, p.size + 1, dtype=np.float32) * (step + 1)
+        if step == 1:
+            for o, p in ((opt, params[1]), (ref, twins[1])):
+                o.state[p] = {"t": 1, "m": np.ones(2, np.float32), "v": np.ones(2, np.float32)}
+        opt.step()
+        ref.step()
+    assert 0 not in opt._joined  # its changes could not be seen: never joined again
+    for p, q in zip(params, twins):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_a_parameter_state_pickles_and_copies_as_a_plain_dict():
+    params, _, opt, _ = _adam_and_unjoined_twin()
+    for p in params:
+        p.grad = np.ones(p.shape, np.float32)
+    opt.step()
+    state = opt.state[params[0]]
+    assert isinstance(state, dict) and 0 in opt._joined
+    for copied in (pickle.loads(pickle.dumps(state)), copy.copy(state), copy.deepcopy(state)):
+        assert type(copied) is dict and copied.keys() == state.keys()
+        np.testing.assert_array_equal(copied["m"], state["m"])
+    twin = copy.deepcopy(opt)  # a copy steps on its own arrays (joined anew at its first step)
+    twin.step()
+    assert twin.state[next(iter(twin.state))]["t"] == 2 and state["t"] == 1
 
 
 def test_joined_step_is_dropped_when_a_parameter_misses_a_step():
