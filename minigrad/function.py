@@ -296,7 +296,7 @@ class Function:
         try:
             data = fn.forward(*arrays, **params) if params else fn.forward(*arrays)
         except ValueError as e:
-            shapes = " and ".join(str(_shape(a)) for a in arrays)
+            shapes = " and ".join("None" if a is None else str(_shape(a)) for a in arrays)
             raise ValueError(f"{cls.__name__}: {e} (input shapes {shapes})") from None
         if type(data) is not np.ndarray:  # a NumPy scalar: ufuncs return one for 0-d input
             data = np.asarray(data)

@@ -245,11 +245,15 @@ def stable_sigmoid(x):
     return np.where(x >= 0, 1, e) / (1 + e)
 
 
+# float dtype -> its 0 as a read-only 0-d array (for ReLU; other dtypes take NumPy's rules)
+_ZEROS = {np.dtype(t): _scalar_array(0, np.dtype(t)) for t in (np.float16, np.float32, np.float64)}
+
+
 class ReLU(Function):
     """y = max(x, 0).   dL/dx = g * [x > 0]   (0 at x = 0, as in PyTorch)."""
 
     def forward(self, x):
-        zero = _scalar_array(0, x.dtype)  # NOTE: twice as fast as the Python 0 (see apply)
+        zero = _ZEROS.get(x.dtype, 0)  # NOTE: twice as fast as the Python 0 (see _scalar_array)
         self.mask = x > zero
         return np.maximum(x, zero)
 

@@ -404,8 +404,14 @@ class Tensor:
             if self.data.size != 1:
                 raise ValueError(f"backward() needs a grad argument for a tensor of shape "
                                  f"{self.shape}; only one-element tensors default to 1")
-            grad = np.empty(self.data.shape, self.data.dtype)
-            grad.fill(1)  # dL/dL = 1 (np.ones does the same in Python, at twice the cost)
+            # dL/dL = 1. NOTE: for a 0-d float loss (the usual case) the read-only 1 that
+            # _ONES keeps: no op writes into its upstream gradient, and one that
+            # stores it (a retained root, a leaf) copies it first, as it copies any array
+            # handed on unchanged. Otherwise a new array (np.ones costs twice empty + fill).
+            grad = _ONES.get(self.data.dtype) if self.data.ndim == 0 else None
+            if grad is None:
+                grad = np.empty(self.data.shape, self.data.dtype)
+                grad.fill(1)
         else:
             # a copy: .grad must not share memory with the caller's array
             grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
@@ -1164,6 +1170,9 @@ def where(condition, x, y):
 
 
 from . import ops  # noqa: E402  (ops.py needs Tensor defined first)
-from .function import _as_operand, _check_finite, change_clock, locate, unbroadcast  # noqa: E402
+from .function import _as_operand, _check_finite, _scalar_array, change_clock, locate, unbroadcast  # noqa: E402
+
+# float dtype -> its 1 as a read-only 0-d array: dL/dL of a 0-d loss (see Tensor.backward)
+_ONES = {np.dtype(t): _scalar_array(1, np.dtype(t)) for t in (np.float16, np.float32, np.float64)}
 from .grad_mode import GradMode  # noqa: E402
 from ._rng import as_generator  # noqa: E402

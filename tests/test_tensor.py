@@ -1216,3 +1216,30 @@ def test_a_retained_graph_stays_invisible_to_the_garbage_collector():
     assert [gc.is_tracked(s) for s in tape.saved] == tracked
     y.backward()
     np.testing.assert_allclose(x.grad, 2 * 2 * np.exp(2.0))
+
+
+def test_the_default_upstream_one_is_never_shared_with_a_gradient():
+    # backward() of a 0-d float loss starts from a cached read-only 1: every gradient that
+    # a user can reach must be an array of its own, writable, and still 1 the next time
+    x = mg.Tensor(2.0, requires_grad=True)
+    x.backward()                       # a leaf root: its .grad is the upstream itself
+    x.grad[...] = 5.0
+    loss = (mg.Tensor([1.0, 2.0], requires_grad=True) * 2.0).sum()
+    loss.retain_grad()
+    loss.backward()                    # a retained root
+    loss.grad[...] = 7.0
+
+    class PassOn(mg.Function):
+        def forward(self, a):
+            return a.copy()
+
+        def backward(self, g):
+            return g                   # hands the upstream array on unchanged
+
+    w = mg.Tensor(np.float32(3.0), requires_grad=True)
+    PassOn.apply(w).backward()
+    w.grad[...] = 9.0
+    for root in (mg.Tensor(2.0, requires_grad=True), mg.Tensor(np.float32(1.0), requires_grad=True)):
+        root.backward()
+        assert root.grad == 1.0 and root.grad.flags.writeable
+    assert (x.grad, loss.grad, w.grad) == (5.0, 7.0, 9.0)

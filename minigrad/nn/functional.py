@@ -39,6 +39,11 @@ class Linear(Function):
     """
 
     def forward(self, x, w, b=None):
+        # NOTE: the shapes are checked here, on the arrays (one condition, read where it costs
+        # least): matmul alone would take a 1-D weight, and y += b would broadcast a bias of
+        # shape (1,). The message names the op and the input shapes (added by apply).
+        if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1] or (b is not None and b.shape != w.shape[:1]):
+            raise ValueError(_linear_misfit(x.shape, w.shape, None if b is None else b.shape))
         self.x, self.w = x, w
         y = x @ w.T
         if b is not None:
@@ -53,6 +58,16 @@ class Linear(Function):
         gw = g.T @ x if self.parents[1] is not None else None
         gb = np.add.reduce(g, axis=0) if self.parents[2] is not None else None  # Σ_rows g
         return gx, gw, gb
+
+
+def _linear_misfit(x_shape, w_shape, b_shape):
+    """What is wrong with the shapes of linear's input, weight and bias (for the ValueError)."""
+    if len(w_shape) != 2:
+        return f"weight must have shape (out, in), got {w_shape}"
+    if len(x_shape) == 0 or x_shape[-1] != w_shape[1]:
+        return (f"input of shape {x_shape} does not fit weight of shape {w_shape}: the input's "
+                f"last axis must have size {w_shape[1]}")
+    return f"bias must have shape ({w_shape[0]},) for weight of shape {w_shape}, got {b_shape}"
 
 
 def linear(x, weight, bias=None):
@@ -90,18 +105,6 @@ def linear(x, weight, bias=None):
            [1., 2.],
            [1., 2.]], dtype=float32)
     """
-    w_shape = weight.data.shape if isinstance(weight, Tensor) else np.shape(weight)
-    x_shape = x.data.shape if isinstance(x, Tensor) else np.shape(x)
-    if len(w_shape) != 2:
-        raise ValueError(f"linear: weight must have shape (out, in), got {w_shape}")
-    if len(x_shape) == 0 or x_shape[-1] != w_shape[1]:
-        raise ValueError(f"linear: input of shape {x_shape} does not fit weight of shape "
-                         f"{w_shape}: the input's last axis must have size {w_shape[1]}")
-    if bias is not None:
-        b_shape = bias.data.shape if isinstance(bias, Tensor) else np.shape(bias)
-        if b_shape != (w_shape[0],):
-            raise ValueError(f"linear: bias must have shape ({w_shape[0]},) for weight of shape "
-                             f"{w_shape}, got {b_shape}")
     return Linear.apply(x, weight, bias)
 
 
