@@ -304,14 +304,14 @@ def _check_reduction(fn, reduction):
 
 def _check_mean_of_empty(fn, x, reduction):
     """The mean of no losses is 0/0: refuse it rather than return NaN."""
-    if x.size == 0 and reduction == "mean":
+    if x.data.size == 0 and reduction == "mean":
         raise ValueError(f"{fn}: the mean over an empty input (shape {x.shape}) is undefined")
 
 
 def _as_input(fn, x):
     if not isinstance(x, Tensor):
         x = Tensor(x)
-    if x.dtype.kind != "f":
+    if x.data.dtype.kind != "f":
         raise ValueError(f"{fn}: input must be floating point, got dtype {x.dtype}")
     return x
 
@@ -394,6 +394,25 @@ def mse_loss(input, target, reduction="mean"):
     return MSELoss.apply(x, t, reduction=reduction)
 
 
+_ROWS = {}  # n -> the read-only array 0, 1, …, n − 1 (see _row_numbers)
+
+
+def _row_numbers(n):
+    """0, 1, …, n − 1 as a read-only int array, made once per n.
+
+    NOTE: cross-entropy picks one entry per row with it, forward and backward;
+    a training loop asks for the same n (its batch size) at every update, and
+    NumPy's arange costs as much as the pick itself. At most 64 sizes are kept.
+    """
+    rows = _ROWS.get(n)
+    if rows is None:
+        rows = np.arange(n)
+        rows.setflags(write=False)
+        if len(_ROWS) < 64:
+            _ROWS[n] = rows
+    return rows
+
+
 class CrossEntropy(Function):
     """ℓₙ = log Σⱼ e^(xₙⱼ) − x[n, yₙ].   dL/dx = (softmax(x) − onehot(y)) · g  (g per row)."""
 
@@ -402,7 +421,7 @@ class CrossEntropy(Function):
         # shift cancels in log Σ e^x − x_y. Logits of ±1000 stay finite. The max is picked
         # at the arg-max: the same value (NaN too), but NumPy's max along a short row is
         # 2x slower than an arg-max and a pick.
-        rows = np.arange(len(x))
+        rows = _row_numbers(len(x))
         shifted = x - x[rows, x.argmax(axis=1)][:, None]  # x − max(x, axis=1)
         e = np.exp(shifted)
         s = np.add.reduce(e, axis=1, keepdims=True)
