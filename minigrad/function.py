@@ -95,7 +95,8 @@ class Tape:
     - ``saved[i]``: the attributes that ``forward`` set on the op (``self.x``
       ...), as a dict; ``None`` once a backward pass released them;
     - ``outputs[i]``: the op's result (its array);
-    - ``made_at[i]``: the count of in-place tensor changes when it was made.
+    - ``made_at[i]``: the count of in-place tensor changes when it was made
+      (``oldest`` is at most the smallest of them: the clock when the tape began).
 
     A Tensor made by an op knows its tape and its record number. The tape is
     in topological order by construction: an op runs after the ops that made
@@ -117,12 +118,13 @@ class Tape:
     record through ``into`` and ``offset``.
     """
 
-    __slots__ = ("ops", "inputs", "saved", "outputs", "made_at", "retained", "into", "offset")
+    __slots__ = ("ops", "inputs", "saved", "outputs", "made_at", "oldest", "retained", "into", "offset")
 
     def __init__(self):
         self.ops, self.inputs, self.saved, self.outputs, self.made_at = [], [], [], [], []
         self.retained = {}  # record number -> weak reference to a tensor that called retain_grad()
         self.into, self.offset = None, 0  # set when another tape absorbed this one
+        self.oldest = change_clock.now  # no record is older: made_at[i] >= oldest for all i
 
     def __len__(self):
         return len(self.ops)
@@ -155,6 +157,7 @@ class Tape:
         self.saved += other.saved
         self.outputs += other.outputs
         self.made_at += other.made_at
+        self.oldest = min(self.oldest, other.oldest)
         self.retained.update({j + k: ref for j, ref in other.retained.items()})
         other.into, other.offset = self, k
         other.ops = other.inputs = other.saved = other.outputs = other.made_at = ()

@@ -421,8 +421,12 @@ class Tensor:
         if self._tape is None:  # a leaf: dL/dL = grad
             _accumulate(self, grad, None)
             return
-        # NOTE: the walk allocates many small tuples but frees each at once; pausing the
-        # cyclic garbage collector keeps it from scanning them over and over.
+        # NOTE: the walk of a long tape allocates many small tuples but frees each at once;
+        # pausing the cyclic garbage collector keeps it from scanning them over and over.
+        # (A short tape's walk allocates too few to start a collection: no pause needed.)
+        if self._index < _PAUSE_GC_FROM:
+            _run_backward(self, grad, retain_graph)
+            return
         gc_was_on = gc.isenabled()
         gc.disable()
         try:
@@ -1041,15 +1045,15 @@ def _check_unmodified(root, tape, i):
 
     ``tape, i`` are ``locate(root)``, which the caller has at hand.
 
-    A tape made after the last in-place change (the usual case) is passed at
-    the cost of one ``min``. Only what a record saved counts: an input
+    A tape begun after the last in-place change (the usual case) is passed at
+    the cost of one comparison. Only what a record saved counts: an input
     changed after an ``Add`` (which saves nothing) leaves its gradient right,
     and passes. NOTE: a little stricter than PyTorch, which checks only what
     ``backward`` will read: ``Mul`` saves both inputs even when one is a
     constant whose gradient backward never computes.
     """
     clock = change_clock.now
-    if min(tape.made_at[:i + 1]) >= clock:
+    if tape.oldest >= clock:  # made after the last in-place change, all of it
         return
     for j in toposort(root):
         made_at = tape.made_at[j]
@@ -1171,6 +1175,8 @@ def where(condition, x, y):
 
 from . import ops  # noqa: E402  (ops.py needs Tensor defined first)
 from .function import _as_operand, _check_finite, _scalar_array, change_clock, locate, unbroadcast  # noqa: E402
+
+_PAUSE_GC_FROM = 1000  # records: see Tensor.backward
 
 # float dtype -> its 1 as a read-only 0-d array: dL/dL of a 0-d loss (see Tensor.backward)
 _ONES = {np.dtype(t): _scalar_array(1, np.dtype(t)) for t in (np.float16, np.float32, np.float64)}

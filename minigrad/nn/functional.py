@@ -42,8 +42,9 @@ class Linear(Function):
         # NOTE: the shapes are checked here, on the arrays (one condition, read where it costs
         # least): matmul alone would take a 1-D weight, and y += b would broadcast a bias of
         # shape (1,). The message names the op and the input shapes (added by apply).
-        if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1] or (b is not None and b.shape != w.shape[:1]):
-            raise ValueError(_linear_misfit(x.shape, w.shape, None if b is None else b.shape))
+        ws = w.shape
+        if len(ws) != 2 or x.shape[-1:] != ws[1:] or (b is not None and b.shape != ws[:1]):
+            raise ValueError(_linear_misfit(x.shape, ws, None if b is None else b.shape))
         self.x, self.w = x, w
         y = x @ w.T
         if b is not None:
