@@ -1053,7 +1053,7 @@ def _check_unmodified(root, tape, i):
     constant whose gradient backward never computes.
     """
     clock = change_clock.now
-    if tape.oldest >= clock:  # made after the last in-place change, all of it
+    if tape.oldest >= clock:  # begun after the last in-place change, all of it
         return
     for j in toposort(root):
         made_at = tape.made_at[j]

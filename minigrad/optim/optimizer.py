@@ -43,9 +43,12 @@ def axpy(a, x, y, scratch):
     array([0., 1.], dtype=float32)
     """
     kernel = _AXPY.get(y.dtype)
+    flags = y.flags
     if (kernel is not None and x.dtype == y.dtype and x.shape == y.shape
-            and x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable):
-        kernel(x.reshape(-1), y.reshape(-1), a=a)  # writes into y's memory
+            and x.flags.c_contiguous and flags.c_contiguous and flags.writeable):
+        if y.ndim != 1:  # (a flat view: the kernel reads 1-D arrays)
+            x, y = x.reshape(-1), y.reshape(-1)
+        kernel(x, y, a=a)  # writes into y's memory
     else:
         y += np.multiply(x, a, out=scratch)
 
@@ -315,7 +318,7 @@ class Optimizer:
             self._joined[number] = joined
             if not joined.gather(params, self.state):  # (make() has just checked all it checks)
                 return False
-        g = self._weight_decay(joined.theta, joined.g, group)
+        g = joined.g if group["weight_decay"] == 0 else self._weight_decay(joined.theta, joined.g, group)
         self._update(joined.theta, g, joined.state, group)
         joined.scatter()
         stamp(joined.marks)  # mark_modified(params), with the marks found at the join
