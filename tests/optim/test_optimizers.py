@@ -1117,6 +1117,24 @@ def _adam_and_unjoined_twin():
     return params, twins, opt, ref
 
 
+def _three_steps_with_an_edit(edit):
+    """Adam and its unjoined twin step three times, with ``edit(opt, ref, params, twins)`` made to
+    both before the second step; they must end with the same parameters."""
+    params, twins, opt, ref = _adam_and_unjoined_twin()
+    for step in range(3):
+        for p, q in zip(params, twins):
+            p.grad = q.grad = np.arange(1, p.size + 1, dtype=np.float32) * (step + 1)
+        if step == 1:
+            edit(opt, ref, params, twins)
+        opt.step()
+        ref.step()
+        if step == 0:
+            assert 0 in opt._joined
+    for p, q in zip(params, twins):
+        np.testing.assert_array_equal(p.data, q.data)
+    return params, twins, opt, ref
+
+
 def test_joined_step_updates_a_new_array_of_the_same_shape_and_leaves_the_old_one():
     # gather() knows the joined arrays by identity: p.data = <a new array> between steps is
     # joined anew, updated in place (the new array, not the old), and steps like a
@@ -1140,63 +1158,43 @@ def test_joined_step_updates_a_new_array_of_the_same_shape_and_leaves_the_old_on
 
 
 def test_joined_step_notices_a_step_count_edited_by_hand():
-    # gather() checks that every parameter's scalar state still equals the joined one: a
-    # t set by hand for one parameter must reach its bias correction, as without joining
-    params, twins, opt, ref = _adam_and_unjoined_twin()
-    for step in range(3):
-        for p, q in zip(params, twins):
-            p.grad = q.grad = np.arange(1, p.size + 1, dtype=np.float32) * (step + 1)
-        if step == 1:
-            opt.state[params[1]]["t"] = ref.state[twins[1]]["t"] = 10
-        opt.step()
-        ref.step()
-        if step == 0:
-            assert 0 in opt._joined
+    # a t set by hand for one parameter marks the joined group stale (see _State): it must
+    # reach that parameter's bias correction, as without joining
+    def edit(opt, ref, params, twins):
+        opt.state[params[1]]["t"] = ref.state[twins[1]]["t"] = 10
+
+    params, _, opt, _ = _three_steps_with_an_edit(edit)
     assert opt.state[params[1]]["t"] == 12 and opt.state[params[0]]["t"] == 3
-    for p, q in zip(params, twins):
-        np.testing.assert_array_equal(p.data, q.data)
 
 
-@pytest.mark.parametrize("edit", ["setitem", "update", "ior", "pop and put back"])
-def test_joined_step_uses_a_state_array_replaced_by_hand(edit):
+@pytest.mark.parametrize("how", ["setitem", "update", "ior", "pop and put back"])
+def test_joined_step_uses_a_state_array_replaced_by_hand(how):
     # each parameter's state is a _State, which marks the joined buffers stale when it is
     # changed from outside: the new array (not the old joined view) must drive the next step
-    params, twins, opt, ref = _adam_and_unjoined_twin()
-    for step in range(3):
-        for p, q in zip(params, twins):
-            p.grad = q.grad = np.arange(1, p.size + 1, dtype=np.float32) * (step + 1)
-        if step == 1:
-            for state in (opt.state[params[0]], ref.state[twins[0]]):
-                new_m = np.full(3, 0.5, np.float32)
-                if edit == "setitem":
-                    state["m"] = new_m
-                elif edit == "update":
-                    state.update(m=new_m)
-                elif edit == "ior":
-                    state |= {"m": new_m}
-                else:
-                    state["m"] = state.pop("m") * 0 + new_m
-        opt.step()
-        ref.step()
-    for p, q in zip(params, twins):
-        np.testing.assert_array_equal(p.data, q.data)
+    def edit(opt, ref, params, twins):
+        for state in (opt.state[params[0]], ref.state[twins[0]]):
+            new_m = np.full(3, 0.5, np.float32)
+            if how == "setitem":
+                state["m"] = new_m
+            elif how == "update":
+                state.update(m=new_m)
+            elif how == "ior":
+                state |= {"m": new_m}
+            else:
+                state["m"] = state.pop("m") * 0 + new_m
+
+    params, twins, opt, ref = _three_steps_with_an_edit(edit)
     np.testing.assert_array_equal(opt.state[params[0]]["m"], ref.state[twins[0]]["m"])
     assert opt.state[params[0]]["m"].base is opt._joined[0].state["m"]  # joined again
 
 
 def test_a_plain_dict_put_in_the_state_by_hand_is_stepped_one_by_one():
-    params, twins, opt, ref = _adam_and_unjoined_twin()
-    for step in range(3):
-        for p, q in zip(params, twins):
-            p.grad = q.grad = np.arange(1, p.size + 1, dtype=np.float32) * (step + 1)
-        if step == 1:
-            for o, p in ((opt, params[1]), (ref, twins[1])):
-                o.state[p] = {"t": 1, "m": np.ones(2, np.float32), "v": np.ones(2, np.float32)}
-        opt.step()
-        ref.step()
+    def edit(opt, ref, params, twins):
+        for o, p in ((opt, params[1]), (ref, twins[1])):
+            o.state[p] = {"t": 1, "m": np.ones(2, np.float32), "v": np.ones(2, np.float32)}
+
+    _, _, opt, _ = _three_steps_with_an_edit(edit)
     assert 0 not in opt._joined  # its changes could not be seen: never joined again
-    for p, q in zip(params, twins):
-        np.testing.assert_array_equal(p.data, q.data)
 
 
 def test_a_parameter_state_pickles_and_copies_as_a_plain_dict():
