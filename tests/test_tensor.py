@@ -1243,3 +1243,17 @@ def test_the_default_upstream_one_is_never_shared_with_a_gradient():
         root.backward()
         assert root.grad == 1.0 and root.grad.flags.writeable
     assert (x.grad, loss.grad, w.grad) == (5.0, 7.0, 9.0)
+
+
+def test_a_change_is_seen_on_an_older_tape_absorbed_by_a_newer_one():
+    # a tape keeps the clock it began at, so backward can skip the look at every record when
+    # nothing changed since; a newer tape that absorbs an older one must keep the older clock
+    w = mg.Tensor([1.0, 2.0], requires_grad=True)
+    a = w * w                        # saves w, on a tape begun before the change
+    with mg.no_grad():
+        w += 1.0                     # an in-place change: a's saved w is stale
+    v = mg.Tensor([3.0], requires_grad=True)
+    b = ((v * 2.0) * 3.0) * 1.0      # a longer tape, begun after the change
+    loss = a.sum() + b.sum()         # one tape: b's absorbs a's
+    with pytest.raises(RuntimeError, match="Mul node saved as '[xy]' was changed in place"):
+        loss.backward()
