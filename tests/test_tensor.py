@@ -1257,3 +1257,18 @@ def test_a_change_is_seen_on_an_older_tape_absorbed_by_a_newer_one():
     loss = a.sum() + b.sum()         # one tape: b's absorbs a's
     with pytest.raises(RuntimeError, match="Mul node saved as '[xy]' was changed in place"):
         loss.backward()
+
+
+@pytest.mark.parametrize("depth", [3, 2000])  # a short tape, and one long enough to pause the GC
+def test_backward_leaves_the_garbage_collector_as_it_found_it(depth):
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            x = mg.Tensor([0.5], requires_grad=True)
+            y = x
+            for _ in range(depth):
+                y = y * 1.0
+            y.sum().backward()
+            assert gc.isenabled() is enabled and x.grad[0] == 1.0
+        finally:
+            gc.enable()
