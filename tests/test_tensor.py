@@ -1,5 +1,6 @@
 """The Tensor and the backward engine: construction, accumulation, graph release, errors."""
 
+import gc
 import re
 import warnings
 
@@ -1129,7 +1130,6 @@ def test_a_deep_graph_adds_nothing_for_the_garbage_collector_to_scan():
     """The tape holds plain data (dicts of arrays, tuples of ints): a graph of thousands of
     ops leaves no object that CPython's cyclic collector tracks, so its collections do not
     slow down with depth (one op object per node left three per op)."""
-    import gc
     x = mg.Tensor(np.ones(4, dtype=np.float32), requires_grad=True)
     y = x * 1.0
     gc.collect()
@@ -1205,7 +1205,6 @@ def test_a_result_whose_tape_was_absorbed_still_backpropagates():
 
 
 def test_a_retained_graph_stays_invisible_to_the_garbage_collector():
-    import gc
     x = mg.Tensor(np.ones(3), requires_grad=True)
     y = (x * 2.0).exp().sum()
     tape = y._tape
