@@ -15,7 +15,7 @@ and g the upstream gradient.
 
 import numpy as np
 
-from .function import Function, _scalar_array
+from .function import _SCALARS, Function, _scalar_array
 
 # =========================================================================
 # Arithmetic (NumPy broadcasting; the engine un-broadcasts the gradients)
@@ -246,7 +246,7 @@ def stable_sigmoid(x):
 
 
 # float dtype -> its 0 as a read-only 0-d array (for ReLU; other dtypes take NumPy's rules)
-_ZEROS = {np.dtype(t): _scalar_array(0, np.dtype(t)) for t in (np.float16, np.float32, np.float64)}
+_ZEROS = {dtype: _scalar_array(0, dtype) for dtype in _SCALARS}
 
 
 class ReLU(Function):

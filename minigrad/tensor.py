@@ -1174,11 +1174,12 @@ def where(condition, x, y):
 
 
 from . import ops  # noqa: E402  (ops.py needs Tensor defined first)
-from .function import _as_operand, _check_finite, _scalar_array, change_clock, locate, unbroadcast  # noqa: E402
+from .function import (  # noqa: E402
+    _SCALARS, _as_operand, _check_finite, _scalar_array, change_clock, locate, unbroadcast)
 
 _PAUSE_GC_FROM = 1000  # records: see Tensor.backward
 
 # float dtype -> its 1 as a read-only 0-d array: dL/dL of a 0-d loss (see Tensor.backward)
-_ONES = {np.dtype(t): _scalar_array(1, np.dtype(t)) for t in (np.float16, np.float32, np.float64)}
+_ONES = {dtype: _scalar_array(1, dtype) for dtype in _SCALARS}
 from .grad_mode import GradMode  # noqa: E402
 from ._rng import as_generator  # noqa: E402
