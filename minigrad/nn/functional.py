@@ -32,7 +32,7 @@ class Linear(Function):
 
     NOTE: one op rather than MatMul(x, Transpose(W)) + b: BLAS reads the
     transposed operands in place (``W.T`` and ``g.T`` are views, never
-    copied), the bias gradient is one column sum rather than the generic
+    copied), the bias gradient is one product 1ᵀg rather than the generic
     un-broadcast, and dL/dx is skipped when x needs no gradient (the input
     batch of the first layer). Inputs with more than two axes (…, in) are
     treated as a stack of rows.
@@ -46,19 +46,48 @@ class Linear(Function):
         if len(ws) != 2 or x.shape[-1:] != ws[1:] or (b is not None and b.shape != ws[:1]):
             raise ValueError(_linear_misfit(x.shape, ws, None if b is None else b.shape))
         self.x, self.w = x, w
-        y = x @ w.T
+        y = _matmul(x, w.T)
         if b is not None:
             y += b  # y is ours: add in place
         return y
 
     def backward(self, g):
         x, w = self.x, self.w
-        gx = g @ w if self.parents[0] is not None else None
+        gx = _matmul(g, w) if self.parents[0] is not None else None
         if g.ndim != 2:  # rows of a stack (…, out), or a single row (out,)
             g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
-        gw = g.T @ x if self.parents[1] is not None else None
-        gb = np.add.reduce(g, axis=0) if self.parents[2] is not None else None  # Σ_rows g
+        gw = np.dot(g.T, x) if self.parents[1] is not None else None
+        # Σ_rows g as the product 1ᵀg: BLAS' matrix-vector product sums the 32 rows of a
+        # batch in 0.5 µs, NumPy's reduction along the rows (np.sum(g, axis=0)) in 1.4
+        gb = np.dot(_ones(len(g), g.dtype), g) if self.parents[2] is not None else None
         return gx, gw, gb
+
+
+def _matmul(a, b):
+    """``a @ b``; for two matrices through ``np.dot``.
+
+    NOTE: the same product by the same BLAS call, but ``@`` goes through the
+    machinery of a generalised ufunc first (broadcasting, type resolution):
+    0.3 to 0.6 µs per product, five times per update of a two-layer MLP. For
+    more axes ``np.dot`` means another product (and has no BLAS path), so
+    ``@`` stays.
+    """
+    return np.dot(a, b) if a.ndim == 2 and b.ndim == 2 else a @ b
+
+
+_ONES = {}  # (n, dtype) -> the read-only vector of n ones (see _ones)
+
+
+def _ones(n, dtype):
+    """A read-only vector of ``n`` ones of ``dtype``, made once per (n, dtype); at most 64 kept."""
+    key = (n, dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        ones = np.ones(n, dtype)
+        ones.setflags(write=False)
+        if len(_ONES) < 64:
+            _ONES[key] = ones
+    return ones
 
 
 def _linear_misfit(x_shape, w_shape, b_shape):

@@ -65,6 +65,22 @@ def test_linear_skips_input_gradient_for_a_constant_input():
     np.testing.assert_array_equal(layer.bias.grad, [4.0, 4.0])
 
 
+def test_linear_float32_batch_gradients_are_the_row_sums_and_arrays_of_their_own():
+    # a training batch: 32 float32 rows, twice (the second pass reuses the vector of ones
+    # that the bias gradient 1ᵀg is computed with)
+    layer = nn.Linear(5, 3, rng=0)
+    x = mg.Tensor(rand(32, 5).astype(np.float32))
+    g = rand(32, 3).astype(np.float32)
+    for _ in range(2):
+        layer.zero_grad()
+        layer(x).backward(g)
+        gb, gw = layer.bias.grad, layer.weight.grad
+        assert gb.dtype == gw.dtype == np.float32 and gb.flags.writeable
+        np.testing.assert_allclose(gb, g.astype(np.float64).sum(axis=0), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(gw, g.T.astype(np.float64) @ x.data, rtol=1e-5, atol=1e-5)
+        gb[...] = 7.0  # a gradient written to must not change the next pass
+
+
 def test_float64_input_to_float32_layer_gives_float32_gradients():
     layer = nn.Linear(3, 2, rng=0)
     x = mg.Tensor(rand(4, 3), requires_grad=True)
