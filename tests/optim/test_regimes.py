@@ -155,6 +155,25 @@ def test_drop_last_drops_the_tail_of_the_shuffled_order():
     assert rows(minibatches(X, y, 3, drop_last=True, rng=2)) == expected
 
 
+@pytest.mark.parametrize("block_bytes", [1, 40, 100, 1 << 24])  # a batch per block ... all in one
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_minibatches_gathered_in_blocks_are_the_same_batches(monkeypatch, block_bytes, drop_last):
+    # data(23, 3) rows take 3 float32 + one int64 = 20 bytes: blocks of 1, 2 or 5 batches of 3,
+    # or the whole epoch; the batches must not depend on it
+    import minigrad.optim.regimes as regimes
+
+    X, y = data(23)
+    monkeypatch.setattr(regimes, "_BLOCK_BYTES", block_bytes)
+    expected = np.random.default_rng(4).permutation(23)[:21 if drop_last else 23]
+    got = rows(minibatches(X, y, 3, drop_last=drop_last, rng=4))
+    assert got == [expected[i:i + 3].tolist() for i in range(0, len(expected), 3)]
+    for xb, yb in minibatches(X, y, 3, shuffle=False, drop_last=drop_last):
+        xb[...], yb[...] = -1, -1  # the batches are copies: the caller's data stays as it was
+    X0, y0 = data(23)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
+
+
 # ---------------------------------------------------------------- streams
 
 def test_online_stream_is_read_once_in_its_order():
