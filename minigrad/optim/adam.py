@@ -60,7 +60,9 @@ class Adam(Optimizer):
     ε wherever v̂ is small (ε = 1e-8 inside the root is 1e-4 outside). The
     "efficient" form at the end of the paper's §2 (TF/Keras, SWATS) puts its
     ε̂ next to the uncorrected √v; that equals this form with
-    ε = ε̂ / √(1 − β2^t). The first step is
+    ε = ε̂ / √(1 − β2^t). The code runs that form with ε̂ = ε·√(1 − β2^t),
+    which is this one: the same numbers (to rounding, as PyTorch's), and
+    one pass over the arrays fewer than scaling √v first. The first step is
     η·g/(|g| + ε) ≈ η·sign(g). The state is ``{"t": t, "m": m, "v": v}``,
     with t the parameter's own step count.
 
@@ -102,12 +104,12 @@ class Adam(Optimizer):
         beta1, beta2 = group["betas"]
         state["t"] += 1
         t, m, d = state["t"], state["m"], self._scratch(theta)
+        c1, c2 = 1 - beta1 ** t, math.sqrt(1 - beta2 ** t)  # m̂ = m / c1,  √v̂ = √v / c2
         update_moments(m, state["v"], g, beta1, beta2, d)
         np.sqrt(self._second_moment(state), out=d)
-        d /= math.sqrt(1 - beta2 ** t)              # d = √v̂
-        d += group["eps"]
-        np.divide(m, d, out=d)                      # d = m / (√v̂ + ε)
-        axpy(-group["lr"] / (1 - beta1 ** t), d, theta, d)  # θ ← θ − η·m̂ / (√v̂ + ε)
+        d += group["eps"] * c2                      # d = √v + ε·c2 = c2·(√v̂ + ε)
+        np.divide(m, d, out=d)                      # d = m / (c2·(√v̂ + ε))
+        axpy(-group["lr"] * c2 / c1, d, theta, d)   # θ ← θ − η·m̂ / (√v̂ + ε)
         # END SOLUTION
 
 
