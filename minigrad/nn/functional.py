@@ -56,10 +56,10 @@ class Linear(Function):
         gx = _matmul(g, w) if self.parents[0] is not None else None
         if g.ndim != 2:  # rows of a stack (…, out), or a single row (out,)
             g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
-        gw = np.dot(g.T, x) if self.parents[1] is not None else None
+        gw = _dot(g.T, x) if self.parents[1] is not None else None
         # Σ_rows g as the product 1ᵀg: BLAS' matrix-vector product sums the 32 rows of a
         # batch in 0.5 µs, NumPy's reduction along the rows (np.sum(g, axis=0)) in 1.4
-        gb = np.dot(_ones(len(g), g.dtype), g) if self.parents[2] is not None else None
+        gb = _dot(_ones(len(g), g.dtype), g) if self.parents[2] is not None else None
         return gx, gw, gb
 
 
@@ -72,7 +72,13 @@ def _matmul(a, b):
     more axes ``np.dot`` means another product (and has no BLAS path), so
     ``@`` stays.
     """
-    return np.dot(a, b) if a.ndim == 2 and b.ndim == 2 else a @ b
+    return _dot(a, b) if a.ndim == 2 and b.ndim == 2 else a @ b
+
+
+# np.dot without its __array_function__ step, which calls a Python function to find
+# overrides at every call (0.13 µs of 0.45 on a batch): an op's forward and backward only
+# ever see plain ndarrays. np.dot itself should a NumPy release drop the attribute.
+_dot = getattr(np.dot, "_implementation", np.dot)
 
 
 _ONES = {}  # (n, dtype) -> the read-only vector of n ones (see _ones)
