@@ -61,8 +61,9 @@ class Adam(Optimizer):
     "efficient" form at the end of the paper's §2 (TF/Keras, SWATS) puts its
     ε̂ next to the uncorrected √v; that equals this form with
     ε = ε̂ / √(1 − β2^t). The code runs that form with ε̂ = ε·√(1 − β2^t),
-    which is this one: the same numbers (to rounding, as PyTorch's), and
-    one pass over the arrays fewer than scaling √v first. The first step is
+    which is this one: the same numbers up to the last bit (where PyTorch's
+    order of operations differs too), in one pass over the arrays fewer
+    than dividing √v by √(1 − β2^t) first. The first step is
     η·g/(|g| + ε) ≈ η·sign(g). The state is ``{"t": t, "m": m, "v": v}``,
     with t the parameter's own step count.
 

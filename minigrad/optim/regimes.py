@@ -228,8 +228,7 @@ def _check_data(X, y):
     return X, y
 
 
-# The most bytes of X and y that _batches copies at once
-_BLOCK_BYTES = 1 << 24
+_BLOCK_BYTES = 1 << 24  # the most bytes of X and y that _batches copies at once (16 MiB)
 
 
 def _batches(X, y, order, b):
