@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, axpy
 
 __all__ = ["Adagrad"]
 
@@ -66,6 +66,5 @@ class Adagrad(Optimizer):
         np.sqrt(s, out=d)
         d += group["eps"]              # d = √s + ε
         np.divide(g, d, out=d)         # d = g / (√s + ε)
-        d *= group["lr"]
-        theta -= d                     # θ ← θ − η·g / (√s + ε)
+        axpy(-group["lr"], d, theta, d)  # θ ← θ − η·g / (√s + ε)
         # END SOLUTION

@@ -19,11 +19,10 @@ def update_moments(m, v, g, beta1, beta2, d):
     """
     # BEGIN SOLUTION optim.adam_moments
     m *= beta1
-    m += np.multiply(g, 1 - beta1, out=d)  # m ← β1·m + (1 − β1)·g
+    axpy(1 - beta1, g, m, d)               # m ← β1·m + (1 − β1)·g
     np.multiply(g, g, out=d)
-    d *= 1 - beta2
     v *= beta2
-    v += d                                 # v ← β2·v + (1 − β2)·g²
+    axpy(1 - beta2, d, v, d)               # v ← β2·v + (1 − β2)·g²
     # END SOLUTION
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, axpy
 
 __all__ = ["RMSProp"]
 
@@ -76,11 +76,9 @@ class RMSProp(Optimizer):
             v[...] = d                          # v ← g₁²
         else:
             v *= alpha
-            d *= 1 - alpha
-            v += d                              # v ← α·v + (1 − α)·g²
+            axpy(1 - alpha, d, v, d)            # v ← α·v + (1 − α)·g²
         np.sqrt(v, out=d)
         d += group["eps"]                       # d = √v + ε
         np.divide(g, d, out=d)
-        d *= group["lr"]
-        theta -= d                              # θ ← θ − η·g / (√v + ε)
+        axpy(-group["lr"], d, theta, d)         # θ ← θ − η·g / (√v + ε)
         # END SOLUTION
