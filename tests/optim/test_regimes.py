@@ -155,11 +155,12 @@ def test_drop_last_drops_the_tail_of_the_shuffled_order():
     assert rows(minibatches(X, y, 3, drop_last=True, rng=2)) == expected
 
 
-@pytest.mark.parametrize("block_bytes", [1, 40, 100, 1 << 24])  # a batch per block ... all in one
+@pytest.mark.parametrize("block_bytes", [1, 100, 170, 310, 1 << 24])
 @pytest.mark.parametrize("drop_last", [False, True])
 def test_minibatches_gathered_in_blocks_are_the_same_batches(monkeypatch, block_bytes, drop_last):
-    # data(23, 3) rows take 3 float32 + one int64 = 20 bytes: blocks of 1, 2 or 5 batches of 3,
-    # or the whole epoch; the batches must not depend on it
+    # data(23) rows take 3 float32 + one int64 = 20 bytes, a batch of 3 takes 60: blocks of
+    # 1, 1 (100 bytes hold 5 rows, not whole batches), 2 and 5 batches, or the whole epoch;
+    # the batches must not depend on it
     import minigrad.optim.regimes as regimes
 
     X, y = data(23)
