@@ -59,7 +59,7 @@ class Linear(Function):
         gw = _dot(g.T, x) if self.parents[1] is not None else None
         # Σ_rows g as the product 1ᵀg: BLAS' matrix-vector product sums the 32 rows of a
         # batch in 0.5 µs, NumPy's reduction along the rows (np.sum(g, axis=0)) in 1.4
-        gb = _dot(_ones(len(g), g.dtype), g) if self.parents[2] is not None else None
+        gb = _dot(_kept_vector(np.ones, len(g), g.dtype), g) if self.parents[2] is not None else None
         return gx, gw, gb
 
 
@@ -81,19 +81,25 @@ def _matmul(a, b):
 _dot = getattr(np.dot, "_implementation", np.dot)
 
 
-_ONES = {}  # (n, dtype) -> the read-only vector of n ones (see _ones)
+_KEPT = {}  # (np.ones or np.arange, n, dtype) -> the read-only vector it made (see _kept_vector)
 
 
-def _ones(n, dtype):
-    """A read-only vector of ``n`` ones of ``dtype``, made once per (n, dtype); at most 64 kept."""
-    key = (n, dtype)
-    ones = _ONES.get(key)
-    if ones is None:
-        ones = np.ones(n, dtype)
-        ones.setflags(write=False)
-        if len(_ONES) < 64:
-            _ONES[key] = ones
-    return ones
+def _kept_vector(make, n, dtype):
+    """``make(n, dtype=dtype)`` as a read-only vector, made once per (make, n, dtype): at most 128 kept.
+
+    NOTE: for the constant vectors of the losses and layers: the row numbers
+    0 … N − 1 that cross-entropy picks with (``np.arange``), the ones of
+    ``linear``'s 1ᵀg (``np.ones``). A training loop asks for the same N (its
+    batch size) at every update, and making one costs as much as its use.
+    """
+    key = (make, n, dtype)
+    vector = _KEPT.get(key)
+    if vector is None:
+        vector = make(n, dtype=dtype)
+        vector.setflags(write=False)
+        if len(_KEPT) < 128:
+            _KEPT[key] = vector
+    return vector
 
 
 def _linear_misfit(x_shape, w_shape, b_shape):
@@ -436,25 +442,6 @@ def mse_loss(input, target, reduction="mean"):
     return MSELoss.apply(x, t, reduction=reduction)
 
 
-_ROWS = {}  # n -> the read-only array 0, 1, …, n − 1 (see _row_numbers)
-
-
-def _row_numbers(n):
-    """0, 1, …, n − 1 as a read-only int array, made once per n.
-
-    NOTE: cross-entropy picks one entry per row with it, forward and backward;
-    a training loop asks for the same n (its batch size) at every update, and
-    NumPy's arange costs as much as the pick itself. At most 64 sizes are kept.
-    """
-    rows = _ROWS.get(n)
-    if rows is None:
-        rows = np.arange(n)
-        rows.setflags(write=False)
-        if len(_ROWS) < 64:
-            _ROWS[n] = rows
-    return rows
-
-
 class CrossEntropy(Function):
     """ℓₙ = log Σⱼ e^(xₙⱼ) − x[n, yₙ].   dL/dx = (softmax(x) − onehot(y)) · g  (g per row)."""
 
@@ -463,7 +450,7 @@ class CrossEntropy(Function):
         # shift cancels in log Σ e^x − x_y. Logits of ±1000 stay finite. The max is picked
         # at the arg-max: the same value (NaN too), but NumPy's max along a short row is
         # 2x slower than an arg-max and a pick.
-        rows = _row_numbers(len(x))
+        rows = _kept_vector(np.arange, len(x), np.intp)  # 0, 1, …, N − 1
         shifted = x - x[rows, x.argmax(axis=1)][:, None]  # x − max(x, axis=1)
         e = np.exp(shifted)
         s = np.add.reduce(e, axis=1, keepdims=True)
