@@ -9,10 +9,11 @@ read and write (parameter, gradient and state, each once) divided by the
 bandwidth of an in-place ``a += b`` measured in the same run. Ratios are
 medians over paired rounds (every contender once per round). The last column
 is the peak memory NumPy allocated during one minigrad step after warm-up
-(tracemalloc).
+(tracemalloc): the temporaries of the formula-shaped ``_update`` (each
+``lr * g`` is a new parameter-sized array), freed within the step.
 
-The project's targets: each optimizer within 1.2x of PyTorch's default step,
-RAdam within 0.7x, no parameter-sized array allocated per step.
+The project's targets (DESIGN.md, Performance): each optimizer within 1.5x of
+PyTorch's default step, RAdam within 1.0x.
 
     python bench/bench_optim.py [--rounds 15] [--size 1000000] [--tensors 10]
 """
@@ -45,8 +46,8 @@ except ImportError:  # the table then has minigrad and the floor only
 
 # name, minigrad constructor, torch class and kwargs, arrays the step reads + writes
 # (θ, g and each state array read; θ and each state array written).
-# The target is minigrad / torch default ≤ TARGET[name] (1.2 unless given).
-TARGET = {"RAdam": 0.7}
+# The target is minigrad / torch default ≤ TARGET[name] (1.5 unless given).
+TARGET = {"RAdam": 1.0}
 CASES = [
     ("SGD", lambda ps: optim.SGD(ps, lr=1e-3), ("SGD", dict(lr=1e-3)), 3),
     ("SGDM", lambda ps: optim.SGDM(ps, lr=1e-3), ("SGD", dict(lr=1e-3, momentum=0.9)), 5),
@@ -139,7 +140,7 @@ def main(argv=None):
                 return "-"
             return f"{statistics.median(m / t for m, t in zip(times['minigrad'], times[label])):.2f}x"
 
-        target = TARGET.get(name, 1.2)
+        target = TARGET.get(name, 1.5)
         met = "" if torch is None else (
             f"≤ {target}x " + ("met" if float(ratio("torch")[:-1]) <= target else "MISSED"))
 

@@ -1,7 +1,9 @@
-"""How an op joins the graph: the :class:`Function` base, the :class:`Tape`, :func:`unbroadcast`.
+"""The engine: how ops build a graph, and how ``backward`` runs the chain rule through it.
 
-An op is a subclass of :class:`Function` with two methods that see only NumPy
-arrays::
+Read this module top to bottom and you know how reverse-mode autodiff works.
+
+**Forward.** An op is a subclass of :class:`Function` with two methods that
+see only NumPy arrays::
 
     class Mul(Function):
         def forward(self, x, y):      # compute the result, keep what backward needs
@@ -10,25 +12,34 @@ arrays::
         def backward(self, g):        # g = dL/d(result); return dL/d(each input)
             return g * self.y, g * self.x
 
-``Mul.apply(a, b)`` runs ``forward`` on the inputs' arrays and, when grad mode
-is on and an input requires grad, appends a record of the op to a
-:class:`Tape`: the instance is the context (``ctx`` in PyTorch), and the tape
-keeps what ``forward`` saved on it, with links to the inputs that need a
-gradient (``None`` for the others). ``Tensor.backward`` later reads the tape
-backwards, rebuilds each op around what it saved, calls ``node.backward(g)``
-and passes each returned array to :func:`unbroadcast`, so no op has to undo
-NumPy broadcasting itself.
-"""
+``Mul.apply(a, b)`` makes a ``Mul`` instance, the *node*, runs ``forward``
+on the inputs' arrays and wraps the result in a new Tensor. When an input
+requires grad, the result remembers its node (``result.grad_fn``) and the
+node remembers its inputs (``node.inputs``): step by step the ops build a
+directed acyclic graph from the leaves (tensors the user made) to the loss.
 
-import math
-import re
-from types import MethodType
+**Backward.** For a loss L and a node with result z = f(x, y), the chain rule
+says dL/dx = dL/dz · ∂z/∂x: each node turns the gradient of its result into
+gradients of its inputs, and only needs its own local derivative. So
+``backward`` orders the nodes with :func:`toposort` (every node after the
+nodes that made its inputs), walks that order backwards from the loss, hands
+each node the sum of the gradients its result received, and sends what it
+returns on to the nodes (or leaves) that made its inputs. Leaves collect
+theirs in ``.grad``.
+
+Three details keep this honest: :func:`unbroadcast` undoes NumPy's
+broadcasting for every op at once; gradients :func:`accumulate` out of place;
+and the arrays a node saved are guarded against in-place changes
+(:mod:`minigrad.memory_guard`) and released after its backward.
+"""
 
 import numpy as np
 
-from .grad_mode import GradMode, open_blocks
+from .grad_mode import GradMode, check_finite
+from . import memory_guard
+from .tensor import Tensor, as_operand
 
-__all__ = ["Function", "unbroadcast"]
+__all__ = ["Function", "unbroadcast", "toposort", "backward_pass", "accumulate"]
 
 
 def unbroadcast(g, shape):
@@ -43,7 +54,6 @@ def unbroadcast(g, shape):
 
     Examples
     --------
-    >>> import numpy as np
     >>> unbroadcast(np.ones((4, 2, 3)), (2, 1))
     array([[12.],
            [12.]])
@@ -51,281 +61,106 @@ def unbroadcast(g, shape):
     # BEGIN SOLUTION function.unbroadcast
     if g.shape == shape:  # the common case: nothing was broadcast
         return g
-    extra = g.ndim - len(shape)
-    if extra:
-        g = g.sum(axis=tuple(range(extra)))  # new leading axes
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)  # axes of size 1 that were stretched
+    while g.ndim > len(shape):  # new leading axes
+        g = g.sum(axis=0)
+    for axis, n in enumerate(shape):
+        if n == 1 and g.shape[axis] != 1:  # an axis of size 1 that was stretched
+            g = g.sum(axis=axis, keepdims=True)
     return g
     # END SOLUTION
 
 
-class _Clock:
-    """A counter of in-place tensor changes; ``now`` is the count so far.
-
-    NOTE: an instance attribute, not a class attribute of Tensor: writing to a
-    class resets CPython's attribute caches for all its instances, which cost
-    more than the whole check.
-    """
-
-    __slots__ = ("now",)
-
-    def __init__(self):
-        self.now = 0
-
-
-change_clock = _Clock()  # advanced by Tensor._mark_modified, read by apply and backward
-_new = object.__new__  # an instance without __init__: an op (ops have none), or a result Tensor
-
-
-def _shape(x):
-    return getattr(x, "shape", ())
-
-
-class Tape:
-    """The record of one computation: its ops in the order they ran (a Wengert list).
-
-    Record ``i`` of a tape is spread over its columns:
-
-    - ``ops[i]``: the op's class (a :class:`Function` subclass);
-    - ``inputs[i]``: one entry per input of the op: the ``int`` number of the
-      record that made it, the input ``Tensor`` itself when it is a leaf that
-      requires grad, or ``None`` (a constant, or a tensor without grad);
-    - ``saved[i]``: the attributes that ``forward`` set on the op (``self.x``
-      ...), as a dict; ``None`` once a backward pass released them;
-    - ``outputs[i]``: the op's result (its array);
-    - ``made_at[i]``: the count of in-place tensor changes when it was made
-      (``oldest`` is at most the smallest of them: the clock when the tape began).
-
-    A Tensor made by an op knows its tape and its record number. The tape is
-    in topological order by construction: an op runs after the ops that made
-    its inputs, so ``backward`` simply reads the records from the result's
-    number down to 0; no graph search is needed.
-
-    NOTE: why columns of plain data, and not one op object per node linked to
-    its inputs (as micrograd and earlier minigrad did)? Such objects are
-    tracked by CPython's cyclic garbage collector, and a deep graph keeps
-    tens of thousands of them alive: every full collection then re-scans them
-    all, which made each op 2x slower at a depth of 30,000 (``bench/bench_ops.py``).
-    Dicts of arrays, numbers and tuples of ints are not tracked, so a graph
-    costs the collector nothing, whatever its depth. The op object is only
-    rebuilt around its saved dict when ``backward`` reaches it.
-
-    Two computations that started apart (``f(w) + g(w)``) have two tapes;
-    the first op that uses both moves the shorter tape's records onto the
-    longer one (``absorb``), and tensors of the moved tape find their new
-    record through ``into`` and ``offset``.
-    """
-
-    __slots__ = ("ops", "inputs", "saved", "outputs", "made_at", "oldest", "retained", "into", "offset")
-
-    def __init__(self):
-        self.ops, self.inputs, self.saved, self.outputs, self.made_at = [], [], [], [], []
-        self.retained = {}  # record number -> weak reference to a tensor that called retain_grad()
-        self.into, self.offset = None, 0  # set when another tape absorbed this one
-        self.oldest = change_clock.now  # no record is older: made_at[i] >= oldest for all i
-
-    def __len__(self):
-        return len(self.ops)
-
-    def __repr__(self):
-        return f"<Tape of {len(self.ops)} records>"
-
-    def released(self, i):
-        """The error for a pass through record ``i`` after a backward pass released it."""
-        return RuntimeError(
-            f"backward through the graph a second time: the {self.ops[i].__name__} node was "
-            "released by an earlier backward(); call backward(retain_graph=True) the first "
-            "time if you need to go through the graph again")
-
-    def node(self, i):
-        """Record ``i``'s op object, rebuilt around its saved attributes, with ``parents`` set."""
-        saved = self.saved[i]
-        if saved is None:
-            raise self.released(i)
-        fn = object.__new__(self.ops[i])
-        fn.__dict__ = dict(saved)  # a copy: the tape's dict stays as forward left it
-        fn.parents = self.inputs[i]
-        return fn
-
-    def absorb(self, other):
-        """Move the records of ``other`` (another tape) to the end of this one."""
-        k = len(self.ops)
-        self.ops += other.ops
-        self.inputs += [tuple(j + k if type(j) is int else j for j in links) for links in other.inputs]
-        self.saved += other.saved
-        self.outputs += other.outputs
-        self.made_at += other.made_at
-        self.oldest = min(self.oldest, other.oldest)
-        self.retained.update({j + k: ref for j, ref in other.retained.items()})
-        other.into, other.offset = self, k
-        other.ops = other.inputs = other.saved = other.outputs = other.made_at = ()
-        other.retained = {}
-
-
-def locate(t):
-    """``(tape, record number)`` of the op that made tensor ``t``, following absorbed tapes.
-
-    ``(None, None)`` for a leaf.
-    """
-    tape = t._tape
-    if tape is None:
-        return None, None
-    if tape.into is not None:
-        i = t._index
-        while tape.into is not None:
-            i += tape.offset
-            tape = tape.into
-        t._tape, t._index = tape, i  # remember the way: the next look-up is direct
-    return tape, t._index
-
-
-def _merge_tapes(inputs):
-    """Move the records of every tape under ``inputs`` onto the longest of them."""
-    tapes = []
-    for x in inputs:
-        if isinstance(x, Tensor) and x.requires_grad and x._tape is not None:
-            tape = locate(x)[0]
-            if all(tape is not t for t in tapes):
-                tapes.append(tape)
-    tapes.sort(key=len, reverse=True)
-    for other in tapes[1:]:
-        tapes[0].absorb(other)
-
-
 class Function:
-    """Base class of every differentiable op; an instance is the op's context.
+    """Base class of every differentiable op; an instance is a node of the graph.
 
-    Subclasses define ``forward(self, *arrays, **params)`` returning an array,
-    and ``backward(self, g)`` returning one gradient per array input (a single
-    array for a one-input op, else a tuple; ``None`` for an input that gets no
-    gradient). Attributes set in ``forward`` are the saved context: the tape
-    keeps them (as the instance's dict) until ``backward`` reads them, then
-    releases them unless ``retain_graph=True``.
+    Subclasses define ``forward(self, *arrays, **params)``, which returns the
+    result as an array and keeps what ``backward`` needs as attributes
+    (``self.x = x``), and ``backward(self, g)``, which returns dL/d(input)
+    for each input: one array for a one-input op, else a tuple, ``None`` for
+    an input that needs no gradient.
 
     Attributes
     ----------
-    parents : tuple
-        Set when ``backward`` runs: one entry per input, ``None`` for every
-        input that needs no gradient (constants, integer indices, non-Tensor
-        operands), so ``backward`` can skip work for those.
+    inputs : tuple
+        One entry per input of ``apply``: the input Tensor when it requires
+        grad, else ``None`` (a constant), so ``backward`` can skip work.
+    released : bool
+        True once a backward pass has freed what ``forward`` saved.
+
+    Everything else a node holds is what ``forward`` saved, in its ``__dict__``.
+    NOTE: the three fields above are slots, so that dict holds only arrays and
+    numbers, which CPython's cyclic garbage collector never scans: a deep
+    graph then costs it a third less work (``bench/bench_ops.py``).
     """
 
-    parents = ()
-    saves_output = False  # True for ops whose backward reads their own result as self.y
+    __slots__ = ("inputs", "released", "_protected", "__dict__")
+
+    def __init__(self):
+        self.inputs, self.released = (), False
+        self._protected = ()  # what memory_guard locked for this node
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "apply" not in cls.__dict__:
-            # NOTE: a classmethod makes a new bound method at every ``Mul.apply`` look-up
-            # (once per op: 1-2% of a small op's time); each op class keeps one, made here,
-            # which a look-up returns as it is. ``Mul.apply(a, b)`` works as before; but an
-            # apply assigned to Function later reaches only the classes defined after it.
-            cls.apply = MethodType(_apply, cls)
-        for name in ("forward", "backward"):
+        for name in ("forward", "backward"):  # PyTorch writes them as staticmethods with ctx first
             if isinstance(cls.__dict__.get(name), staticmethod):
-                raise TypeError(
-                    f"{cls.__name__}.{name} is a staticmethod (PyTorch's style, with ctx first); in "
-                    f"minigrad it is a plain method whose self is the context: def forward(self, x) "
-                    f"on NumPy arrays, saving what backward needs as self.x")
+                raise TypeError(f"{cls.__name__}.{name} is a staticmethod (PyTorch's style, with ctx "
+                                f"first); in minigrad it is a plain method whose self is the node: "
+                                f"def forward(self, x) on NumPy arrays, saving what backward needs as self.x")
 
     def __call__(self, *args, **kwargs):
-        name = type(self).__name__
-        raise TypeError(f"a Function is not called on tensors itself: use {name}.apply(x) "
-                        f"(the class method), which runs forward and records the node")
+        raise TypeError(f"a node is not called on tensors: use {type(self).__name__}.apply(x), "
+                        f"which runs forward and records the node")
 
     @classmethod
     def apply(cls, *inputs, **params):
-        """Run the op on ``inputs`` (Tensors, arrays or scalars) and return a Tensor.
+        """Run the op on ``inputs`` (Tensors, arrays or numbers) and return a Tensor.
 
-        Keyword ``params`` (an axis, a shape, ...) are passed to ``forward``
-        unchanged and are never differentiated.
+        Math::
+
+            y = forward(x₁.data, x₂.data, …)
+            y.grad_fn = node,  node.inputs = (x₁ or None, x₂ or None, …)
+
+        Steps:
+
+        1. Each input's array: a Tensor's ``.data``; any other input through
+           :func:`~minigrad.tensor.as_operand` (a Python number stays a
+           number: NumPy 2 keeps the array's dtype for it, so ``float32 * 0.9``
+           stays float32; a NumPy scalar or a list is converted first).
+        2. ``node = cls()``; the result is ``Tensor._wrap(node.forward(*arrays,
+           **params))``. Keyword ``params`` (an axis, a shape, ...) go to
+           ``forward`` unchanged and are never differentiated. A ``ValueError``
+           from ``forward`` is raised again naming the op and the input shapes.
+        3. Under ``detect_anomaly`` (``GradMode.anomaly``), a non-finite result
+           raises (:func:`~minigrad.grad_mode.check_finite`).
+        4. Record only when grad mode is on (``GradMode.enabled``) and some
+           Tensor input requires grad: ``node.inputs`` is a tuple with, for
+           each input, the Tensor if it requires grad, else ``None``; the
+           result gets ``grad_fn = node`` and ``requires_grad = True``; and
+           ``memory_guard.protect(node, arrays, result.data)`` locks what
+           ``forward`` saved. Otherwise the result is a constant (no node).
         """
         # BEGIN SOLUTION function.apply
-        fn = _new(cls)
-        arrays = None
-        x = inputs[0] if inputs else None
-        tape = x._tape if type(x) is Tensor else None
-        # NOTE: a fast lane for x.op() and x op y, where x is an op's result on a live tape
-        # and y a number or another result on it (deep chains are made of these): the same
-        # arrays and links as the loop below, without its lists (about 0.2 µs less per op).
-        if tape is not None and tape.into is None and len(inputs) <= 2:
-            if len(inputs) == 1:
-                arrays, links = (x.data,), (x._index,)
-            else:
-                y = inputs[1]
-                if type(y) is float or type(y) is int:  # a number: an array of x's dtype
-                    a = x.data
-                    cache = _SCALARS.get(a.dtype)  # _scalar_array's cache, read here (a call costs 0.1 µs)
-                    c = cache.get(y) if cache is not None and y else None  # ±0 take the call: see there
-                    if c is None:
-                        c = _scalar_array(y, a.dtype)
-                    arrays, links = (a, c), (x._index, None)
-                elif type(y) is Tensor and y._tape is tape:
-                    arrays, links = (x.data, y.data), (x._index, y._index)
-        if arrays is None:
-            arrays, links = [], []  # each input's array, and what its record keeps of it
-            tape, needs_grad, scalars = None, False, False
-            for x in inputs:
-                if isinstance(x, Tensor):
-                    arrays.append(x.data)
-                    if not x.requires_grad:
-                        links.append(None)
-                        continue
-                    needs_grad = True
-                    t = x._tape
-                    if t is None:  # a leaf: backward accumulates into its .grad
-                        links.append(x)
-                        continue
-                    if t.into is not None:  # its tape was absorbed into another
-                        t = locate(x)[0]
-                    if tape is not None and t is not tape:  # two computations meet: one tape
-                        _merge_tapes(inputs)
-                        return cls.apply(*inputs, **params)
-                    tape = t
-                    links.append(x._index)  # the record that made x
-                else:  # a constant: never differentiated
-                    a = x if type(x) is float or type(x) is int else _as_operand(x)
-                    scalars = scalars or type(a) is float or type(a) is int
-                    arrays.append(a)
-                    links.append(None)
-            if scalars:  # Python numbers become arrays of the first array's dtype
-                like = next((a for a in arrays if type(a) is np.ndarray), None)
-                if like is not None:
-                    arrays = [_scalar_array(a, like.dtype) if type(a) is float or type(a) is int
-                              else a for a in arrays]
-            links = tuple(links) if needs_grad else None  # None: nothing to record
+        arrays, links, needs_grad = [], [], False  # each input's array, and the input if it needs a gradient
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                links.append(x if x.requires_grad else None)
+                needs_grad = needs_grad or x.requires_grad
+            else:  # a constant: a NumPy array, a number (NumPy keeps the tensor's dtype), ...
+                arrays.append(as_operand(x))
+                links.append(None)
+        node = cls()
         try:
-            data = fn.forward(*arrays, **params) if params else fn.forward(*arrays)
-        except ValueError as e:
-            shapes = " and ".join("None" if a is None else str(_shape(a)) for a in arrays)
+            out = Tensor._wrap(node.forward(*arrays, **params))
+        except ValueError as e:  # name the op and the shapes it was given
+            shapes = " and ".join(str(np.shape(a)) for a in arrays)
             raise ValueError(f"{cls.__name__}: {e} (input shapes {shapes})") from None
-        if type(data) is not np.ndarray:  # a NumPy scalar: ufuncs return one for 0-d input
-            data = np.asarray(data)
-            if fn.saves_output:
-                fn.y = data  # the saved output must be the tensor's own array (made read-only below)
-        out = _new(Tensor)
-        out.data = data
-        out._grad = None
-        if links is not None and (not open_blocks.count or GradMode.enabled):
-            if tape is None:  # only leaves and constants in: a new computation starts
-                tape = Tape()
-            out._tape = tape
-            out._index = len(tape.ops)
-            tape.ops.append(cls)  # the record: one entry in each column of the tape
-            tape.inputs.append(links)
-            tape.saved.append(fn.__dict__)  # the op's attributes, not the op: see Tape
-            tape.outputs.append(data)
-            tape.made_at.append(change_clock.now)
-            out.requires_grad = True
-            if fn.saves_output:  # writing into y would silently corrupt backward
-                data.setflags(False)  # write=False (NumPy parses a keyword in 80 ns, half the call)
-        else:
-            out.requires_grad = False
-            out._tape = None
-        if open_blocks.count and GradMode.anomaly:
-            _check_finite(data, cls.__name__, "forward", arrays)
+        if GradMode.anomaly:
+            check_finite(out.data, cls.__name__, "forward")
+        if needs_grad and GradMode.enabled:  # record: the result remembers its node, the node its inputs
+            node.inputs = tuple(links)
+            out.grad_fn, out.requires_grad = node, True
+            memory_guard.protect(node, arrays, out.data)  # saved arrays read-only until released
         return out
         # END SOLUTION
 
@@ -340,90 +175,144 @@ class Function:
     @property
     def needs_input_grad(self):
         """Tuple of booleans: which inputs need a gradient (skip the work for the others)."""
-        return tuple(p is not None for p in self.parents)
+        return tuple(x is not None for x in self.inputs)
+
+    def release(self):
+        """Free what ``forward`` saved (after this node's backward); the links to the inputs stay."""
+        if self._protected:
+            memory_guard.release(self)
+        vars(self).clear()
+        self.released = True
+
+    def __del__(self):
+        if self._protected:  # a dropped graph gives its saved memory back
+            memory_guard.release(self)
 
     def __repr__(self):
         return f"<{type(self).__name__} node>"
 
 
-# float dtype -> {Python number: read-only 0-d array of that dtype}; see _scalar_array
-_SCALARS = {np.dtype(t): {} for t in (np.float16, np.float32, np.float64)}
+def toposort(root):
+    """The nodes that ``root`` (a node) depends on, each after the nodes that made its inputs.
 
+    Returns a list with every node reachable from ``root`` through
+    ``node.inputs`` (an input ``x`` leads to ``x.grad_fn``; a leaf or a
+    constant leads nowhere), each exactly once, ``root`` last. A depth-first
+    search with an explicit stack instead of recursion, so a chain of 100,000
+    ops works: each node is pushed twice, first to visit its inputs' nodes,
+    then (marked ``True``, "its inputs are done") to be placed in the order.
 
-def _scalar_array(x, dtype):
-    """The Python number ``x`` as a read-only 0-d array of the float ``dtype`` (else ``x`` itself).
-
-    NOTE: the numbers are the same either way: NumPy 2 casts a Python number
-    to the array's dtype before it computes (NEP 50), and so does this. But
-    NumPy takes twice as long for ``float32_array * 0.9`` as for the same
-    product with a 0-d float32 array (0.6 µs against 0.3 on 16 floats), in
-    forward and again in backward (``g * 0.9``). The arrays are cached (the
-    same few constants recur: 0.5, 2, 1e-8): reused, they are read-only.
-    Zero is kept under a key of its sign, as 0.0 and -0.0 are equal keys of
-    a dict but different factors.
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.Tensor([1.0], requires_grad=True)
+    >>> y = (x * 2).exp()
+    >>> [type(node).__name__ for node in toposort(y.grad_fn)]
+    ['Mul', 'Exp']
     """
-    cache = _SCALARS.get(dtype)
-    if cache is None:  # an integer or bool tensor: NumPy's own rules apply
-        return x
-    key = x if x != 0 else ("-0" if math.copysign(1.0, x) < 0 else "+0")  # 0.0 and -0.0 apart
-    a = cache.get(key)
-    if a is None:
-        try:
-            a = np.array(x, dtype=dtype)
-        except OverflowError:  # an int too large for the dtype: let NumPy say so
-            return x
-        a.setflags(write=False)
-        if len(cache) < 1024:
-            cache[key] = a
-    return a
+    # BEGIN SOLUTION function.toposort
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            for x in node.inputs:
+                if x is not None and x.grad_fn is not None:
+                    stack.append((x.grad_fn, False))
+    return order
+    # END SOLUTION
 
 
-def _as_operand(x):
-    """A non-Tensor input as NumPy sees it: numbers become Python numbers, the rest arrays.
+def backward_pass(root, grad, retain_graph=False):
+    """The chain rule from tensor ``root`` (with dL/d(root) = ``grad``) to every leaf under it.
 
-    (``apply`` then turns the numbers into 0-d arrays of a tensor input's dtype.)
+    Math::
 
-    NOTE: Python ints and floats are "weak" in NumPy 2 (NEP 50): ``float32_array * 0.9``
-    stays float32. A 0-d float64 array would promote a float32 graph to float64.
-    So would a NumPy scalar (``x / X.std()``, ``t * np.sqrt(2)``): it becomes the
-    Python number it holds, which keeps the tensor's dtype, as in PyTorch.
-    Lists follow the Tensor rule and become float32.
+        for each node z = f(x, …), from the loss down:
+            dL/dz = Σ over the nodes c that use z of (what c sent to z)
+            dL/dx = node.backward(dL/dz), un-broadcast to x's shape
+
+    Steps: a leaf ``root`` (no ``grad_fn``), or one that ``retains_grad``,
+    :func:`accumulate` s ``grad`` itself. Then every node of
+    ``toposort(root.grad_fn)`` is checked before any gradient moves (released
+    by an earlier pass? a saved array changed in place?), so a failed pass
+    changes nothing. Then, from the root's node down, each node gets the sum
+    of what the nodes using its result sent it, calls ``node.backward(g)``
+    (one gradient per input, or one array for a one-input op), and sends
+    each input's gradient, un-broadcast to its shape, on: a leaf (or a
+    tensor that ``retains_grad``) accumulates it in ``.grad``; an
+    intermediate adds it to its node's entry. Each node is released after
+    its backward unless ``retain_graph``.
     """
-    if isinstance(x, np.generic) and x.dtype.kind in "biuf":
-        return x.item()
-    if isinstance(x, (int, float, bool, np.ndarray, np.generic)) or x is None:
-        return x
-    if isinstance(x, (list, tuple)):
-        return np.asarray(x, dtype=np.float32)
-    raise TypeError(f"expected a Tensor, array or number, got {type(x).__name__}")
+    # BEGIN SOLUTION function.backward_pass
+    if root.grad_fn is None or root.retains_grad:
+        accumulate(root, grad)
+    if root.grad_fn is None:
+        return
+    order = toposort(root.grad_fn)
+    for node in order:  # every node must still hold what it saved: a failed pass changes no .grad
+        if node.released or node._protected:
+            _check_saved(node)
+    grads = {root.grad_fn: grad}  # node -> dL/d(its result), summed over the nodes that use it
+    for node in reversed(order):  # a node comes after every node that uses its result
+        g = grads.pop(node, None)
+        if g is None:
+            continue  # its users sent it no gradient
+        grads_in = node.backward(g)
+        for x, gx in zip(node.inputs, _as_tuple(grads_in, node)):
+            if x is None or gx is None:
+                continue
+            if type(gx) is not np.ndarray or gx.shape != x.shape:
+                gx = _fit(gx, x, node)  # un-broadcast it, or raise
+            if x.grad_fn is None or x.retains_grad:  # a leaf, or an intermediate that keeps .grad
+                accumulate(x, gx)
+            if x.grad_fn is not None:
+                grads[x.grad_fn] = grads[x.grad_fn] + gx if x.grad_fn in grads else gx
+        if not retain_graph:
+            node.release()
+    # END SOLUTION
 
 
-def _check_numpy_version(version):
-    """Raise ``ImportError`` unless ``version`` (a NumPy version string) is 2.0 or later.
+def accumulate(t, g):
+    """``t.grad ← t.grad + g``, out of place, in ``t``'s dtype (the first ``g`` is copied).
 
-    NOTE: the engine relies on NumPy 2's promotion rules (NEP 50): a Python
-    number is "weak", so a 0-d float32 array divided by an int stays float32.
-    NumPy 1 gives float64 there, so a float32 graph would quietly turn float64,
-    and ``np.asarray(t)`` would fail inside NumPy (it passes ``copy=None``).
+    NOTE: never ``+=``: ``.grad`` must not share memory with an array that an
+    op passed on (``Add`` hands the same g to both inputs) or a custom
+    backward returned twice.
     """
-    major = int(re.match(r"\d+", version).group())
-    if major < 2:
-        raise ImportError(
-            f"minigrad needs NumPy 2 or newer, found {version}: with NumPy 1 float32 "
-            f"graphs turn float64; upgrade it: pip install --upgrade 'numpy>=2'")
+    t.grad = np.array(g, dtype=t.dtype) if t.grad is None else np.asarray(t.grad + g, t.dtype)
 
 
-_check_numpy_version(np.__version__)
+def _as_tuple(grads, node):
+    """What ``node.backward`` returned, as one entry per input (checked: under ``detect_anomaly``, finite)."""
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    if len(grads) != len(node.inputs):  # zip would silently drop the missing ones
+        raise RuntimeError(f"{type(node).__name__}.backward returned {len(grads)} gradients for "
+                           f"{len(node.inputs)} inputs; return one per input (None for no gradient)")
+    if GradMode.anomaly:
+        for k, gx in enumerate(grads):
+            if gx is not None:
+                check_finite(gx, type(node).__name__, f"backward, in the gradient of its input {k}")
+    return grads
 
 
-def _check_finite(a, op, where, inputs=()):
-    if a.dtype.kind in "fc" and not np.isfinite(a).all():
-        bad = "nan" if np.isnan(a).any() else ("inf" if (a == np.inf).any() else "-inf")
-        shapes = ", ".join(str(_shape(x)) for x in inputs)
-        raise FloatingPointError(f"{op} produced non-finite values ({bad}) in its {where}"
-                                 + (f"; input shapes {shapes}" if inputs else ""))
+def _fit(gx, x, node):
+    """``gx`` un-broadcast to the shape of input ``x``; raise if it cannot fit."""
+    fitted = unbroadcast(np.asarray(gx), x.shape)
+    if fitted.shape != x.shape:
+        raise RuntimeError(f"{type(node).__name__}.backward returned a gradient of shape {np.shape(gx)} "
+                           f"for an input of shape {x.shape}; it must have the input's shape")
+    return fitted
 
 
-_apply = Function.__dict__["apply"].__func__  # the plain function under the classmethod
-
-from .tensor import Tensor  # noqa: E402  (tensor.py imports this module first)
+def _check_saved(node):
+    """Raise ``RuntimeError`` if ``node``'s saved arrays were released or changed in place since forward."""
+    if node.released:
+        raise RuntimeError(
+            f"backward through the graph a second time: the {type(node).__name__} node was released "
+            f"by an earlier backward(); call backward(retain_graph=True) the first time if you "
+            f"need to go through the graph again")
+    memory_guard.check_unchanged(node)

@@ -1,13 +1,14 @@
 """Switches that change what the engine records: ``no_grad``, ``enable_grad``, ``detect_anomaly``.
 
-The engine reads two flags on ``GradMode`` for every op: ``enabled``
-(build a graph node at all?) and ``anomaly`` (check each result for NaN/inf?).
+The engine reads two flags of ``GradMode`` for every op: ``enabled`` (build
+a graph node at all?) and ``anomaly`` (check each result for NaN/inf?).
+The flags are per thread, as PyTorch's grad mode is: a thread that evaluates
+under ``no_grad`` must not cut ops out of a graph another thread is building.
 
-NOTE: the flags are per thread, as PyTorch's grad mode is: a thread that
-evaluates under ``no_grad`` must not cut ops out of a graph that another
-thread is building. Reading a thread-local attribute is slow for a hot path
-(some 70 ns), so the engine first reads ``open_blocks``, a plain count of the
-blocks open in all threads, and reads the flags only when it is not 0.
+Each switch is a context manager and a decorator. As a decorator, every call
+of the function enters and leaves a block of its own (``_recreate_cm``), so
+a recursive function decorated with ``@no_grad()`` restores the mode its
+outermost call found.
 """
 
 import contextlib
@@ -15,46 +16,17 @@ import threading
 
 import numpy as np
 
-__all__ = ["GradMode", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly"]
+__all__ = ["GradMode", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "check_finite"]
 
 
 class _Modes(threading.local):
-    """The engine's switches, one set per thread (read on every op; change them with the context managers).
-
-    Every thread starts with the class defaults: recording on, anomaly checks off.
-    """
+    """The engine's switches, one set per thread; every thread starts with recording on, checks off."""
 
     enabled = True   # record ops into a graph
     anomaly = False  # raise as soon as an op produces NaN or inf
 
 
 GradMode = _Modes()
-
-
-class _OpenBlocks:
-    """How many mode blocks (``no_grad``, ``enable_grad``, ``detect_anomaly``) are open, in all threads.
-
-    NOTE: ``apply`` needs both flags of ``GradMode`` for every op, and reading
-    a thread-local attribute costs some 70 ns (twice per op: 4% of a small
-    op). While no block is open anywhere, every thread has the defaults
-    (record, no checks), so ``apply`` reads this one plain counter first and
-    ``GradMode`` only when a block is open. The counter goes up before a block
-    sets a flag and down after it restores it, so it is never 0 while a flag
-    differs from its default.
-    """
-
-    __slots__ = ("count", "_lock")
-
-    def __init__(self):
-        self.count = 0
-        self._lock = threading.Lock()  # += is not atomic across threads
-
-    def add(self, n):
-        with self._lock:
-            self.count += n
-
-
-open_blocks = _OpenBlocks()
 
 
 def is_grad_enabled():
@@ -70,24 +42,25 @@ def is_grad_enabled():
     return GradMode.enabled
 
 
-class _SetGradMode(contextlib.ContextDecorator):
-    """Context manager / decorator that sets ``GradMode.enabled`` and restores it on exit."""
+class _Switch(contextlib.ContextDecorator):
+    """Set one flag of ``GradMode`` (``flag``) to ``value`` inside the block; restore it on exit."""
 
-    mode = True
+    flag, value = "enabled", True
+
+    def _recreate_cm(self):
+        return type(self)()  # a decorated function's calls each get their own block (and saved flag)
 
     def __enter__(self):
-        open_blocks.add(1)
-        self._previous = GradMode.enabled
-        GradMode.enabled = self.mode
+        self._previous = getattr(GradMode, self.flag)
+        setattr(GradMode, self.flag, self.value)
         return self
 
     def __exit__(self, *exc):
-        GradMode.enabled = self._previous
-        open_blocks.add(-1)
+        setattr(GradMode, self.flag, self._previous)
         return False
 
 
-class no_grad(_SetGradMode):
+class no_grad(_Switch):
     """Build no graph inside the block (or the decorated function), in the current thread.
 
     Results of ops have ``requires_grad=False``; use it for evaluation and for
@@ -103,10 +76,10 @@ class no_grad(_SetGradMode):
     False
     """
 
-    mode = False
+    flag, value = "enabled", False
 
 
-class enable_grad(_SetGradMode):
+class enable_grad(_Switch):
     """Record ops again inside a ``no_grad`` block (or the decorated function), in the current thread.
 
     Examples
@@ -120,10 +93,10 @@ class enable_grad(_SetGradMode):
     True
     """
 
-    mode = True
+    flag, value = "enabled", True
 
 
-class detect_anomaly(contextlib.ContextDecorator):
+class detect_anomaly(_Switch):
     """Raise ``FloatingPointError`` as soon as an op in the current thread produces NaN or inf.
 
     Checks every forward result and every gradient computed by ``backward``;
@@ -140,19 +113,25 @@ class detect_anomaly(contextlib.ContextDecorator):
     ...     x.log()
     Traceback (most recent call last):
     ...
-    FloatingPointError: Log produced non-finite values (-inf) in its forward; input shapes (2,)
+    FloatingPointError: Log produced non-finite values (-inf) in its forward
     """
 
+    flag, value = "anomaly", True
+
     def __enter__(self):
-        open_blocks.add(1)
-        self._previous = GradMode.anomaly
         self._errstate = np.errstate(divide="ignore", over="ignore", invalid="ignore")
         self._errstate.__enter__()
-        GradMode.anomaly = True
-        return self
+        return super().__enter__()
 
     def __exit__(self, *exc):
-        GradMode.anomaly = self._previous
-        open_blocks.add(-1)
+        super().__exit__(*exc)
         self._errstate.__exit__(*exc)
         return False
+
+
+def check_finite(a, op, where):
+    """Under ``detect_anomaly``: raise ``FloatingPointError`` naming ``op`` if ``a`` holds NaN or inf."""
+    a = np.asarray(a)
+    if a.dtype.kind in "fc" and not np.isfinite(a).all():
+        bad = "nan" if np.isnan(a).any() else ("inf" if (a == np.inf).any() else "-inf")
+        raise FloatingPointError(f"{op} produced non-finite values ({bad}) in its {where}")

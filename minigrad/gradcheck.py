@@ -75,7 +75,7 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     # NOTE: an intermediate result (a tensor made by an op) is checked as the leaf it would be
     # if fn were all there is: backward() keeps no .grad on it, and its data may be saved
     # read-only by the op that made it; a copy is both a leaf and writable.
-    inputs = [Tensor(x.data, requires_grad=True) if isinstance(x, Tensor) and x._tape is not None
+    inputs = [Tensor(x.data, requires_grad=True) if isinstance(x, Tensor) and x.grad_fn is not None
               else x for x in inputs]
     checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:

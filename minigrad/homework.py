@@ -42,13 +42,14 @@ __all__ = ["EXERCISES", "ASSIGNMENT", "HomeworkError", "GradingError", "Region",
            "GradeReport", "scan", "find_exercises", "student_copy", "grade",
            "student_copy_command", "grade_command"]
 
-#: The curriculum, in the order a student should solve it: the engine first
-#: (``Function.apply``, ``unbroadcast``, the topological sort, the backward
-#: loop), then op derivatives, then ``nn``, the mini-batch regime, and the
-#: optimizers. The tests of an exercise use only the exercises before it.
+#: The curriculum, in the order a student should solve it: the engine chapter
+#: first (``minigrad/function.py``: ``Function.apply``, ``unbroadcast``,
+#: ``toposort``, the backward loop ``backward_pass``), then op derivatives,
+#: then ``nn``, the mini-batch regime, and the optimizers. The tests of an
+#: exercise use only the exercises before it.
 EXERCISES = (
     # engine
-    "function.apply", "function.unbroadcast", "tensor.toposort", "tensor.backward",
+    "function.apply", "function.unbroadcast", "function.toposort", "function.backward_pass",
     # op derivatives
     "ops.mul_backward", "ops.matmul_backward", "ops.exp_backward", "ops.log_backward",
     "ops.tanh_backward", "ops.sum_backward", "ops.softmax_backward", "ops.log_softmax_backward",
@@ -281,7 +282,7 @@ def find_exercises(src):
     >>> import minigrad as mg
     >>> from minigrad.homework import find_exercises
     >>> find_exercises(Path(mg.__file__).parent)[:4]
-    ['function.apply', 'function.unbroadcast', 'tensor.toposort', 'tensor.backward']
+    ['function.apply', 'function.unbroadcast', 'function.toposort', 'function.backward_pass']
     """
     return [r.id for r in scan(src)]
 

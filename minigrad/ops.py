@@ -3,11 +3,9 @@
 Every op sees plain NumPy arrays. ``forward`` computes the result and keeps
 what ``backward`` needs; ``backward(g)`` receives g = dL/d(result) and returns
 dL/d(input) for each input, in that input's broadcast shape (the engine sums
-broadcast axes back with :func:`~minigrad.function.unbroadcast`). Most ops
-that read their own result in backward save it as ``self.y`` and set
-``saves_output``; the engine makes that array read-only while the graph lives.
-(``Pow`` keeps its result as ``self.z``; an in-place change of it is caught
-by backward's check of saved arrays instead.)
+broadcast axes back with :func:`~minigrad.function.unbroadcast`).
+``self.inputs[k] is None`` says that input k needs no gradient (a constant),
+so its work can be skipped.
 
 Throughout, x and y are the inputs, y (for one-input ops) or z the result,
 and g the upstream gradient.
@@ -15,7 +13,7 @@ and g the upstream gradient.
 
 import numpy as np
 
-from .function import _SCALARS, Function, _scalar_array
+from .function import Function
 
 # =========================================================================
 # Arithmetic (NumPy broadcasting; the engine un-broadcasts the gradients)
@@ -52,7 +50,7 @@ class Mul(Function):
     def backward(self, g):
         # BEGIN SOLUTION ops.mul_backward
         gx = g * self.y
-        gy = g * self.x if self.parents[1] is not None else None  # skip constants (y * 0.9)
+        gy = g * self.x if self.inputs[1] is not None else None  # skip constants (y * 0.9)
         return gx, gy
         # END SOLUTION
 
@@ -66,7 +64,7 @@ class Div(Function):
 
     def backward(self, g):
         gx = g / self.y
-        return gx, (-gx * self.x / self.y if self.parents[1] is not None else None)
+        return gx, (-gx * self.x / self.y if self.inputs[1] is not None else None)
 
 
 class Pow(Function):
@@ -86,14 +84,14 @@ class Pow(Function):
     def backward(self, g):
         x, y = self.x, self.y
         gx = gy = None
-        if self.parents[0] is not None:
+        if self.inputs[0] is not None:
             flat = y == 0  # x⁰ = 1: no slope there, even at x = 0
             if np.any(flat):
                 with np.errstate(divide="ignore", invalid="ignore"):
                     gx = np.where(flat, 0, g * y * x ** (y - 1))
             else:
                 gx = g * y * x ** (y - 1)
-        if self.parents[1] is not None:
+        if self.inputs[1] is not None:
             with np.errstate(divide="ignore", invalid="ignore"):
                 log_x = np.where((x == 0) & (y >= 0), 0.0, np.log(x))
                 gy = (g * self.z * log_x).astype(g.dtype, copy=False)  # a scalar x gave float64
@@ -136,8 +134,8 @@ class MatMul(Function):
         # BEGIN SOLUTION ops.matmul_backward
         x, y = self.x, self.y
         if x.ndim == 2 and y.ndim == 2:  # the common case
-            gx = g @ y.T if self.parents[0] is not None else None
-            gy = x.T @ g if self.parents[1] is not None else None
+            gx = g @ y.T if self.inputs[0] is not None else None
+            gy = x.T @ g if self.inputs[1] is not None else None
             return gx, gy
         x2 = x[None, :] if x.ndim == 1 else x            # (k,) -> (1, k)
         y2 = y[:, None] if y.ndim == 1 else y            # (k,) -> (k, 1)
@@ -147,11 +145,11 @@ class MatMul(Function):
         if x.ndim == 1:
             g2 = np.expand_dims(g2, -2)                   # (..., m) -> (..., 1, m)
         gx = gy = None
-        if self.parents[0] is not None:
+        if self.inputs[0] is not None:
             gx = g2 @ np.swapaxes(y2, -1, -2)
             if x.ndim == 1:
                 gx = gx[..., 0, :]
-        if self.parents[1] is not None:
+        if self.inputs[1] is not None:
             gy = np.swapaxes(x2, -1, -2) @ g2
             if y.ndim == 1:
                 gy = gy[..., 0]
@@ -166,8 +164,6 @@ class MatMul(Function):
 
 class Exp(Function):
     """y = exp(x).   dL/dx = g * y."""
-
-    saves_output = True
 
     def forward(self, x):
         self.y = np.exp(x)
@@ -195,8 +191,6 @@ class Log(Function):
 class Sqrt(Function):
     """y = √x.   dL/dx = g / (2y)."""
 
-    saves_output = True
-
     def forward(self, x):
         self.y = np.sqrt(x)
         return self.y
@@ -208,15 +202,13 @@ class Sqrt(Function):
 class Tanh(Function):
     """y = tanh(x).   dL/dx = g * (1 - y²)."""
 
-    saves_output = True
-
     def forward(self, x):
         self.y = np.tanh(x)
         return self.y
 
     def backward(self, g):
         # BEGIN SOLUTION ops.tanh_backward
-        return g - g * self.y * self.y  # g·(1 − y²), without the Python 1 (see _scalar_array)
+        return g * (1 - self.y * self.y)
         # END SOLUTION
 
 
@@ -228,8 +220,6 @@ class Sigmoid(Function):
     for x < 0. Both stay accurate far in the tails; a form that subtracts
     from 1, such as (1 + tanh(x/2)) / 2, rounds σ(-20) = 2e-9 to 0 in float32.
     """
-
-    saves_output = True
 
     def forward(self, x):
         self.y = stable_sigmoid(x)
@@ -245,17 +235,12 @@ def stable_sigmoid(x):
     return np.where(x >= 0, 1, e) / (1 + e)
 
 
-# float dtype -> its 0 as a read-only 0-d array (for ReLU; other dtypes take NumPy's rules)
-_ZEROS = {dtype: _scalar_array(0, dtype) for dtype in _SCALARS}
-
-
 class ReLU(Function):
     """y = max(x, 0).   dL/dx = g * [x > 0]   (0 at x = 0, as in PyTorch)."""
 
     def forward(self, x):
-        zero = _ZEROS.get(x.dtype, 0)  # NOTE: twice as fast as the Python 0 (see _scalar_array)
-        self.mask = x > zero
-        return np.maximum(x, zero)
+        self.mask = x > 0
+        return np.maximum(x, 0)
 
     def backward(self, g):
         return g * self.mask
@@ -500,8 +485,6 @@ class Softmax(Function):
 
     NOTE: x - max(x) is exponentiated, so logits of ±1000 give no overflow.
     """
-
-    saves_output = True
 
     def forward(self, x, axis=-1):
         e = np.exp(x - _max_or_zero(x, axis))

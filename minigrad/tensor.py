@@ -1,31 +1,24 @@
 """The Tensor: an array that remembers how it was made, and ``backward()``.
 
 A Tensor wraps a NumPy array (``.data``). Every op on Tensors is a
-:class:`~minigrad.function.Function`; when an input requires grad the op is
-recorded on a :class:`~minigrad.function.Tape`, a list of records in the
-order the ops ran, and the result remembers its tape and record number
-(``._tape``, ``._index``). Each record names the records (or leaves: tensors
-made by the user) that made its inputs, so the records form a directed
-acyclic graph from the leaves to the result, listed in topological order.
-``backward()`` reads the tape once from the result's record down and applies
-the chain rule at each record it needs:
+:class:`~minigrad.function.Function` (defined in ``ops.py``); when an input
+requires grad, the result keeps the op's node in ``.grad_fn`` and the node
+keeps its inputs, so the tensors and nodes form a graph from the leaves
+(tensors made by the user, parameters) to the result. ``backward()`` hands
+that graph to :func:`~minigrad.function.backward_pass`, the chain rule.
 
-    dL/d(input) = node.backward(dL/d(result))
-
-Gradients of leaves accumulate in ``.grad``; intermediate results keep theirs
-only after ``retain_grad()``.
+Everything else here is convenience: operators that call an op in one line,
+NumPy's protocols, argument checks, constructors.
 """
 
 import copy
-import gc
 import numbers
+import re
 import warnings
-import weakref
-from sys import getrefcount
 
 import numpy as np
 
-__all__ = ["Tensor", "toposort", "zeros", "ones", "randn", "arange",
+__all__ = ["Tensor", "zeros", "ones", "randn", "arange",
            "concatenate", "stack", "where"]
 
 
@@ -41,41 +34,6 @@ def _shape_arg(shape, who="shape", minus_one=False):
     if any(n < (-1 if minus_one else 0) for n in shape):
         raise ValueError(f"{who}: sizes must be {'-1 or ' if minus_one else ''}>= 0, got {shape}")
     return tuple(int(n) for n in shape)
-
-
-def toposort(root):
-    """Return the record numbers of the ops that ``root`` depends on, each after its inputs.
-
-    The tape is already in topological order (an op is recorded after the
-    ops that made its inputs), so this is one pass down the tape from
-    ``root``'s record, keeping each record that a kept record reads (a loop,
-    never recursion: a chain of 100,000 ops works). Raises ``RuntimeError``
-    on a record that an earlier backward pass released.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> x = mg.Tensor([1.0], requires_grad=True)
-    >>> y = (x * 2).exp()
-    >>> [y._tape.ops[i].__name__ for i in toposort(y)]
-    ['Mul', 'Exp']
-    """
-    # BEGIN SOLUTION tensor.toposort
-    tape, i = locate(root)
-    if tape is None:  # a leaf: no op to run
-        return []
-    needed = {i}
-    order = []
-    for j in range(i, -1, -1):
-        if j not in needed:
-            continue  # a record of the same tape that root does not depend on
-        if tape.saved[j] is None:
-            raise tape.released(j)
-        order.append(j)
-        needed.update(k for k in tape.inputs[j] if type(k) is int)
-    order.reverse()
-    return order
-    # END SOLUTION
 
 
 class Tensor:
@@ -96,10 +54,13 @@ class Tensor:
     Attributes
     ----------
     data : numpy.ndarray
-        The values. Writing into it (or into ``.numpy()``, the same array) is
-        not recorded and not checked, as with PyTorch's ``.data``: a pending
-        ``backward`` would use the new values. Write with ``t[...] = v`` or
-        ``t -= v`` under ``no_grad`` instead; backward then refuses stale values.
+        The values. While a live graph saved them for its ``backward``, they
+        are read-only: a write straight into them (``t.data[...] = v``,
+        ``t.numpy()``, ``np.copyto``) raises NumPy's "read-only" error, and
+        they are writable again once that graph has run ``backward`` or is
+        dropped (:mod:`minigrad.memory_guard`). ``t[...] = v`` or ``t -= v``
+        under ``no_grad`` always write; a pending ``backward`` then refuses
+        the stale values.
     grad : numpy.ndarray or None
         dL/d(this tensor), same shape and dtype as ``data``, summed over every
         ``backward`` call since the last ``zero_grad()``.
@@ -114,7 +75,7 @@ class Tensor:
     array([2., 4., 6.], dtype=float32)
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "_tape", "_index", "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "grad_fn", "retains_grad", "__weakref__")
     __hash__ = object.__hash__  # identity: graph walks and optimizer state key on it
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -130,7 +91,8 @@ class Tensor:
         if self.data.dtype.kind not in "biuf":
             raise TypeError(f"Tensor data must be numeric, got dtype {self.data.dtype}")
         self._grad = None
-        self._tape = None
+        self.grad_fn = None  # the node (op) that made this tensor; None for a leaf
+        self.retains_grad = False
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -144,7 +106,7 @@ class Tensor:
         ``None`` of an intermediate that did not ask for it warns, as in PyTorch.
         """
         g = self._grad
-        if g is None and self._tape is not None and not self._is_retained():
+        if g is None and self.grad_fn is not None and not self.retains_grad:
             warnings.warn(
                 f"reading .grad of an intermediate result (made by {self._op_name()}): "
                 f"backward() fills .grad only on leaves (tensors you made, parameters), so it is "
@@ -161,7 +123,7 @@ class Tensor:
         if flag and self.data.dtype.kind != "f":
             raise TypeError(f"only floating-point tensors can require grad, got dtype "
                             f"{self.data.dtype}; convert with dtype=np.float32 or np.float64")
-        if not flag and self._tape is not None:  # as in PyTorch: its record stays on the tape
+        if not flag and self.grad_fn is not None:  # as in PyTorch: only a leaf's flag can change
             raise RuntimeError(f"requires_grad_(False) on the result of a {self._op_name()} op: only "
                                f"a leaf's flag can change; use t.detach() for its values without grad")
         self.requires_grad = bool(flag)
@@ -192,23 +154,22 @@ class Tensor:
     @property
     def is_leaf(self):
         """True for tensors not produced by a recorded op (their ``.grad`` accumulates)."""
-        return self._tape is None
+        return self.grad_fn is None
 
     def _op_name(self):
         """The name of the op that made this tensor (None for a leaf)."""
-        tape, i = locate(self)
-        return None if tape is None else tape.ops[i].__name__
-
-    def _is_retained(self):
-        """True when this intermediate asked to keep its gradient (``retain_grad``)."""
-        tape, i = locate(self)
-        ref = tape.retained.get(i)
-        return ref is not None and ref() is self
+        return None if self.grad_fn is None else type(self.grad_fn).__name__
 
     def __len__(self):
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return len(self.data)
+
+    def __iter__(self):
+        """Iterate over the first axis (each item an op: ``t[i]``); a 0-d tensor raises, as in NumPy."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor; use t.item() for its number")
+        return (self[i] for i in range(len(self.data)))
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -285,7 +246,7 @@ class Tensor:
             if op is not None:
                 return getattr(ops, op).apply(*inputs)
             if ufunc in _COMPARISONS:
-                return Tensor._const(ufunc(*map(_raw, inputs)))
+                return Tensor._wrap(ufunc(*map(_raw, inputs)))
         name = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
         if any(isinstance(x, Tensor) for x in kwargs.get("out", ())):
             raise TypeError(f"{name}: out= cannot be a Tensor; use its .data array")
@@ -328,7 +289,7 @@ class Tensor:
     def detach(self):
         """A new tensor sharing this data but cut from the graph (no grad)."""
         t = Tensor.__new__(Tensor)
-        t.data, t._grad, t.requires_grad, t._tape = self.data, None, False, None
+        t.data, t._grad, t.requires_grad, t.grad_fn, t.retains_grad = self.data, None, False, None, False
         return t
 
     def __deepcopy__(self, memo):
@@ -339,7 +300,7 @@ class Tensor:
         through it would fill the copies' ``.grad`` and leave the user's
         parameters at ``None``.
         """
-        if self._tape is not None:
+        if self.grad_fn is not None:
             raise RuntimeError(
                 f"deepcopy of an intermediate result (made by {self._op_name()}) would copy "
                 f"its graph and the leaves under it, and backward through the copy would reach only "
@@ -349,10 +310,22 @@ class Tensor:
         memo[id(self)] = t
         t.data = self.data.copy()
         t._grad = None if self._grad is None else self._grad.copy()
-        t.requires_grad, t._tape = self.requires_grad, None
+        t.requires_grad, t.grad_fn, t.retains_grad = self.requires_grad, None, False
         if hasattr(self, "__dict__"):  # a user's subclass without __slots__
             t.__dict__.update(copy.deepcopy(self.__dict__, memo))
         return t
+
+    def __setstate__(self, state):
+        """Unpickling: restore the slots; the data gets memory of its own.
+
+        NOTE: NumPy may unpickle an array into the bytes of the pickle itself;
+        such memory cannot be locked read-only and opened again, so
+        :mod:`~minigrad.memory_guard` could not guard it for ``backward``.
+        """
+        for name, value in (state[1] if isinstance(state, tuple) else state).items():
+            setattr(self, name, value)
+        if isinstance(self.data.base, bytes):
+            self.data = self.data.copy()
 
     def zero_grad(self):
         """Forget the accumulated gradient (sets ``.grad`` to None)."""
@@ -362,16 +335,15 @@ class Tensor:
         """Keep ``.grad`` on this intermediate (non-leaf) tensor during backward."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
-        if self._tape is not None:  # leaves keep their gradient anyway
-            tape, i = locate(self)
-            tape.retained[i] = weakref.ref(self)  # weak: the tape must not keep the tensor alive
+        if self.grad_fn is not None:  # leaves keep their gradient anyway
+            self.retains_grad = True
 
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
         extra = ""
         if self.data.dtype != np.float32:
             extra += f", dtype={self.data.dtype}"
-        if self._tape is not None:
+        if self.grad_fn is not None:
             extra += f", op={self._op_name()}"
         elif self.requires_grad:
             extra += ", requires_grad=True"
@@ -400,40 +372,13 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require grad "
                                "(was it computed under no_grad, or from constants only?)")
-        if grad is None:
-            if self.data.size != 1:
-                raise ValueError(f"backward() needs a grad argument for a tensor of shape "
-                                 f"{self.shape}; only one-element tensors default to 1")
-            # dL/dL = 1. NOTE: for a 0-d float loss (the usual case) the read-only 1 that
-            # _ONES keeps: no op writes into its upstream gradient, and one that
-            # stores it (a retained root, a leaf) copies it first, as it copies any array
-            # handed on unchanged. Otherwise a new array (np.ones costs twice empty + fill).
-            grad = _ONES.get(self.data.dtype) if self.data.ndim == 0 else None
-            if grad is None:
-                grad = np.empty(self.data.shape, self.data.dtype)
-                grad.fill(1)
-        else:
-            # a copy: .grad must not share memory with the caller's array
-            grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
-            if grad.shape != self.shape:
-                raise ValueError(f"backward(): grad has shape {grad.shape} but the tensor has "
-                                 f"shape {self.shape}")
-        if self._tape is None:  # a leaf: dL/dL = grad
-            _accumulate(self, grad, None)
-            return
-        # NOTE: the walk of a long tape allocates many small tuples but frees each at once;
-        # pausing the cyclic garbage collector keeps it from scanning them over and over.
-        # (A short tape's walk allocates too few to start a collection: no pause needed.)
-        if self._index < _PAUSE_GC_FROM:
-            _run_backward(self, grad, retain_graph)
-            return
-        gc_was_on = gc.isenabled()
-        gc.disable()
-        try:
-            _run_backward(self, grad, retain_graph)
-        finally:
-            if gc_was_on:
-                gc.enable()
+        if grad is None and self.data.size != 1:
+            raise ValueError(f"backward() needs a grad argument for a tensor of shape "
+                             f"{self.shape}; only one-element tensors default to 1")
+        grad = np.ones_like(self.data) if grad is None else np.array(getattr(grad, "data", grad), self.dtype)
+        if grad.shape != self.shape:
+            raise ValueError(f"backward(): grad has shape {grad.shape} but the tensor has shape {self.shape}")
+        function.backward_pass(self, grad, retain_graph)
 
     # ---- operators (one line each: the ops live in ops.py) ---------------
 
@@ -480,24 +425,25 @@ class Tensor:
 
         NOTE: under grad mode, the rebinding would quietly cut a parameter's
         name off from the parameter (the model would keep the old one), so a
-        leaf that requires grad raises instead, as in PyTorch. An array saved
-        for backward is read-only (an op's output) or checked by backward
-        (an op's input), so an in-place change never corrupts a gradient.
+        leaf that requires grad raises instead, as in PyTorch. The write goes
+        through :class:`~minigrad.memory_guard.modifying`: if a live graph
+        saved this memory, its version moves and that graph's ``backward``
+        raises instead of using the new values.
         """
         if _in_graph(self, other):
-            if self.requires_grad and self._tape is None:
+            if self.requires_grad and self.grad_fn is None:
                 raise RuntimeError(
                     f"'{symbol}' on a leaf tensor that requires grad (a parameter) would be recorded "
                     f"as a new tensor and leave the parameter unchanged; update it by hand under "
                     f"`with mg.no_grad():`, or use an optimizer")
             return NotImplemented  # Python falls back to x = x op y
         try:
-            ufunc(self.data, _raw(other), out=self.data)
+            with memory_guard.modifying(self.data):
+                ufunc(self.data, _raw(other), out=self.data)
         except ValueError as e:
             raise ValueError(f"in-place '{symbol}' on a tensor of shape {self.shape} "
                              f"(the result must keep that shape and be writable): "
-                             f"{self._read_only_reason() or e}") from None
-        self._mark_modified()
+                             f"{e}") from None
         return self
 
     def __setitem__(self, index, value):
@@ -529,33 +475,11 @@ class Tensor:
                 f"{what} would not be recorded in the graph; write under "
                 f"`with mg.no_grad():`, or build the new values with mg.where or mg.concatenate")
         try:
-            self.data[_index(index)] = _raw(value)
+            with memory_guard.modifying(self.data):
+                self.data[_index(index)] = _raw(value)
         except ValueError as e:
             raise ValueError(f"item assignment into a tensor of shape {self.shape}: "
-                             f"{self._read_only_reason() or e}") from None
-        self._mark_modified()
-
-    def _read_only_reason(self):
-        """Why ``self.data`` cannot be written, when an op saved it for backward; else None."""
-        if self.data.flags.writeable or self._tape is None:
-            return None
-        return (f"the {self._op_name()} node saved this tensor's values for backward, so "
-                f"they are read-only until backward() releases them; write into a copy instead: "
-                f"mg.Tensor(t.numpy())")
-
-    def _mark_modified(self):
-        """Note an in-place change of ``self.data``, so that backward refuses stale saved values.
-
-        Every tape record remembers the clock when it was made (``made_at``); a
-        record whose saved arrays changed in place later would differentiate
-        with the new values, so ``backward`` raises instead (PyTorch's
-        version counters). The stamp goes on the memory, not on the tensor, so a
-        change through a view (``w[0:2]``) or a ``detach()`` counts too.
-        Called by the in-place operators, item assignment, ``Optimizer.step``,
-        ``load_state_dict`` and ``nn.init``; a write straight into ``.data``
-        or through ``numpy()`` goes unseen.
-        """
-        mark_modified([self])
+                             f"{e}") from None
 
     # ---- unary math, reductions and shape ops: each docstring gives the op's derivative
     # (g = dL/dy, the gradient arriving from above); forward and backward are in ops.py
@@ -609,7 +533,7 @@ class Tensor:
         integer or bool tensor (never differentiated) the result is a constant.
         """
         if self.data.dtype.kind != "f":
-            return Tensor._const(np.max(self.data, axis=_axis_arg(axis), keepdims=keepdims))
+            return Tensor._wrap(np.max(self.data, axis=_axis_arg(axis), keepdims=keepdims))
         return ops.Max.apply(self, axis=_axis_arg(axis), keepdims=keepdims)
 
     def min(self, axis=None, keepdims=False):
@@ -621,7 +545,7 @@ class Tensor:
         an unsigned or the most negative integer would wrap around).
         """
         if self.data.dtype.kind != "f":
-            return Tensor._const(np.min(self.data, axis=_axis_arg(axis), keepdims=keepdims))
+            return Tensor._wrap(np.min(self.data, axis=_axis_arg(axis), keepdims=keepdims))
         return -((-self).max(axis=axis, keepdims=keepdims))
 
     def clamp(self, min=None, max=None):
@@ -701,12 +625,12 @@ class Tensor:
 
     # ---- comparisons: elementwise, not differentiable --------------------
 
-    def __eq__(self, other): return Tensor._const(self.data == _raw(other))
-    def __ne__(self, other): return Tensor._const(self.data != _raw(other))
-    def __lt__(self, other): return Tensor._const(self.data < _raw(other))
-    def __le__(self, other): return Tensor._const(self.data <= _raw(other))
-    def __gt__(self, other): return Tensor._const(self.data > _raw(other))
-    def __ge__(self, other): return Tensor._const(self.data >= _raw(other))
+    def __eq__(self, other): return Tensor._wrap(self.data == _raw(other))
+    def __ne__(self, other): return Tensor._wrap(self.data != _raw(other))
+    def __lt__(self, other): return Tensor._wrap(self.data < _raw(other))
+    def __le__(self, other): return Tensor._wrap(self.data <= _raw(other))
+    def __gt__(self, other): return Tensor._wrap(self.data > _raw(other))
+    def __ge__(self, other): return Tensor._wrap(self.data >= _raw(other))
 
     def __bool__(self):
         if self.data.size != 1:
@@ -715,11 +639,11 @@ class Tensor:
 
     def argmax(self, axis=None):
         """Indices of the maxima (an int64 tensor, not differentiable)."""
-        return Tensor._const(np.argmax(self.data, axis=axis))
+        return Tensor._wrap(np.argmax(self.data, axis=axis))
 
     def argmin(self, axis=None):
         """Indices of the minima (an int64 tensor, not differentiable)."""
-        return Tensor._const(np.argmin(self.data, axis=axis))
+        return Tensor._wrap(np.argmin(self.data, axis=axis))
 
     def astype(self, dtype):
         """A new tensor with the values converted to ``dtype``, as NumPy's ``astype``.
@@ -750,16 +674,16 @@ class Tensor:
             return ops.Cast.apply(self, dtype=dtype)
         if dtype.kind not in "biu":
             raise TypeError(f"astype: a tensor holds numbers (float, int, bool), not {dtype}")
-        return Tensor._const(self.data.astype(dtype))
+        return Tensor._wrap(self.data.astype(dtype))
 
     def tolist(self):
         """The values as (nested) Python lists of numbers; a 0-d tensor gives one number."""
         return self.data.tolist()
 
     @staticmethod
-    def _const(array):
+    def _wrap(array):
         t = Tensor.__new__(Tensor)
-        t.data, t._grad, t.requires_grad, t._tape = np.asarray(array), None, False, None
+        t.data, t._grad, t.requires_grad, t.grad_fn, t.retains_grad = np.asarray(array), None, False, None, False
         return t
 
 
@@ -807,7 +731,7 @@ def _raw(x):
     scalar as the Python number it holds (so it does not promote the tensor's dtype)."""
     if isinstance(x, Tensor):
         return x.data
-    return _as_operand(x) if isinstance(x, np.generic) else x
+    return as_operand(x) if isinstance(x, np.generic) else x
 
 
 def _index(index):
@@ -877,205 +801,8 @@ def _axes_arg(axes, ndim):
     return axes
 
 
-def _accumulate(t, g, upstream):
-    """Add gradient ``g`` into ``t.grad`` out of place.
-
-    NOTE: the first array stored is copied when it could be shared with
-    someone else: the upstream gradient passed straight through (``Add``
-    hands the same array to both inputs) or a view of another array.
-    In a graph that mixes dtypes (float64 data, float32 weights) ``g`` is
-    cast to ``t``'s dtype, as PyTorch does: a gradient has its tensor's dtype.
-    A 0-d gradient is kept a 0-d array: NumPy's arithmetic returns scalars there.
-    """
-    if type(g) is not np.ndarray:
-        g = np.array(g, dtype=t.data.dtype)  # a new array: nobody else holds it
-    elif g.dtype != t.data.dtype:
-        g = g.astype(t.data.dtype)  # a new array: nobody else holds it
-    if t._grad is None:
-        if g is upstream or g.base is not None or not g.flags.writeable:
-            g = g.copy()
-        t._grad = g
-    else:
-        total = t._grad + g
-        t._grad = total if type(total) is np.ndarray else np.array(total)
-
-
-def _count_error(node, grads):
-    n = len(node.parents)
-    return RuntimeError(f"{type(node).__name__}.backward returned {len(grads)} gradient"
-                        f"{'' if len(grads) == 1 else 's'} for {n} input{'' if n == 1 else 's'}; "
-                        f"return one per input (None for an input without a gradient)")
-
-
-def _fit(node, g, shape, k):
-    """The gradient ``g`` for input ``k`` (of ``shape``), summed back over broadcast axes; raise if it cannot fit."""
-    fitted = unbroadcast(g, shape)
-    if fitted.shape != shape:
-        raise RuntimeError(f"{type(node).__name__}.backward returned a gradient of shape {g.shape} "
-                           f"for input {k} of shape {shape}; it must "
-                           f"have the input's shape, or a shape that the input broadcasts to")
-    return fitted
-
-
-def _check_gradient(node, g, k):
-    """Under ``detect_anomaly``: raise if the gradient ``g`` that ``node`` sends to input ``k`` is not finite."""
-    _check_finite(g, type(node).__name__, f"backward, in the gradient of its input {k} (shape {g.shape})")
-
-
-# References to a saved output y while backward releases its record: the tape's
-# outputs list, the saved dict (as y) and getrefcount's own argument. More means that
-# something else (its tensor, a view) still holds y and should get it back writable.
-# NOTE: setflags costs 0.05 µs, getrefcount 0.01; most outputs of a chain are held by
-# nothing else by then (a test checks that a live tensor gets its array back writable).
-_OWN_REFS = 3
-
-
-def _position(links, p):
-    """The position of input ``p`` among a record's inputs (by identity: ``==`` on tensors is elementwise)."""
-    return next(k for k, q in enumerate(links) if q is p)
-
-
-def _run_backward(root, grad, retain_graph):
-    """The backward pass: the chain rule over the tape, from ``root``'s record down to 0."""
-    # BEGIN SOLUTION tensor.backward
-    tape, i = locate(root)
-    _check_unmodified(root, tape, i)  # before any gradient moves: a failed pass changes nothing
-    inputs, outputs, retained = tape.inputs, tape.outputs, tape.retained
-    ops, saved = tape.ops, tape.saved
-    anomaly = GradMode.anomaly
-    nodes = {}  # op class -> its op object for this pass, refilled for each of its records
-    grads = [None] * (i + 1)  # grads[j] = dL/d(result of record j), summed over its consumers
-    grads[i] = grad
-    for j in range(i, -1, -1):
-        g = grads[j]
-        if g is None:
-            continue  # root does not depend on record j
-        grads[j] = None  # complete: every consumer of j has a higher number, so came before
-        if retained and j in retained and retained[j]() is not None:
-            _accumulate(retained[j](), g, g)  # g may go on to an input too: the retained copy is its own
-        s = saved[j]
-        if s is None:
-            raise tape.released(j)
-        node = nodes.get(ops[j])  # the op object, rebuilt around its saved attributes
-        if node is None:  # NOTE: one per class, not per record: a new object costs 0.1 µs
-            node = nodes[ops[j]] = object.__new__(ops[j])
-        node.__dict__ = s if not retain_graph else dict(s)  # a kept dict stays as forward left it
-        node.parents = links = inputs[j]
-        grads_in = node.backward(g)
-        if not retain_graph:  # release the saved arrays (_release, inlined: the hot path)
-            if node.saves_output and getrefcount(outputs[j]) > _OWN_REFS:
-                outputs[j].setflags(True)  # write=True: y is no longer needed, give it back to its tensor
-            saved[j] = outputs[j] = None
-        if type(grads_in) is not tuple:
-            grads_in = (grads_in,)
-        if len(grads_in) != len(links):  # zip would silently drop the missing ones
-            raise _count_error(node, grads_in)
-        for p, gp in zip(links, grads_in):
-            if p is None or gp is None:
-                continue
-            if type(p) is int:  # an intermediate: sum the contributions of all its consumers
-                out = outputs[p]
-                if out is None:  # released by a backward pass through another result
-                    raise tape.released(p)
-                if gp.shape != out.shape:
-                    gp = _fit(node, gp, out.shape, _position(links, p))  # un-broadcast, or raise
-                if anomaly:
-                    _check_gradient(node, gp, _position(links, p))
-                q = grads[p]
-                grads[p] = gp if q is None else q + gp
-            else:  # a leaf: accumulate into .grad
-                if gp.shape != p.data.shape:
-                    gp = _fit(node, gp, p.data.shape, _position(links, p))
-                if anomaly:
-                    _check_gradient(node, gp, _position(links, p))
-                _accumulate(p, gp, g)
-    # END SOLUTION
-
-
-# id of an array that owns its memory -> [change_clock.now at its last in-place change,
-# weak reference to the array]; an entry leaves when its array is freed.
-_changed = {}
-
-
-def mark_modified(tensors):
-    """Stamp the memory of each tensor's data with a new tick of ``change_clock`` (see
-    ``Tensor._mark_modified``); one tick for all of them, as an optimizer step changes its
-    parameters at once."""
-    stamp(change_marks(tensors))
-
-
-def change_marks(tensors):
-    """The entry of ``_changed`` for the memory of each tensor's data (made if new), for ``stamp``.
-
-    NOTE: an optimizer's joined step keeps its parameters' entries from one
-    step to the next, and so skips finding them again. An entry stays the one
-    in ``_changed`` as long as its array lives: only a dead array's entry is
-    dropped or replaced.
-    """
-    marks = []
-    for t in tensors:
-        root = t.data
-        if root.base is not None:  # a view: stamp the array that owns its memory
-            root = _memory(root)
-        entry = _changed.get(id(root))
-        if entry is None or entry[1]() is not root:  # first change of this memory
-            key = id(root)
-            entry = _changed[key] = [0, weakref.ref(root, lambda _, key=key: _changed.pop(key, None))]
-        marks.append(entry)
-    return marks
-
-
-def stamp(marks):
-    """Write one new tick of ``change_clock`` into each entry of ``marks`` (from ``change_marks``)."""
-    change_clock.now += 1
-    now = change_clock.now
-    for entry in marks:
-        entry[0] = now  # (a list: restamped in place)
-
-
-def _memory(a):
-    """The array that owns the memory of ``a`` (``a`` itself unless it is a view)."""
-    while isinstance(a.base, np.ndarray):
-        a = a.base
-    return a
-
-
-def _check_unmodified(root, tape, i):
-    """Raise if an array that a record ``root`` depends on saved for backward changed in place since.
-
-    ``tape, i`` are ``locate(root)``, which the caller has at hand.
-
-    A tape begun after the last in-place change (the usual case) is passed at
-    the cost of one comparison. Only what a record saved counts: an input
-    changed after an ``Add`` (which saves nothing) leaves its gradient right,
-    and passes. NOTE: a little stricter than PyTorch, which checks only what
-    ``backward`` will read: ``Mul`` saves both inputs even when one is a
-    constant whose gradient backward never computes.
-    """
-    clock = change_clock.now
-    if tape.oldest >= clock:  # begun after the last in-place change, all of it
-        return
-    for j in toposort(root):
-        made_at = tape.made_at[j]
-        if made_at >= clock:
-            continue
-        for name, value in tape.saved[j].items():
-            for a in value if isinstance(value, (tuple, list)) else (value,):
-                if not isinstance(a, np.ndarray):
-                    continue
-                root = _memory(a)
-                stamp, ref = _changed.get(id(root), (0, None))
-                if stamp > made_at and ref() is root:
-                    raise RuntimeError(
-                        f"backward: the array of shape {a.shape} that the {tape.ops[j].__name__} node "
-                        f"saved as {name!r} was changed in place after the op used it (by an optimizer "
-                        f"step, `-=` or item assignment under no_grad, load_state_dict, ...), so its "
-                        f"gradient would mix old and new values; change it after backward(), or "
-                        f"compute a new tensor instead")
-
-
 def _creation(data, requires_grad):
-    return Tensor._const(data).requires_grad_(requires_grad)
+    return Tensor._wrap(data).requires_grad_(requires_grad)
 
 
 def zeros(*shape, dtype=np.float32, requires_grad=False):
@@ -1173,13 +900,46 @@ def where(condition, x, y):
     return ops.Where.apply(x, y, condition=cond.astype(bool, copy=False))
 
 
-from . import ops  # noqa: E402  (ops.py needs Tensor defined first)
-from .function import (  # noqa: E402
-    _SCALARS, _as_operand, _check_finite, _scalar_array, change_clock, locate, unbroadcast)
+def _check_numpy_version(version):
+    """Raise ``ImportError`` unless ``version`` (a NumPy version string) is 2.0 or later.
 
-_PAUSE_GC_FROM = 1000  # records: see Tensor.backward
+    NOTE: minigrad relies on NumPy 2's promotion rules (NEP 50): a Python
+    number is "weak", so a 0-d float32 array divided by an int stays float32.
+    NumPy 1 gives float64 there, so a float32 graph would quietly turn float64,
+    and ``np.asarray(t)`` would fail inside NumPy (it passes ``copy=None``).
+    """
+    major = int(re.match(r"\d+", version).group())
+    if major < 2:
+        raise ImportError(
+            f"minigrad needs NumPy 2 or newer, found {version}: with NumPy 1 float32 "
+            f"graphs turn float64; upgrade it: pip install --upgrade 'numpy>=2'")
 
-# float dtype -> its 1 as a read-only 0-d array: dL/dL of a 0-d loss (see Tensor.backward)
-_ONES = {dtype: _scalar_array(1, dtype) for dtype in _SCALARS}
+
+_check_numpy_version(np.__version__)
+
+
+def as_operand(x):
+    """A non-Tensor operand of an op as NumPy should see it: a Python number, an array or None.
+
+    Python numbers pass unchanged: NumPy 2 treats them as "weak" (NEP 50), so
+    ``float32_array * 0.9`` stays float32. A NumPy scalar would promote a
+    float32 graph to float64 (``x / X.std()``, ``t * np.sqrt(2)``), so it
+    becomes the Python number it holds, keeping the tensor's dtype as in
+    PyTorch. Lists become float32 arrays, as in ``Tensor``.
+    """
+    if type(x) is float or type(x) is int or isinstance(x, np.ndarray) or x is None:
+        return x
+    if isinstance(x, np.generic) and x.dtype.kind in "biuf":
+        return x.item()
+    if isinstance(x, (int, float)):  # bool, or a subclass of a number
+        return x
+    if isinstance(x, (list, tuple)):
+        return np.asarray(x, dtype=np.float32)
+    raise TypeError(f"expected a Tensor, array or number, got {type(x).__name__}")
+
+
+# Bottom imports: ops.py and function.py build on Tensor, so they load after it is defined.
+from . import function, memory_guard, ops  # noqa: E402
 from .grad_mode import GradMode  # noqa: E402
 from ._rng import as_generator  # noqa: E402
+

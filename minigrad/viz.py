@@ -109,60 +109,57 @@ def _parameter_names(names):
     return {id(t): str(name) for name, t in names}
 
 
-def _graph_gradients(tape, records):
-    """dL/d(result) of every record in ``records`` (the last is the root, L): the chain rule once more.
+def _graph_gradients(root, order):
+    """dL/d(result) of every node in ``order`` (the last made ``root``, L): the chain rule once more.
 
-    NOTE: ``backward`` keeps gradients only on leaves; the drawing also wants
-    them on intermediate results, so this repeats the walk of
-    ``Tensor.backward`` (each node's ``backward``, then ``unbroadcast``)
+    NOTE: ``backward`` keeps gradients only on leaves (and on tensors that
+    called ``retain_grad()``); the drawing also wants them on intermediate
+    results, so this repeats the walk of :func:`~minigrad.function.backward_pass`
     without storing anything. It needs the saved arrays, i.e. a graph kept
-    with ``backward(retain_graph=True)``. Returns ``{record: gradient}``.
+    with ``backward(retain_graph=True)`` (or not yet differentiated).
+    Returns ``{node: gradient}``.
     """
-    from .function import unbroadcast
+    from .function import _as_tuple, unbroadcast
 
-    grads = {records[-1]: np.ones_like(tape.outputs[records[-1]])}
-    for j in reversed(records):
-        g = grads.get(j)
+    grads = {order[-1]: np.ones_like(root.data)}
+    for node in reversed(order):
+        g = grads.get(node)
         if g is None:
             continue
-        parts = tape.node(j).backward(g)
-        if type(parts) is not tuple:
-            parts = (parts,)
-        for p, gp in zip(tape.inputs[j], parts):
-            if type(p) is not int or gp is None:
-                continue  # leaves show their own .grad
-            gp = unbroadcast(gp, tape.outputs[p].shape)
-            grads[p] = gp if p not in grads else grads[p] + gp
+        for x, gx in zip(node.inputs, _as_tuple(node.backward(g), node)):
+            if x is not None and gx is not None and x.grad_fn is not None:
+                gx = unbroadcast(np.asarray(gx), x.shape)
+                grads[x.grad_fn] = gx if x.grad_fn not in grads else grads[x.grad_fn] + gx
     return grads
 
 
 def _collect(root, names):
-    """The drawing's nodes, parents before children, from the tape behind ``root``."""
-    from .function import locate
+    """The drawing's boxes, inputs before results, from the graph behind ``root``."""
+    from .function import toposort
     from .nn import Parameter
-    from .tensor import Tensor, toposort
+    from .tensor import Tensor
 
     if not isinstance(root, Tensor):
         raise TypeError(f"draw_graph needs a minigrad Tensor, got {type(root).__name__}")
-    tape, i = locate(root)
-    try:
-        records = toposort(root)  # the records root depends on, in tape order
-    except RuntimeError:
-        raise RuntimeError(
-            f"draw_graph: the graph of this {root._op_name()} result was released by backward(); "
-            "call backward(retain_graph=True) to draw the graph after backward") from None
+    order = toposort(root.grad_fn) if root.grad_fn is not None else []
+    result_of = {root.grad_fn: root}  # node -> the tensor it made (held by the nodes that use it)
     leaves, seen = [], set()
-    for j in records:  # leaves in the order the ops first used them
-        for p in tape.inputs[j]:
-            if isinstance(p, Tensor) and id(p) not in seen:
-                seen.add(id(p))
-                leaves.append(p)
-    if tape is None:
+    for node in order:  # leaves in the order the ops first used them
+        for t in node.inputs:
+            if t is None:
+                continue
+            if t.grad_fn is not None:
+                result_of[t.grad_fn] = t
+            elif id(t) not in seen:
+                seen.add(id(t))
+                leaves.append(t)
+    if not order:
         leaves = [root]
-    after_backward = any(t.grad is not None for t in leaves)
+    after_backward = any(t._grad is not None for t in leaves)
     # NOTE: intermediates' gradients are recomputed from dL/dL = 1, so only for a one-element
-    # result; after backward(grad) on a larger tensor only the leaves' own .grad is shown.
-    grads = _graph_gradients(tape, records) if after_backward and records and root.size == 1 else {}
+    # result whose saved arrays are still there; otherwise a retained .grad is shown, if any.
+    released = any(node.released for node in order)
+    grads = _graph_gradients(root, order) if after_backward and order and root.size == 1 and not released else {}
     param_names = _parameter_names(names)
 
     nodes, by_key, edges = [], {}, {}
@@ -173,9 +170,9 @@ def _collect(root, names):
             lines.append(f"value {data.item():.4g}")
         if g is not None:
             lines.append(f"|grad| {float(np.linalg.norm(g)):.3g}")
-        node = by_key[key] = _Node(kind, lines)
-        nodes.append(node)
-        return node
+        box = by_key[key] = _Node(kind, lines)
+        nodes.append(box)
+        return box
 
     for t in leaves:
         if isinstance(t, Parameter):
@@ -183,16 +180,17 @@ def _collect(root, names):
         else:  # a named tensor that is no Parameter keeps the leaf colour, with its name
             title, kind = param_names.get(id(t), "leaf"), "leaf"
         add(("leaf", id(t)), kind, title, t.data, t._grad)
-    for j in records:
-        kind = "output" if j == i else "op"
-        node = add(("record", j), kind, tape.ops[j].__name__, tape.outputs[j], grads.get(j))
-        for p in tape.inputs[j]:
-            if p is None:  # a constant input: drawn as a small grey box of its own
+    for node in order:
+        kind = "output" if node is root.grad_fn else "op"
+        t = result_of[node]
+        box = add(("node", id(node)), kind, type(node).__name__, t.data, grads.get(node, t._grad))
+        for x in node.inputs:
+            if x is None:  # a constant input: drawn as a small grey box of its own
                 parent = _Node("const", ["const"])
                 nodes.insert(len(nodes) - 1, parent)
             else:
-                parent = by_key[("record", p) if type(p) is int else ("leaf", id(p))]
-            edges[(parent, node)] = edges.get((parent, node), 0) + 1
+                parent = by_key[("node", id(x.grad_fn)) if x.grad_fn is not None else ("leaf", id(x))]
+            edges[(parent, box)] = edges.get((parent, box), 0) + 1
     for (parent, child), count in edges.items():
         parent.children.append(child)
         child.parents.append((parent, count))
@@ -289,7 +287,7 @@ def _edge_path(parent, child):
     return path
 
 
-_NO_GRAD_NOTE = "(no gradients yet: call backward(retain_graph=True) to see them)"
+_NO_GRAD_NOTE = "(no gradients yet: call backward() to see them)"
 
 
 def _legend(nodes, after_backward, width, top):
@@ -433,18 +431,14 @@ def draw_graph(tensor, path=None, *, format=None, names=None):
     SVG or matplotlib.figure.Figure
         The SVG text (a ``str`` that Jupyter shows as a picture), or the Figure.
 
-    Raises
-    ------
-    RuntimeError
-        If ``backward()`` already released the graph: to draw gradients, call
-        ``backward(retain_graph=True)`` first.
-
     Notes
     -----
-    Only leaves keep ``.grad`` after ``backward``; the gradients of
-    intermediate results are recomputed here from the kept graph (the same
-    chain rule, nothing stored), starting from dL/dL = 1, so they are shown
-    only when ``tensor`` has one element (else only the leaves' ``.grad``).
+    After ``backward()`` the graph keeps its structure and data (only the
+    arrays saved for backward are released), so it can be drawn with the
+    leaves' gradients. Intermediate results keep no ``.grad`` (unless
+    ``retain_grad()``); their gradients are recomputed here (the same chain
+    rule, nothing stored) from dL/dL = 1 when ``tensor`` has one element and
+    the graph was kept with ``backward(retain_graph=True)``.
 
     Examples
     --------
@@ -455,7 +449,7 @@ def draw_graph(tensor, path=None, *, format=None, names=None):
     >>> svg = viz.draw_graph(loss)
     >>> svg.startswith("<svg"), "Mul" in svg, "|grad|" in svg
     (True, True, False)
-    >>> loss.backward(retain_graph=True)
+    >>> loss.backward()
     >>> "|grad| 4.47" in viz.draw_graph(loss)      # |2w| = √20
     True
     """

@@ -406,8 +406,9 @@ def test_draw_graph_errors_and_edge_cases(tmp_path):
     w = Parameter([1.0, 2.0])
     loss = (w * w).sum()
     loss.backward()
-    with pytest.raises(RuntimeError, match="retain_graph=True"):
-        viz.draw_graph(loss)
+    _, boxes = svg_boxes(viz.draw_graph(loss))  # micrograd's demo: after a plain backward
+    assert ["Parameter", "(2,)", "|grad| 4.47"] in [b[5] for b in boxes]
+    assert any(b[5][0] == "Mul" for b in boxes) and any(b[5][0] == "Sum" for b in boxes)
     with pytest.raises(ValueError, match=r"\.svg, \.png"):
         viz.draw_graph(w, tmp_path / "g.gif")
     with pytest.raises(ValueError, match="format"):

@@ -186,23 +186,31 @@ w_t = mg.Tensor(np.float64(w), requires_grad=True)
 b_t = mg.Tensor(np.float64(b), requires_grad=True)
 
 L_t = ((w_t * x + b_t).tanh() - t) ** 2
+assert type(L_t.grad_fn) is mg.ops.Pow and w_t.grad_fn is None   # a result holds its node; a leaf has none
 L_t
 
 # %% [markdown]
-# `L_t` remembers its op (`op=Pow`). `viz.draw_graph` draws the whole graph,
-# inputs on the left: the leaves that require grad in blue, under the names we
-# gave them (`names=`; an `nn.Parameter` would be orange), constants ($x$, $t$,
-# the exponent 2) in dashed grey, op results in white, the tensor drawn in green. Each box shows the op, the shape ("scalar") and the value.
+# `L_t` remembers its op (`op=Pow`): it holds the op's node in `L_t.grad_fn`,
+# the node holds its inputs, and so on back to $w$ and $b$ (notebook 02 opens
+# these objects). `viz.draw_graph` follows those links and draws the whole
+# graph, inputs on the left: the leaves that require grad in blue, under the
+# names we gave them (`names=`; an `nn.Parameter` would be orange), constants
+# ($x$, $t$, the exponent 2) in dashed grey, op results in white, the tensor
+# drawn in green. Each box shows the op, the shape ("scalar") and the value.
 # Before `backward` there are no gradients yet.
+#
+# NOTE(torch): PyTorch calls the node `grad_fn` too (there `L_t.grad_fn` is
+# a `PowBackward0`).
 
 # %%
 viz.draw_graph(L_t, names={"w": w_t, "b": b_t})
 
 # %% [markdown]
 # `backward()` fills `.grad` of every leaf. By default it then releases the
-# graph's saved arrays (they can be large); `retain_graph=True` keeps them, so
-# that we can draw the graph again, now with $\lVert\partial L/\partial v\rVert$
-# in every box.
+# arrays the graph's nodes saved (they can be large), keeping only the links;
+# `retain_graph=True` keeps the arrays too, so that the drawing can recompute
+# the gradient of every intermediate result and show
+# $\lVert\partial L/\partial v\rVert$ in every box.
 
 # %%
 L_t.backward(retain_graph=True)
@@ -235,23 +243,26 @@ show(mg.ops.Tanh)
 show(mg.ops.Mul)
 
 # %% [markdown]
-# The walk itself is `Tensor.backward`. Every op is recorded on a *tape*, in
-# the order it ran, so each op's record comes after the records of the ops
-# that made its inputs (the tape, and `toposort`, are in notebook 02). The
-# backward pass therefore reads the tape from the loss's record down to the
-# first one and runs this loop. Strip away the bookkeeping and its heart is
-# four lines: take record `j`'s complete gradient `g = grads[j]`, call
-# `node.backward(g)`, and add each returned piece into the input's `.grad`
-# (a leaf) or into `grads[p]` (an intermediate result, made by record `p`).
+# The walk itself is `mg.function.backward_pass`, which `Tensor.backward`
+# calls once it has checked its arguments. From the loss's node, following
+# each node's `inputs`, it reaches every node of the graph; `toposort` lists
+# them so that each node comes after the nodes that made its inputs
+# (notebook 02 shows how, and why not with recursion). Walking that list
+# backwards, from the loss, every node runs after all the nodes that use its
+# result. Strip away the checks and its heart is four lines: take the node's
+# complete gradient `g = grads.pop(node)`, call `node.backward(g)`, and add
+# each returned piece into the input's `.grad` (a leaf, with `accumulate`) or
+# into `grads[x.grad_fn]` (an intermediate result `x`, made by the node
+# `x.grad_fn`).
 
 # %%
-show(mg.tensor._run_backward)
+show(mg.function.backward_pass)
 
 # %% [markdown]
 # ## 5. Why gradients accumulate
 #
 # Look at the last lines of that loop: gradients are **added**
-# (`q + gp` into `grads[p]`, and `_accumulate` adds into `.grad`), never
+# (`grads[x.grad_fn] + gx`, and `accumulate` adds into `.grad`), never
 # assigned.
 # The reason is the multivariable chain rule: when a value reaches the loss
 # along several paths, $\partial L/\partial a$ is the **sum** over the paths.

@@ -18,15 +18,18 @@
 # (shown with `inspect.getsource`, so it is always the code you run) and
 # poke at the objects it builds:
 #
-# 1. a `Tensor` is an array plus the number of the record that made it,
-#    on a tape;
-# 2. a `Function` is an op; `apply` runs it and appends one record to a tape
-#    (a list of the ops in the order they ran);
-# 3. the tape is already in topological order, so `backward` just reads it
-#    backwards (a naive recursive search over the records breaks, we watch
-#    it break);
-# 4. broadcasting in the forward pass means *summing* in the backward pass;
-# 5. we write a new op and check it with `gradcheck`, and see why gradcheck
+# 1. a `Tensor` is an array plus the **node** of the op that made it;
+# 2. a `Function` is an op; `apply` runs it and keeps the op instance as that
+#    node, which holds the op's inputs and what its forward saved;
+# 3. we walk and draw the graph those links make;
+# 4. `backward` needs the nodes in topological order: a naive recursive
+#    search breaks on a deep graph (we watch it break), minigrad's does not;
+# 5. the backward loop itself, checked against one we write ourselves;
+# 6. what it leaves of the graph: saved arrays released, the links kept
+#    (and `retain_graph` to keep both);
+# 7. why an array a graph saved cannot be changed in place before `backward`;
+# 8. broadcasting in the forward pass means *summing* in the backward pass;
+# 9. we write a new op and check it with `gradcheck`, and see why gradcheck
 #    uses a random upstream gradient.
 
 # %%
@@ -49,6 +52,11 @@ def show(obj):
     display(Markdown(f"```python\n{inspect.getsource(obj)}```"))
 
 
+def op_names(nodes):
+    """The op names of a list of nodes: ['Mul', 'Exp', ...]."""
+    return [type(node).__name__ for node in nodes]
+
+
 # %% [markdown]
 # ## 1. A Tensor: an array that remembers how it was made
 #
@@ -67,20 +75,26 @@ assert x.dtype == np.float32 and x64.dtype == np.float64
 # %% [markdown]
 # Besides `data`, `_grad` (read and written as `.grad`: a property that warns
 # when you read the empty gradient of an intermediate result) and
-# `requires_grad`, a tensor has two more slots, `_tape` and `_index`: the
-# **tape** on which the op that produced it was recorded (section 2 opens
-# one), and the number of its record there. A tensor we made ourselves (a
-# **leaf**) has `_tape = None`. (`__weakref__` is not data: it lets other
-# code hold a weak reference to a tensor.) The class declares its slots, which
-# keeps each tensor small and makes typos like `x.gard = ...` an error:
+# `requires_grad`, a tensor has two more slots. `grad_fn` is the **node** of
+# the op that produced it (section 2 opens one), or `None` for a tensor we
+# made ourselves, a **leaf**. `retains_grad` is set by `retain_grad()`, for an
+# intermediate result that should keep its gradient after `backward`.
+# (`__weakref__` is not data: it lets other code hold a weak reference to a
+# tensor.) The class declares its slots, which keeps each tensor small and
+# makes typos like `x.gard = ...` an error:
 
 # %%
 print(mg.Tensor.__slots__)
 y = x * 3
-print(y, "| record", y._index, "of", y._tape, "| x is a leaf:", x.is_leaf, "| y is a leaf:", y.is_leaf)
-assert x._tape is None and x.is_leaf and y._tape is not None and not y.is_leaf
+print(y, "| y.grad_fn:", y.grad_fn, "| x is a leaf:", x.is_leaf, "| y is a leaf:", y.is_leaf)
+assert x.grad_fn is None and x.is_leaf
+assert type(y.grad_fn) is mg.ops.Mul and not y.is_leaf
 
 # %% [markdown]
+# NOTE(torch): PyTorch calls this `grad_fn` too (`y.grad_fn` is a
+# `MulBackward0` there), and `is_leaf` and `retain_grad()` have the same
+# meaning.
+#
 # The operators are one line each: `x * 3` is `ops.Mul.apply(x, 3)`. All the
 # work is in the op classes and in `Function.apply`.
 
@@ -88,7 +102,7 @@ assert x._tape is None and x.is_leaf and y._tape is not None and not y.is_leaf
 print(inspect.getsource(mg.Tensor.__mul__), inspect.getsource(mg.Tensor.tanh), sep="")
 
 # %% [markdown]
-# ## 2. A Function, and the tape it is recorded on
+# ## 2. A Function, and the node it leaves behind
 #
 # An op is a subclass of `mg.Function` with two methods that see **only
 # NumPy arrays**:
@@ -98,99 +112,77 @@ print(inspect.getsource(mg.Tensor.__mul__), inspect.getsource(mg.Tensor.tanh), s
 # - `backward(self, g)` receives $g = \partial L/\partial(\text{result})$ and
 #   returns $\partial L/\partial(\text{input})$ for each input.
 #
-# `apply` is the glue: it unwraps the tensors, runs `forward`, wraps the
-# result, and, if grad mode is on and some input requires grad, appends a
-# **record** of the op to a tape and gives the result that tape and the
-# record's number.
+# `apply` is the glue: it unwraps the tensors, makes an instance of the op,
+# runs its `forward`, and wraps the result. If grad mode is on and some input
+# requires grad, that instance becomes a **node** of the graph: the result
+# keeps it as its `grad_fn`, and it keeps the op's inputs in `node.inputs`,
+# one entry per input: the input tensor if it requires grad, `None` for a
+# constant (a number, an array, a tensor without grad). The last line of the
+# recording, `memory_guard.protect`, is for section 7.
 
 # %%
 show(mg.Function.apply)
 
 # %% [markdown]
-# A `Tape` keeps its records in parallel columns, plain lists; record `i` is
-# entry `i` of each:
-#
-# - `ops[i]`: the op's class (`Mul`), not an instance;
-# - `inputs[i]`: one link per input of the op: the number of the record that
-#   made it, the input tensor itself when it is a leaf that requires grad, or
-#   `None` for an input that needs no gradient (a constant, a tensor without
-#   grad);
-# - `saved[i]`: what `forward` stored on `self` (`self.x`, ...), as a dict;
-# - `outputs[i]`: the result's array.
-#
-# (A fifth column, `made_at`, lets `backward` catch tensors changed in place
-# after they were used.) Here are the columns of `y = (x * 3).exp()`: two ops,
-# two records.
+# Here is the graph of `y = (x * 3).exp()`: two ops, two nodes. `y` holds the
+# `Exp` node; its one input is the result of `x * 3`, which holds the `Mul`
+# node; the `Mul` node's inputs are `x` itself (a leaf) and `None` for the
+# constant 3.
 
 # %%
 y = (x * 3).exp()
-tape = y._tape
-print(tape, "| ops:", [op.__name__ for op in tape.ops], "| y._index:", y._index)
-print("inputs:", tape.inputs)
-print("saved:", tape.saved[0], "and", tape.saved[1])
-assert [op.__name__ for op in tape.ops] == ["Mul", "Exp"] and y._index == 1
-assert tape.inputs[0][0] is x and tape.inputs[0][1] is None   # `is`: tensors compare elementwise with ==
-assert tape.inputs[1] == (0,)                                  # Exp's input: the result of record 0
-assert np.array_equal(tape.saved[0]["x"], x.data) and tape.saved[0]["y"] == 3
-assert tape.outputs[1] is y.data
+exp_node = y.grad_fn
+x_times_3 = exp_node.inputs[0]          # the intermediate result x * 3
+mul_node = x_times_3.grad_fn
+print(exp_node, exp_node.inputs, "|", mul_node, mul_node.inputs)
+assert op_names([exp_node, mul_node]) == ["Exp", "Mul"]
+assert mul_node.inputs[0] is x and mul_node.inputs[1] is None   # `is`: tensors compare elementwise with ==
+assert mul_node.needs_input_grad == (True, False)
 
 # %% [markdown]
-# Record 0 links to `x` itself, a leaf: backward will add its gradient into
-# `x.grad`. Record 1 links to the number 0: its input is whatever record 0
-# made. The constant 3 gets `None`.
-#
-# NOTE(torch): the automatic-differentiation literature calls such a tape a
-# *Wengert list*, and TensorFlow's `tf.GradientTape` records ops the same
-# way. PyTorch builds a graph of node objects instead, one per op, reachable
-# from a result as `y.grad_fn` and linked to the nodes of its inputs
-# (`y.grad_fn.next_functions`); the tape keeps the same links as numbers.
-#
-# Why columns of plain data, rather than keeping each op object alive as the
-# node of its result (as micrograd does, and minigrad did before)? Python
-# frees most objects by reference counting, but it also runs a *cyclic
-# garbage collector* that, every so often, scans every object that could be
-# part of a reference cycle. An instance of a class is such an object; a dict
-# of arrays and numbers is not. A deep graph of op objects (say, a long loop
-# of updates on one tensor) is tens of thousands of objects that every full
-# collection scans again: in minigrad's benchmark (`bench/bench_ops.py`) each
-# op became 2x slower at a depth of 30,000. The records cost the collector
-# nothing:
+# Everything else a node holds is what its `forward` saved, in its
+# `__dict__`, which `vars(node)` returns: `Mul` kept both factors ($x$ and
+# the number 3), since $\partial(xy)/\partial x = y$ and
+# $\partial(xy)/\partial y = x$; `Exp` kept its result, since
+# $\frac{d}{dx}e^x = e^x$.
 
 # %%
-assert not gc.is_tracked(tape.saved[0]) and not gc.is_tracked(tape.outputs[0])   # plain data: never scanned
-assert gc.is_tracked(mg.ops.Mul())                                               # an object: scanned
+print("vars(mul_node):", vars(mul_node))
+print("vars(exp_node):", vars(exp_node))
+assert set(vars(mul_node)) == {"x", "y"} and vars(mul_node)["y"] == 3
+assert np.array_equal(mul_node.x, x.data)
+assert set(vars(exp_node)) == {"y"} and exp_node.y is y.data   # the very array y holds, not a copy
 
 # %% [markdown]
-# `backward` still calls `node.backward(g)` on an op object. The tape
-# rebuilds one when backward reaches its record: `tape.node(i)` makes an
-# instance of `ops[i]` without calling `__init__`, gives it the saved dict as
-# its attributes and the links as its `parents`. (`backward` does the same
-# with one instance per op class, given each record's dict in turn: a new
-# object per record would cost 0.1 µs more.)
+# NOTE(torch): PyTorch's node links to the *nodes* of its inputs
+# (`y.grad_fn.next_functions`, with an `AccumulateGrad` node standing for
+# each leaf) and keeps its saved tensors as attributes such as
+# `_saved_self`; in a custom `autograd.Function` they are saved on `ctx`,
+# which plays the part of minigrad's `self`. A minigrad node links to the
+# input tensors, which link to their own nodes: the same graph, one hop
+# longer.
+#
+# Why are `inputs` and `released` declared as slots, outside `__dict__`?
+# Python frees most objects by reference counting, but it also runs a
+# *cyclic garbage collector* that every so often scans every object that
+# could be part of a reference cycle. A dict that holds only arrays and
+# numbers cannot be, so the collector leaves it alone; a dict holding the
+# input tensors would be scanned, on every node of a deep graph, again and
+# again.
 
 # %%
-show(mg.function.Tape.node)
-
-# %%
-node = tape.node(0)
-print(node, "| parents:", node.parents)
-print("saved for backward: node.x =", node.x, " node.y =", node.y)
-assert type(node) is mg.ops.Mul and node.parents[0] is x and node.parents[1] is None
-assert node.needs_input_grad == (True, False)
+assert not gc.is_tracked(vars(mul_node))   # arrays and numbers only: never scanned
+assert gc.is_tracked(mul_node)             # the node itself is an object that is scanned
 
 # %% [markdown]
-# NOTE(torch): PyTorch calls this object the `ctx` of an
-# `autograd.Function` (there `forward` and `backward` are static methods that
-# receive `ctx` explicitly).
-#
-# Mul's backward uses that `None`: it skips the gradient of the constant,
-# work nobody would read.
+# Mul's backward uses the `None` of a constant: it skips that gradient, work
+# nobody would read.
 
 # %%
 show(mg.ops.Mul)
 
 # %% [markdown]
-# No record is made when no input requires grad, or inside `mg.no_grad()`
+# No node is kept when no input requires grad, or inside `mg.no_grad()`
 # (used for evaluation and for the optimizer's own updates, which must not be
 # recorded):
 
@@ -198,76 +190,74 @@ show(mg.ops.Mul)
 c = mg.Tensor([1.0, 2.0]) * 3              # no input requires grad
 with mg.no_grad():
     d = x * 3                              # x does, but grad mode is off
-assert c._tape is None and d._tape is None and not d.requires_grad
+assert c.grad_fn is None and d.grad_fn is None and not d.requires_grad
 print("inside no_grad:", d, "requires_grad =", d.requires_grad)
 
 # %% [markdown]
-# ### When two tapes meet
+# ## 3. Walking and drawing the graph
 #
-# An op whose inputs are only leaves and constants starts a new tape; the ops
-# that use its result append to it. So `f(w) + g(w)` builds two tapes, one
-# per term, and the `+` is the first op that uses both. Before recording it,
-# `apply` moves the records of the shorter tape onto the end of the longer
-# one (`Tape.absorb`), renumbering their links. The emptied tape remembers
-# where its records went, and `mg.function.locate(t)` follows that to give a
-# tensor's tape and record number. (Why not one tape for the whole program?
-# It would hold every array ever computed; a tape lives only as long as a
-# tensor on it.)
+# From any result, following `grad_fn` and then `inputs` reaches every node
+# and every leaf it depends on. A small graph in which one leaf is used
+# twice, $L = \sum (e^{2v} + v)$:
 
 # %%
-w = mg.Tensor(np.array([0.5, -1.0]), requires_grad=True)
-fw = (w * 2).exp()                       # tape A: Mul, Exp
-gw = w.tanh()                            # tape B: Tanh
-tape_a, tape_b = fw._tape, gw._tape
-assert tape_a is not tape_b and len(tape_a) == 2 and len(tape_b) == 1
+v = mg.Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+small = ((v * 2).exp() + v).sum()
 
-total = fw + gw                          # B's record moves onto A, then Add is recorded there
-print([op.__name__ for op in tape_a.ops], tape_a.inputs[2:], "| tape B:", tape_b)
-assert mg.function.locate(total) == (tape_a, 3) and tape_a.inputs[3] == (1, 2)
-assert mg.function.locate(gw) == (tape_a, 2) and len(tape_b) == 0   # Tanh: record 0 of B is record 2 of A
-total.sum().backward()
-assert np.allclose(w.grad, 2 * np.exp(2 * w.data) + 1 - np.tanh(w.data) ** 2)
+add_node = small.grad_fn.inputs[0].grad_fn            # Sum's input was made by Add
+assert op_names([small.grad_fn, add_node]) == ["Sum", "Add"]
+assert add_node.inputs[1] is v                        # v enters Add directly...
+mul2 = add_node.inputs[0].grad_fn.inputs[0].grad_fn   # ...and Mul, two nodes further back
+assert type(mul2) is mg.ops.Mul and mul2.inputs[0] is v
 
 # %% [markdown]
-# ## 3. Ordering the records, and why not with recursion
+# `mg.viz.draw_graph` does that walk for us and draws the result: leaves that
+# require grad in blue (with the names we give it), constants in dashed grey,
+# op results in white, the tensor drawn in green.
+
+# %%
+mg.viz.draw_graph(small, names={"v": v})
+
+# %% [markdown]
+# ## 4. Ordering the nodes, and why not with recursion
 #
-# The backward pass may process a record only once **all** its consumers
-# have passed their gradient to it (we saw in notebook 01 that contributions
-# add up). Reversing a topological order guarantees that: every record comes
-# after all the records it depends on.
+# The backward pass may run a node only once **all** the nodes that use its
+# result have passed their gradient to it (we saw in notebook 01 that
+# contributions add up): in `small`, `v`'s gradient is complete only after
+# both `Add` and `Mul` have run. A **topological order** guarantees that:
+# every node comes after the nodes that made its inputs, so walking the list
+# backwards visits every node after all its users.
 #
-# Given the links, a reader's first idea is the textbook way to get that
-# order: a recursive depth-first search from the root, visiting the inputs of
-# a record before emitting it. Here is a deliberately naive version over the
-# records, as small engines (micrograd among them) write it over their node
-# objects:
+# The textbook way to get that order is a depth-first search: visit the
+# nodes of a node's inputs, then emit the node. Here is a deliberately naive
+# recursive version, as micrograd writes it (`build_topo` in
+# `Value.backward`, where every value is its own node):
 
 # %%
 def toposort_recursive(root):
-    tape, root_index = mg.function.locate(root)
     order, seen = [], set()
 
-    def visit(j):
-        if j in seen:
+    def visit(node):
+        if node in seen:
             return
-        seen.add(j)
-        for k in tape.inputs[j]:
-            if type(k) is int:           # a record; a leaf tensor or None ends the path
-                visit(k)
-        order.append(j)
+        seen.add(node)
+        for t in node.inputs:
+            if t is not None and t.grad_fn is not None:   # a leaf or a constant ends the path
+                visit(t.grad_fn)
+        order.append(node)
 
-    visit(root_index)
+    visit(root)
     return order
 
 
-small = ((x * 2).exp() + x).sum()
-print(toposort_recursive(small), [small._tape.ops[j].__name__ for j in toposort_recursive(small)])
-assert toposort_recursive(small) == mg.tensor.toposort(small) == [0, 1, 2, 3]
+print(op_names(toposort_recursive(small.grad_fn)))
+assert op_names(toposort_recursive(small.grad_fn)) == ["Mul", "Exp", "Add", "Sum"]
 
 # %% [markdown]
-# It works, until the graph is deeper than Python's recursion limit. A
-# recurrent network unrolled over a long sequence, or simply a long loop of
-# updates on the same tensor, builds exactly such a chain:
+# It works, until the graph is deeper than Python's recursion limit: every
+# node on the path from the root is one more Python call waiting for its
+# inputs. A recurrent network unrolled over a long sequence, or simply a long
+# loop of updates on the same tensor, builds exactly such a chain:
 
 # %%
 depth = 5 * sys.getrecursionlimit()
@@ -277,7 +267,7 @@ for _ in range(depth):
     chain = chain * 1.0001
 
 try:
-    toposort_recursive(chain)
+    toposort_recursive(chain.grad_fn)
     recursive_failed = False
 except RecursionError:
     recursive_failed = True
@@ -285,55 +275,210 @@ print(f"recursive toposort on a chain of {depth} ops: RecursionError = {recursiv
 assert recursive_failed
 
 # %% [markdown]
-# An explicit stack instead of recursion would repair the search (earlier
-# minigrad did that). But look at the numbers the search returned for
-# `small`: they were already ascending. That is no accident. An op runs after
-# the ops that made its inputs, so it is recorded after them, and every link
-# on a tape points to a lower record number: **the tape is already in
-# topological order**, and there is nothing to search for.
+# minigrad's `toposort` runs the same search with a list as its stack instead
+# of Python's call stack. Each node is pushed twice: first marked
+# `inputs_done = False`, to push the nodes of its inputs above it; when it
+# comes off the stack again, marked `True`, everything above it has been
+# emitted, so it is emitted too. Depth is limited only by memory.
 
 # %%
-links_back = [k < j for j in range(len(small._tape)) for k in small._tape.inputs[j] if type(k) is int]
-assert len(links_back) == 3 and all(links_back)    # Exp -> 0, Add -> 1, Sum -> 2: every link points down
-
-# %% [markdown]
-# `mg.tensor.toposort` only picks out the records the root depends on (a
-# tape can hold others: a result computed on the side, or the records of a
-# merged tape that led elsewhere) with one loop from the root's record down
-# to 0. No recursion, so depth is limited only by memory.
+show(mg.function.toposort)
 
 # %%
-show(mg.tensor.toposort)
-
-# %%
-assert mg.tensor.toposort(chain) == list(range(depth))
+order = mg.function.toposort(chain.grad_fn)
+assert len(order) == depth and order[-1] is chain.grad_fn and set(op_names(order)) == {"Mul"}
+assert mg.function.toposort(small.grad_fn) == toposort_recursive(small.grad_fn)   # the same nodes, same order
 chain.backward()
 assert abs(h.grad[0] - 1.0001 ** depth) < 1e-9 * 1.0001 ** depth   # d(h·c^n)/dh = c^n
 print(f"backward through {depth} ops: dL/dh = {h.grad[0]:.4f}, expected {1.0001 ** depth:.4f}")
 
 # %% [markdown]
-# `backward` itself (shown in notebook 01) does not even need that list: it
-# reads the tape from the root's record down to 0 and keeps the gradients in
-# a list indexed by record number, skipping each record that received none.
-# As it goes, it releases each record's saved arrays (`saved[j] = None`) as
-# soon as that record's backward has run, to free memory. A second
-# `backward` through the same graph therefore fails loudly, unless the first
-# one asked to keep the graph:
+# (A graph can have several topological orders: a node with two inputs may
+# list either input's nodes first. The stack pops the *last* input's node
+# first, so on a branching graph the two searches can disagree; both orders
+# are valid. `small` is a chain of nodes, so its order is unique.)
+#
+# ## 5. The backward loop
+#
+# `Tensor.backward` checks its arguments (a one-element result gets
+# $\partial L/\partial L = 1$; any other needs an upstream gradient of its
+# shape) and calls `backward_pass`, the chain rule in one loop. Its heart:
+# for each node, from the loss down, take the node's complete gradient `g`
+# out of `grads` (a dict from node to $\partial L/\partial(\text{its result})$),
+# call `node.backward(g)`, and send each piece it returns on: into `.grad`
+# for a leaf (`accumulate`), into `grads` for the node that made an
+# intermediate result, where the pieces from its several users add up.
 
 # %%
-z = (x * x).sum()
-z.backward()
-assert z._tape.saved == [None, None]       # Mul's and Sum's saved arrays are gone
+show(mg.function.backward_pass)
+
+# %% [markdown]
+# `accumulate` adds into `.grad` *out of place* (`t.grad + g`, never
+# `+=`), for the reason its note gives:
+
+# %%
+show(mg.function.accumulate)
+
+# %% [markdown]
+# Before trusting it, let us write the loop ourselves, naively: our recursive
+# sort, no checks, no broadcasting (`small` broadcasts nothing; section 8
+# shows what `_fit` and `unbroadcast` do when an op does), no release. Each
+# rung is checked against the one before: our loop against the derivative by
+# hand, $\frac{d}{dv}\sum(e^{2v} + v) = 2e^{2v} + 1$, then minigrad's
+# `backward` against our loop.
+
+# %%
+def backward_naive(root):
+    """{id(leaf): dL/d(leaf)} for L = root, a one-element tensor."""
+    grads = {root.grad_fn: np.ones_like(root.data)}   # dL/dL = 1
+    leaf_grads = {}
+    for node in reversed(toposort_recursive(root.grad_fn)):
+        g = grads.pop(node)                           # complete: every user of the result has run
+        grads_in = node.backward(g)
+        grads_in = grads_in if isinstance(grads_in, tuple) else (grads_in,)
+        for t, gt in zip(node.inputs, grads_in):
+            if t is None:                             # a constant: no gradient wanted
+                continue
+            if t.grad_fn is None:                     # a leaf: add into its gradient
+                leaf_grads[id(t)] = leaf_grads.get(id(t), 0) + gt
+            else:                                     # an intermediate: add into its node's
+                grads[t.grad_fn] = grads.get(t.grad_fn, 0) + gt
+    return leaf_grads
+
+
+ours = backward_naive(small)[id(v)]
+assert np.allclose(ours, 2 * np.exp(2 * v.data) + 1)   # our loop == the hand derivative
+small.backward()
+assert np.allclose(v.grad, ours)                      # minigrad == our loop
+print("dL/dv:", v.grad)
+
+# %% [markdown]
+# The real loop adds what a library needs: every node is checked before any
+# gradient moves (so a failed pass leaves every `.grad` as it was), a node
+# that received no gradient is skipped, a gradient of the wrong shape is
+# un-broadcast or refused, an intermediate that asked for `retain_grad()`
+# keeps its gradient, and each node is **released** once its backward has
+# run. That last step is next.
+#
+# ## 6. After backward: saved arrays released, the structure kept
+#
+# The arrays a node saved can be large (a layer's input, for every layer of
+# a network); once the node's backward has run, nothing needs them. So
+# `backward_pass` calls `node.release()`: `vars(node)` is emptied and
+# `node.released` is set. The links (`grad_fn`, `inputs`) stay, so the graph
+# can still be walked and drawn, now with the leaves' gradients:
+
+# %%
+order = mg.function.toposort(small.grad_fn)
+assert all(node.released and vars(node) == {} for node in order)
+assert op_names(order) == ["Mul", "Exp", "Add", "Sum"] and add_node.inputs[1] is v   # structure kept
+mg.viz.draw_graph(small, names={"v": v})
+
+# %% [markdown]
+# A second `backward` through the same graph would need the released arrays,
+# so it fails loudly, before touching any gradient:
+
+# %%
+grad_before = v.grad.copy()
 try:
-    z.backward()
+    small.backward()
     message = ""
 except RuntimeError as e:
     message = str(e)
 print(message)
-assert "retain_graph" in message
+assert "retain_graph" in message and np.array_equal(v.grad, grad_before)
 
 # %% [markdown]
-# ## 4. Broadcasting and its reverse
+# unless the first pass asked to keep them with `retain_graph=True`. The
+# second pass then adds its gradients to the first's (notebook 01, section 5):
+
+# %%
+v.zero_grad()
+z = ((v * 2).exp() + v).sum()
+z.backward(retain_graph=True)
+assert not z.grad_fn.released and set(vars(z.grad_fn)) == {"shape", "axis", "keepdims"}   # what Sum saved
+z.backward()
+assert np.allclose(v.grad, 2 * (2 * np.exp(2 * v.data) + 1)) and z.grad_fn.released
+
+# %% [markdown]
+# NOTE(torch): PyTorch releases saved tensors the same way; its second pass
+# fails with "Trying to backward through the graph a second time ...
+# Specify retain_graph=True".
+#
+# ## 7. In-place changes and the saved arrays
+#
+# The `Mul` node of `a * a` saved `a`'s array, and its backward will
+# multiply with it. Change that array between the forward and the backward
+# pass and the gradient silently mixes old and new values. minigrad closes
+# that door in two ways (`minigrad/memory_guard.py`).
+#
+# **A raw write raises at once.** While a live graph holds an array that a
+# user can reach (an input's array, a result's), `Function.apply` made it
+# read-only, so a write through `.data` fails with NumPy's own error:
+
+# %%
+a = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+loss_a = (a * a).sum()
+try:
+    a.data[0] = 5.0
+    raw_error = ""
+except ValueError as e:
+    raw_error = str(e)
+print(raw_error)
+assert "read-only" in raw_error and mg.memory_guard.is_protected(a.data)
+
+# %% [markdown]
+# **minigrad's own in-place writes are counted.** `a -= v` under `no_grad`
+# (a hand-written update), an optimizer step, `load_state_dict` and
+# `nn.init` must write into parameters, so they open the memory through
+# `memory_guard.modifying`, which bumps the array's *version*. `backward`
+# compares each saved array's version with the one it had at the forward
+# pass, and names the op when they differ:
+
+# %%
+with mg.no_grad():
+    a -= 1.0                        # allowed, but loss_a's Mul saved the old a
+try:
+    loss_a.backward()
+    version_error = ""
+except RuntimeError as e:
+    version_error = str(e)
+print(version_error)
+assert "Mul" in version_error and "changed in place" in version_error and a.grad is None
+
+# %% [markdown]
+# **After backward, the memory is free again.** Released nodes no longer
+# need it, so the manual step written the way students write it just works:
+
+# %%
+p = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+(p * p).sum().backward()                 # dL/dp = 2p = [2, 4]
+lr = 0.1
+p.data -= lr * p.grad                    # no graph holds p's memory any more
+assert np.allclose(p.data, [0.8, 1.6]) and not mg.memory_guard.is_protected(p.data)
+
+# %% [markdown]
+# A graph kept with `retain_graph=True` holds its arrays until it is dropped:
+# deleting the last name for its result frees its nodes, and with them the
+# lock.
+
+# %%
+kept = (p * p).sum()
+kept.backward(retain_graph=True)
+assert mg.memory_guard.is_protected(p.data)
+del kept                                 # the graph's last reference: its nodes are freed
+assert not mg.memory_guard.is_protected(p.data) and p.data.flags.writeable
+
+# %% [markdown]
+# NOTE(torch): PyTorch keeps a *version counter* on every tensor and raises
+# at backward ("one of the variables needed for gradient computation has
+# been modified by an inplace operation"); it does not lock memory, so a
+# write through `.data` goes unseen there. Locking the arrays is MyGrad's
+# approach; minigrad does both. One hole remains, noted in
+# `memory_guard`: a NumPy view made *before* the graph keeps its own write
+# flag.
+#
+# ## 8. Broadcasting and its reverse
 #
 # NumPy **broadcasting** lets `X + b` add a bias `b` of shape `(3,)` to
 # every row of `X` of shape `(4, 3)`: `b` is used four times. In the
@@ -343,8 +488,8 @@ assert "retain_graph" in message
 # $$\frac{\partial L}{\partial b_j} = \sum_i \frac{\partial L}{\partial (X + b)_{ij}}.$$
 #
 # Rather than every op handling this, the engine does it once, centrally:
-# after `backward` of any op, a gradient whose shape differs from its
-# input's is passed to `unbroadcast`, which sums over the axes that
+# in `backward_pass`, a gradient whose shape differs from its input's is
+# passed (by `_fit`) to `unbroadcast`, which sums over the axes that
 # broadcasting created (new leading axes, and axes of size 1 that were
 # stretched).
 
@@ -386,7 +531,7 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## 5. Writing a new op, and checking it with gradcheck
+# ## 9. Writing a new op, and checking it with gradcheck
 #
 # minigrad has no `sin`. Writing it takes a forward, a backward and the
 # derivative $\frac{d}{dx}\sin x = \cos x$, multiplied by the upstream
@@ -516,35 +661,67 @@ assert a.grad.shape == predicted_a_shape and w.grad.shape == predicted_w_shape
 assert np.array_equal(w.grad, predicted_w_grad)
 
 # %% [markdown]
-# **Exercise 3.** Which record numbers does `toposort` return for `out`
-# below, with `x`, `w`, `b` tensors that require grad, and which ops are
-# they? Mind the side computation: it is recorded on the same tape, but
-# `out` does not use it.
+# **Exercise 3.** Which nodes does `toposort` list for `out` below, with
+# `x`, `w`, `b` tensors that require grad: which op names, in which order?
+# Mind the side computation: its node uses `dot` too, but `out` does not use
+# it.
 
 # %%
 x3 = mg.Tensor([1.0, 2.0], requires_grad=True)
 w3 = mg.Tensor([0.5, -0.5], requires_grad=True)
 b3 = mg.Tensor(0.1, requires_grad=True)
 dot = (x3 * w3).sum()
-side = dot * 10                                    # record 2: on the tape, not under out
+side = dot * 10                                    # a node that uses dot, but is not under out
 out = (dot + b3).tanh()
-order = mg.tensor.toposort(out)
-names = [out._tape.ops[i].__name__ for i in order]
+order3 = mg.function.toposort(out.grad_fn)
 
-predicted_order = [0, 1, 3, 4]                     # one record per op, in the order they ran; no side
-predicted_names = ["Mul", "Sum", "Add", "Tanh"]    # leaves are links, not records
-assert order == predicted_order and names == predicted_names
+predicted_names = ["Mul", "Sum", "Add", "Tanh"]    # each node after the nodes of its inputs; leaves are no nodes
+side_listed = False                                # toposort follows inputs from out, never users
+assert op_names(order3) == predicted_names
+assert (side.grad_fn in order3) == side_listed
 
 # %% [markdown]
-# **Exercise 4.** In `y = 2 * x`, which entry of `y._tape.inputs[y._index]`
-# is `None`? (Hint: Python evaluates `2 * x` as `x.__rmul__(2)`.)
+# **Exercise 4.** In `y = 2 * x`, which entry of `y.grad_fn.inputs` is
+# `None`, and what does `y.grad_fn.needs_input_grad` say? (Hint: Python
+# evaluates `2 * x` as `x.__rmul__(2)`.)
 
 # %%
 y4 = 2 * x3
-links4 = y4._tape.inputs[y4._index]
+links4 = y4.grad_fn.inputs
 none_position = 0                  # __rmul__ calls Mul.apply(2, x3): the constant stays the first operand
-assert links4[none_position] is None and links4[1] is x3
-assert y4._tape.node(y4._index).needs_input_grad == (False, True)
+predicted_needs = (False, True)    # one flag per input: does it need a gradient?
+assert links4[none_position] is None and links4[1 - none_position] is x3
+assert y4.grad_fn.needs_input_grad == predicted_needs
+
+# %% [markdown]
+# **Exercise 5.** After `loss5 = (q * q).sum()`, which of these raise?
+# (a) `q.data[0] = 0.0`; (b) `q -= 0.5` under `mg.no_grad()`; (c)
+# `loss5.backward()`, after (b).
+
+# %%
+predicted_a, predicted_b, predicted_c = True, False, True   # (a) read-only memory; (b) minigrad's own
+#                                                            write, allowed but counted, so (c) refuses
+
+q = mg.Tensor(np.array([1.0, -1.0]), requires_grad=True)
+loss5 = (q * q).sum()
+try:
+    q.data[0] = 0.0
+    raised_a = False
+except ValueError:
+    raised_a = True
+try:
+    with mg.no_grad():
+        q -= 0.5
+    raised_b = False
+except RuntimeError:
+    raised_b = True
+try:
+    loss5.backward()
+    raised_c = False
+except RuntimeError:
+    raised_c = True
+assert (raised_a, raised_b, raised_c) == (predicted_a, predicted_b, predicted_c)
+assert np.array_equal(q.data, [0.5, -1.5])   # (a) changed nothing, (b) moved q
 
 # %% [markdown]
 # **Next:** notebook 03 builds on this engine: `nn.Module`s, losses,

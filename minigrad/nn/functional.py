@@ -1,9 +1,9 @@
 """Functions behind the layers and losses: ``import minigrad.nn.functional as F``.
 
-The fused ops here (linear, the three losses, dropout) are single graph
-nodes with their own derivative (PyTorch's are too, but for cross-entropy,
-which is log-softmax then NLL): one ``backward`` call per loss, no chain of
-small ops, and no intermediate that could overflow.
+``linear``, the three losses and ``dropout`` are ops of their own, each one
+graph node whose backward is its derivative, written as the formula
+(PyTorch's are fused too, but for cross-entropy, which is log-softmax then
+NLL): a loss is one ``backward`` call, and no intermediate can overflow.
 Arguments are checked here, at the boundary, so that an error names what the
 caller passed; a shape error that NumPy finds inside an op's ``forward`` still
 reaches the caller, prefixed with the op's name by ``Function.apply``.
@@ -28,88 +28,43 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 class Linear(Function):
-    """y = x @ Wᵀ + b, one node.   dL/dx = g @ W,   dL/dW = gᵀ @ x,   dL/db = Σ_rows g.
+    """y = x Wᵀ + b
+    dL/dx = g W
+    dL/dW = gᵀ x
+    dL/db = Σ_rows g
 
-    NOTE: one op rather than MatMul(x, Transpose(W)) + b: BLAS reads the
-    transposed operands in place (``W.T`` and ``g.T`` are views, never
-    copied), the bias gradient is one product 1ᵀg rather than the generic
-    un-broadcast, and dL/dx is skipped when x needs no gradient (the input
-    batch of the first layer). Inputs with more than two axes (…, in) are
-    treated as a stack of rows.
+    NOTE: one op rather than ``x @ W.T + b`` (three nodes), so dL/dx is
+    skipped when x needs no gradient (the input batch of the first layer).
+    An input with more axes (…, in) is a stack of rows.
     """
 
     def forward(self, x, w, b=None):
-        # NOTE: the shapes are checked here, on the arrays (one condition, read where it costs
-        # least): matmul alone would take a 1-D weight, and y += b would broadcast a bias of
-        # shape (1,). The message names the op and the input shapes (added by apply).
-        ws = w.shape
-        if len(ws) != 2 or x.shape[-1:] != ws[1:] or (b is not None and b.shape != ws[:1]):
-            raise ValueError(_linear_misfit(x.shape, ws, None if b is None else b.shape))
+        _check_linear(x.shape, w.shape, None if b is None else b.shape)
         self.x, self.w = x, w
-        y = _matmul(x, w.T)
-        if b is not None:
-            y += b  # y is ours: add in place
-        return y
+        return x @ w.T if b is None else x @ w.T + b
 
     def backward(self, g):
-        x, w = self.x, self.w
-        gx = _matmul(g, w) if self.parents[0] is not None else None
-        if g.ndim != 2:  # rows of a stack (…, out), or a single row (out,)
-            g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
-        gw = _dot(g.T, x) if self.parents[1] is not None else None
-        # Σ_rows g as the product 1ᵀg: BLAS' matrix-vector product sums the 32 rows of a
-        # batch in 0.5 µs, NumPy's reduction along the rows (np.sum(g, axis=0)) in 1.4
-        gb = _dot(_kept_vector(np.ones, len(g), g.dtype), g) if self.parents[2] is not None else None
+        gx = g @ self.w if self.inputs[0] is not None else None
+        g, x = g.reshape(-1, g.shape[-1]), self.x.reshape(-1, self.x.shape[-1])  # stacks as rows
+        gw = g.T @ x if self.inputs[1] is not None else None
+        gb = g.sum(axis=0) if self.inputs[2] is not None else None
         return gx, gw, gb
 
 
-def _matmul(a, b):
-    """``a @ b``; for two matrices through ``np.dot``.
+def _check_linear(x_shape, w_shape, b_shape):
+    """Raise a ValueError naming the shapes unless x: (…, in), W: (out, in) and b: (out,) or None.
 
-    NOTE: the same product by the same BLAS call, but ``@`` goes through the
-    machinery of a generalised ufunc first (broadcasting, type resolution):
-    0.3 to 0.6 µs per product, five times per update of a two-layer MLP. For
-    more axes ``np.dot`` means another product (and has no BLAS path), so
-    ``@`` stays.
+    NOTE: on the arrays, before the product: ``@`` alone would take a 1-D
+    weight, and ``+ b`` would broadcast a bias of shape (1,).
     """
-    return _dot(a, b) if a.ndim == 2 and b.ndim == 2 else a @ b
-
-
-# np.dot without its __array_function__ step, which calls a Python function to look for
-# overrides at every call (0.13 µs of 0.45 on a batch): an op's forward and backward only
-# ever see plain ndarrays. (np.dot itself, should a NumPy release drop the attribute.)
-_dot = getattr(np.dot, "_implementation", np.dot)
-
-
-_KEPT = {}  # (np.ones or np.arange, n, dtype) -> the read-only vector it made (see _kept_vector)
-
-
-def _kept_vector(make, n, dtype):
-    """``make(n, dtype=dtype)`` as a read-only vector, made once per (make, n, dtype): at most 128 kept.
-
-    NOTE: for the constant vectors of the losses and layers: the row numbers
-    0 … N − 1 that cross-entropy picks with (``np.arange``), the ones of
-    ``linear``'s 1ᵀg (``np.ones``). A training loop asks for the same N (its
-    batch size) at every update, and making one costs as much as its use.
-    """
-    key = (make, n, dtype)
-    vector = _KEPT.get(key)
-    if vector is None:
-        vector = make(n, dtype=dtype)
-        vector.setflags(write=False)
-        if len(_KEPT) < 128:
-            _KEPT[key] = vector
-    return vector
-
-
-def _linear_misfit(x_shape, w_shape, b_shape):
-    """What is wrong with the shapes of linear's input, weight and bias (for the ValueError)."""
     if len(w_shape) != 2:
-        return f"weight must have shape (out, in), got {w_shape}"
-    if len(x_shape) == 0 or x_shape[-1] != w_shape[1]:
-        return (f"input of shape {x_shape} does not fit weight of shape {w_shape}: the input's "
-                f"last axis must have size {w_shape[1]}")
-    return f"bias must have shape ({w_shape[0]},) for weight of shape {w_shape}, got {b_shape}"
+        raise ValueError(f"weight must have shape (out, in), got {w_shape}")
+    if x_shape[-1:] != w_shape[1:]:
+        raise ValueError(f"input of shape {x_shape} does not fit weight of shape {w_shape}: the "
+                         f"input's last axis must have size {w_shape[1]}")
+    if b_shape not in (None, w_shape[:1]):
+        raise ValueError(f"bias must have shape ({w_shape[0]},) for weight of shape {w_shape}, "
+                         f"got {b_shape}")
 
 
 def linear(x, weight, bias=None):
@@ -234,7 +189,8 @@ def log_softmax(x, axis=-1):
 
 
 class Dropout(Function):
-    """y = x * mask, mask = [u ≥ p] / (1 − p).   dL/dx = g * mask."""
+    """y = x · mask,   mask = [u ≥ p] / (1 − p) drawn by ``dropout``
+    dL/dx = g · mask"""
 
     def forward(self, x, mask):
         self.mask = mask
@@ -314,35 +270,17 @@ def flatten(x):
 
 
 def _reduce(losses, reduction):
-    # NOTE: np.add.reduce is what .sum() and .mean() run (the same numbers), without the
-    # Python wrapper in NumPy's _methods.py, which costs as much as the sum on a batch.
+    """L from the per-element losses ℓ: their mean (1/n) Σ ℓ, their sum Σ ℓ, or ℓ itself ('none')."""
     if reduction == "mean":
-        return np.add.reduce(losses, axis=None) / losses.size
+        return losses.sum() / losses.size
     if reduction == "sum":
-        return np.add.reduce(losses, axis=None)
+        return losses.sum()
     return losses
 
 
 def _upstream(g, reduction, n):
-    """dL/d(per-element loss): g/n for the mean, g for the sum, g itself (elementwise) for none."""
+    """w = dL/dℓ from g = dL/dL: g/n for the mean of n losses, g for the sum, g (one per ℓ) for none."""
     return g / n if reduction == "mean" else g
-
-
-_UNSIGNED = {}  # integer dtype -> the unsigned dtype of its size and byte order
-
-
-def _largest_unsigned(y):
-    """The largest entry of the non-empty integer array ``y`` read as unsigned (a negative one is huge).
-
-    NOTE: so one pass checks both ends of a label range. NumPy's argmax and a
-    pick cost half a ufunc reduction (``np.maximum.reduce``) on a batch of
-    labels, and 3% of a small classifier's update went to that reduction.
-    """
-    u = _UNSIGNED.get(y.dtype)
-    if u is None:
-        u = _UNSIGNED[y.dtype] = np.dtype(f"u{y.dtype.itemsize}").newbyteorder(y.dtype.byteorder)
-    y = y.view(u)
-    return y[y.argmax()]
 
 
 def _check_reduction(fn, reduction):
@@ -383,15 +321,17 @@ def _as_target(fn, target, x, what="target"):
 
 
 class MSELoss(Function):
-    """ℓ = (x − t)².   dL/dx = 2(x − t)·g,   dL/dt = −2(x − t)·g   (g per element)."""
+    """ℓ = (x − t)²,   L = mean, sum or ℓ itself (``reduction``);   w = dL/dℓ
+    dL/dx = 2(x − t) · w
+    dL/dt = −2(x − t) · w"""
 
     def forward(self, x, t, reduction="mean"):
         self.d, self.reduction = x - t, reduction
         return _reduce(self.d * self.d, reduction)
 
     def backward(self, g):
-        gx = self.d * (2 * _upstream(g, self.reduction, self.d.size))
-        return gx, (-gx if self.parents[1] is not None else None)
+        gx = 2 * self.d * _upstream(g, self.reduction, self.d.size)
+        return gx, (-gx if self.inputs[1] is not None else None)
 
 
 def mse_loss(input, target, reduction="mean"):
@@ -443,40 +383,34 @@ def mse_loss(input, target, reduction="mean"):
 
 
 class CrossEntropy(Function):
-    """ℓₙ = log Σⱼ e^(xₙⱼ) − x[n, yₙ].   dL/dx = (softmax(x) − onehot(y)) · g  (g per row)."""
+    """ℓₙ = log Σⱼ e^(xₙⱼ) − xₙ[yₙ],   L = mean, sum or ℓ itself (``reduction``);   wₙ = dL/dℓₙ
+    dL/dxₙ = (softmax(xₙ) − onehot(yₙ)) · wₙ          (the labels y get no gradient)"""
 
     def forward(self, x, labels, reduction="mean"):
-        # NOTE: shift each row by its max first: e^(x − m) ≤ 1 never overflows, and the
-        # shift cancels in log Σ e^x − x_y. Logits of ±1000 stay finite. The max is picked
-        # at the arg-max: the same value (NaN too), but NumPy's max along a short row is
-        # 2x slower than an arg-max and a pick.
-        rows = _kept_vector(np.arange, len(x), np.intp)  # 0, 1, …, N − 1
-        shifted = x - x[rows, x.argmax(axis=1)][:, None]  # x − max(x, axis=1)
+        # NOTE: shift each row by its max: e^(x − m) ≤ 1 never overflows, and the shift
+        # cancels in log Σ e^x − x_y. Logits of ±1000 stay finite.
+        shifted = x - x.max(axis=1, keepdims=True)
         e = np.exp(shifted)
-        s = np.add.reduce(e, axis=1, keepdims=True)
-        losses = np.log(s[:, 0]) - shifted[rows, labels]
-        e /= s
-        self.p, self.labels, self.reduction = e, labels, reduction  # p = softmax(x)
-        self.rows = rows  # 0, 1, …, N − 1: backward's row numbers too
+        s = e.sum(axis=1)
+        losses = np.log(s) - shifted[np.arange(len(x)), labels]
+        self.p, self.labels, self.reduction = e / s[:, None], labels, reduction  # p = softmax(x)
         return _reduce(losses, reduction)
 
     def backward(self, g):
         """dL/dx = (p − onehot(labels)) · w, where p = softmax(x) (saved as ``self.p``) and
-        w = dL/dℓ per row: g / N for 'mean', g for 'sum', g[n] for row n for 'none'; ``self.rows``
-        holds 0 … N − 1."""
+        w = dL/dℓ per row: g / N for 'mean', g for 'sum', g[n] for row n for 'none'."""
         # BEGIN SOLUTION nn.cross_entropy_backward
-        n = len(self.labels)
-        w = _upstream(g, self.reduction, n)            # dL/dℓₙ: g/N, g, or g per row
-        gx = self.p * (w[:, None] if self.reduction == "none" else w)   # softmax · w
-        # − onehot · w: gx[rows, labels] -= w, which NumPy does 2x faster as subtract.at
-        np.subtract.at(gx, (self.rows, self.labels), w)
-        return gx
+        onehot = np.eye(self.p.shape[1], dtype=self.p.dtype)[self.labels]
+        w = _upstream(g, self.reduction, len(self.labels))   # g / N, g, or g per row
+        if self.reduction == "none":
+            w = w.reshape(-1, 1)                              # row n scaled by g[n]
+        return (self.p - onehot) * w
         # END SOLUTION
 
 
 def _check_cross_entropy(x, y, reduction):
     """Raise the ValueError that names what is wrong with cross_entropy's logits ``x`` (a Tensor),
-    labels ``y`` (an array) or ``reduction``, checked one by one; pass if nothing is."""
+    labels ``y`` (an array) or ``reduction``; pass if nothing is."""
     _check_reduction("cross_entropy", reduction)
     _as_input("cross_entropy", x)
     shape = x.data.shape
@@ -494,7 +428,7 @@ def _check_cross_entropy(x, y, reduction):
     if y.shape != (n,):
         raise ValueError(f"cross_entropy: logits of shape {shape} need labels of shape "
                          f"({n},), got labels of shape {y.shape}")
-    if n and _largest_unsigned(y) >= c:
+    if n and (y.min() < 0 or y.max() >= c):
         raise ValueError(f"cross_entropy: labels must be in [0, {c}) for {c} classes, got "
                          f"labels from {y.min()} to {y.max()}")
     _check_mean_of_empty("cross_entropy", x, reduction)
@@ -545,29 +479,26 @@ def cross_entropy(logits, labels, reduction="mean"):
     """
     x = logits if isinstance(logits, Tensor) else Tensor(logits)
     y = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
-    shape = x.data.shape  # NOTE: read once, off the array (x.shape is a Python property)
-    # NOTE: the usual call passes one condition, and _check_cross_entropy says what is wrong
-    # otherwise (its checks one by one cost 1% of a small classifier's update).
-    if not (len(shape) == 2 and y.shape == shape[:1] and shape[0] and y.dtype.kind in "iu"
-            and x.data.dtype.kind == "f" and reduction in REDUCTIONS
-            and _largest_unsigned(y) < shape[1]):
-        _check_cross_entropy(x, y, reduction)  # raises, or passes a batch of no rows
+    _check_cross_entropy(x, y, reduction)
     return CrossEntropy.apply(x, labels=y, reduction=reduction)
 
 
 class BCEWithLogits(Function):
-    """ℓ = max(x, 0) − x·t + log(1 + e^(−|x|)).   dL/dx = (σ(x) − t)·g,   dL/dt = −x·g."""
+    """ℓ = max(x, 0) − x·t + log(1 + e^(−|x|)),   L = mean, sum or ℓ itself;   w = dL/dℓ
+    dL/dx = (σ(x) − t) · w
+    dL/dt = −x · w"""
 
     def forward(self, x, t, reduction="mean"):
         # NOTE: log(1 + e^x) − x·t written so that e^(−|x|) ≤ 1: no overflow at ±1000.
         self.x, self.t, self.reduction = x, t, reduction
-        losses = np.maximum(x, 0) - x * t + np.log1p(np.exp(-np.abs(x)))
-        return _reduce(losses, reduction)
+        return _reduce(np.maximum(x, 0) - x * t + np.log1p(np.exp(-np.abs(x))), reduction)
 
     def backward(self, g):
-        g = _upstream(g, self.reduction, self.x.size)
-        gx = (ops.stable_sigmoid(self.x) - self.t) * g  # accurate far in the tails too
-        return gx, (-self.x * g if self.parents[1] is not None else None)
+        w = _upstream(g, self.reduction, self.x.size)
+        # NOTE: σ(x) from e^(−|x|) ≤ 1, accurate far in the tails too; the one call here that
+        # takes arrays only (on Tensors, for gradients of gradients: self.x.sigmoid())
+        gx = (ops.stable_sigmoid(self.x) - self.t) * w
+        return gx, (-self.x * w if self.inputs[1] is not None else None)
 
 
 def binary_cross_entropy_with_logits(logits, targets, reduction="mean"):

@@ -8,8 +8,8 @@ ones take ``rng=`` (None, an int seed or a ``numpy.random.Generator``).
 
 import math
 
-
 from .._rng import as_generator
+from ..memory_guard import modifying
 from ..tensor import Tensor
 
 __all__ = ["uniform_", "normal_", "zeros_", "ones_", "constant_", "fan_in_and_fan_out",
@@ -23,10 +23,14 @@ def _array(tensor):
 
 
 def _fill(tensor, values):
-    """Write ``values`` into ``tensor.data`` and note the in-place change (a pending backward
-    that saved the old values then refuses to run); return ``tensor``."""
-    _array(tensor)[...] = values
-    tensor._mark_modified()
+    """Write ``values`` into ``tensor.data`` in place and return ``tensor``.
+
+    Through ``modifying``, as every in-place write of minigrad's: a pending
+    backward that saved the old values then refuses to run.
+    """
+    a = _array(tensor)
+    with modifying(a):
+        a[...] = values
     return tensor
 
 

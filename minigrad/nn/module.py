@@ -7,6 +7,7 @@ in the order they were assigned.
 
 import numpy as np
 
+from ..memory_guard import modifying
 from ..tensor import Tensor
 
 __all__ = ["Parameter", "Module", "ModuleList", "Sequential", "LoadResult"]
@@ -351,8 +352,8 @@ class Module:
         if problems:
             raise ValueError(f"{type(self).__name__}.load_state_dict: " + "; ".join(problems))
         for name, v in values.items():
-            np.copyto(own[name].data, v)
-            own[name]._mark_modified()
+            with modifying(own[name].data):  # a pending backward that saved the old values then raises
+                np.copyto(own[name].data, v)
         return LoadResult(missing, unexpected)
 
     # ---- repr ------------------------------------------------------------

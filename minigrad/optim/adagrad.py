@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, axpy
+from .optimizer import Optimizer
 
 __all__ = ["Adagrad"]
 
@@ -25,6 +25,9 @@ class Adagrad(Optimizer):
         ε ≥ 0, added outside the square root.
     weight_decay : float, default 0
         L2 penalty wd ≥ 0: g ← g + wd·θ.
+    foreach : bool or None, default None
+        Step all of a group's parameters joined end to end, in one update
+        (:mod:`minigrad.optim.foreach`); None takes the measured default.
 
     Notes
     -----
@@ -52,8 +55,8 @@ class Adagrad(Optimizer):
     array([ 0.5, -1.5], dtype=float32)
     """
 
-    def __init__(self, params, lr=0.01, eps=1e-10, weight_decay=0):
-        super().__init__(params, dict(lr=lr, eps=eps, weight_decay=weight_decay))
+    def __init__(self, params, lr=0.01, eps=1e-10, weight_decay=0, foreach=None):
+        super().__init__(params, dict(lr=lr, eps=eps, weight_decay=weight_decay), foreach)
 
     def _init_state(self, p):
         return {"s": np.zeros_like(p.data)}
@@ -61,10 +64,7 @@ class Adagrad(Optimizer):
     def _update(self, theta, g, state, group):
         """s ← s + g², then θ ← θ − η·g / (√s + ε), in place."""
         # BEGIN SOLUTION optim.adagrad_update
-        s, d = state["s"], self._scratch(theta)
-        s += np.multiply(g, g, out=d)  # s ← s + g²
-        np.sqrt(s, out=d)
-        d += group["eps"]              # d = √s + ε
-        np.divide(g, d, out=d)         # d = g / (√s + ε)
-        axpy(-group["lr"], d, theta, d)  # θ ← θ − η·g / (√s + ε)
+        s = state["s"]
+        s += g * g                                               # s ← s + g²
+        theta -= group["lr"] * g / (np.sqrt(s) + group["eps"])   # θ ← θ − η·g / (√s + ε)
         # END SOLUTION

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, axpy
+from .optimizer import Optimizer
 
 __all__ = ["RMSProp"]
 
@@ -31,6 +31,9 @@ class RMSProp(Optimizer):
         v = 0 before it.
     weight_decay : float, default 0
         L2 penalty wd ≥ 0: g ← g + wd·θ.
+    foreach : bool or None, default None
+        Step all of a group's parameters joined end to end, in one update
+        (:mod:`minigrad.optim.foreach`); None takes the measured default.
 
     Notes
     -----
@@ -59,9 +62,10 @@ class RMSProp(Optimizer):
     array([ 0.9, -1.9], dtype=float32)
     """
 
-    def __init__(self, params, lr=0.001, alpha=0.9, eps=1e-8, init="first_grad", weight_decay=0):
+    def __init__(self, params, lr=0.001, alpha=0.9, eps=1e-8, init="first_grad", weight_decay=0,
+                 foreach=None):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, init=init,
-                                      weight_decay=weight_decay))
+                                      weight_decay=weight_decay), foreach)
 
     def _init_state(self, p):
         return {"t": 0, "v": np.zeros_like(p.data)}
@@ -69,16 +73,11 @@ class RMSProp(Optimizer):
     def _update(self, theta, g, state, group):
         """v ← g² at t = 1 ("first_grad"), else v ← α·v + (1 − α)·g²; θ ← θ − η·g / (√v + ε)."""
         # BEGIN SOLUTION optim.rmsprop_update
-        alpha, v, d = group["alpha"], state["v"], self._scratch(theta)
+        alpha, v = group["alpha"], state["v"]
         state["t"] += 1
-        np.multiply(g, g, out=d)                # d = g²
         if state["t"] == 1 and group["init"] == "first_grad":
-            v[...] = d                          # v ← g₁²
+            v[...] = g * g                                   # v ← g²
         else:
-            v *= alpha
-            axpy(1 - alpha, d, v, d)            # v ← α·v + (1 − α)·g²
-        np.sqrt(v, out=d)
-        d += group["eps"]                       # d = √v + ε
-        np.divide(g, d, out=d)
-        axpy(-group["lr"], d, theta, d)         # θ ← θ − η·g / (√v + ε)
+            v *= alpha; v += (1 - alpha) * g * g             # v ← α·v + (1 − α)·g²
+        theta -= group["lr"] * g / (np.sqrt(v) + group["eps"])   # θ ← θ − η·g / (√v + ε)
         # END SOLUTION

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, axpy
+from .optimizer import Optimizer
 
 __all__ = ["SGD", "SGDM"]
 
@@ -22,13 +22,14 @@ class SGD(Optimizer):
         Step size η, ≥ 0.
     weight_decay : float, default 0
         L2 penalty wd ≥ 0: g ← g + wd·θ.
+    foreach : bool or None, default None
+        Step all of a group's parameters joined end to end, in one update
+        (:mod:`minigrad.optim.foreach`); None takes the measured default.
 
     Notes
     -----
     The lecture's rule is Robbins and Monro's and ``torch.optim.SGD(lr)``'s;
-    there is no state. The step is one BLAS ``axpy`` (θ ← θ − η·g in a single
-    pass over memory, see :func:`~minigrad.optim.optimizer.axpy`), like
-    PyTorch's single ``add_``.
+    there is no state.
 
     References
     ----------
@@ -51,15 +52,13 @@ class SGD(Optimizer):
         "nesterov": "minigrad has no Nesterov momentum; optim.SGDM is heavy-ball momentum",
     }
 
-    _fuse = False  # one BLAS call per parameter already: joining would only add copies
-
-    def __init__(self, params, lr=0.01, weight_decay=0):
-        super().__init__(params, dict(lr=lr, weight_decay=weight_decay))
+    def __init__(self, params, lr=0.01, weight_decay=0, foreach=None):
+        super().__init__(params, dict(lr=lr, weight_decay=weight_decay), foreach)
 
     def _update(self, theta, g, state, group):
         """θ ← θ − η·g, in place."""
         # BEGIN SOLUTION optim.sgd_update
-        axpy(-group["lr"], g, theta, self._scratch(theta))  # θ ← θ − η·g, one pass
+        theta -= group["lr"] * g                 # θ ← θ − η·g
         # END SOLUTION
 
 
@@ -81,6 +80,9 @@ class SGDM(Optimizer):
         Momentum λ in [0, 1).
     weight_decay : float, default 0
         L2 penalty wd ≥ 0: g ← g + wd·θ.
+    foreach : bool or None, default None
+        Step all of a group's parameters joined end to end, in one update
+        (:mod:`minigrad.optim.foreach`); None takes the measured default.
 
     Notes
     -----
@@ -119,8 +121,8 @@ class SGDM(Optimizer):
         "dampening": "SGDM has no dampening: v ← λ·v − η·g takes the whole gradient (PyTorch's dampening=0)",
     }
 
-    def __init__(self, params, lr=0.01, momentum=0.9, weight_decay=0):
-        super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay))
+    def __init__(self, params, lr=0.01, momentum=0.9, weight_decay=0, foreach=None):
+        super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay), foreach)
 
     def _init_state(self, p):
         return {"v": np.zeros_like(p.data)}
@@ -129,7 +131,6 @@ class SGDM(Optimizer):
         """v ← λ·v − η·g, then θ ← θ + v, both in place."""
         # BEGIN SOLUTION optim.sgdm_update
         v = state["v"]
-        v *= group["momentum"]                              # v ← λ·v
-        axpy(-group["lr"], g, v, self._scratch(theta))      # v ← λ·v − η·g
-        theta += v                                          # θ ← θ + v
+        v *= group["momentum"]; v -= group["lr"] * g     # v ← λ·v − η·g
+        theta += v                                     # θ ← θ + v
         # END SOLUTION

@@ -235,10 +235,10 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
             _set_mode(model, training=True)
             total, tally = 0.0, _Tally(n)  # the epoch's loss and its outputs with their labels
             for update, (xb, yb) in enumerate(batches(X, y, gen), start=1):
-                # NOTE: _const wraps the batch without the copy Tensor() makes: the regimes
+                # NOTE: _wrap wraps the batch without the copy Tensor() makes: the regimes
                 # hand out new arrays (X[rows]) or the caller's, which nothing here writes to
-                output = model(Tensor._const(xb))
-                loss = loss_fn(output, Tensor._const(yb))
+                output = model(Tensor._wrap(xb))
+                loss = loss_fn(output, Tensor._wrap(yb))
                 value = _loss_value(loss)
                 if not math.isfinite(value):
                     raise FloatingPointError(

@@ -1,9 +1,11 @@
-"""Exercise tests for the engine: Function.apply, unbroadcast, toposort, the backward loop.
+"""Exercise tests for the engine chapter (``minigrad/function.py``): ``Function.apply``,
+``unbroadcast``, ``toposort`` and ``backward_pass``.
 
-Each test grades one exercise and uses only the exercises before it in
-``minigrad.homework.EXERCISES``: apply's tests never call backward, and the
-backward loop is tested with ops whose derivatives are not exercises
-(+, -, /, **, mean, sqrt, ...) and with small Function subclasses defined here.
+Each test grades one exercise and uses only that exercise and the ones before it in
+``minigrad.homework.EXERCISES``: apply's tests never call backward, toposort's tests build
+graphs with apply and never call backward, and the backward loop is tested with ops whose
+derivatives are not exercises (+, -, /, **, unary -, mean, sqrt) and with the small
+Function subclasses defined here.
 """
 
 import warnings
@@ -12,355 +14,417 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad import ops
-from minigrad.function import Function, locate, unbroadcast
-from minigrad.tensor import toposort
+from minigrad import memory_guard, ops
+from minigrad.function import Function, toposort, unbroadcast
 
 apply_ex = pytest.mark.exercise("function.apply")
 unbroadcast_ex = pytest.mark.exercise("function.unbroadcast")
-toposort_ex = pytest.mark.exercise("tensor.toposort")
-backward_ex = pytest.mark.exercise("tensor.backward")
+toposort_ex = pytest.mark.exercise("function.toposort")
+backward_ex = pytest.mark.exercise("function.backward_pass")
+
+
+def leaf(values, dtype=np.float64):
+    """A leaf that requires grad (float64 unless told: exact values for the checks)."""
+    return mg.Tensor(np.asarray(values, dtype=dtype), requires_grad=True)
 
 
 class Seen(Function):
-    """Forward returns x + y and records what it was given; backward passes g on."""
+    """z = (x + y) · scale; keeps what forward was given, so a test can look."""
 
     def forward(self, x, y, scale=1.0):
         self.seen = (x, y, scale)
         return (x + y) * scale
 
     def backward(self, g):
-        return g, g
+        return g * self.seen[2], g * self.seen[2]
 
 
-class Twice(Function):
-    """y = 2x, with a backward that records the order of the calls."""
+class Logged(Function):
+    """y = 2x; each backward call is logged as (node, g), in call order."""
 
-    calls = []
+    log = []
 
     def forward(self, x):
         return 2 * x
 
     def backward(self, g):
-        Twice.calls.append((type(self), self.__dict__, g.copy()))  # as they are during the call
+        Logged.log.append((self, np.array(g, copy=True)))
         return 2 * g
 
 
-def leaf(values, dtype=np.float64):
-    return mg.Tensor(np.asarray(values, dtype=dtype), requires_grad=True)
+class FirstOnly(Function):
+    """z = x + y, whose backward sends a gradient to x only (None for y)."""
+
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, g):
+        return g, None
 
 
-def record(t):
-    """(op class, inputs, saved attributes) of the tape record that made ``t``."""
-    tape, i = locate(t)
-    return tape.ops[i], tape.inputs[i], tape.saved[i]
+class Float64Grad(Function):
+    """y = 3x, whose backward returns a float64 gradient whatever x's dtype."""
+
+    def forward(self, x):
+        return 3 * x
+
+    def backward(self, g):
+        return np.asarray(g, dtype=np.float64) * 3.0
+
+
+class BroadcastGrad(Function):
+    """z = x + y, whose backward hands both inputs g in the result's (broadcast) shape."""
+
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, g):
+        return g, g
+
+
+def links(t, *expected):
+    """True when ``t.grad_fn.inputs`` holds exactly the objects ``expected`` (compared with ``is``)."""
+    assert t.grad_fn is not None, "an input requires grad: the result must hold its node in .grad_fn"
+    inputs = t.grad_fn.inputs
+    return len(inputs) == len(expected) and all(a is b for a, b in zip(inputs, expected))
+
+
+def own_walk(root_node):
+    """Every node ``root_node`` depends on (itself included), as a set: the test's own search."""
+    seen, stack = set(), [root_node]
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            stack.extend(x.grad_fn for x in node.inputs if x is not None and x.grad_fn is not None)
+    return seen
+
+
+def numeric_grad(f, arrays, k, eps=1e-6):
+    """Central finite differences of the scalar f(*Tensors) in the entries of ``arrays[k]``."""
+    out = np.zeros_like(arrays[k])
+    for i in np.ndindex(arrays[k].shape):
+        up = [a.copy() for a in arrays]
+        down = [a.copy() for a in arrays]
+        up[k][i] += eps
+        down[k][i] -= eps
+        out[i] = (f(*map(mg.Tensor, up)).item() - f(*map(mg.Tensor, down)).item()) / (2 * eps)
+    return out
 
 
 # ============================================================ function.apply
 
 @apply_ex
-def test_apply_returns_a_tensor_with_forward_result():
+def test_apply_returns_a_tensor_holding_forward_result():
     out = ops.Add.apply(mg.Tensor([1.0, 2.0]), mg.Tensor([3.0, 4.0]))
-    assert type(out) is mg.Tensor
-    np.testing.assert_array_equal(out.data, [4.0, 6.0])
-    assert out.dtype == np.float32
+    assert type(out) is mg.Tensor, f"apply must return a minigrad Tensor, got {type(out).__name__}"
+    np.testing.assert_array_equal(out.data, [4.0, 6.0], err_msg="apply must wrap what forward returned")
+    assert out.dtype == np.float32, f"float32 inputs must give a float32 result, got {out.dtype}"
 
 
 @apply_ex
-def test_apply_passes_arrays_and_keyword_params_to_forward():
+def test_apply_passes_the_arrays_and_keyword_params_to_forward():
     x, y = leaf([1.0, 2.0]), mg.Tensor(np.array([10.0, 20.0]))
     out = Seen.apply(x, y, scale=3.0)
-    seen_x, seen_y, scale = record(out)[2]["seen"]
-    assert type(seen_x) is np.ndarray and type(seen_y) is np.ndarray
-    np.testing.assert_array_equal(seen_x, [1.0, 2.0])
-    assert scale == 3.0
+    assert out.grad_fn is not None, "x requires grad, so the result must hold its node in .grad_fn"
+    seen_x, seen_y, scale = out.grad_fn.seen
+    assert seen_x is x.data and seen_y is y.data, \
+        "forward must receive each Tensor's own .data array (not the Tensor, not a copy)"
+    assert scale == 3.0, f"keyword params go to forward unchanged: expected scale=3.0, got {scale!r}"
     np.testing.assert_array_equal(out.data, [33.0, 66.0])
 
 
 @apply_ex
-def test_apply_records_the_op_with_its_inputs_in_order():
-    x, c = leaf([1.0, 2.0]), mg.Tensor([5.0, 6.0])  # c does not require grad
+def test_apply_records_the_node_and_its_inputs_in_order():
+    x, c = leaf([1.0, 2.0]), mg.Tensor([5.0, 6.0])  # c does not require grad: a constant
     out = ops.Sub.apply(c, x)
-    assert out.requires_grad
-    op, inputs, saved = record(out)
-    assert op is ops.Sub and type(saved) is dict
-    assert type(inputs) is tuple and len(inputs) == 2
-    assert inputs[0] is None and inputs[1] is x     # a leaf is named by itself
-    assert out._tape.outputs[out._index] is out.data
+    assert out.requires_grad, "an input requires grad, so the result must require grad"
+    node = out.grad_fn
+    assert type(node) is ops.Sub, f"out.grad_fn must be the op's node (a Sub), got {node!r}"
+    assert type(node.inputs) is tuple and len(node.inputs) == 2, \
+        f"node.inputs must be a tuple with one entry per input, got {node.inputs!r}"
+    assert node.inputs[0] is None, "an input that does not require grad is recorded as None"
+    assert node.inputs[1] is x, "an input that requires grad is recorded as the Tensor itself"
+    again = ops.Sub.apply(c, x)
+    assert again.grad_fn is not node, "each apply makes a new node (cls())"
 
 
 @apply_ex
-def test_apply_names_an_intermediate_input_by_its_record_number():
+def test_apply_links_an_intermediate_result_as_an_input():
     x = leaf([1.0, 2.0])
     a = ops.Add.apply(x, 1.0)
     b = ops.Sub.apply(a, x)
-    assert b._tape is a._tape                       # one computation, one tape
-    assert b._index == a._index + 1
-    assert record(b)[1] == (a._index, x) and record(b)[1][1] is x
-    assert record(b)[0] is ops.Sub
-
-
-@apply_ex
-def test_apply_merges_the_tapes_of_two_computations_that_meet():
-    x, w = leaf([1.0]), leaf([2.0])
-    a = ops.Add.apply(x, 1.0)
-    b = ops.Sub.apply(w, 3.0)
-    b2 = ops.Add.apply(b, b)
-    assert a._tape is not b._tape
-    c = ops.Add.apply(a, b2)
-    tape, i = locate(c)
-    assert locate(a)[0] is tape and locate(b)[0] is tape and locate(b2)[0] is tape
-    assert [op.__name__ for op in tape.ops] == ["Sub", "Add", "Add", "Add"]  # the longer tape first
-    assert tape.inputs[i] == (locate(a)[1], locate(b2)[1])
-    assert locate(a)[1] < i and locate(b2)[1] < i   # still in topological order
+    assert b.grad_fn.inputs[0] is a and b.grad_fn.inputs[1] is x, \
+        "node.inputs holds the input Tensors (here a, then x), in the order given to apply"
+    assert a.grad_fn is not b.grad_fn and type(a.grad_fn) is ops.Add
+    assert links(a, x, None), "Add's second input, the number 1.0, is a constant: None"
 
 
 @apply_ex
 def test_apply_builds_no_node_when_nothing_needs_grad():
     out = ops.Add.apply(mg.Tensor([1.0]), mg.Tensor([2.0]))
-    assert not out.requires_grad and out._tape is None
+    assert out.grad_fn is None and not out.requires_grad, \
+        "no input requires grad: the result must be a plain constant (grad_fn None, requires_grad False)"
     x = leaf([1.0])
     with mg.no_grad():
         out = ops.Add.apply(x, x)
-    assert not out.requires_grad and out._tape is None
-    np.testing.assert_array_equal(out.data, [2.0])
+    assert out.grad_fn is None and not out.requires_grad, \
+        "under no_grad (GradMode.enabled is False) apply must record nothing"
+    np.testing.assert_array_equal(out.data, [2.0], err_msg="under no_grad forward still runs")
 
 
 @apply_ex
-def test_apply_takes_python_scalars_without_changing_the_dtype():
-    x = mg.Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
-    out = ops.Add.apply(x, 0.5)
-    assert out.dtype == np.float32
-    np.testing.assert_allclose(out.data, [1.5, 2.5])
-    assert record(out)[1][1] is None
+def test_apply_keeps_the_dtype_with_python_and_numpy_scalars():
+    x = leaf([1.0, 2.0], dtype=np.float32)
+    for c in (0.5, np.float64(0.5), np.float32(0.5)):
+        out = ops.Add.apply(x, c)
+        assert out.dtype == np.float32, \
+            (f"float32 + {type(c).__name__} must stay float32, got {out.dtype}: pass Python numbers "
+             f"as they are and other constants through as_operand")
+        np.testing.assert_allclose(out.data, [1.5, 2.5])
+        assert links(out, x, None), "a number is a constant: recorded as None"
     out = ops.Sub.apply(1, x)
     np.testing.assert_allclose(out.data, [0.0, -1.0])
-    assert record(out)[1][0] is None and record(out)[1][1] is x
+    assert out.dtype == np.float32 and links(out, None, x)
 
 
 @apply_ex
 def test_apply_takes_lists_and_arrays_as_constants():
     x = leaf([1.0, 2.0], dtype=np.float32)
     out = ops.Add.apply(x, [1, 1])
-    assert out.dtype == np.float32
+    assert out.dtype == np.float32, f"a list becomes a float32 array (as_operand), got {out.dtype}"
     np.testing.assert_array_equal(out.data, [2.0, 3.0])
-    out = ops.Add.apply(np.array([1.0, 1.0]), x)
-    assert out.requires_grad and record(out)[1][0] is None
+    out = ops.Add.apply(np.array([1.0, 1.0], dtype=np.float32), x)
+    assert out.requires_grad and links(out, None, x), \
+        "a NumPy array is a constant: recorded as None"
 
 
 @apply_ex
-def test_apply_names_both_shapes_when_forward_fails():
+def test_apply_locks_what_forward_saved():
+    x = leaf([1.0, 2.0])
+    out = ops.Mul.apply(x, 2.0)       # Mul's forward saves x's array as self.x
+    assert memory_guard.is_protected(x.data), \
+        "apply must lock the arrays forward saved: memory_guard.protect(node, arrays, result array)"
+    with pytest.raises(ValueError, match="read-only"):
+        x.data[0] = 5.0
+    np.testing.assert_array_equal(out.data, [2.0, 4.0])
+    z = leaf([1.0, 2.0])
+    with mg.no_grad():
+        ops.Mul.apply(z, 2.0)
+    assert not memory_guard.is_protected(z.data), "nothing was recorded, so nothing may be locked"
+
+
+@apply_ex
+def test_apply_names_the_op_and_both_shapes_when_forward_fails():
     a, b = mg.Tensor(np.zeros((2, 3))), mg.Tensor(np.zeros(4))
     with pytest.raises(ValueError) as info:
         ops.Add.apply(a, b)
-    assert "(2, 3)" in str(info.value) and "(4,)" in str(info.value)
+    message = str(info.value)
+    assert "Add" in message and "(2, 3)" in message and "(4,)" in message, \
+        f"a ValueError from forward must be raised again naming the op and the input shapes, got {message!r}"
+
+
+@apply_ex
+def test_apply_checks_the_result_under_detect_anomaly():
+    x = leaf([1.0, 0.0])
+    with mg.detect_anomaly(), np.errstate(divide="ignore"):
+        with pytest.raises(FloatingPointError) as info:
+            ops.Div.apply(1.0, x)  # 1/0 = inf
+    assert "Div" in str(info.value), f"the error must name the op, got {info.value}"
+    with np.errstate(divide="ignore"):
+        out = ops.Div.apply(1.0, x)  # outside detect_anomaly: no check
+    assert np.isinf(out.data[1])
 
 
 # ============================================================ function.unbroadcast
 
-UNBROADCAST = [  # shape of g (after broadcasting), shape of the input before it
-    ((4, 2, 3), (2, 1)),
-    ((4, 2, 3), (3,)),
-    ((4, 2, 3), (1, 2, 3)),
-    ((4, 2, 3), (4, 1, 3)),
-    ((4, 2, 3), (1, 1, 1)),
-    ((4, 2, 3), ()),
-    ((5,), (1,)),
-    ((3, 1), (3, 1)),
-    ((2, 5, 1, 3), (5, 1, 1)),
+UNBROADCAST = [  # what was broadcast, shape of g (after broadcasting), shape of the input before it
+    ("leading axes", (4, 2, 3), (2, 3)),
+    ("leading axes to 1-d", (4, 2, 3), (3,)),
+    ("leading axes to a scalar", (4, 2, 3), ()),
+    ("a size-1 axis", (4, 2, 3), (4, 1, 3)),
+    ("size-1 axes", (4, 2, 3), (1, 1, 1)),
+    ("a leading size-1 axis", (4, 2, 3), (1, 2, 3)),
+    ("size 1 to 5", (5,), (1,)),
+    ("both", (4, 2, 3), (2, 1)),
+    ("both twice", (2, 5, 1, 3), (5, 1, 1)),
 ]
 
 
 @unbroadcast_ex
-@pytest.mark.parametrize("big, small", UNBROADCAST, ids=[f"{b}-to-{s}" for b, s in UNBROADCAST])
-def test_unbroadcast_is_the_adjoint_of_broadcasting(big, small):
+@pytest.mark.parametrize("big, small", [c[1:] for c in UNBROADCAST],
+                         ids=[f"{c[0].replace(' ', '_')}:{c[1]}->{c[2]}".replace(" ", "") for c in UNBROADCAST])
+def test_unbroadcast_sums_the_copies_back(big, small):
     # <unbroadcast(g), x> = <g, broadcast(x)> for every x: the definition of the gradient.
     rng = np.random.default_rng(0)
     g, x = rng.standard_normal(big), rng.standard_normal(small)
     out = unbroadcast(g, small)
-    assert np.shape(out) == small
-    np.testing.assert_allclose(np.sum(out * x), np.sum(g * np.broadcast_to(x, big)), rtol=1e-12)
+    assert np.shape(out) == small, f"unbroadcast(g of shape {big}, {small}) has shape {np.shape(out)}"
+    expected = np.zeros(small)
     for i in np.ndindex(*small):  # each entry sums the copies it was broadcast into
         one = np.zeros(small)
         one[i] = 1
-        np.testing.assert_allclose(np.asarray(out)[i], np.sum(g * np.broadcast_to(one, big)))
+        expected[i] = np.sum(g * np.broadcast_to(one, big))
+    np.testing.assert_allclose(out, expected, rtol=1e-12,
+                               err_msg="each entry must be the sum of g over the copies broadcast made of it")
+    np.testing.assert_allclose(np.sum(out * x), np.sum(g * np.broadcast_to(x, big)), rtol=1e-12)
 
 
 @unbroadcast_ex
-def test_unbroadcast_returns_g_itself_when_nothing_was_broadcast():
-    g = np.ones((2, 3))
-    assert unbroadcast(g, (2, 3)) is g
+@pytest.mark.parametrize("shape", [(2, 3), (3, 1), (1,), ()])
+def test_unbroadcast_returns_g_itself_when_nothing_was_broadcast(shape):
+    g = np.ones(shape)
+    assert unbroadcast(g, shape) is g, "g already has the shape: return it as it is (no copy, no sum)"
 
 
 @unbroadcast_ex
 def test_unbroadcast_keeps_the_dtype():
     g = np.ones((4, 3), dtype=np.float32)
     out = unbroadcast(g, (3,))
-    assert out.dtype == np.float32
+    assert out.dtype == np.float32, f"summing must keep g's dtype (float32), got {out.dtype}"
     np.testing.assert_array_equal(out, [4.0, 4.0, 4.0])
 
 
-# ============================================================ tensor.toposort
+# ============================================================ function.toposort
 
 def check_topological(order, root):
-    """Each record once, after the records of all its inputs; the root's record last."""
-    tape, i = locate(root)
-    assert order == sorted(set(order)), "not ascending, or a record appears twice"
-    for j in order:
-        for k in tape.inputs[j]:
-            if type(k) is int:
-                assert k in order, f"record {k} (an input of {j}) is missing"
-    assert order[-1] == i
-
-
-def names(root, order):
-    tape = locate(root)[0]
-    return [tape.ops[j] for j in order]
+    """``order`` = toposort(root.grad_fn): each node root needs once, after its inputs' nodes."""
+    assert type(order) is list, f"toposort returns a list of nodes, got {type(order).__name__}"
+    assert all(isinstance(node, Function) for node in order), \
+        "toposort lists nodes (Function instances, the grad_fn of tensors), never Tensors or leaves"
+    assert len({id(node) for node in order}) == len(order), "a node appears more than once"
+    assert set(order) == own_walk(root.grad_fn), \
+        "toposort must list every node the root depends on, and no other"
+    place = {node: i for i, node in enumerate(order)}
+    for node in order:
+        for x in node.inputs:
+            if x is not None and x.grad_fn is not None:
+                assert place[x.grad_fn] < place[node], \
+                    f"{x.grad_fn!r} made an input of {node!r}, so it must come before it"
+    assert order[-1] is root.grad_fn, "the root's node comes last"
 
 
 @toposort_ex
 def test_toposort_of_a_chain():
     x = leaf([1.0])
-    a = x + 1
-    b = a.exp()
-    c = b * 3
-    order = toposort(c)
-    assert names(c, order) == [ops.Add, ops.Exp, ops.Mul]
+    c = ((x + 1).exp()) * 3
+    order = toposort(c.grad_fn)
     check_topological(order, c)
+    assert [type(node) for node in order] == [ops.Add, ops.Exp, ops.Mul], \
+        f"expected the nodes Add, Exp, Mul in that order, got {order}"
 
 
 @toposort_ex
-def test_toposort_of_a_leaf_is_empty():
-    assert toposort(leaf([1.0])) == []
+def test_toposort_of_a_node_whose_inputs_are_leaves_is_that_node():
+    x, w = leaf([1.0]), leaf([2.0])
+    y = x * w
+    assert toposort(y.grad_fn) == [y.grad_fn], "no input was made by a node: the order is [root]"
 
 
 @toposort_ex
-def test_toposort_of_a_diamond_lists_shared_records_once():
+def test_toposort_lists_a_node_of_a_diamond_once():
     x = leaf([1.0, 2.0])
-    a = x * 2          # used twice below
+    a = x * 2          # used by three nodes below
     b = a.exp()
     c = a + 1
     d = b + c
     e = d + a
-    order = toposort(e)
-    assert len(order) == 5
+    order = toposort(e.grad_fn)
     check_topological(order, e)
+    assert len(order) == 5, f"5 nodes (a, b, c, d, e), each once: got {len(order)}"
 
 
 @toposort_ex
-def test_toposort_lists_an_input_used_twice_by_one_op_once():
+def test_toposort_lists_an_input_used_twice_by_one_node_once():
     x = leaf([1.0, 2.0])
     a = x * 2
-    b = a + a          # both of b's inputs are a's record
-    y = b.exp()
-    order = toposort(y)
-    assert names(y, order) == [ops.Mul, ops.Add, ops.Exp]
+    y = (a + a).exp()  # both inputs of the Add are a
+    order = toposort(y.grad_fn)
     check_topological(order, y)
+    assert [type(node) for node in order] == [ops.Mul, ops.Add, ops.Exp], \
+        f"expected the nodes Mul, Add, Exp (a's node once), got {order}"
 
 
 @toposort_ex
-def test_toposort_skips_constants_and_leaves():
+def test_toposort_leaves_out_constants_leaves_and_unused_branches():
     x, c = leaf([1.0]), mg.Tensor([2.0])
-    k = c * 3          # computed from a constant: not recorded
-    y = (x + k) - c
-    order = toposort(y)
-    assert names(y, order) == [ops.Add, ops.Sub]
-
-
-@toposort_ex
-def test_toposort_skips_records_of_the_tape_that_root_does_not_need():
-    x = leaf([1.0])
-    a = x + 1
-    unused = a.exp()   # on the same tape, after a
-    y = a * 3
-    order = toposort(y)
-    assert names(y, order) == [ops.Add, ops.Mul]
-    assert unused._index not in order
+    k = c * 3          # made from a constant only: no node
+    a = x + k
+    unused = a.exp()   # uses a, but y does not need it
+    y = a - c
+    order = toposort(y.grad_fn)
     check_topological(order, y)
+    assert [type(node) for node in order] == [ops.Add, ops.Sub], \
+        f"expected the nodes Add, Sub (k = c * 3 has no node, x and c are no nodes), got {order}"
+    assert unused.grad_fn not in order, "a node that only uses the graph is not needed by the root"
 
 
 @toposort_ex
-def test_toposort_of_two_branches_from_several_leaves():
+def test_toposort_of_two_branches_from_two_leaves_is_the_same_every_time():
     x, y = leaf([1.0]), leaf([2.0])
-    left = (x * y).exp()
-    right = (y - x).tanh()
-    z = left / right
-    order = toposort(z)
-    assert len(order) == 5
+    z = (x * y).exp() / (y - x).tanh()
+    order = toposort(z.grad_fn)
     check_topological(order, z)
-    assert toposort(z) == order  # the same order every time
+    assert len(order) == 5, f"5 nodes (Mul, Exp, Sub, Tanh, Div), got {len(order)}"
+    assert toposort(z.grad_fn) == order, "the same graph must give the same order"
 
 
 @toposort_ex
-def test_toposort_needs_no_recursion():
+def test_toposort_walks_a_100_000_op_chain_without_recursion():
     x = leaf([1.0])
     y = x
-    for _ in range(10_000):
-        y = y + 1.0
-    order = toposort(y)
-    assert len(order) == 10_000
-    assert record_inputs(y, order[0])[0] is x
-    assert order[-1] == y._index
-
-
-def record_inputs(root, j):
-    return locate(root)[0].inputs[j]
+    for _ in range(100_000):
+        y = ops.Add.apply(y, 1.0)
+    try:
+        order = toposort(y.grad_fn)
+    except RecursionError:
+        pytest.fail("toposort recursed once per node: walk the graph with an explicit stack (a list)")
+    assert type(order) is list and len(order) == 100_000, "each of the 100,000 nodes once"
+    assert order[0].inputs[0] is x and order[-1] is y.grad_fn, \
+        "the first node is the one whose input is the leaf x, the last the root's"
+    assert all(order[i].inputs[0].grad_fn is order[i - 1] for i in range(1, len(order), 997))
 
 
 @toposort_ex
-def test_toposort_refuses_a_released_record():
+def test_toposort_changes_nothing_in_the_graph():
     x = leaf([1.0])
-    a = x + 1
-    y = a + 2
-    a._tape.saved[a._index] = None  # what a backward pass without retain_graph does
-    with pytest.raises(RuntimeError, match="retain_graph"):
-        toposort(y)
+    a = x * 2
+    y = a + a
+    before = [[id(x) for x in node.inputs] for node in (y.grad_fn, a.grad_fn)], set(vars(a.grad_fn))
+    toposort(y.grad_fn)
+    assert [[id(x) for x in node.inputs] for node in (y.grad_fn, a.grad_fn)] == before[0], \
+        "toposort must not change node.inputs"
+    assert set(vars(a.grad_fn)) == before[1] and not a.grad_fn.released, \
+        ("toposort only reads the graph: keep what was visited in a set of your own, "
+         "not as attributes of the nodes (a node's attributes are what forward saved)")
 
 
-# ============================================================ tensor.backward
+# ============================================================ function.backward_pass
+
+CLOSED_FORMS = [  # id, f(x) (a scalar), x, dL/dx written by hand
+    ("mean((x+1)^2)", lambda x: ((x + 1) ** 2).mean(), [1.0, 2.0, 3.0], lambda x: 2 * (x + 1) / 3),
+    ("mean(1/(x+2))", lambda x: (1 / (x + 2)).mean(), [0.5, -1.0], lambda x: -1 / (x + 2) ** 2 / 2),
+    ("-sqrt(x)/2", lambda x: (-(x.sqrt()) / 2).mean(), [4.0], lambda x: -1 / (4 * np.sqrt(x))),
+    ("(x-3)^3", lambda x: ((x - 3) ** 3).mean(), [1.0], lambda x: 3 * (x - 3) ** 2),
+]
+
 
 @backward_ex
-def test_backward_through_a_chain():
-    x = leaf([1.0, 2.0, 3.0])
-    y = ((x + 1) ** 2).mean()          # y = mean((x + 1)²)
-    y.backward()
-    np.testing.assert_allclose(x.grad, 2 * (x.data + 1) / 3)
+@pytest.mark.parametrize("f, x0, expected", [c[1:] for c in CLOSED_FORMS], ids=[c[0] for c in CLOSED_FORMS])
+def test_backward_gives_the_closed_form(f, x0, expected):
+    x = leaf(x0)
+    f(x).backward()
+    assert x.grad is not None, "backward must fill .grad of the leaf x"
+    np.testing.assert_allclose(x.grad, expected(np.array(x0)), rtol=1e-12,
+                               err_msg="the chain rule through every node, from the root down to x")
 
 
 @backward_ex
-def test_backward_with_an_upstream_gradient():
+def test_backward_starts_from_the_upstream_gradient():
     x = leaf([1.0, -2.0])
-    y = x ** 3
-    y.backward(np.array([2.0, 0.5]))   # dL/dx = g · 3x²
-    np.testing.assert_allclose(x.grad, [6.0, 6.0])
-
-
-@backward_ex
-def test_backward_sums_the_gradients_of_a_tensor_used_twice():
-    x = leaf([3.0])
-    (x + x).backward()
-    np.testing.assert_allclose(x.grad, [2.0])
-    x2 = leaf([3.0])
-    a = x2 ** 2
-    (a + a / 2 - a.sqrt()).backward()  # d/dx (1.5x² − |x|) = 3x − 1
-    np.testing.assert_allclose(x2.grad, [8.0])
-
-
-@backward_ex
-def test_backward_calls_each_node_once_after_all_its_consumers():
-    Twice.calls.clear()
-    x = leaf([1.0])
-    a = Twice.apply(x)
-    b = Twice.apply(a)
-    c = Twice.apply(a)
-    saved_a = record(a)[2]
-    (b + c - a).backward()             # dL/da = 2 + 2 − 1 = 3
-    assert all(cls is Twice for cls, _, _ in Twice.calls)  # backward runs on the op rebuilt from its record
-    saved = [attributes for _, attributes, _ in Twice.calls]
-    assert len(set(map(id, saved))) == 3, "a record's backward ran more than once"
-    assert saved[-1] is saved_a  # a's record after both of its consumers ...
-    assert Twice.calls[-1][2].tolist() == [3.0]   # ... with their gradients summed
-    np.testing.assert_allclose(x.grad, [6.0])
+    (x ** 3).backward(np.array([2.0, 0.5]))   # dL/dx = g · 3x²
+    np.testing.assert_allclose(x.grad, [6.0, 6.0],
+                               err_msg="the root's node must get grad (dL/droot) as its g")
 
 
 @backward_ex
@@ -374,65 +438,163 @@ def test_backward_matches_finite_differences_on_a_graph_with_broadcasting():
 
     x, w = leaf(x0), leaf(w0)
     f(x, w).backward()
-    for t, a0 in ((x, x0), (w, w0)):
-        numeric = np.zeros_like(a0)
-        for i in np.ndindex(a0.shape):
-            up, down = a0.copy(), a0.copy()
-            up[i] += 1e-6
-            down[i] -= 1e-6
-            args_up = [mg.Tensor(up if t is x else x0), mg.Tensor(up if t is w else w0)]
-            args_down = [mg.Tensor(down if t is x else x0), mg.Tensor(down if t is w else w0)]
-            numeric[i] = (f(*args_up).item() - f(*args_down).item()) / 2e-6
-        assert t.grad.shape == a0.shape
-        np.testing.assert_allclose(t.grad, numeric, rtol=1e-5, atol=1e-8)
+    for k, (t, name) in enumerate(((x, "x"), (w, "w"))):
+        assert t.grad is not None and t.grad.shape == t.shape, \
+            f"{name}.grad must have {name}'s shape {t.shape} (un-broadcast), got {np.shape(t.grad)}"
+        np.testing.assert_allclose(t.grad, numeric_grad(f, [x0, w0], k), rtol=1e-5, atol=1e-8,
+                                   err_msg=f"{name}.grad against finite differences")
 
 
 @backward_ex
-def test_backward_accumulates_into_leaves_and_keeps_no_intermediate_grad():
+def test_backward_adds_the_contributions_of_a_tensor_used_twice():
+    x = leaf([3.0])
+    (x + x).backward()
+    np.testing.assert_allclose(x.grad, [2.0],
+                               err_msg="x is both inputs of one Add: are contributions added?")
+    x2 = leaf([3.0])
+    a = x2 ** 2
+    (a + a / 2 - a.sqrt()).backward()  # d/dx (1.5x² − |x|) = 3x − 1
+    np.testing.assert_allclose(x2.grad, [8.0],
+                               err_msg="a is used by three nodes: are contributions added?")
+
+
+@backward_ex
+def test_backward_runs_each_node_once_after_all_its_users_with_their_sum():
+    Logged.log.clear()
+    x = leaf([1.0])
+    a = Logged.apply(x)
+    b = Logged.apply(a)
+    c = Logged.apply(a)
+    (b + c - a).backward()             # dL/da = 2 + 2 − 1 = 3
+    nodes = [node for node, _ in Logged.log]
+    assert len(nodes) == 3 and len(set(nodes)) == 3, \
+        f"each node's backward runs exactly once: got {len(nodes)} calls for 3 nodes"
+    assert nodes[-1] is a.grad_fn, "a's node runs after both nodes that use a (b's and c's)"
+    np.testing.assert_allclose(Logged.log[-1][1], [3.0],
+                               err_msg="a's node gets the sum of what its users sent it (2 + 2 − 1)")
+    np.testing.assert_allclose(x.grad, [6.0])
+
+
+@backward_ex
+def test_backward_accumulates_into_leaves_across_calls():
     x = leaf([1.0, 2.0])
     a = x ** 2
     a.mean().backward()
+    np.testing.assert_allclose(x.grad, x.data, err_msg="d/dx mean(x²) = 2x / 2 = x")
     (x - 1).mean().backward()
-    np.testing.assert_allclose(x.grad, x.data + 0.5)   # x from the first, 0.5 from the second
+    np.testing.assert_allclose(x.grad, x.data + 0.5,
+                               err_msg="a second backward adds to .grad (x from the first, 0.5 from the second)")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")                  # reading an intermediate's .grad warns
-        assert a.grad is None
+        warnings.simplefilter("ignore")  # reading an intermediate's .grad warns
+        assert a.grad is None, "an intermediate result keeps no .grad unless it called retain_grad()"
 
 
 @backward_ex
-def test_backward_fills_a_retained_intermediate_grad():
+def test_backward_fills_retained_intermediates():
     x = leaf([1.0, 2.0])
     a = x ** 2
     a.retain_grad()
-    (a / 4).mean().backward()
-    np.testing.assert_allclose(a.grad, [0.125, 0.125])
+    y = a / 4 + a
+    y.retain_grad()
+    y.backward(np.array([1.0, 2.0]))
+    np.testing.assert_allclose(y.grad, [1.0, 2.0], err_msg="the root retains grad: it gets grad itself")
+    np.testing.assert_allclose(a.grad, [1.25, 2.5],
+                               err_msg="a retained intermediate gets dL/da, summed over its two users")
+    np.testing.assert_allclose(x.grad, [2.5, 10.0], err_msg="dL/dx = dL/da · 2x")
 
 
 @backward_ex
-def test_backward_releases_the_graph_unless_asked_to_keep_it():
+def test_backward_undoes_broadcasting():
+    x, w = leaf(np.ones((3, 1))), leaf(np.ones(4))
+    BroadcastGrad.apply(x, w).backward(np.ones((3, 4)))  # its backward returns (3, 4) arrays
+    assert np.shape(x.grad) == (3, 1) and np.shape(w.grad) == (4,), \
+        (f"gradients must have their input's shape (un-broadcast them): x.grad {np.shape(x.grad)}, "
+         f"w.grad {np.shape(w.grad)}")
+    np.testing.assert_allclose(x.grad, np.full((3, 1), 4.0))
+    np.testing.assert_allclose(w.grad, np.full(4, 3.0))
+
+
+@backward_ex
+def test_backward_releases_each_node_and_a_second_pass_raises():
+    x = leaf([2.0])
+    y = (x ** 2 + 1).mean()
+    nodes = toposort(y.grad_fn)       # Pow, Add, Mean
+    y.backward()
+    assert all(node.released for node in nodes), "without retain_graph every node is released (node.release())"
+    assert not vars(nodes[0]), "a released node holds nothing of what forward saved"
+    assert nodes[0].inputs[0] is x and y.grad_fn is nodes[-1], "the links between nodes stay"
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        y.backward()  # the message comes from _check_saved(node)
+    np.testing.assert_allclose(x.grad, [4.0], err_msg="the refused second pass must change no .grad")
+
+
+@backward_ex
+def test_backward_with_retain_graph_allows_a_second_pass():
     x = leaf([2.0])
     y = (x ** 2 + 1).mean()
     y.backward(retain_graph=True)
+    assert not any(node.released for node in toposort(y.grad_fn)), "retain_graph=True releases nothing"
     y.backward()
-    np.testing.assert_allclose(x.grad, [8.0])
+    np.testing.assert_allclose(x.grad, [8.0], err_msg="two passes: 4 + 4")
     with pytest.raises(RuntimeError, match="retain_graph"):
         y.backward()
 
 
 @backward_ex
-def test_backward_through_a_deep_chain():
-    x = leaf([1.0])
-    y = x
-    for _ in range(10_000):
-        y = y + 0.5
-    y.backward()
-    np.testing.assert_allclose(x.grad, [1.0])
-    np.testing.assert_allclose(y.data, [5_001.0])
+def test_backward_refuses_a_graph_whose_saved_array_changed_in_place():
+    x, w = leaf([2.0]), leaf([1.0])
+    y = (x ** 2 + w).mean()       # Pow saved x
+    with mg.no_grad():
+        x -= 1.0                  # minigrad's own in-place write: bumps x's version
+    with pytest.raises(RuntimeError, match="changed in place"):
+        y.backward()  # the message comes from _check_saved(node)
+    assert w.grad is None and x.grad is None, \
+        "check every node before any gradient moves: a refused pass changes no .grad"
 
 
 @backward_ex
-def test_backward_does_not_alias_gradients_between_leaves():
+def test_backward_of_a_leaf_fills_its_own_grad():
+    x = leaf([1.0, 2.0])
+    x.backward(np.array([3.0, 4.0]))
+    np.testing.assert_allclose(x.grad, [3.0, 4.0], err_msg="a leaf root: dL/dx = grad, no node to run")
+    x.backward(np.array([1.0, 1.0]))
+    np.testing.assert_allclose(x.grad, [4.0, 5.0], err_msg="and it accumulates like any leaf")
+
+
+@backward_ex
+def test_backward_skips_an_input_whose_gradient_is_none():
+    Logged.log.clear()
+    x, w = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    branch = Logged.apply(w)
+    FirstOnly.apply(x, branch).mean().backward()
+    np.testing.assert_allclose(x.grad, [0.5, 0.5], err_msg="dL/dx = 1/2 from the mean")
+    assert w.grad is None, "FirstOnly.backward returned None for its second input: w gets no gradient"
+    assert Logged.log == [], "a node whose users sent it no gradient is not run"
+
+
+@backward_ex
+def test_backward_through_a_100_000_op_chain():
+    x = leaf([1.0])
+    y = x
+    for _ in range(100_000):
+        y = ops.Add.apply(y, 0.5)
+    try:
+        y.backward()
+    except RecursionError:
+        pytest.fail("backward recursed once per node: loop over toposort's order instead")
+    np.testing.assert_allclose(x.grad, [1.0], err_msg="each Add passes g on unchanged: dL/dx = 1")
+
+
+@backward_ex
+def test_backward_stores_a_fresh_gradient_of_the_leaf_dtype():
     x, y = leaf([1.0, 2.0]), leaf([3.0, 4.0])
-    (x + y).backward(np.array([1.0, 1.0]))
-    x.grad[0] = 100.0                  # writing one leaf's grad must not change the other's
-    np.testing.assert_array_equal(y.grad, [1.0, 1.0])
+    g = np.array([1.0, 1.0])
+    (x + y).backward(g)               # Add hands the same array to both inputs
+    x.grad[0] = 100.0
+    np.testing.assert_array_equal(y.grad, [1.0, 1.0],
+                                  err_msg="x.grad and y.grad share memory: accumulate(t, g) copies the first g")
+    h = leaf([1.0, 2.0], dtype=np.float32)
+    Float64Grad.apply(h).backward(np.array([1.0, 1.0], dtype=np.float32))
+    assert h.grad.dtype == np.float32, \
+        f"a float32 leaf keeps a float32 .grad (accumulate converts), got {h.grad.dtype}"
+    np.testing.assert_array_equal(h.grad, [3.0, 3.0])

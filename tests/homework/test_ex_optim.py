@@ -163,6 +163,41 @@ def test_float32_parameters_stay_float32(ex_id, cls, kwargs, rule):
     np.testing.assert_allclose(got[-1][0], want[-1][0], rtol=1e-4, atol=2e-5)
 
 
+# ---- answers written as the formula, temporaries and all -------------------------------
+
+def _sgdm_out_of_place(self, theta, g, state, group):
+    state["v"] = group["momentum"] * state["v"] - group["lr"] * g
+    theta += state["v"]
+
+
+def _adam_out_of_place(self, theta, g, state, group):
+    beta1, beta2 = group["betas"]
+    lr, eps = group["lr"], group["eps"]
+    state["t"] += 1
+    t = state["t"]
+    state["m"] = beta1 * state["m"] + (1 - beta1) * g
+    state["v"] = beta2 * state["v"] + (1 - beta2) * g ** 2
+    m_hat = state["m"] / (1 - beta1 ** t)
+    v_hat = state["v"] / (1 - beta2 ** t)
+    theta -= lr * m_hat / (np.sqrt(v_hat) + eps)
+
+
+@pytest.mark.parametrize("foreach", [False, True], ids=["alone", "joined"])
+@pytest.mark.parametrize("cls, answer, kwargs, rule", [
+    (optim.SGDM, _sgdm_out_of_place, dict(lr=0.01, momentum=0.8), sgdm),
+    (optim.Adam, _adam_out_of_place, dict(lr=0.05, betas=(0.8, 0.99)), adam),
+], ids=["SGDM", "Adam"])
+def test_an_answer_written_as_the_formula_passes(monkeypatch, cls, answer, kwargs, rule, foreach):
+    """A student's answer that builds new state arrays and temporaries is graded like the solution,
+    also when the group's parameters are stepped joined (foreach)."""
+    monkeypatch.setattr(cls, "_update", answer)
+    for steps, wd in ((50, 0.0), (20, 0.1)):
+        got, _, _, _ = run_minigrad(cls, {**kwargs, "foreach": foreach}, steps, weight_decay=wd)
+        want = run_reference(rule, kwargs, steps, weight_decay=wd)
+        np.testing.assert_allclose(got[-1][0], want[-1][0], rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(got[-1][1], want[-1][1], rtol=1e-9, atol=1e-10)
+
+
 # ---- hand-computed steps ------------------------------------------------------------
 
 def one_param(cls, values, **kwargs):
@@ -249,13 +284,13 @@ def test_radam_takes_momentum_steps_until_rho_passes_the_threshold():
 
 @pytest.mark.exercise("optim.adam_moments")
 def test_update_moments_are_two_moving_averages_in_place():
-    m, v, d = np.zeros(3), np.zeros(3), np.empty(3)
+    m, v = np.zeros(3), np.zeros(3)
     m_id, v_id = id(m), id(v)
     g = np.array([1.0, -2.0, 0.0])
-    update_moments(m, v, g, 0.9, 0.99, d)
+    update_moments(m, v, g, 0.9, 0.99)
     np.testing.assert_allclose(m, [0.1, -0.2, 0.0])
     np.testing.assert_allclose(v, [0.01, 0.04, 0.0])
-    update_moments(m, v, np.array([3.0, 0.0, 0.0]), 0.9, 0.99, d)
+    update_moments(m, v, np.array([3.0, 0.0, 0.0]), 0.9, 0.99)
     np.testing.assert_allclose(m, [0.09 + 0.3, -0.18, 0.0])
     np.testing.assert_allclose(v, [0.0099 + 0.09, 0.0396, 0.0])
     assert (id(m), id(v)) == (m_id, v_id)
@@ -264,17 +299,17 @@ def test_update_moments_are_two_moving_averages_in_place():
 
 @pytest.mark.exercise("optim.adam_moments")
 def test_update_moments_keep_float32():
-    m, v, d = (np.zeros(2, dtype=np.float32) for _ in range(3))
-    update_moments(m, v, np.array([1.0, 2.0], dtype=np.float32), 0.9, 0.999, d)
+    m, v = np.zeros(2, dtype=np.float32), np.zeros(2, dtype=np.float32)
+    update_moments(m, v, np.array([1.0, 2.0], dtype=np.float32), 0.9, 0.999)
     assert m.dtype == v.dtype == np.float32
     np.testing.assert_allclose(v, [0.001, 0.004], rtol=1e-6)
 
 
 @pytest.mark.exercise("optim.adam_moments")
 def test_update_moments_over_many_steps_match_the_closed_form():
-    m, v, d = np.zeros(1), np.zeros(1), np.empty(1)
+    m, v = np.zeros(1), np.zeros(1)
     for _ in range(30):                       # constant g: m = (1 − β1^t)·g, v = (1 − β2^t)·g²
-        update_moments(m, v, np.array([2.0]), 0.9, 0.99, d)
+        update_moments(m, v, np.array([2.0]), 0.9, 0.99)
     np.testing.assert_allclose(m, [(1 - 0.9 ** 30) * 2], rtol=1e-12)
     np.testing.assert_allclose(v, [(1 - 0.99 ** 30) * 4], rtol=1e-12)
 

@@ -62,8 +62,8 @@ SQUARE = lines(
 def test_the_curriculum_is_every_marked_exercise_in_order():
     assert len(EXERCISES) >= 18 and len(set(EXERCISES)) == len(EXERCISES)
     assert find_exercises(REPO / "minigrad") == list(EXERCISES)
-    assert EXERCISES[:4] == ("function.apply", "function.unbroadcast", "tensor.toposort",
-                             "tensor.backward")
+    assert EXERCISES[:4] == ("function.apply", "function.unbroadcast", "function.toposort",
+                             "function.backward_pass")
 
 
 def test_every_exercise_has_tests_and_every_test_a_known_exercise():
@@ -526,12 +526,12 @@ def test_a_test_that_kills_the_process_is_named_and_the_later_tests_still_run(tm
     copy = tmp_path / "copy"
     student_copy(REPO, copy, exercises=["function.unbroadcast"])
     _replace_stub(copy, "function.unbroadcast", code)
-    report = grade(copy, exercises=["function.unbroadcast", "tensor.toposort"], tests=TESTS)
+    report = grade(copy, exercises=["function.unbroadcast", "function.toposort"], tests=TESTS)
     own = [t for t in report.tests.values() if t[0] == "function.unbroadcast"]
     crashed = [t for t in own if t[1] == "crashed"]
     assert len(crashed) == 2 and all(how in t[2] for t in crashed), crashed
     assert {t[1] for t in own} == {"crashed", "not run"}
-    later = report["tensor.toposort"]
+    later = report["function.toposort"]
     assert later.passed == later.total > 0, report.tests  # they ran in a new process
     assert sum(f"ended the test process ({how})" in p for p in report.problems) == 2
 
@@ -545,13 +545,14 @@ def test_a_test_stuck_where_the_alarm_cannot_stop_it_is_killed_and_the_run_goes_
                   "import signal; signal.signal(signal.SIGALRM, signal.SIG_IGN); "
                   "any(iter(int, 1))")  # 0, 0, 0, ... forever
     start = time.perf_counter()
-    report = grade(copy, exercises=["function.unbroadcast", "tensor.toposort"], timeout=0.5,
+    # NOTE: 2 s, not less: toposort's tests, which must still pass, include a 100,000-op chain
+    report = grade(copy, exercises=["function.unbroadcast", "function.toposort"], timeout=2,
                    tests=TESTS)
     own = [t for t in report.tests.values() if t[0] == "function.unbroadcast"]
     assert [t[1] for t in own].count("timeout") == 2 and {t[1] for t in own} == {"timeout", "not run"}
-    assert report["tensor.toposort"].passed == report["tensor.toposort"].total > 0
+    assert report["function.toposort"].passed == report["function.toposort"].total > 0, report.tests
     assert any("its process was killed" in p for p in report.problems)
-    assert time.perf_counter() - start < 60
+    assert time.perf_counter() - start < 2 * (3 * 2 + 10) + 30  # two kills after 3 × 2 s + 10 s each
 
 
 @pytest.mark.slow

@@ -57,6 +57,13 @@ def test_linear_gradcheck(x_shape, out):
     assert mg.gradcheck(F.linear, x, w, b)
 
 
+@pytest.mark.parametrize("x_shape", [(5, 3), (3,), (2, 5, 3)], ids=str)
+def test_linear_without_bias_gradcheck(x_shape):
+    x = mg.Tensor(rand(*x_shape, seed=8), requires_grad=True)
+    w = mg.Tensor(rand(4, 3, seed=9), requires_grad=True)
+    assert mg.gradcheck(F.linear, x, w)
+
+
 def test_linear_skips_input_gradient_for_a_constant_input():
     layer = nn.Linear(3, 2, rng=0)
     x = mg.Tensor(np.ones((4, 3), np.float32))
@@ -66,8 +73,8 @@ def test_linear_skips_input_gradient_for_a_constant_input():
 
 
 def test_linear_float32_batch_gradients_are_the_row_sums_and_arrays_of_their_own():
-    # a training batch: 32 float32 rows, twice (the second pass reuses the vector of ones
-    # that the bias gradient 1ᵀg is computed with)
+    # a training batch: 32 float32 rows, twice: a gradient written to between the passes
+    # must not change the next one
     layer = nn.Linear(5, 3, rng=0)
     x = mg.Tensor(rand(32, 5).astype(np.float32))
     g = rand(32, 3).astype(np.float32)
@@ -233,6 +240,12 @@ def test_dropout_is_inverted_and_backward_uses_the_same_mask():
     assert y.dtype == np.float64
 
 
+def test_dropout_gradcheck():
+    # the same seed draws the same mask at every call, so finite differences see one function
+    x = mg.Tensor(rand(6, 5, seed=2), requires_grad=True)
+    assert mg.gradcheck(lambda t: F.dropout(t, 0.4, rng=0), x)
+
+
 def test_dropout_seeding_and_fresh_masks():
     x = mg.ones(1000)
     a, b = nn.Dropout(0.5, rng=3), nn.Dropout(0.5, rng=3)
@@ -302,6 +315,29 @@ def test_init_marks_a_tensor_changed_only_when_it_writes_into_it():
     nn.init.zeros_(layer.weight)
     with pytest.raises(RuntimeError, match="changed in place"):
         loss.backward()
+
+
+def test_load_state_dict_and_init_under_a_live_graph_refuse_its_backward_then_work_after_it():
+    # The Linear node saved x and the weight's array: changing the weight through minigrad
+    # before the graph's backward would mix old and new values, so backward refuses.
+    x = mg.Tensor(rand(4, 3, seed=1).astype(np.float32), requires_grad=True)
+    for change in (lambda layer: layer.load_state_dict(nn.Linear(3, 2, rng=1).state_dict()),
+                   lambda layer: nn.init.uniform_(layer.weight, -0.1, 0.1, rng=2)):
+        layer = nn.Linear(3, 2, rng=0)
+        loss = layer(x).sum()
+        change(layer)                                    # the write itself is allowed...
+        with pytest.raises(RuntimeError, match="Linear.*changed in place"):
+            loss.backward()                              # ...the stale graph's backward is not
+    layer = nn.Linear(3, 2, rng=0)
+    layer(x).sum().backward()                            # after the graph's backward: both work
+    sd = nn.Linear(3, 2, rng=1).state_dict()
+    layer.load_state_dict(sd)
+    np.testing.assert_array_equal(layer.weight.data, sd["weight"])
+    nn.init.zeros_(layer.bias)
+    np.testing.assert_array_equal(layer.bias.data, [0.0, 0.0])
+    x.zero_grad()
+    layer(x).sum().backward()                            # a fresh graph on the new values
+    np.testing.assert_allclose(x.grad, np.ones((4, 1)) * sd["weight"].sum(axis=0), rtol=1e-6)
 
 
 def test_init_errors():

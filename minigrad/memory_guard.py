@@ -1,0 +1,188 @@
+"""Arrays saved for backward are read-only while a graph needs them; minigrad's own writes are counted.
+
+``backward`` differentiates with the arrays each node saved in ``forward``
+(``Mul`` keeps x and y). A write into one of them between the two would give
+a silently wrong gradient, so the engine (``Function.apply``) calls
+:func:`protect` on every node it records, and this module:
+
+- makes each saved array that a user can reach (an input's array or the
+  result's) read-only, together with the array that owns its memory (so a
+  write through ``t.data``, ``t.numpy()``, ``t.detach().data``, ``np.copyto``
+  or ``p.data *= c`` raises NumPy's "read-only" error at the write);
+- counts, per block of memory, the live nodes that saved it: the memory is
+  writable again when the last of them is released (after ``backward``) or
+  freed (a dropped graph), so the manual step ``p.data -= lr * p.grad``
+  after ``backward`` works as students write it;
+- lets minigrad's own in-place writers (``t -= v`` and ``t[i] = v`` under
+  ``no_grad``, optimizer steps, ``load_state_dict``, ``nn.init``) write
+  through :class:`modifying`, which opens the memory for the write and bumps
+  its version; :func:`check_unchanged` then makes ``backward`` raise, naming
+  the op and what it saved, as PyTorch does with its version counters.
+
+This is MyGrad's approach (memory locked per array, with a count) joined to
+PyTorch's (versions checked at backward).
+
+NOTE: a view made *before* the graph (``v = w.data[:2]``) keeps its own
+write flag: NumPy gives no way to lock it, so a write through it goes
+unseen. Memory that was read-only to begin with (``np.broadcast_to``) stays
+read-only. The registry is plain data (dicts of ints, arrays and tuples,
+keyed by the ``id`` of the array that owns the memory, which it keeps alive),
+so a deep graph gives CPython's cyclic garbage collector nothing more to scan.
+"""
+
+import numpy as np
+
+__all__ = ["protect", "release", "check_unchanged", "modifying", "is_protected"]
+
+# For each block of memory that live nodes saved, keyed by id(owner array):
+_owners = {}      # the owner array itself (kept alive while locked, so its id stays unique)
+_counts = {}      # how many saves of it live nodes hold
+_versions = {}    # how many times minigrad wrote into it since it was locked
+_writable = {}    # whether it was writable before it was locked
+_views = {}       # views of it that were locked too (given back on release)
+
+
+def _owner(a):
+    """The array that owns the memory of ``a`` (``a`` itself unless it is a view)."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def _reopenable(owner):
+    """Whether NumPy will let ``owner`` be made writable again once it was made read-only.
+
+    NOTE: an array whose memory belongs to another Python object (``bytes``
+    from a pickle, a read-only buffer) may start writable, but NumPy refuses
+    to turn it writable again after a lock: such memory is never locked (a
+    raw write into it goes unseen; minigrad's own writes are still counted).
+    """
+    if owner.base is None:
+        return True
+    try:
+        return not memoryview(owner.base).readonly
+    except TypeError:
+        return False
+
+
+def _lock(key):
+    if _writable[key]:
+        _owners[key].flags.writeable = False
+        for v in _views[key]:
+            v.flags.writeable = False
+
+
+def _unlock(key):
+    if _writable[key]:
+        _owners[key].flags.writeable = True
+        for v in _views[key]:
+            v.flags.writeable = True
+
+
+def protect(node, arrays, result):
+    """Lock what ``node`` saved (its attributes) of the arrays a user can reach; remember their versions.
+
+    Reachable are the inputs' ``arrays`` (a Tensor's data, a user's ndarray)
+    and the ``result``; a mask or table the node made itself needs no lock.
+    """
+    attributes = vars(node)
+    if not attributes:  # the op saved nothing (Add, Sub, Neg, Reshape, ...)
+        return
+    saved = []
+    for name, value in attributes.items():
+        if type(value) is not np.ndarray:
+            continue  # a number, a shape, an axis
+        if value is not result:
+            for a in arrays:
+                if value is a:
+                    break
+            else:
+                continue  # an array the node made itself: nobody else can write it
+        owner = value if value.base is None else _owner(value)
+        key = id(owner)
+        if key not in _counts:  # the first live save of this memory: lock it
+            _owners[key], _counts[key], _versions[key], _views[key] = owner, 0, 0, ()
+            _writable[key] = owner.flags.writeable and _reopenable(owner)
+            _lock(key)
+        if _writable[key] and value is not owner and value.flags.writeable:
+            value.flags.writeable = False
+            _views[key] += (value,)
+        _counts[key] += 1
+        saved.append((name, value, key, _versions[key]))
+    if saved:
+        node._protected = tuple(saved)
+
+
+def release(node):
+    """Give back the memory ``node`` saved (after its backward, or when the node is freed)."""
+    for _, _, key, _ in node._protected:
+        _counts[key] -= 1
+        if _counts[key] == 0:  # no live node needs it any more
+            _unlock(key)
+            del _owners[key], _counts[key], _versions[key], _writable[key], _views[key]
+    node._protected = ()
+
+
+def check_unchanged(node):
+    """Raise ``RuntimeError`` if minigrad wrote into an array ``node`` saved since ``forward``."""
+    for name, value, key, version in node._protected:
+        if _versions[key] != version:
+            raise RuntimeError(
+                f"backward: the array of shape {value.shape} that the {type(node).__name__} node saved "
+                f"as {name!r} was changed in place after the op used it (by an optimizer step, `-=` or "
+                f"item assignment under no_grad, load_state_dict, nn.init, ...), so its gradient would "
+                f"mix old and new values; change it after backward(), or compute a new tensor instead")
+
+
+def is_protected(a):
+    """True while a live node holds the memory of array ``a`` for its backward."""
+    return id(_owner(a)) in _counts
+
+
+class modifying:
+    """``with modifying(*arrays):`` write into them in place, as minigrad's own in-place changes do.
+
+    Memory that a live graph saved is opened for the block, then locked again
+    with its version bumped, so that ``backward`` through that graph raises
+    instead of using the new values. Memory no graph holds costs one look-up.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.zeros(2)
+    >>> with modifying(a):
+    ...     a += 1
+    >>> a
+    array([1., 1.])
+    """
+
+    __slots__ = ("keys", "views")
+
+    def __init__(self, *arrays):
+        self.keys, self.views = [], []
+        if not _counts:  # no live graph saved anything: nothing to open
+            return
+        for a in arrays:
+            key = id(_owner(a))
+            if key not in _counts:
+                continue
+            if key not in self.keys:
+                self.keys.append(key)
+            if (_writable[key] and a is not _owners[key] and not a.flags.writeable
+                    and all(a is not v for v in _views[key])):
+                self.views.append(a)  # a view made while the memory was locked: read-only too
+
+    def __enter__(self):
+        for key in self.keys:
+            _unlock(key)
+        for v in self.views:
+            v.flags.writeable = True
+        return self
+
+    def __exit__(self, *exc):
+        for v in self.views:
+            v.flags.writeable = False
+        for key in self.keys:
+            _versions[key] += 1
+            _lock(key)
+        return False
