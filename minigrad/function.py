@@ -48,6 +48,11 @@ def unbroadcast(g, shape):
     Broadcasting copies an operand along new leading axes and along its axes of
     size 1, so each copy's gradient must be added back up.
 
+    Sum ``g`` over the leading axes it has beyond ``len(shape)``, then (keeping
+    the axis) over each axis where ``shape`` has 1 and ``g`` does not. When
+    ``g`` already has ``shape`` (nothing was broadcast, the common case),
+    return ``g`` itself, not a copy. The result keeps ``g``'s dtype.
+
     Math::
 
         x broadcast to y's shape  =>  dL/dx = sum of dL/dy over the copied axes
@@ -130,8 +135,9 @@ class Function:
            **params))``. Keyword ``params`` (an axis, a shape, ...) go to
            ``forward`` unchanged and are never differentiated. A ``ValueError``
            from ``forward`` is raised again naming the op and the input shapes.
-        3. Under ``detect_anomaly`` (``GradMode.anomaly``), a non-finite result
-           raises (:func:`~minigrad.grad_mode.check_finite`).
+        3. Under ``detect_anomaly`` (``GradMode.anomaly``), check the result with
+           ``check_finite(result array, cls.__name__, "forward")``, which raises
+           ``FloatingPointError`` naming the op if it holds NaN or inf.
         4. Record only when grad mode is on (``GradMode.enabled``) and some
            Tensor input requires grad: ``node.inputs`` is a tuple with, for
            each input, the Tensor if it requires grad, else ``None``; the
@@ -201,6 +207,9 @@ def toposort(root):
     search with an explicit stack instead of recursion, so a chain of 100,000
     ops works: each node is pushed twice, first to visit its inputs' nodes,
     then (marked ``True``, "its inputs are done") to be placed in the order.
+    Keep the visited nodes in a set of your own: set no attributes on the
+    nodes (a node's attributes are what ``forward`` saved) and leave
+    ``node.inputs`` as it is.
 
     Examples
     --------
@@ -235,17 +244,26 @@ def backward_pass(root, grad, retain_graph=False):
             dL/dz = Σ over the nodes c that use z of (what c sent to z)
             dL/dx = node.backward(dL/dz), un-broadcast to x's shape
 
-    Steps: a leaf ``root`` (no ``grad_fn``), or one that ``retains_grad``,
-    :func:`accumulate` s ``grad`` itself. Then every node of
-    ``toposort(root.grad_fn)`` is checked before any gradient moves (released
-    by an earlier pass? a saved array changed in place?), so a failed pass
-    changes nothing. Then, from the root's node down, each node gets the sum
-    of what the nodes using its result sent it, calls ``node.backward(g)``
-    (one gradient per input, or one array for a one-input op), and sends
-    each input's gradient, un-broadcast to its shape, on: a leaf (or a
-    tensor that ``retains_grad``) accumulates it in ``.grad``; an
-    intermediate adds it to its node's entry. Each node is released after
-    its backward unless ``retain_graph``.
+    Steps:
+
+    1. A ``root`` that is a leaf (no ``grad_fn``) or ``retains_grad``
+       :func:`accumulate` s ``grad`` itself; a leaf root is then done.
+    2. ``order = toposort(root.grad_fn)``. Check every node before any
+       gradient moves, with :func:`_check_saved` (``RuntimeError`` for a node
+       released by an earlier pass, naming ``retain_graph``, or one whose
+       saved array was changed in place), so a failed pass changes no ``.grad``.
+    3. Keep a dict node → dL/d(its result), starting ``{root.grad_fn: grad}``.
+       For each node of ``reversed(order)`` (each node after every node that
+       uses its result): a node with no entry was sent no gradient, so skip
+       it (its backward is not called); else call ``node.backward(g)`` and
+       turn what it returns into one entry per input with :func:`_as_tuple`.
+       For each input ``x`` and its gradient ``gx``: skip it when ``x`` is
+       ``None`` (a constant) or ``gx`` is ``None``; fit ``gx`` to ``x.shape``
+       with :func:`_fit` (it un-broadcasts, or raises); if ``x`` is a leaf
+       (``x.grad_fn is None``) or ``x.retains_grad``, ``accumulate(x, gx)``;
+       if ``x`` has a node, add ``gx`` to that node's entry out of place
+       (``a + b``, never ``+=``: ``Add`` hands the same array to both inputs).
+    4. Unless ``retain_graph``, call ``node.release()`` after its backward.
     """
     # BEGIN SOLUTION function.backward_pass
     if root.grad_fn is None or root.retains_grad:
