@@ -283,7 +283,7 @@ def backward_pass(root, grad, retain_graph=False):
         for x, gx in zip(node.inputs, _as_tuple(grads_in, node)):
             if x is None or gx is None:
                 continue
-            if type(gx) is not np.ndarray or gx.shape != x.shape:
+            if type(gx) is not np.ndarray or gx.shape != x.data.shape:
                 gx = _fit(gx, x, node)  # un-broadcast it, or raise
             if x.grad_fn is None or x.retains_grad:  # a leaf, or an intermediate that keeps .grad
                 accumulate(x, gx)

@@ -34,12 +34,12 @@ import numpy as np
 
 __all__ = ["protect", "release", "check_unchanged", "modifying", "is_protected"]
 
-# For each block of memory that live nodes saved, keyed by id(owner array):
-_owners = {}      # the owner array itself (kept alive while locked, so its id stays unique)
-_counts = {}      # how many saves of it live nodes hold
-_versions = {}    # how many times minigrad wrote into it since it was locked
-_writable = {}    # whether it was writable before it was locked
-_views = {}       # views of it that were locked too (given back on release)
+# id(owner array) -> [count, version, writable, owner, views] for each block of memory that live
+# nodes saved: how many saves of it live nodes hold; how many times minigrad wrote into it since
+# it was locked; whether it was writable before; the owner array itself (kept alive while locked,
+# so that its id stays unique); views of it that were locked too (given back on release).
+_memories = {}
+COUNT, VERSION, WRITABLE, OWNER, VIEWS = range(5)
 
 
 def _owner(a):
@@ -65,17 +65,17 @@ def _reopenable(owner):
         return False
 
 
-def _lock(key):
-    if _writable[key]:
-        _owners[key].flags.writeable = False
-        for v in _views[key]:
+def _lock(memory):
+    if memory[WRITABLE]:
+        memory[OWNER].flags.writeable = False
+        for v in memory[VIEWS]:
             v.flags.writeable = False
 
 
-def _unlock(key):
-    if _writable[key]:
-        _owners[key].flags.writeable = True
-        for v in _views[key]:
+def _unlock(memory):
+    if memory[WRITABLE]:
+        memory[OWNER].flags.writeable = True
+        for v in memory[VIEWS]:
             v.flags.writeable = True
 
 
@@ -100,15 +100,17 @@ def protect(node, arrays, result):
                 continue  # an array the node made itself: nobody else can write it
         owner = value if value.base is None else _owner(value)
         key = id(owner)
-        if key not in _counts:  # the first live save of this memory: lock it
-            _owners[key], _counts[key], _versions[key], _views[key] = owner, 0, 0, ()
-            _writable[key] = owner.flags.writeable and _reopenable(owner)
-            _lock(key)
-        if _writable[key] and value is not owner and value.flags.writeable:
+        memory = _memories.get(key)
+        if memory is None:  # the first live save of this memory: lock it
+            writable = owner.flags.writeable and (owner.base is None or _reopenable(owner))
+            memory = _memories[key] = [0, 0, writable, owner, ()]
+            if writable:
+                owner.flags.writeable = False
+        if value is not owner and memory[WRITABLE] and value.flags.writeable:
             value.flags.writeable = False
-            _views[key] += (value,)
-        _counts[key] += 1
-        saved.append((name, value, key, _versions[key]))
+            memory[VIEWS] += (value,)
+        memory[COUNT] += 1
+        saved.append((name, value, key, memory[VERSION]))
     if saved:
         node._protected = tuple(saved)
 
@@ -116,17 +118,18 @@ def protect(node, arrays, result):
 def release(node):
     """Give back the memory ``node`` saved (after its backward, or when the node is freed)."""
     for _, _, key, _ in node._protected:
-        _counts[key] -= 1
-        if _counts[key] == 0:  # no live node needs it any more
-            _unlock(key)
-            del _owners[key], _counts[key], _versions[key], _writable[key], _views[key]
+        memory = _memories[key]
+        memory[COUNT] -= 1
+        if memory[COUNT] == 0:  # no live node needs it any more
+            del _memories[key]
+            _unlock(memory)
     node._protected = ()
 
 
 def check_unchanged(node):
     """Raise ``RuntimeError`` if minigrad wrote into an array ``node`` saved since ``forward``."""
     for name, value, key, version in node._protected:
-        if _versions[key] != version:
+        if _memories[key][VERSION] != version:
             raise RuntimeError(
                 f"backward: the array of shape {value.shape} that the {type(node).__name__} node saved "
                 f"as {name!r} was changed in place after the op used it (by an optimizer step, `-=` or "
@@ -136,7 +139,7 @@ def check_unchanged(node):
 
 def is_protected(a):
     """True while a live node holds the memory of array ``a`` for its backward."""
-    return id(_owner(a)) in _counts
+    return id(_owner(a)) in _memories
 
 
 class modifying:
@@ -156,25 +159,25 @@ class modifying:
     array([1., 1.])
     """
 
-    __slots__ = ("keys", "views")
+    __slots__ = ("memories", "views")
 
     def __init__(self, *arrays):
-        self.keys, self.views = [], []
-        if not _counts:  # no live graph saved anything: nothing to open
+        self.memories, self.views = [], []
+        if not _memories:  # no live graph saved anything: nothing to open
             return
         for a in arrays:
-            key = id(_owner(a))
-            if key not in _counts:
+            memory = _memories.get(id(_owner(a)))
+            if memory is None:
                 continue
-            if key not in self.keys:
-                self.keys.append(key)
-            if (_writable[key] and a is not _owners[key] and not a.flags.writeable
-                    and all(a is not v for v in _views[key])):
+            if all(memory is not m for m in self.memories):
+                self.memories.append(memory)
+            if (memory[WRITABLE] and a is not memory[OWNER] and not a.flags.writeable
+                    and all(a is not v for v in memory[VIEWS])):
                 self.views.append(a)  # a view made while the memory was locked: read-only too
 
     def __enter__(self):
-        for key in self.keys:
-            _unlock(key)
+        for memory in self.memories:
+            _unlock(memory)
         for v in self.views:
             v.flags.writeable = True
         return self
@@ -182,7 +185,7 @@ class modifying:
     def __exit__(self, *exc):
         for v in self.views:
             v.flags.writeable = False
-        for key in self.keys:
-            _versions[key] += 1
-            _lock(key)
+        for memory in self.memories:
+            memory[VERSION] += 1
+            _lock(memory)
         return False

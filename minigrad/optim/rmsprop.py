@@ -33,7 +33,7 @@ class RMSProp(Optimizer):
         L2 penalty wd ≥ 0: g ← g + wd·θ.
     foreach : bool or None, default None
         Step all of a group's parameters joined end to end, in one update
-        (:mod:`minigrad.optim.foreach`); None takes the measured default.
+        (:mod:`minigrad.optim.foreach`); None means off (measured slower).
 
     Notes
     -----

@@ -75,16 +75,22 @@ def amsgrad(theta, g, s, lr=0.001, betas=(0.9, 0.999), eps=1e-8):
     return theta - lr * m_hat / (np.sqrt(v_hat) + eps)
 
 
+def rectifier(t, beta2):
+    """ρ_t and, once ρ_t > 4, r_t of RAdam (Liu et al., Algorithm 2)."""
+    rho_max = 2 / (1 - beta2) - 1
+    rho_t = rho_max - 2 * t * beta2 ** t / (1 - beta2 ** t)
+    if rho_t <= 4:
+        return rho_t, None
+    return rho_t, math.sqrt((rho_t - 4) * (rho_t - 2) * rho_max / ((rho_max - 4) * (rho_max - 2) * rho_t))
+
+
 def radam(theta, g, s, lr=0.001, betas=(0.9, 0.999), eps=1e-8, threshold=5):
-    beta1, beta2 = betas
-    t, m, v = _moments(g, s, beta1, beta2)
-    m_hat = m / (1 - beta1 ** t)
-    rho_inf = 2 / (1 - beta2) - 1
-    rho = rho_inf - 2 * t * beta2 ** t / (1 - beta2 ** t)
-    if rho > threshold:
-        r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
-        return theta - lr * r * m_hat * math.sqrt(1 - beta2 ** t) / (np.sqrt(v) + eps)
-    return theta - lr * m_hat
+    t, m, v = _moments(g, s, *betas)
+    step = lr * m / (1 - betas[0] ** t)                        # η·m̂
+    rho_t, r_t = rectifier(t, betas[1])
+    if rho_t <= threshold:
+        return theta - step
+    return theta - r_t * step * math.sqrt(1 - betas[1] ** t) / (np.sqrt(v) + eps)
 
 
 def run_reference(rule, kwargs, steps, dtype=np.float64, weight_decay=0.0):
@@ -272,12 +278,11 @@ def test_radam_takes_momentum_steps_until_rho_passes_the_threshold():
     np.testing.assert_allclose(w.data, [0.5], rtol=1e-12)
     before = w.data.copy()
     step_with(opt, w, [1.0])                 # t = 6, ρ = 5.994 > 5: the first rectified step
-    rho_inf = 2 / 0.001 - 1
-    rho = rho_inf - 2 * 6 * 0.999 ** 6 / (1 - 0.999 ** 6)
-    r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+    rho_t, r_t = rectifier(6, 0.999)
+    assert rho_t == pytest.approx(5.994, abs=1e-3)
     assert 0 < before[0] - w.data[0] < 0.1
     # m̂ = 1 and √v = √(1 − β2^t) under a constant g = 1: the step is η·r
-    np.testing.assert_allclose(before - w.data, [0.1 * r], rtol=1e-6)
+    np.testing.assert_allclose(before - w.data, [0.1 * r_t], rtol=1e-6)
 
 
 # ---- Adam's moments, shared by Adam, AMSGrad, RAdam and SWATS -----------------------

@@ -5,7 +5,8 @@ must reproduce: a ``torch.optim`` class or a NumPy reference written out here
 in the textbook form. The table feeds parity (float64 and float32, on a
 quadratic, Rosenbrock and a small MLP), convergence, the invariants and the
 state-dict round trip; the hand-computed cases and the validation errors
-follow.
+follow, then parameters that share memory and the joined step (foreach.py),
+which must give the per-parameter numbers bit for bit.
 """
 
 import copy
@@ -19,6 +20,7 @@ import pytest
 import minigrad
 from minigrad import optim
 from minigrad.nn import Parameter
+from minigrad.optim import foreach as foreach_module
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -681,6 +683,21 @@ def test_step_through_minigrad_backward():
     assert w.data.dtype == np.float32
 
 
+@pytest.mark.parametrize("foreach", [False, True], ids=["alone", "joined"])
+def test_a_step_between_forward_and_backward_is_seen_by_backward(foreach):
+    """The step writes θ through memory_guard.modifying: allowed while a graph holds θ, and then
+    backward through that graph refuses the new values (DESIGN.md: no silently wrong gradient)."""
+    model = minigrad.nn.Linear(3, 2, rng=0)
+    opt = optim.Adam(model.parameters(), lr=0.1, foreach=foreach)
+    loss = model(minigrad.ones(4, 3)).sum()
+    loss.backward(retain_graph=True)
+    before = model.weight.data.copy()
+    opt.step()                                   # θ is locked by the graph, yet the step may write it
+    assert not np.array_equal(model.weight.data, before)
+    with pytest.raises(RuntimeError, match="changed in place"):
+        loss.backward()
+
+
 # ---------------------------------------------------------------- state dicts
 
 def _mimic_file(value):
@@ -718,18 +735,20 @@ def _assert_plain_data(value):
         assert isinstance(value, (np.ndarray, bool, int, float, str)), type(value)
 
 
-def _train(opt, params, steps, start=0):
+def _train(opt, params, steps, start=0, grad=quad_grad):
     for k in range(start, start + steps):
-        step(opt, params, quad_grad, k)
+        step(opt, params, grad, k)
 
 
 @pytest.mark.parametrize("row", OPTIMIZERS, ids=lambda o: o.id)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("round_trip", list(ROUND_TRIPS))
-def test_state_dict_resume_is_bit_exact(row, dtype, round_trip, tmp_path):
-    params = [Parameter(a) for a in quad_init(dtype)]
+@pytest.mark.parametrize("problem", ["quad", "sep"])  # sep: every step joined where foreach is on
+def test_state_dict_resume_is_bit_exact(row, dtype, round_trip, problem, tmp_path):
+    problem = PROBLEMS[problem]
+    params = [Parameter(a) for a in problem.init(dtype)]
     opt = row.make(params, weight_decay=0.01)
-    _train(opt, params, 7)
+    _train(opt, params, 7, grad=problem.grad)
     saved = opt.state_dict()
     _assert_plain_data(saved)
     loaded = ROUND_TRIPS[round_trip](saved, tmp_path)
@@ -737,8 +756,8 @@ def test_state_dict_resume_is_bit_exact(row, dtype, round_trip, tmp_path):
     resumed = [Parameter(p.data.copy()) for p in params]
     opt2 = row.make(resumed, lr=123.0)  # hyper-parameters come from the state dict
     opt2.load_state_dict(loaded)
-    _train(opt, params, 20, start=7)
-    _train(opt2, resumed, 20, start=7)
+    _train(opt, params, 20, start=7, grad=problem.grad)
+    _train(opt2, resumed, 20, start=7, grad=problem.grad)
     for p, q in zip(params, resumed):
         np.testing.assert_array_equal(p.data, q.data)
         assert q.data.dtype == dtype
@@ -1079,7 +1098,7 @@ def test_parameters_sharing_memory_follow_torch_one_parameter_after_the_other(
 
 
 def test_two_parameters_on_one_array_take_both_updates():
-    """By hand: SGD on one array given to two parameters moves it by both gradients, one after the other."""
+    """By hand: SGDM on one array given to two parameters moves it by both velocities, one after the other."""
     a, b = Parameter(np.zeros(2)), Parameter(np.zeros(2))
     a.data = b.data = np.array([1.0, 2.0])
     opt = optim.SGDM([a, b], lr=0.1, momentum=0.5)
@@ -1091,8 +1110,6 @@ def test_two_parameters_on_one_array_take_both_updates():
 
 
 # ---------------------------------------------------------------- the joined step (foreach)
-
-from minigrad.optim import foreach as foreach_module  # noqa: E402
 
 ELEMENTWISE = [row for row in OPTIMIZERS if row.cls._elementwise]
 
@@ -1141,13 +1158,28 @@ def _assert_same(runs):
             np.testing.assert_array_equal(sd_j["state"][i][name], value, err_msg=name)
 
 
-def test_foreach_default_and_keyword():
+def test_foreach_default_is_the_measured_one_and_the_keyword_overrides_it():
     w = [Parameter([1.0]), Parameter([2.0])]
-    assert optim.Adam(w).foreach is foreach_module.DEFAULT
-    assert optim.Adam(w, foreach=False).foreach is False and optim.SGD(w, foreach=True).foreach is True
+    joined = {optim.Adam: True, optim.AMSGrad: True, optim.RAdam: True,  # foreach.py's measurements
+              optim.SGD: False, optim.SGDM: False, optim.Adagrad: False, optim.RMSProp: False}
+    for cls, default in joined.items():
+        assert cls(w).foreach is default, cls.__name__
+        assert cls(w, foreach=not default).foreach is (not default)
     assert optim.SWATS(w).foreach is False
     with pytest.raises(TypeError, match="foreach must be None, False or True, got 'yes'"):
         optim.Adam(w, foreach="yes")
+
+
+def test_a_large_group_is_stepped_one_parameter_at_a_time(joined_steps):
+    """Past JOIN_AT_MOST bytes the copies would cost more than the calls saved (foreach.py)."""
+    size = foreach_module.JOIN_AT_MOST // 8  # float64: the two parameters are twice the limit
+    params = [Parameter(np.ones(size)), Parameter(np.ones(size))]
+    opt = optim.Adam(params, lr=0.1, foreach=True)
+    for p in params:
+        p.grad = np.ones(size)
+    opt.step()
+    assert joined_steps == [False]
+    np.testing.assert_allclose(params[0].data, 1 - 0.1 / (1 + 1e-8), rtol=1e-15)
 
 
 @pytest.mark.parametrize("weight_decay", [0.0, 0.1])
@@ -1263,8 +1295,7 @@ def test_a_copied_optimizer_steps_on_its_own_state(how):
 
 
 def _train_sep(opt, params, steps, start=0):
-    for k in range(start, start + steps):
-        step(opt, params, sep_grad, k)
+    _train(opt, params, steps, start, grad=sep_grad)
 
 
 class _OutOfPlaceAdam(optim.Adam):
