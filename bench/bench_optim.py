@@ -10,7 +10,11 @@ bandwidth of an in-place ``a += b`` measured in the same run. Ratios are
 medians over paired rounds (every contender once per round). The last column
 is the peak memory NumPy allocated during one minigrad step after warm-up
 (tracemalloc): the temporaries of the formula-shaped ``_update`` (each
-``lr * g`` is a new parameter-sized array), freed within the step.
+``lr * g`` is a new parameter-sized array), freed within the step. Before it,
+the page faults per minigrad step (minor faults, mean over the timed rounds):
+when the C library hands those temporaries fresh pages (it returns freed
+memory at the top of its heap to the system), each step pays a fault per 4 KiB,
+which can make a step several times slower from one run to the next.
 
 The project's targets (DESIGN.md, Performance): each optimizer within 1.5x of
 PyTorch's default step, RAdam within 1.0x.
@@ -38,6 +42,11 @@ from minigrad import optim  # noqa: E402
 from minigrad.nn import Parameter  # noqa: E402
 
 try:
+    import resource       # page faults (Unix)
+except ImportError:
+    resource = None
+
+try:
     import torch
     torch.set_num_threads(1)
 except ImportError:  # the table then has minigrad and the floor only
@@ -63,6 +72,11 @@ CASES = [
     ("SWATS sgd", lambda ps: optim.SWATS(ps), ("SGD", dict(lr=1e-3, momentum=0.9)), 5),
 ]
 FUSED = {"SGD", "Adam", "AdamW", "Adagrad"}  # torch.optim classes with a fused CPU kernel
+
+
+def _faults():
+    """Minor page faults of this process so far (0 where the resource module is missing)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt if resource else 0
 
 
 def timed(fn):
@@ -98,7 +112,7 @@ def main(argv=None):
 
     header = (f"{'optimizer':<11} {'minigrad':>9} {'torch':>9} {'foreach':>9} {'fused':>9} "
               f"{'floor':>8}  {'mg/torch':>8} {'mg/foreach':>10} {'mg/fused':>8} {'mg/floor':>8}  "
-              f"{'peak alloc':>10}  target")
+              f"{'faults':>7} {'peak alloc':>10}  target")
     print(header)
     print("-" * len(header))
     for name, make, (torch_name, torch_kwargs), arrays in CASES:
@@ -123,9 +137,13 @@ def main(argv=None):
         if name == "SWATS adam" and opt.phase != "adam" or name == "SWATS sgd" and opt.phase != "sgd":
             raise RuntimeError(f"{name}: SWATS is in phase {opt.phase!r}")
         times = {label: [] for label in contenders}
+        faults = 0
         for _ in range(args.rounds):
             for label, step in contenders.items():
+                before = _faults()
                 times[label].append(timed(step))
+                if label == "minigrad":
+                    faults += _faults() - before
         tracemalloc.start()
         tracemalloc.reset_peak()
         opt.step()
@@ -149,9 +167,9 @@ def main(argv=None):
 
         print(f"{name:<11} {ms('minigrad'):>9} {ms('torch'):>9} {ms('foreach'):>9} {ms('fused'):>9} "
               f"{floor * 1e3:>8.2f}  {ratio('torch'):>8} {ratio('foreach'):>10} {ratio('fused'):>8} "
-              f"{med['minigrad'] / floor:>7.2f}x  {peak:>10,}  {met}")
-    print("times in ms (medians); mg/X = median over rounds of minigrad time / X time; "
-          "peak alloc in bytes for one minigrad step after warm-up")
+              f"{med['minigrad'] / floor:>7.2f}x  {faults / args.rounds:>7.0f} {peak:>10,}  {met}")
+    print("times in ms (medians); mg/X = median over rounds of minigrad time / X time; faults: page faults "
+          "per minigrad step; peak alloc in bytes for one minigrad step after warm-up")
 
 
 if __name__ == "__main__":

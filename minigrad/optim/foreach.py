@@ -21,12 +21,13 @@ Workload and measured gain (``bench/bench_classifier.py``: digits, MLP
 64-64-10, batch 32, lr 1e-3, single thread; this machine, 2 cores):
 
 - Adam, one process, 300 paired rounds of one epoch (median of the on/off
-  ratios): 0.92x, i.e. 8% faster; AMSGrad 0.93x, RAdam 0.94x. Runs of
-  ``bench_classifier.py`` itself, on and off interleaved (3 each, 30
-  rounds): minigrad 1.72x the NumPy floor on, 1.84x off. Instructions
-  (callgrind, 10 epochs): 493M on, 550M off (-10%).
-- SGD 1.07x, SGDM 1.07x, Adagrad 1.04x, RMSProp 1.00x: their rules make
-  too few passes over the arrays for the calls saved to pay for the copies.
+  ratios, three runs): 0.92x-0.93x, i.e. 7-8% faster; AMSGrad 0.92x-0.93x,
+  RAdam 0.92x-0.94x. Runs of ``bench_classifier.py`` itself, on and off
+  interleaved (3 each, 30 rounds): minigrad 1.72x the NumPy floor on, 1.84x
+  off. Instructions (callgrind, 10 epochs): 493M on, 550M off (-10%).
+- SGD 1.07x, SGDM 1.04x-1.07x, Adagrad 1.02x-1.04x, RMSProp 0.99x-1.00x:
+  their rules make too few passes over the arrays for the calls saved to
+  pay for the copies.
 
 So ``foreach=None`` means on for Adam, AMSGrad and RAdam, off for the other
 four (``Optimizer._foreach_default``). A simpler design that joined the
@@ -81,6 +82,8 @@ def step_group(optimizer, group):
     states = [optimizer.state.get(p) for p in params]
     joined = _joined.get(optimizer, {}).get(id(params[0]))
     if joined is None or not joined.holds(group, datas, states):
+        if not _small_and_apart(datas):
+            return False
         states = [optimizer._init_state(p) if s is None else s for p, s in zip(params, states)]
         joined = _Joined.make(group, datas, states)
         if joined is None:
@@ -105,11 +108,8 @@ class _Joined:
 
     @classmethod
     def make(cls, group, datas, states):
-        """Join the group (small, one dtype, no shared memory, same entries and step counts); else None."""
+        """Join the group's states (all with the same entries and step counts); else None."""
         dtype = datas[0].dtype
-        if (sum(a.nbytes for a in datas) > JOIN_AT_MOST or any(a.dtype != dtype for a in datas)
-                or len({id(_owner(a)) for a in datas}) < len(datas)):
-            return None  # the copies would cost more; or mixed dtypes; or shared memory
         first = states[0]
         for s, a in zip(states, datas):
             if s.keys() != first.keys():
@@ -158,6 +158,13 @@ class _Joined:
                 self.views[name] = _split(value, self.shapes)
                 for s, view in zip(self.states, self.views[name]):
                     s[name] = view
+
+
+def _small_and_apart(datas):
+    """At most JOIN_AT_MOST bytes, of one dtype, and no two parameters sharing memory."""
+    dtype = datas[0].dtype
+    return (sum(a.nbytes for a in datas) <= JOIN_AT_MOST and all(a.dtype == dtype for a in datas)
+            and len({id(_owner(a)) for a in datas}) == len(datas))
 
 
 _MISSING = object()
