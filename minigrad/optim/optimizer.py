@@ -15,6 +15,7 @@ import numpy as np
 
 from ..memory_guard import modifying
 from ..tensor import Tensor
+from . import blocks
 from . import foreach as foreach_step
 
 __all__ = ["Optimizer"]
@@ -219,7 +220,10 @@ class Optimizer:
                     self.state[p] = self._init_state(p)
                 with modifying(p.data):  # minigrad's own write: a graph that saved θ can no longer backward
                     g = self._weight_decay(p.data, g, group)
-                    self._update(p.data, g, self.state[p], group)
+                    if self._elementwise and p.data.size > blocks.BLOCK:  # a large one: cache-sized blocks
+                        blocks.update_in_blocks(self, p.data, g, self.state[p], group)
+                    else:
+                        self._update(p.data, g, self.state[p], group)
         self._after_step()  # SWATS: the global switch test
 
     def _weight_decay(self, theta, g, group):

@@ -1321,3 +1321,53 @@ def test_joined_step_follows_state_arrays_the_rule_rebinds(joined_steps):
     _train_sep(optim.Adam(ref, lr=0.01, foreach=False), ref, 50)
     for p, q in zip(params, ref):
         np.testing.assert_allclose(p.data, q.data, rtol=1e-12, atol=1e-14)
+
+
+# ---------------------------------------------------------------- blocks.py
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.SGDM, optim.Adagrad, optim.RMSProp, optim.Adam,
+                                 optim.AMSGrad, optim.RAdam])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_large_parameter_updated_in_blocks_gets_the_numbers_of_one_update(cls, dtype, monkeypatch):
+    """blocks.update_in_blocks runs the same _update on slices: bit-for-bit the whole update,
+    over 60 steps, with a block size that leaves a short last block (23 = 3 · 7 + 2)."""
+    from minigrad.optim import blocks
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal((23,)).astype(dtype)
+    grads = [rng.standard_normal((23,)).astype(dtype) * (k % 5) for k in range(60)]  # some all-zero
+    runs = []
+    for block in (7, 10 ** 9):
+        monkeypatch.setattr(blocks, "BLOCK", block)
+        p = Parameter(start.copy())
+        opt = cls([p], weight_decay=0.01)
+        for gk in grads:
+            p.grad = gk.copy()
+            opt.step()
+        runs.append((p.data.copy(), {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                                      for k, v in opt.state[p].items()}))
+    (theta_b, state_b), (theta_w, state_w) = runs
+    np.testing.assert_array_equal(theta_b, theta_w)
+    assert state_b.keys() == state_w.keys()
+    for k in state_w:
+        np.testing.assert_array_equal(state_b[k], state_w[k])
+        assert np.asarray(state_b[k]).dtype == np.asarray(state_w[k]).dtype
+
+
+def test_blocks_keep_the_state_arrays_and_fall_back_for_a_strided_parameter(monkeypatch):
+    from minigrad.optim import blocks
+    monkeypatch.setattr(blocks, "BLOCK", 4)
+    base = np.arange(20, dtype=np.float64)
+    p = Parameter(base.copy())
+    opt = optim.AMSGrad([p], lr=0.1)
+    p.grad = np.ones(20)
+    opt.step()
+    m = opt.state[p]["m"]
+    p.grad = np.ones(20)
+    opt.step()
+    assert opt.state[p]["m"] is m and opt.state[p]["v_max"].shape == (20,) and opt.state[p]["t"] == 2
+    q = Parameter(np.zeros((10, 2)))
+    q.data = np.zeros((2, 10)).T            # not contiguous: one whole update
+    opt2 = optim.Adam([q], lr=0.1)
+    q.grad = np.ones((10, 2))
+    opt2.step()
+    np.testing.assert_allclose(q.data, -0.1 * np.ones((10, 2)), rtol=1e-6)
