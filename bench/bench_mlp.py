@@ -9,7 +9,7 @@ single threaded, as medians of paired rounds:
   (3 forward, 3 weight gradients, 2 input gradients: the first layer's input
   needs none). Everything else a step does costs extra relative to this floor.
 
-The project's target: minigrad ≤ 1.05 × the bare GEMMs.
+The target (DESIGN.md): minigrad ≤ 1.15 × the bare GEMMs.
 
     python bench/bench_mlp.py [--rounds 15] [--steps 3] [--profile]
 """
@@ -196,7 +196,7 @@ def main(argv=None):
           f"median of {args.rounds} paired rounds of {args.steps} steps")
     for k in names:
         print(f"  {k:<11} {med[k] * 1e3:8.2f} ms/step  ({gflop / med[k]:5.1f} GFLOP/s on the GEMMs)")
-    print(f"  minigrad / bare GEMMs = {ratio('minigrad', 'bare GEMMs'):.3f}   (target <= 1.05)")
+    print(f"  minigrad / bare GEMMs = {ratio('minigrad', 'bare GEMMs'):.3f}   (target <= 1.15)")
     if torch is not None:
         print(f"  torch    / bare GEMMs = {ratio('torch', 'bare GEMMs'):.3f}")
         print(f"  minigrad / torch      = {ratio('minigrad', 'torch'):.3f}")
