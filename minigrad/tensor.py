@@ -194,7 +194,7 @@ class Tensor:
         return int(self.item())
 
     def numpy(self):
-        """The data as a NumPy array (shared, not copied)."""
+        """The data as a NumPy array (shared, not copied): read-only while a live graph saved it."""
         return self.data
 
     def __array__(self, dtype=None, copy=None):
@@ -287,7 +287,7 @@ class Tensor:
         return func(*_to_arrays(args, who), **{k: _to_arrays(v, who) for k, v in kwargs.items()})
 
     def detach(self):
-        """A new tensor sharing this data but cut from the graph (no grad)."""
+        """A new tensor sharing this data but cut from the graph (no grad); the data stays guarded."""
         t = Tensor.__new__(Tensor)
         t.data, t._grad, t.requires_grad, t.grad_fn, t.retains_grad = self.data, None, False, None, False
         return t

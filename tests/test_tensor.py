@@ -1338,3 +1338,24 @@ def test_backward_leaves_the_garbage_collector_as_it_found_it(depth):
             assert gc.isenabled() is enabled and x.grad[0] == 1.0
         finally:
             gc.enable()
+
+
+def test_memory_a_pickle_left_in_bytes_is_never_locked_and_unpickled_tensors_own_theirs():
+    """NumPy unpickles (protocol ≤ 4) into the pickle's bytes: writable, but never writable
+    again once made read-only. Such memory is not locked (its release would fail), and an
+    unpickled Tensor copies it so that it stays guarded."""
+    import pickle
+    a = pickle.loads(pickle.dumps(np.ones(200), protocol=4))
+    assert isinstance(a.base, bytes) and a.flags.writeable
+    x = mg.Tensor(np.arange(200.0), requires_grad=True)
+    loss = (x * a).sum()                        # Mul saves a: it cannot be locked
+    loss.backward()                             # ... and its release does not fail
+    np.testing.assert_array_equal(x.grad, np.ones(200))
+    a[0] = 5.0                                  # still the user's writable array
+    w = pickle.loads(pickle.dumps(mg.nn.Parameter(np.ones((20, 30))), protocol=4))
+    assert not isinstance(w.data.base, bytes) and w.requires_grad
+    y = (w * w).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        w.data[0, 0] = 2.0                      # guarded like any other parameter
+    y.backward()
+    w.data[0, 0] = 2.0
