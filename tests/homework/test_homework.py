@@ -677,4 +677,5 @@ def test_guide_listings_are_what_student_copy_prints(command, printed, tmp_path)
     result = subprocess.run([sys.executable, *argv], cwd=REPO, capture_output=True, text=True, timeout=120,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.replace(str(tmp_path), "/tmp/hw") == printed
+    assert result.stdout.replace(str(tmp_path), "/tmp/hw") == printed, \
+        "docs/homework.md is out of date: run python docs/make_homework_guide.py"
