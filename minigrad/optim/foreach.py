@@ -41,7 +41,7 @@ import weakref
 
 import numpy as np
 
-from ..memory_guard import modifying
+from ..memory_guard import _owner, modifying
 
 __all__ = ["step_group", "JOIN_AT_MOST"]
 
@@ -178,10 +178,3 @@ def _split(flat, shapes):
         views.append(flat[start:end].reshape(shape))
         start = end
     return views
-
-
-def _owner(a):
-    """The array that owns the memory of ``a`` (``a`` itself unless it is a view)."""
-    while isinstance(a.base, np.ndarray):
-        a = a.base
-    return a
