@@ -12,6 +12,7 @@ from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .tensor import Tensor, arange, concatenate, ones, randn, stack, where, zeros
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck
+from .higher_order import grad
 from .serialization import load, save
 from . import datasets, nn, optim, viz  # noqa: E402  (viz imports matplotlib only when drawing)
 
@@ -28,6 +29,6 @@ def __getattr__(name):
 
 __all__ = [
     "Tensor", "Function", "zeros", "ones", "randn", "arange", "concatenate", "stack", "where",
-    "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "gradcheck", "GradcheckError",
+    "grad", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "gradcheck", "GradcheckError",
     "save", "load", "datasets", "nn", "optim", "viz", "estimators",
 ]

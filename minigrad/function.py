@@ -39,7 +39,7 @@ from .grad_mode import GradMode, check_finite
 from . import memory_guard
 from .tensor import Tensor, as_operand
 
-__all__ = ["Function", "unbroadcast", "toposort", "backward_pass", "accumulate"]
+__all__ = ["Function", "unbroadcast", "toposort", "backward_pass", "keep_grad", "accumulate"]
 
 
 def unbroadcast(g, shape):
@@ -236,7 +236,7 @@ def toposort(root):
     # END SOLUTION
 
 
-def backward_pass(root, grad, retain_graph=False):
+def backward_pass(root, grad, retain_graph=False, keep=None, run=None):
     """The chain rule from tensor ``root`` (with dL/d(root) = ``grad``) to every leaf under it.
 
     Math::
@@ -245,10 +245,18 @@ def backward_pass(root, grad, retain_graph=False):
             dL/dz = Σ over the nodes c that use z of (what c sent to z)
             dL/dx = node.backward(dL/dz), un-broadcast to x's shape
 
+    Where each tensor's gradient goes is ``keep(x, gx)``, called for the
+    root and for every input of every node: by default :func:`keep_grad`
+    (leaves, and tensors that ``retain_grad``, accumulate it in ``.grad``).
+    How a node's backward is called is ``run(node, g)``: by default
+    ``node.backward(g)``. :func:`minigrad.grad` passes its own of both, to
+    collect gradients without touching ``.grad``, and (``create_graph``) to
+    run each backward on Tensors.
+
     Steps:
 
-    1. A ``root`` that is a leaf (no ``grad_fn``) or ``retains_grad``
-       :func:`accumulate` s ``grad`` itself; a leaf root is then done.
+    1. ``keep = keep or keep_grad``; ``keep(root, grad)``. A leaf root (no
+       ``grad_fn``) is then done.
     2. ``order = toposort(root.grad_fn)``. Check every node before any
        gradient moves, with :func:`_check_saved` (``RuntimeError`` for a node
        released by an earlier pass, naming ``retain_graph``, or one whose
@@ -256,19 +264,19 @@ def backward_pass(root, grad, retain_graph=False):
     3. Keep a dict node → dL/d(its result), starting ``{root.grad_fn: grad}``.
        For each node of ``reversed(order)`` (each node after every node that
        uses its result): a node with no entry was sent no gradient, so skip
-       it (its backward is not called); else call ``node.backward(g)`` and
-       turn what it returns into one entry per input with :func:`_as_tuple`.
-       For each input ``x`` and its gradient ``gx``: skip it when ``x`` is
-       ``None`` (a constant) or ``gx`` is ``None``; fit ``gx`` to ``x.shape``
-       with :func:`_fit` (it un-broadcasts, or raises); if ``x`` is a leaf
-       (``x.grad_fn is None``) or ``x.retains_grad``, ``accumulate(x, gx)``;
+       it (its backward is not called); else call ``node.backward(g)`` (or
+       ``run(node, g)`` when ``run`` is given) and turn what it returns into
+       one entry per input with :func:`_as_tuple`. For each input ``x`` and
+       its gradient ``gx``: skip it when ``x`` is ``None`` (a constant) or
+       ``gx`` is ``None``; fit ``gx`` to ``x.shape`` with :func:`_fit` (it
+       un-broadcasts, or raises); ``keep(x, gx)``;
        if ``x`` has a node, add ``gx`` to that node's entry out of place
        (``a + b``, never ``+=``: ``Add`` hands the same array to both inputs).
     4. Unless ``retain_graph``, call ``node.release()`` after its backward.
     """
     # BEGIN SOLUTION function.backward_pass
-    if root.grad_fn is None or root.retains_grad:
-        accumulate(root, grad)
+    keep = keep or keep_grad
+    keep(root, grad)
     if root.grad_fn is None:
         return
     order = toposort(root.grad_fn)
@@ -280,19 +288,24 @@ def backward_pass(root, grad, retain_graph=False):
         g = grads.pop(node, None)
         if g is None:
             continue  # its users sent it no gradient
-        grads_in = node.backward(g)
+        grads_in = node.backward(g) if run is None else run(node, g)
         for x, gx in zip(node.inputs, _as_tuple(grads_in, node)):
             if x is None or gx is None:
                 continue
             if type(gx) is not np.ndarray or gx.shape != x.data.shape:
                 gx = _fit(gx, x, node)  # un-broadcast it, or raise
-            if x.grad_fn is None or x.retains_grad:  # a leaf, or an intermediate that keeps .grad
-                accumulate(x, gx)
+            keep(x, gx)
             if x.grad_fn is not None:
                 grads[x.grad_fn] = grads[x.grad_fn] + gx if x.grad_fn in grads else gx
         if not retain_graph:
             node.release()
     # END SOLUTION
+
+
+def keep_grad(x, gx):
+    """Where a gradient stops by default: a leaf, or a tensor that ``retains_grad``, accumulates it."""
+    if x.grad_fn is None or x.retains_grad:
+        accumulate(x, gx)
 
 
 def accumulate(t, g):
@@ -320,7 +333,7 @@ def _as_tuple(grads, node):
 
 def _fit(gx, x, node):
     """``gx`` un-broadcast to the shape of input ``x``; raise if it cannot fit."""
-    fitted = unbroadcast(np.asarray(gx), x.shape)
+    fitted = unbroadcast(gx if isinstance(gx, Tensor) else np.asarray(gx), x.shape)
     if fitted.shape != x.shape:
         raise RuntimeError(f"{type(node).__name__}.backward returned a gradient of shape {np.shape(gx)} "
                            f"for an input of shape {x.shape}; it must have the input's shape")

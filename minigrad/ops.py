@@ -7,13 +7,27 @@ broadcast axes back with :func:`~minigrad.function.unbroadcast`).
 ``self.inputs[k] is None`` says that input k needs no gradient (a constant),
 so its work can be skipped.
 
+Each ``backward`` is written with operations that Tensors support too
+(operators, methods, and the NumPy functions of
+:mod:`minigrad.numpy_functions`). ``minigrad.grad(..., create_graph=True)``
+runs the same ``backward`` with Tensors in place of the saved arrays, which
+records the graph of the gradient: gradients of gradients need no second set
+of derivatives. A saved array that is not an input or the result is a
+constant there; an op names such arrays in ``constants`` (masks, ties).
+
 Throughout, x and y are the inputs, y (for one-input ops) or z the result,
 and g the upstream gradient.
 """
 
 import numpy as np
 
-from .function import Function
+from .function import Function, unbroadcast
+from .tensor import Tensor
+
+
+def _data(x):
+    """The numbers of ``x`` (a Tensor's data, else ``x``): masks computed from them are constants."""
+    return x.data if isinstance(x, Tensor) else x
 
 # =========================================================================
 # Arithmetic (NumPy broadcasting; the engine un-broadcasts the gradients)
@@ -85,7 +99,7 @@ class Pow(Function):
         x, y = self.x, self.y
         gx = gy = None
         if self.inputs[0] is not None:
-            flat = y == 0  # x⁰ = 1: no slope there, even at x = 0
+            flat = _data(y) == 0  # x⁰ = 1: no slope there, even at x = 0
             if np.any(flat):
                 with np.errstate(divide="ignore", invalid="ignore"):
                     gx = np.where(flat, 0, g * y * x ** (y - 1))
@@ -93,8 +107,10 @@ class Pow(Function):
                 gx = g * y * x ** (y - 1)
         if self.inputs[1] is not None:
             with np.errstate(divide="ignore", invalid="ignore"):
-                log_x = np.where((x == 0) & (y >= 0), 0.0, np.log(x))
-                gy = (g * self.z * log_x).astype(g.dtype, copy=False)  # a scalar x gave float64
+                log_x = np.where((_data(x) == 0) & (_data(y) >= 0), 0.0, np.log(x))
+                gy = g * self.z * log_x
+                if gy.dtype != g.dtype:  # a Python number x gave float64
+                    gy = gy.astype(g.dtype)
         return gx, gy
 
 
@@ -249,6 +265,8 @@ class ReLU(Function):
 class LeakyReLU(Function):
     """y = x if x > 0 else a·x.   dL/dx = g · (1 if x > 0 else a)   (a at x = 0, as in PyTorch)."""
 
+    constants = ("scale",)  # for gradients of gradients: 1 or a, derivative 0
+
     def forward(self, x, slope):
         self.scale = np.where(x > 0, np.array(1, x.dtype), np.array(slope, x.dtype))
         return x * self.scale
@@ -260,12 +278,14 @@ class LeakyReLU(Function):
 class Abs(Function):
     """y = |x|.   dL/dx = g * sign(x)   (0 at x = 0, as in PyTorch)."""
 
+    constants = ("sign",)  # for gradients of gradients: sign(x) has derivative 0
+
     def forward(self, x):
-        self.x = x
+        self.sign = np.sign(x)
         return np.abs(x)
 
     def backward(self, g):
-        return g * np.sign(self.x)
+        return g * self.sign
 
 
 class Clamp(Function):
@@ -335,6 +355,8 @@ class Max(Function):
     among them (PyTorch's ``amax`` does this; ``max(dim)`` picks one index).
     """
 
+    constants = ("share",)  # for gradients of gradients: [x = y] / ties, derivative 0 (almost everywhere)
+
     def forward(self, x, axis=None, keepdims=False):
         try:
             y = np.max(x, axis=axis, keepdims=True)
@@ -380,7 +402,7 @@ class Transpose(Function):
         return x.transpose(axes)
 
     def backward(self, g):
-        return g.transpose(np.argsort(self.axes))
+        return g.transpose(tuple(np.argsort(self.axes).tolist()))
 
 
 class Cast(Function):
@@ -417,12 +439,45 @@ class GetItem(Function):
         return x[index]
 
     def backward(self, g):
-        gx = np.zeros(self.shape, dtype=g.dtype)
-        if _is_basic(self.index):
-            gx[self.index] = g
-        else:
-            np.add.at(gx, self.index, g)
-        return gx
+        return scatter(g, self.shape, self.index)
+
+
+def scatter(g, shape, index):
+    """Zeros of ``shape`` with ``g`` added at ``[index]`` (an element picked twice gets both).
+
+    GetItem's backward. On a Tensor ``g`` (gradients of gradients) it is the
+    op :class:`IndexAdd`, whose own backward picks ``[index]`` again.
+    """
+    if isinstance(g, Tensor):
+        return IndexAdd.apply(g, shape=shape, index=index)
+    gx = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(index):
+        gx[index] = g
+    else:
+        np.add.at(gx, index, g)
+    return gx
+
+
+class IndexAdd(Function):
+    """z = zeros(shape) with x added at [index] (GetItem's backward).   dL/dx = g[index]."""
+
+    def forward(self, x, shape, index):
+        self.index = index
+        return scatter(x, shape, index)
+
+    def backward(self, g):
+        return g[self.index]
+
+
+class BroadcastTo(Function):
+    """y = x broadcast to ``shape`` (a view, as ``np.broadcast_to``).   dL/dx = g summed back to x's shape."""
+
+    def forward(self, x, shape):
+        self.shape = np.shape(x)
+        return np.broadcast_to(x, shape)
+
+    def backward(self, g):
+        return unbroadcast(g, self.shape)
 
 
 class Concatenate(Function):
@@ -507,13 +562,12 @@ class LogSoftmax(Function):
 
     def forward(self, x, axis=-1):
         shifted = x - _max_or_zero(x, axis)
-        e = np.exp(shifted)
-        s = e.sum(axis=axis, keepdims=True)
-        self.p, self.axis = e / s, axis
+        s = np.exp(shifted).sum(axis=axis, keepdims=True)
         with np.errstate(divide="ignore"):  # s ≥ 1 (the max's term is e^0), or 0 for an empty axis
-            return shifted - np.log(s)
+            self.y, self.axis = shifted - np.log(s), axis
+        return self.y
 
     def backward(self, g):
         # BEGIN SOLUTION ops.log_softmax_backward
-        return g - self.p * g.sum(axis=self.axis, keepdims=True)
+        return g - np.exp(self.y) * g.sum(axis=self.axis, keepdims=True)  # e^y = softmax(x)
         # END SOLUTION

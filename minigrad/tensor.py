@@ -221,14 +221,18 @@ class Tensor:
         return np.array(self.data, dtype=dtype, copy=copy)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        """NumPy's ufuncs with a tensor operand: ``ndarray + t`` is minigrad's op, ``np.exp(t)`` sees the data.
+        """NumPy's ufuncs with a tensor operand: ``ndarray + t`` and ``np.exp(t)`` are minigrad's ops.
 
         An operator with a NumPy array or scalar on the left (``+ - * / ** @``)
         records the op and gives a Tensor, as ``t + ndarray`` does; a comparison
-        gives a constant Tensor. Any other ufunc (``np.exp(t)``, ``np.maximum``,
-        ``out=``) works on the data and returns NumPy's result, as ``np.asarray``
-        would; a tensor that requires grad is refused there, naming the method
-        that keeps the gradient.
+        gives a constant Tensor. On a tensor that requires grad, ``np.exp``,
+        ``np.log``, ``np.sqrt``, ``np.tanh``, ``np.abs`` and ``np.negative``
+        record the op of that name (``np.sign`` gives a constant): see
+        :mod:`minigrad.numpy_functions`. Any other ufunc (``np.maximum``,
+        ``out=``) works on the data and returns NumPy's result, as
+        ``np.asarray`` would; a tensor that requires grad is refused there,
+        naming the method that keeps the gradient. A tensor that does not
+        require grad gives NumPy's result for every ufunc but the operators.
 
         Examples
         --------
@@ -237,11 +241,15 @@ class Tensor:
         >>> np.array([1.0, 2.0]) * mg.Tensor([3.0, 4.0], requires_grad=True)
         Tensor([3., 8.], dtype=float64, op=Mul)
         >>> np.exp(mg.Tensor([0.0], requires_grad=True))
+        Tensor([1.], op=Exp)
+        >>> np.maximum(mg.Tensor([0.0], requires_grad=True), 1.0)
         Traceback (most recent call last):
         ...
-        RuntimeError: np.exp cannot take a tensor that requires grad: the result would be cut from the graph; use t.exp() to keep the gradient, or give np.exp t.numpy() for its numbers
+        RuntimeError: np.maximum cannot take a tensor that requires grad: the result would be cut from the graph; use t.clamp(min=...) or t.relu() to keep the gradient, or give np.maximum t.numpy() for its numbers
         """
         if method == "__call__" and not kwargs:
+            if ufunc in numpy_functions.UFUNCS and any(getattr(x, "requires_grad", False) for x in inputs):
+                return numpy_functions.UFUNCS[ufunc](*inputs)  # np.exp(t) is t.exp()
             op = _OPERATOR_UFUNCS.get(ufunc)
             if op is not None:
                 return getattr(ops, op).apply(*inputs)
@@ -266,7 +274,10 @@ class Tensor:
         out=None)`` and the user reads a baffling ``TypeError``
         about ``out``. A tensor that requires grad is refused by name (the
         result would be cut from the graph), except by the functions that
-        read no values (``np.shape``, ``np.ndim``, ...); ``out=`` a tensor is
+        read no values (``np.shape``, ``np.ndim``, ...) and those that have an
+        op (``np.where``, ``np.broadcast_to``, ``np.expand_dims``,
+        ``np.swapaxes``, ``np.moveaxis``, ``np.split``: see
+        :mod:`minigrad.numpy_functions`), which record it; ``out=`` a tensor is
         refused, as a write NumPy makes there would skip minigrad's in-place
         checks.
 
@@ -283,6 +294,8 @@ class Tensor:
         """
         if isinstance(kwargs.get("out"), Tensor):
             raise TypeError(f"np.{func.__name__}: out= cannot be a Tensor; use its .data array")
+        if func in numpy_functions.FUNCTIONS and any(getattr(x, "requires_grad", False) for x in args):
+            return numpy_functions.FUNCTIONS[func](*args, **kwargs)  # np.where(c, t, 0) is mg.where
         who = None if func in _READS_NO_VALUES else f"np.{func.__name__}"  # np.shape(w) is harmless
         return func(*_to_arrays(args, who), **{k: _to_arrays(v, who) for k, v in kwargs.items()})
 
@@ -940,6 +953,7 @@ def as_operand(x):
 
 # Bottom imports: ops.py and function.py build on Tensor, so they load after it is defined.
 from . import function, memory_guard, ops  # noqa: E402
+from . import numpy_functions  # noqa: E402
 from .grad_mode import GradMode  # noqa: E402
 from ._rng import as_generator  # noqa: E402
 

@@ -326,11 +326,12 @@ class MSELoss(Function):
     dL/dt = −2(x − t) · w"""
 
     def forward(self, x, t, reduction="mean"):
-        self.d, self.reduction = x - t, reduction
-        return _reduce(self.d * self.d, reduction)
+        self.x, self.t, self.reduction = x, t, reduction
+        d = x - t
+        return _reduce(d * d, reduction)
 
     def backward(self, g):
-        gx = 2 * self.d * _upstream(g, self.reduction, self.d.size)
+        gx = 2 * (self.x - self.t) * _upstream(g, self.reduction, self.x.size)
         return gx, (-gx if self.inputs[1] is not None else None)
 
 
@@ -394,7 +395,12 @@ class CrossEntropy(Function):
         s = e.sum(axis=1)
         losses = np.log(s) - shifted[np.arange(len(x)), labels]
         self.p, self.labels, self.reduction = e / s[:, None], labels, reduction  # p = softmax(x)
+        self.x = x
         return _reduce(losses, reduction)
+
+    def on_tensors(self):
+        """For gradients of gradients (``minigrad.grad(create_graph=True)``): p as an op of the Tensor x."""
+        self.p = self.x.softmax(axis=1)
 
     def backward(self, g):
         """dL/dx = (p − onehot(labels)) · w, where p = softmax(x) (saved as ``self.p``) and

@@ -1,0 +1,87 @@
+"""NumPy's functions given a tensor that requires grad: minigrad's op for each one that has it.
+
+``np.exp(t)``, ``np.where(c, t, 0)`` or ``np.broadcast_to(t, shape)`` on a
+tensor that requires grad record the op that says the same thing, so the
+gradient flows through them. Tensor's ``__array_ufunc__`` and
+``__array_function__`` look here first; any other NumPy function refuses such
+a tensor (its result would be cut from the graph).
+
+Why: the ops' ``backward`` methods are written with NumPy (``np.where``,
+``np.expand_dims``, ...). Run on Tensors, as ``minigrad.grad(...,
+create_graph=True)`` does, the same code records the graph of the gradient:
+one set of derivatives serves both first and higher orders.
+
+Examples
+--------
+>>> import numpy as np
+>>> import minigrad as mg
+>>> x = mg.Tensor([0.0, 1.0], requires_grad=True)
+>>> np.exp(x)
+Tensor([1.      , 2.718282], op=Exp)
+>>> np.broadcast_to(x, (3, 2)).shape
+(3, 2)
+"""
+
+import numpy as np
+
+from . import ops
+from .tensor import Tensor
+
+__all__ = ["UFUNCS", "FUNCTIONS"]
+
+
+def _data(x):
+    """The numbers of ``x``: a Tensor's data, anything else as it is (for shapes and masks)."""
+    return x.data if isinstance(x, Tensor) else x
+
+
+def sign(x):
+    """sign(x) as a constant tensor: its derivative is 0 wherever it has one."""
+    return Tensor._wrap(np.sign(x.data))
+
+
+def where(condition, x, y):
+    """``np.where(condition, x, y)``: the op ``Where`` (the condition is a constant)."""
+    return ops.Where.apply(x, y, condition=np.asarray(_data(condition), dtype=bool))
+
+
+def broadcast_to(x, shape):
+    """``np.broadcast_to(x, shape)``: the op ``BroadcastTo``."""
+    return ops.BroadcastTo.apply(x, shape=tuple(np.broadcast_shapes(np.shape(_data(x)), tuple(shape))))
+
+
+def expand_dims(x, axis):
+    """``np.expand_dims(x, axis)``: a reshape that adds axes of size 1."""
+    shape = np.expand_dims(np.broadcast_to(False, x.shape), axis).shape
+    return ops.Reshape.apply(x, shape=shape)
+
+
+def swapaxes(x, axis1, axis2):
+    """``np.swapaxes(x, axis1, axis2)``: a transpose."""
+    order = list(range(x.ndim))
+    order[axis1], order[axis2] = order[axis2], order[axis1]
+    return ops.Transpose.apply(x, axes=tuple(order))
+
+
+def moveaxis(x, source, destination):
+    """``np.moveaxis(x, source, destination)`` for one axis: a transpose."""
+    source, destination = source % x.ndim, destination % x.ndim
+    order = [axis for axis in range(x.ndim) if axis != source]
+    order.insert(destination, source)
+    return ops.Transpose.apply(x, axes=tuple(order))
+
+
+def split(x, indices, axis=0):
+    """``np.split(x, indices, axis)`` at the given indices: a slice of x for each piece."""
+    bounds = [0, *(int(i) for i in indices), x.shape[axis]]
+    before = (slice(None),) * (axis % x.ndim)
+    return [x[before + (slice(a, b),)] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+# NumPy ufunc -> what it is on a tensor that requires grad
+UFUNCS = {np.exp: Tensor.exp, np.log: Tensor.log, np.sqrt: Tensor.sqrt, np.tanh: Tensor.tanh,
+          np.absolute: Tensor.abs, np.negative: Tensor.__neg__, np.sign: sign}
+
+# NumPy function -> the same on a tensor that requires grad
+FUNCTIONS = {np.where: where, np.broadcast_to: broadcast_to, np.expand_dims: expand_dims,
+             np.swapaxes: swapaxes, np.moveaxis: moveaxis, np.split: split}
