@@ -312,11 +312,32 @@ class Clamp(Function):
 # =========================================================================
 
 
-def _expand(g, shape, axis, keepdims):
-    """Put back the axes a reduction removed, then broadcast g to the input's shape.
+def _axes(shape, axis):
+    """A reduction's ``axis`` for an input of ``shape``: None, or a tuple of distinct axes in [0, ndim).
 
-    NOTE: NumPy lets ``sum`` of a 0-d array take ``axis=0``, removing nothing.
+    NOTE: a 0-d input has no axis, yet NumPy's ``sum`` takes ``axis=0`` (not
+    ``(0,)``) and PyTorch takes 0, -1 and (0,) alike, reducing nothing; so
+    does minigrad, for every reduction. A repeated axis is refused by name.
     """
+    if axis is None:
+        return None
+    ndim, axes = len(shape), []
+    for a in axis if isinstance(axis, tuple) else (axis,):
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"axis must be an int, a tuple of ints or None, got {axis!r}")
+        if ndim == 0 and a in (0, -1):
+            continue
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(int(a), ndim)
+        if int(a) % ndim in axes:
+            raise ValueError(f"axis {axis} repeats axis {int(a) % ndim} of shape {shape}; "
+                             f"each axis can be reduced once")
+        axes.append(int(a) % ndim)
+    return tuple(axes)
+
+
+def _expand(g, shape, axis, keepdims):
+    """Put back the axes a reduction removed, then broadcast g to the input's shape."""
     if axis is not None and not keepdims and g.ndim < len(shape):
         g = np.expand_dims(g, axis)
     return np.broadcast_to(g, shape)
@@ -326,6 +347,7 @@ class Sum(Function):
     """y = Σ x over ``axis``.   dL/dx = g broadcast back to x's shape."""
 
     def forward(self, x, axis=None, keepdims=False):
+        axis = _axes(x.shape, axis)
         self.shape, self.axis, self.keepdims = x.shape, axis, keepdims
         return np.sum(x, axis=axis, keepdims=keepdims)
 
@@ -339,6 +361,7 @@ class Mean(Function):
     """y = (1/n) Σ x over ``axis`` (n elements reduced).   dL/dx = g / n, broadcast."""
 
     def forward(self, x, axis=None, keepdims=False):
+        axis = _axes(x.shape, axis)
         self.shape, self.axis, self.keepdims = x.shape, axis, keepdims
         out = np.mean(x, axis=axis, keepdims=keepdims)
         self.n = x.size // out.size if x.size else 1  # an empty x has no gradient to scale
@@ -358,18 +381,17 @@ class Max(Function):
     constants = ("share",)  # for gradients of gradients: [x = y] / ties, derivative 0 (almost everywhere)
 
     def forward(self, x, axis=None, keepdims=False):
+        axes = _axes(x.shape, axis)  # first: a repeated axis is not "an axis of length 0"
         try:
-            y = np.max(x, axis=axis, keepdims=True)
-        except np.exceptions.AxisError:  # a ValueError too: let NumPy's clear message through
-            raise
+            y = np.max(x, axis=axes, keepdims=True)
         except ValueError:  # NumPy's "zero-size array to reduction operation maximum"
             raise ValueError(f"max over an axis of length 0 (shape {x.shape}, axis {axis}) "
                              f"has no value") from None
         share = (x == y).astype(x.dtype)
-        share /= share.sum(axis=axis, keepdims=True)
+        share /= share.sum(axis=axes, keepdims=True)
         self.share = share
-        self.axis, self.keepdims = axis, keepdims
-        return y if keepdims else np.max(x, axis=axis)
+        self.axis, self.keepdims = axes, keepdims
+        return y if keepdims else np.max(x, axis=axes)
 
     def backward(self, g):
         return _expand(g, self.share.shape, self.axis, self.keepdims) * self.share

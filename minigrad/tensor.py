@@ -328,14 +328,33 @@ class Tensor:
             t.__dict__.update(copy.deepcopy(self.__dict__, memo))
         return t
 
+    def __getstate__(self):
+        """Pickling (and ``copy.copy``) of a leaf: its slots, and the ``__dict__`` of a subclass that has one.
+
+        NOTE: an intermediate result raises, as ``__deepcopy__`` does. Its
+        pickle would carry its whole graph down to copies of the leaves, so
+        ``backward`` on the unpickled copy would fill the copies' ``.grad``
+        and leave the user's parameters at ``None``.
+        """
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                f"pickling an intermediate result (made by {self._op_name()}) would copy its graph "
+                f"and the leaves under it, and backward through the copy would reach only the copies; "
+                f"pickle t.detach() for its values, or the leaves (parameters) themselves")
+        names = {name for cls in type(self).__mro__ for name in getattr(cls, "__slots__", ())}
+        slots = {name: getattr(self, name) for name in sorted(names - {"__weakref__", "__dict__"})
+                 if hasattr(self, name)}
+        return getattr(self, "__dict__", None) or None, slots
+
     def __setstate__(self, state):
-        """Unpickling: restore the slots; the data gets memory of its own.
+        """Unpickling: restore the slots (and a subclass's ``__dict__``); the data gets memory of its own.
 
         NOTE: NumPy may unpickle an array into the bytes of the pickle itself;
         such memory cannot be locked read-only and opened again, so
         :mod:`~minigrad.memory_guard` could not guard it for ``backward``.
         """
-        for name, value in (state[1] if isinstance(state, tuple) else state).items():
+        extra, slots = state if isinstance(state, tuple) else (None, state)
+        for name, value in {**(extra or {}), **slots}.items():
             setattr(self, name, value)
         if isinstance(self.data.base, bytes):
             self.data = self.data.copy()

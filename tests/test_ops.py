@@ -487,3 +487,52 @@ def test_reshape_error_names_shapes():
 def test_transpose_bad_axes():
     with pytest.raises(ValueError, match="permutation"):
         mg.ones(2, 3).transpose(0, 0)
+
+
+# ---------------------------------------------------------------- reduction axes (issue 29)
+
+@pytest.mark.parametrize("op", ["sum", "mean", "max", "min"])
+@pytest.mark.parametrize("axis", [0, -1, (0,), (-1,), [0], (), None])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reducing_a_0d_tensor_over_its_axis_0_reduces_nothing(op, axis, keepdims):
+    """NumPy takes sum(axis=0) of a 0-d array but not axis=(0,); PyTorch takes both: so does minigrad."""
+    x = mg.Tensor(np.float64(2.5), requires_grad=True)
+    y = getattr(x, op)(axis=axis, keepdims=keepdims)
+    assert y.shape == () and y.item() == 2.5
+    y.backward()
+    assert x.grad == 1.0
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "max", "min"])
+@pytest.mark.parametrize("axis, repeated", [((1, -1), 1), ((0, 0), 0), ([2, -1], 2), ((0, 1, 0), 0)])
+def test_a_repeated_axis_is_named(op, axis, repeated):
+    x = mg.Tensor(np.ones((2, 3, 4)) if max(np.abs(axis)) >= 2 else np.ones((2, 2)), requires_grad=True)
+    with pytest.raises(ValueError, match=rf"axis .* repeats axis {repeated} of shape .*; each axis can be "
+                                         rf"reduced once") as info:
+        getattr(x, op)(axis=axis)
+    assert "length 0" not in str(info.value)
+
+
+def test_max_over_an_empty_axis_still_says_so():
+    with pytest.raises(ValueError, match=r"max over an axis of length 0 \(shape \(2, 0\), axis 1\)"):
+        mg.Tensor(np.ones((2, 0)), requires_grad=True).max(axis=1)
+
+
+@pytest.mark.parametrize("axis, error", [(1.0, TypeError), ((0, "1"), TypeError), (True, TypeError),
+                                         (2, ValueError), ((0, -3), ValueError)])
+def test_bad_axes(axis, error):
+    with pytest.raises(error):
+        mg.Tensor(np.ones((2, 2)), requires_grad=True).sum(axis=axis)
+
+
+def test_normalized_axes_give_the_same_gradients():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    for axis in [(-1, 0), (2, 0), -2, (np.int64(1),)]:
+        for op in ("sum", "mean", "max"):
+            t = mg.Tensor(x, requires_grad=True)
+            y = getattr(t, op)(axis=axis, keepdims=False)
+            np.testing.assert_array_equal(y.data, getattr(np, op)(x, axis=axis))
+            y.sum().backward()
+            u = mg.Tensor(x, requires_grad=True)
+            getattr(u, op)(axis=axis, keepdims=True).sum().backward()
+            np.testing.assert_array_equal(t.grad, u.grad)

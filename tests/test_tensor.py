@@ -1399,3 +1399,58 @@ def test_memory_a_pickle_left_in_bytes_is_never_locked_and_unpickled_tensors_own
         w.data[0, 0] = 2.0                      # guarded like any other parameter
     y.backward()
     w.data[0, 0] = 2.0
+
+
+# ---------------------------------------------------------------- pickling (issue 29)
+
+@pytest.mark.parametrize("retain", [False, True], ids=["plain", "retain_grad"])
+def test_pickling_an_intermediate_result_is_refused_as_deepcopy_is(retain):
+    """Its pickle would carry copies of the graph and leaves: backward on the copy left x.grad None
+    (and with retain_grad it failed with "cannot pickle weakref")."""
+    import copy
+    import pickle
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3.0
+    if retain:
+        y.retain_grad()
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        with pytest.raises(RuntimeError, match=r"pickling an intermediate result \(made by Mul\) would copy "
+                                               r"its graph .* pickle t.detach\(\) for its values"):
+            pickle.dumps(y, protocol=protocol)
+    with pytest.raises(RuntimeError, match="deepcopy of an intermediate result"):
+        copy.deepcopy(y)
+    back = pickle.loads(pickle.dumps(y.detach()))  # what the message offers works
+    np.testing.assert_array_equal(back.data, [3.0, 6.0])
+    assert back.grad_fn is None and not back.requires_grad
+
+
+@pytest.mark.parametrize("protocol", [0, 2, 5])
+def test_pickling_a_leaf_keeps_data_grad_and_type(protocol):
+    import pickle
+    w = mg.nn.Parameter(np.arange(3.0))
+    w.grad = np.ones(3)
+    back = pickle.loads(pickle.dumps(w, protocol=protocol))
+    assert type(back) is mg.nn.Parameter and back.requires_grad and back.grad_fn is None
+    np.testing.assert_array_equal(back.data, w.data)
+    np.testing.assert_array_equal(back.grad, w.grad)
+    (back * back).sum().backward()  # a working leaf of its own
+    np.testing.assert_array_equal(back.grad, 1 + 2 * np.arange(3.0))
+    np.testing.assert_array_equal(w.grad, np.ones(3))
+
+
+def test_pickling_a_subclass_keeps_its_attributes():
+    import pickle
+
+    class Tagged(mg.Tensor):
+        pass
+
+    t = Tagged([1.0])
+    t.tag = "kept"
+    globals()["Tagged"] = Tagged  # pickle finds classes by module-level name
+    Tagged.__qualname__ = "Tagged"
+    try:
+        back = pickle.loads(pickle.dumps(t))
+    finally:
+        del globals()["Tagged"]
+    assert type(back).__name__ == "Tagged" and back.tag == "kept"
+    np.testing.assert_array_equal(back.data, [1.0])

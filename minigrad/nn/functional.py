@@ -9,6 +9,8 @@ caller passed; a shape error that NumPy finds inside an op's ``forward`` still
 reaches the caller, prefixed with the op's name by ``Function.apply``.
 """
 
+import math
+
 import numpy as np
 
 from .. import ops
@@ -45,7 +47,9 @@ class Linear(Function):
 
     def backward(self, g):
         gx = g @ self.w if self.inputs[0] is not None else None
-        g, x = g.reshape(-1, g.shape[-1]), self.x.reshape(-1, self.x.shape[-1])  # stacks as rows
+        # stacks as rows; NOTE: the row count spelled out, as -1 cannot be solved for when out or in is 0
+        rows = math.prod(self.x.shape[:-1])
+        g, x = g.reshape(rows, g.shape[-1]), self.x.reshape(rows, self.x.shape[-1])
         gw = g.T @ x if self.inputs[1] is not None else None
         gb = g.sum(axis=0) if self.inputs[2] is not None else None
         return gx, gw, gb
@@ -85,6 +89,14 @@ def linear(x, weight, bias=None):
     ------
     ValueError
         If the shapes do not fit (both shapes named).
+
+    Notes
+    -----
+    The result has NumPy's promoted dtype of x, W and b, as ``x @ W.T + b``
+    does: float32 x and W with a float64 bias give float64 (PyTorch would
+    refuse the mix). Each gradient comes back in its own input's dtype.
+    A weight with no rows or columns (out or in = 0) works both ways: the
+    result, or the gradient, is empty or zero.
 
     Examples
     --------
@@ -395,12 +407,11 @@ class CrossEntropy(Function):
         s = e.sum(axis=1)
         losses = np.log(s) - shifted[np.arange(len(x)), labels]
         self.p, self.labels, self.reduction = e / s[:, None], labels, reduction  # p = softmax(x)
-        self.x = x
         return _reduce(losses, reduction)
 
     def on_tensors(self):
         """For gradients of gradients (``minigrad.grad(create_graph=True)``): p as an op of the Tensor x."""
-        self.p = self.x.softmax(axis=1)
+        self.p = self.inputs[0].softmax(axis=1)
 
     def backward(self, g):
         """dL/dx = (p − onehot(labels)) · w, where p = softmax(x) (saved as ``self.p``) and

@@ -36,8 +36,9 @@ _CHOICES = {"init": ("first_grad", "zeros"), "decoupled_weight_decay": (False, T
 
 def _check_range(name, value, low, high):
     """Raise unless ``value`` is a real number in [low, high)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if type(value) is not float and type(value) is not int:  # NOTE: skips the slower ABC check
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     if not low <= value < high:  # NOTE: also rejects NaN
         raise ValueError(f"{name} must be in [{low:g}, {high:g}), got {value}")
 
@@ -45,15 +46,36 @@ def _check_range(name, value, low, high):
 def _check_hyperparameters(group):
     """Validate the hyper-parameters of one parameter group (names from ``_RANGES``)."""
     for name, value in group.items():
-        if name == "betas":
+        bounds = _RANGES.get(name)
+        if bounds is None:
+            if name in _CHOICES and value not in _CHOICES[name]:
+                raise ValueError(f"{name} must be one of {_CHOICES[name]}, got {value!r}")
+        elif name == "betas":
             if not isinstance(value, (tuple, list)) or len(value) != 2:
                 raise ValueError(f"betas must be a pair (beta1, beta2), got {value}")
-            for i, beta in enumerate(value):
-                _check_range(f"betas[{i}]", beta, *_RANGES["betas"])
-        elif name in _RANGES:
-            _check_range(name, value, *_RANGES[name])
-        elif name in _CHOICES and value not in _CHOICES[name]:
-            raise ValueError(f"{name} must be one of {_CHOICES[name]}, got {value!r}")
+            _check_range("betas[0]", value[0], *bounds)
+            _check_range("betas[1]", value[1], *bounds)
+        elif not ((type(value) is float or type(value) is int) and bounds[0] <= value < bounds[1]):
+            _check_range(name, value, *bounds)  # NOTE: a call only off the common case: step() runs this
+
+
+def _pair(value):
+    """``betas`` as a tuple, as the constructors store it; a non-iterable as it is, for the check to name."""
+    try:
+        return tuple(value)
+    except TypeError:
+        return value
+
+
+def _check_names(group, defaults, where):
+    """Raise unless ``group`` holds exactly ``"params"`` and the names of ``defaults``."""
+    unknown = set(group) - set(defaults) - {"params"}
+    if unknown:
+        raise ValueError(f"unknown hyper-parameters {sorted(unknown, key=str)} in {where}; "
+                         f"this optimizer takes {sorted(defaults)}")
+    missing = {"params", *defaults} - set(group)
+    if missing:
+        raise ValueError(f"{where} lacks the entries {sorted(missing)}")
 
 
 def _python_value(value):
@@ -65,11 +87,37 @@ def _python_value(value):
     return value
 
 
-def _as_list(value):
+def _index(value, what):
+    """A parameter's position as a state dict gives it: an int ≥ 0, or its digits as a str (a file's key)."""
+    value = _python_value(value)
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{what} must be a parameter index (an int ≥ 0), got {value!r}")
+    return int(value)
+
+
+def _step_count(value, what):
+    """A step count ``t`` (or SWATS' ``k``) as a state dict gives it: an int in [0, 2**63)."""
+    value = _python_value(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{what} must be an integer step count, got {value!r} ({type(value).__name__})")
+    if not 0 <= value < 2 ** 63:  # NOTE: β^t needs t as a float; 2**63 is far beyond any run
+        raise ValueError(f"{what} must be in [0, 2**63), got {value}")
+    return int(value)
+
+
+def _as_list(value, what):
     """A list from a list, tuple, 1-D array, or a dict keyed "0", "1", … (as a file may give it)."""
     if isinstance(value, dict):
-        return [value[k] for k in sorted(value, key=int)]
-    return list(value)
+        items = {_index(k, f"a key of {what}"): v for k, v in value.items()}
+        if sorted(items) != list(range(len(items))):
+            raise ValueError(f"{what} is a dict whose keys are not 0, 1, …, {len(items) - 1}: "
+                             f"{sorted(items)}")
+        return [items[i] for i in range(len(items))]
+    if isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim == 1):
+        return list(value)
+    raise ValueError(f"{what} must be a list, got {type(value).__name__}")
 
 
 class Optimizer:
@@ -129,6 +177,7 @@ class Optimizer:
 
     _global_names = ()  # optimizer-wide values that state_dict() saves
     _extra_state = ()   # state entries an optimizer adds after _init_state
+    _nonnegative_state = ()  # state arrays that are sums or averages of g² (load_state_dict checks ≥ 0)
     _torch_keywords = {}  # a PyTorch keyword this class lacks -> where the lecture put it
     _elementwise = True      # _update treats each element alone: foreach may join the parameters
     _foreach_default = False  # what foreach=None means, measured per rule (see foreach.py)
@@ -152,6 +201,7 @@ class Optimizer:
                             "wrap it in a list")
         _check_hyperparameters(defaults)
         self.defaults = dict(defaults)
+        self._group_names = {"params", *self.defaults}  # what every group holds: step() checks
         self.param_groups = []
         self.state = {}
         if foreach is not None and not isinstance(foreach, (bool, np.bool_)):
@@ -208,7 +258,17 @@ class Optimizer:
                 p.grad = None
 
     def step(self):
-        """Update every parameter that has a gradient, with its group's hyper-parameters."""
+        """Update every parameter that has a gradient, with its group's hyper-parameters.
+
+        Every group's hyper-parameters are checked first, at every step, with
+        the constructor's messages: ``param_groups`` may have been edited since
+        (a schedule setting ``group["lr"]``, a typo), and nothing is updated
+        when one is wrong.
+        """
+        for i, group in enumerate(self.param_groups):
+            if group.keys() != self._group_names:
+                _check_names(group, self.defaults, f"parameter group {i}")
+            _check_hyperparameters(group)
         for group in self.param_groups:
             if self.foreach and foreach_step.step_group(self, group):
                 continue  # all the group's parameters joined in one _update (foreach.py)
@@ -284,47 +344,69 @@ class Optimizer:
 
         Hyper-parameters come from the saved groups; the parameters stay this
         optimizer's own, matched by position. Integer keys may come back as
-        strings and tuples as lists or arrays.
+        strings and tuples as lists or arrays. Everything is checked before
+        anything changes: a failed load leaves the optimizer as it was.
 
         Raises
         ------
         ValueError
             If the state is of another optimizer class, the groups or the
-            number of parameters differ, or an entry is missing, unexpected
-            or of the wrong shape.
+            number of parameters differ, an entry is missing, unexpected, of
+            the wrong shape or dtype, a step count ``t`` is not an integer
+            ≥ 0, a state array holds NaN or inf (or, for a sum or average of
+            g², a negative value), or a hyper-parameter is out of its range
+            (the constructor's message).
+        TypeError
+            If ``state_dict`` is not a dict, or a hyper-parameter is not a
+            number (the constructor's message).
         """
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"load_state_dict takes a dict, as state_dict() gives, got "
+                            f"{type(state_dict).__name__}")
         kind = _python_value(state_dict.get("optimizer"))
         if kind != type(self).__name__:
             raise ValueError(f"cannot load the state of optimizer {kind!r} into {type(self).__name__}")
         if "param_groups" not in state_dict:
             raise ValueError("state dict has no 'param_groups' entry")
-        saved_groups = _as_list(state_dict["param_groups"])
+        saved_groups = _as_list(state_dict["param_groups"], "the state dict's param_groups")
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"state dict has {len(saved_groups)} parameter groups, "
                              f"this optimizer has {len(self.param_groups)}")
         params = {}  # saved position -> this optimizer's parameter
         new_groups = []
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
-            positions = [int(_python_value(k)) for k in _as_list(saved.get("params", []))]
+            if not isinstance(saved, dict):
+                raise ValueError(f"parameter group {i} of the state dict must be a dict, got "
+                                 f"{type(saved).__name__}")
+            positions = [_index(k, f"an entry of parameter group {i}'s params")
+                         for k in _as_list(saved.get("params", []), f"parameter group {i}'s params")]
             if len(positions) != len(group["params"]):
                 raise ValueError(f"parameter group {i} has {len(positions)} parameters in the "
                                  f"state dict, {len(group['params'])} in this optimizer")
-            params.update(zip(positions, group["params"]))
+            for position, p in zip(positions, group["params"]):
+                if position in params:
+                    raise ValueError(f"parameter index {position} appears twice in the state dict's groups")
+                params[position] = p
             hyper = {k: _python_value(v) for k, v in saved.items() if k != "params"}
-            if "betas" in hyper:
-                hyper["betas"] = tuple(float(b) for b in _as_list(hyper["betas"]))
+            if isinstance(hyper.get("betas"), (tuple, list, np.ndarray)):
+                hyper["betas"] = tuple(_python_value(b) for b in hyper["betas"])
             if set(hyper) != set(group) - {"params"}:
-                raise ValueError(f"parameter group {i} has hyper-parameters {sorted(hyper)} in "
+                raise ValueError(f"parameter group {i} has hyper-parameters {sorted(hyper, key=str)} in "
                                  f"the state dict, expected {sorted(set(group) - {'params'})}")
             _check_hyperparameters(hyper)
             new_groups.append({**hyper, "params": group["params"]})
+        saved_state = state_dict.get("state", {})
+        if not isinstance(saved_state, dict):
+            raise ValueError(f"the state dict's 'state' must be a dict, got {type(saved_state).__name__}")
         new_state = {}
-        for key, saved in state_dict.get("state", {}).items():
-            position = int(_python_value(key))
+        for key, saved in saved_state.items():
+            position = _index(key, "a key of the state dict's 'state'")
             if position not in params:
                 raise ValueError(f"state dict has state for parameter {position}, "
                                  f"this optimizer has {len(params)} parameters")
             p = params[position]
+            if p in new_state:
+                raise ValueError(f"state dict has state for parameter {position} twice")
             new_state[p] = self._load_param_state(saved, p, position)
         self.param_groups = new_groups
         self.state = new_state
@@ -332,22 +414,36 @@ class Optimizer:
             setattr(self, name, _python_value(state_dict[name]) if name in state_dict else None)
 
     def _load_param_state(self, saved, p, position):
-        """Check one parameter's saved state against a fresh one and copy it in ``p``'s dtype."""
+        """Check one parameter's saved state against a fresh one and copy it.
+
+        Step counts must be integers ≥ 0; arrays must have ``p``'s shape and
+        dtype (as ``Module.load_state_dict``, no silent cast), be finite, and
+        be ≥ 0 where they sum or average g² (``_nonnegative_state``).
+        """
+        if not isinstance(saved, dict):
+            raise ValueError(f"state of parameter {position} must be a dict, got {type(saved).__name__}")
         theta, template = p.data, self._init_state(p)
         missing = set(template) - set(saved)
         unexpected = set(saved) - set(template) - set(self._extra_state)
         if missing or unexpected:
             raise ValueError(f"state of parameter {position}: missing entries {sorted(missing)}, "
-                             f"unexpected entries {sorted(unexpected)}")
+                             f"unexpected entries {sorted(unexpected, key=str)}")
         state = {}
         for name, value in saved.items():
+            where = f"state {name!r} of parameter {position}"
             if name in template and not isinstance(template[name], np.ndarray):
-                state[name] = type(template[name])(_python_value(value))
+                state[name] = _step_count(value, where)
                 continue
-            value = np.asarray(value)
+            if not isinstance(value, np.ndarray):
+                raise ValueError(f"{where} must be a NumPy array, got {type(value).__name__}")
             if value.shape != theta.shape:
-                raise ValueError(f"state {name!r} of parameter {position} has shape {value.shape}, "
-                                 f"the parameter has shape {theta.shape}")
+                raise ValueError(f"{where} has shape {value.shape}, the parameter has shape {theta.shape}")
+            if value.dtype.type is not theta.dtype.type:  # NOTE: .type: a big-endian float32 is float32
+                raise ValueError(f"{where} has dtype {value.dtype}, the parameter has dtype {theta.dtype}")
+            if not np.isfinite(value).all():
+                raise ValueError(f"{where} holds NaN or inf")
+            if name in self._nonnegative_state and (value < 0).any():
+                raise ValueError(f"{where} holds negative values; it sums or averages g², so it is ≥ 0")
             state[name] = value.astype(theta.dtype, copy=True)
         return state
 

@@ -62,6 +62,8 @@ class RMSProp(Optimizer):
     array([ 0.9, -1.9], dtype=float32)
     """
 
+    _nonnegative_state = ("v",)  # a running mean of g²: load_state_dict refuses a negative v
+
     def __init__(self, params, lr=0.001, alpha=0.9, eps=1e-8, init="first_grad", weight_decay=0,
                  foreach=None):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, init=init,

@@ -349,3 +349,52 @@ def test_init_errors():
         nn.init.xavier_uniform_(nn.Parameter([1.0, 2.0, 3.0]))
     with pytest.raises(TypeError, match="expected a Tensor or Parameter, got ndarray"):
         nn.init.zeros_(np.zeros(2))
+
+
+# ---------------------------------------------------------------- F.linear edge cases (issue 29)
+
+@pytest.mark.parametrize("x_shape, w_shape", [
+    ((2, 2, 3), (0, 3)),   # no output features: the issue's case
+    ((2, 2, 0), (4, 0)),   # no input features
+    ((0, 3), (4, 3)),      # an empty batch
+    ((3,), (0, 3)),        # one row, no outputs
+    ((2, 0, 3), (0, 3)),   # empty everywhere
+])
+def test_linear_with_a_zero_size_weight_runs_backward(x_shape, w_shape):
+    x = mg.Tensor(np.ones(x_shape, np.float32), requires_grad=True)
+    w = mg.Tensor(np.ones(w_shape, np.float32), requires_grad=True)
+    b = mg.Tensor(np.ones(w_shape[0], np.float32), requires_grad=True)
+    y = F.linear(x, w, b)
+    assert y.shape == x_shape[:-1] + w_shape[:1]
+    y.sum().backward()
+    assert x.grad.shape == x_shape and w.grad.shape == w_shape and b.grad.shape == w_shape[:1]
+    # the same as the three-op form, which never reshapes
+    x2, w2, b2 = (mg.Tensor(t.data.copy(), requires_grad=True) for t in (x, w, b))
+    (x2 @ w2.T + b2).sum().backward()
+    for got, want in ((x, x2), (w, w2), (b, b2)):
+        np.testing.assert_array_equal(got.grad, want.grad)
+
+
+@pytest.mark.parametrize("dx", [np.float32, np.float64])
+@pytest.mark.parametrize("dw", [np.float32, np.float64])
+@pytest.mark.parametrize("db", [np.float32, np.float64, None])
+def test_linear_promotes_dtypes_as_numpy_and_the_unfused_ops_do(dx, dw, db):
+    """F.linear's result has NumPy's promoted dtype, as x @ W.T + b: float32 x, W and a float64 bias
+    give float64; each gradient is in its own input's dtype."""
+    def run(fused):
+        x = mg.Tensor(np.arange(6).reshape(2, 3).astype(dx), requires_grad=True)
+        w = mg.Tensor(np.arange(12).reshape(4, 3).astype(dw) / 7, requires_grad=True)
+        b = None if db is None else mg.Tensor(np.arange(4).astype(db) / 3, requires_grad=True)
+        if fused:
+            y = F.linear(x, w, b)
+        else:
+            y = x @ w.T if b is None else x @ w.T + b
+        y.sum().backward()
+        return y, [t for t in (x, w, b) if t is not None]
+
+    (y, leaves), (y_ref, leaves_ref) = run(True), run(False)
+    expected = np.result_type(dx, dw, *([] if db is None else [db]))
+    assert y.dtype == y_ref.dtype == expected
+    np.testing.assert_allclose(y.data, y_ref.data, rtol=1e-6)
+    for t, r in zip(leaves, leaves_ref):
+        assert t.grad.dtype == r.grad.dtype == t.dtype
