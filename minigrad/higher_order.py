@@ -22,7 +22,7 @@ from .function import backward_pass, toposort
 from .grad_mode import enable_grad
 from .tensor import Tensor
 
-__all__ = ["grad", "backward_on_tensors"]
+__all__ = ["grad", "hvp", "backward_on_tensors"]
 
 
 def grad(output, inputs, grad_output=None, create_graph=False, retain_graph=None):
@@ -95,6 +95,49 @@ def grad(output, inputs, grad_output=None, create_graph=False, retain_graph=None
     else:
         backward_pass(output, g, retain, keep)
     return tuple(_as_result(gx, x, create_graph) for gx, x in zip(found, inputs))
+
+
+def hvp(output, inputs, vectors):
+    """The Hessian-vector product H·v of a one-element ``output``, from two calls of :func:`grad`.
+
+    Math::
+
+        g = ∂output/∂w                      (the first call, with create_graph=True)
+        H·v = ∂(g · v)/∂w = Σⱼ (∂²output/∂w∂wⱼ) vⱼ     (the second call, on the scalar g · v)
+
+    ``inputs`` is a Tensor (then ``vectors`` is one array or Tensor of its
+    shape) or a sequence of Tensors (then ``vectors`` is a sequence of the
+    same length, one per input, each of its input's shape). Returns a tuple
+    of constant Tensors, one per input: the block rows of H·v. The Hessian
+    itself (n² numbers) is never formed: each product costs about two
+    backward passes.
+
+    Steps: call ``grad(output, inputs, create_graph=True)``; form the scalar
+    Σᵢ (gᵢ · vᵢ).sum() with Tensor ops (so it is linked to the inputs);
+    return ``grad`` of that scalar by the same inputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import minigrad as mg
+    >>> w = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    >>> f = (w[0] ** 2) * w[1]                   # H = [[2w₁, 2w₀], [2w₀, 0]] = [[4, 2], [2, 0]]
+    >>> hvp(f, w, np.array([1.0, 0.0]))[0]       # H · (1, 0) = first column
+    Tensor([4., 2.], dtype=float64)
+    """
+    single = isinstance(inputs, Tensor)
+    inputs, vectors = ((inputs,), (vectors,)) if single else (tuple(inputs), tuple(vectors))
+    if len(vectors) != len(inputs):
+        raise ValueError(f"hvp: {len(vectors)} vectors for {len(inputs)} inputs; give one per input")
+    for k, (x, v) in enumerate(zip(inputs, vectors)):
+        if np.shape(getattr(v, "data", v)) != x.shape:
+            raise ValueError(f"hvp: vector {k} has shape {np.shape(getattr(v, 'data', v))} but input {k} "
+                             f"has shape {x.shape}")
+    # BEGIN SOLUTION higher_order.hvp
+    grads = grad(output, inputs, create_graph=True)
+    dot = sum((g * v).sum() for g, v in zip(grads, vectors))
+    return grad(dot, inputs)
+    # END SOLUTION
 
 
 def backward_on_tensors(node, g, result):

@@ -598,3 +598,28 @@ def test_backward_stores_a_fresh_gradient_of_the_leaf_dtype():
     assert h.grad.dtype == np.float32, \
         f"a float32 leaf keeps a float32 .grad (accumulate converts), got {h.grad.dtype}"
     np.testing.assert_array_equal(h.grad, [3.0, 3.0])
+
+
+@backward_ex
+def test_backward_pass_hands_every_gradient_to_keep_and_calls_run():
+    """``keep(x, gx)`` gets the root's and every input's gradient; ``run(node, g)`` replaces node.backward(g)."""
+    from minigrad.function import backward_pass
+    x = leaf([1.0, 2.0])
+    h = x * 3.0
+    y = (h + x).sum()
+    kept, ran = [], []
+
+    def keep(t, g):
+        kept.append((t, np.array(g)))
+
+    def run(node, g):
+        ran.append(type(node).__name__)
+        return node.backward(g)
+
+    backward_pass(y, np.array(1.0), keep=keep, run=run)
+    assert x.grad is None, "with keep given, backward_pass leaves .grad to keep: it must not accumulate itself"
+    assert kept[0][0] is y, "the root's gradient goes to keep first"
+    assert ran == ["Sum", "Add", "Mul"], "every node's backward is called through run(node, g), from the root down"
+    for_x = sum(g for t, g in kept if t is x)
+    np.testing.assert_allclose(for_x, [4.0, 4.0], err_msg="x gets 1 from Add and 3 from Mul, both through keep")
+    assert any(t is h for t, _ in kept), "keep is called for intermediate inputs too (h), not only leaves"
