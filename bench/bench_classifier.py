@@ -8,7 +8,8 @@ its own (paired rounds, medians; the order turns each round):
 
 - minigrad: ``optim.train(..., epochs=1)`` with nn.Sequential and F.cross_entropy
   (the whole loop a user runs: batching, forward, backward, step, history);
-- numpy: a hand-written forward / backward / Adam on the same arrays, the floor;
+- numpy: a hand-written forward / backward / Adam on the same arrays, the floor
+  (withheld from a homework student copy: it gives exercises away);
 - torch: PyTorch eager, the same model, loss, optimizer (default CPU Adam) and batches;
 - sklearn: ``MLPClassifier(solver="adam").partial_fit``, which runs one epoch.
 
@@ -92,7 +93,11 @@ class Minigrad:
 
 
 class NumPyFloor:
-    """Forward, backward and Adam by hand, in place where it is free: the floor."""
+    """Forward, backward and Adam by hand, in place where it is free: the floor.
+
+    The bodies marked SPOILER give homework exercises away, so a student copy
+    withholds them (``minigrad.homework``).
+    """
 
     def __init__(self, weights, X, y):
         self.params = [a.copy() for W, b in weights for a in (W, b)]
@@ -123,25 +128,11 @@ class NumPyFloor:
         """One update; with a dict ``phases``, add each phase's seconds to it."""
         clock = time.perf_counter
         t0 = clock()
-        n, rows = len(t), np.arange(len(t))
         acts = self.forward(x)
-        z = acts[-1]
         t1 = clock()
-        z -= z.max(axis=1, keepdims=True)              # log-softmax, stable
-        e = np.exp(z)
-        s = e.sum(axis=1, keepdims=True)
-        loss = float(np.log(s).mean() - z[rows, t].mean())  # mean cross-entropy
+        loss, d = self.loss_and_gradient(acts[-1], t)
         t2 = clock()
-        d = e / s                                      # dL/dz = (softmax − onehot) / n
-        d[rows, t] -= 1
-        d /= n
-        grads = [None] * len(self.params)
-        for k in range(len(SIZES) - 2, -1, -1):        # layer k: acts[k] -> acts[k + 1]
-            h = acts[k]
-            grads[2 * k], grads[2 * k + 1] = d.T @ h, d.sum(axis=0)
-            if k:
-                d = d @ self.params[2 * k]
-                d *= h > 0                             # ReLU'
+        grads = self.backward(acts, d)
         t3 = clock()
         self.adam(grads)
         if phases is not None:
@@ -151,8 +142,36 @@ class NumPyFloor:
                 phases[name] += seconds
         return loss
 
+    def loss_and_gradient(self, z, t):
+        """The mean cross-entropy of the logits ``z`` (overwritten) and dL/dz."""
+        # BEGIN SPOILER nn.cross_entropy_backward
+        n, rows = len(t), np.arange(len(t))
+        z -= z.max(axis=1, keepdims=True)              # log-softmax, stable
+        e = np.exp(z)
+        s = e.sum(axis=1, keepdims=True)
+        loss = float(np.log(s).mean() - z[rows, t].mean())  # mean cross-entropy
+        d = e / s                                      # dL/dz = (softmax − onehot) / n
+        d[rows, t] -= 1
+        d /= n
+        return loss, d
+        # END SPOILER
+
+    def backward(self, acts, d):
+        """The gradients of the parameters, given dL/d(logits) ``d`` (linear layers, ReLU between)."""
+        # BEGIN SPOILER ops.matmul_backward
+        grads = [None] * len(self.params)
+        for k in range(len(SIZES) - 2, -1, -1):        # layer k: acts[k] -> acts[k + 1]
+            h = acts[k]
+            grads[2 * k], grads[2 * k + 1] = d.T @ h, d.sum(axis=0)
+            if k:
+                d = d @ self.params[2 * k]
+                d *= h > 0                             # ReLU'
+        return grads
+        # END SPOILER
+
     def adam(self, grads, beta1=0.9, beta2=0.999, eps=1e-8):
         """Adam in place, with one scratch array per parameter: no allocation per step."""
+        # BEGIN SPOILER optim.adam_moments optim.adam_update
         self.t += 1
         c1, c2 = 1 - beta1 ** self.t, math.sqrt(1 - beta2 ** self.t)
         for p, g, m, v, d in zip(self.params, grads, self.m, self.v, self.scratch):
@@ -169,6 +188,7 @@ class NumPyFloor:
             np.divide(m, d, out=d)
             d *= LR / c1
             p -= d                                  # θ ← θ − η·m̂/(√v̂ + ε)
+        # END SPOILER
 
     def accuracy(self, X, y):
         return float((self.forward(X)[-1].argmax(1) == y).mean())

@@ -5,6 +5,11 @@ writes only docs/homework.md (and scratch folders under /tmp/hw, the paths
 the guide shows). Run it whenever an exercise's lines move (the engine
 chapter, ops.py, optim/): tests/homework/test_homework.py checks the guide's
 listings against what ``student-copy`` prints.
+
+The guide (and this script) ship with the student copy, so neither may hold
+an answer: the simulated student's right answers are read from the answer
+key (the regions of the instructor's tree) at run time, and the guide shows
+exercise bodies only as the copy has them.
 """
 import ast
 import os
@@ -55,6 +60,24 @@ def class_source(path, name):
     raise LookupError(name)
 
 
+def without_answers(source):
+    """``source`` with each exercise body replaced by one line saying how long it is."""
+    out, body = [], None  # body: the number of lines of the region being read
+    for row in source.split("\n"):
+        marker = row.strip()
+        if marker.startswith("# END SOLUTION"):
+            indent = row[:len(row) - len(row.lstrip())]
+            out.append(f"{indent}...  # the answer: {body} line(s), left out of this guide")
+            body = None
+        elif body is not None:
+            body += 1
+            continue
+        elif marker.startswith("# BEGIN SOLUTION"):
+            body = 0
+        out.append(row)
+    return "\n".join(out)
+
+
 def enclosing(region):
     tree = ast.parse(Path(region.path).read_text(encoding="utf-8"))
     best = None
@@ -72,6 +95,9 @@ if HW.exists():
     shutil.rmtree(HW)
 HW.mkdir()
 blocks = {}
+KEY = {r.id: r for r in scan(REPO / "minigrad")}  # the answer key: its bodies are never written here
+TANH_ANSWER = KEY["ops.tanh_backward"].body[0].strip()
+WRONG_TANH = "return g * (1 - self.y)"           # the simulated student's slip: 1 - y, not 1 - y²
 course, assignment = HW / "course", HW / "assignment"
 STRIP_COURSE = "python -m minigrad student-copy . /tmp/hw/course"
 blocks[2] = session((STRIP_COURSE, run(STRIP_COURSE)))
@@ -85,17 +111,17 @@ TWO = "--exercise ops.tanh_backward --exercise optim.sgdm_update"
 c = f"python -m minigrad grade /tmp/hw/course {TWO}"
 blocks[6] = session((c, run(c)))
 STUB_TANH = 'raise NotImplementedError("exercise ops.tanh_backward")'
-edit(course / "minigrad/ops.py", STUB_TANH, "return g * (1 - self.y ** 2)")
+edit(course / "minigrad/ops.py", STUB_TANH, TANH_ANSWER)
 out = run(c + " -v").splitlines()
 failed = [i for i, line in enumerate(out) if line.startswith("FAILED")]
 left_out = len(failed) - 2
 blocks[7] = session((c + " -v", "\n".join(out[:failed[0] + 1] + [out[failed[-1]]])))
 GREP = 'grep -B1 -A2 "BEGIN SOLUTION ops.tanh_backward" /tmp/hw/assignment/minigrad/ops.py'
-edit(assignment / "minigrad/ops.py", STUB_TANH, "return g * (1 - self.y)")
+edit(assignment / "minigrad/ops.py", STUB_TANH, WRONG_TANH)
 c = f"python -m minigrad grade /tmp/hw/assignment {TWO}"
 blocks[8] = session((GREP, run(GREP)), (c + " -v", run(c + " -v")))
-edit(assignment / "minigrad/ops.py", "return g * (1 - self.y)\n", "return g * (1 - self.y ** 2)\n")
-blocks[9] = session((GREP, run(GREP)), (c, run(c)))
+edit(assignment / "minigrad/ops.py", WRONG_TANH + "\n", TANH_ANSWER + "\n")
+blocks[9] = session((c, run(c)))  # NOTE: no grep here: it would print the right answer
 c = "python -m minigrad grade ."
 blocks[10] = session((c, run(c)))
 c = f"python -m pytest {TWO} -q --collect-only"
@@ -120,7 +146,7 @@ blocks[17] = session(*[(c, run(c)) for c in cmds])
 cmds = ["python -m minigrad grade /tmp/hw/bad", "python -m minigrad grade . --exercise nope"]
 blocks[18] = session(*[(c, run(c)) for c in cmds])
 TANH_EXP = "--exercise ops.tanh_backward --exercise ops.exp_backward"
-edit(assignment / "minigrad/ops.py", "return g * (1 - self.y ** 2)\n", "while True: pass\n")
+edit(assignment / "minigrad/ops.py", TANH_ANSWER + "\n", "while True: pass\n")
 c = f"python -m minigrad grade /tmp/hw/assignment {TANH_EXP} --timeout 1 -v"
 blocks[19] = session((c, run(c)))
 edit(assignment / "minigrad/ops.py", "while True: pass\n", "import os; os._exit(1)\n")
@@ -131,7 +157,7 @@ blocks[20] = session((c, run(c)))
 doc = DOC.read_text(encoding="utf-8")
 found = list(re.finditer(r"```(console|text|python)\n(.*?)```", doc, re.S))
 assert len(found) == 21, len(found)
-blocks[0] = class_source(REPO / "minigrad/ops.py", "Tanh")
+blocks[0] = without_answers(class_source(REPO / "minigrad/ops.py", "Tanh"))
 blocks[3] = tanh_copy
 for i in sorted(blocks, reverse=True):
     m = found[i]

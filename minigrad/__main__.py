@@ -8,8 +8,9 @@ Commands::
     student-copy   write a student copy of a source tree (homework)
     grade          grade a student copy (homework)
 
-Every command has ``--help``. A bad flag or an unknown name exits with status
-2 and a one-line message; a diverged training run exits with status 1.
+Every command has ``--help``. A bad flag, an unknown name, a model too large
+for the memory or a damaged checkpoint exits with status 2 and a one-line
+message; a diverged training run exits with status 1.
 """
 
 import argparse
@@ -265,6 +266,10 @@ def main(argv=None):
     except FloatingPointError as e:
         print(f"minigrad {args.command}: {e}", file=sys.stderr)
         return 1
+    except MemoryError:  # NOTE: a backstop; train and compare check the model's size first
+        print(f"minigrad {args.command}: error: out of memory; try smaller --hidden sizes or a smaller "
+              f"--batch-size", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"minigrad {args.command}: interrupted", file=sys.stderr)
         return 130
@@ -336,6 +341,65 @@ def _regime_text(settings, n, note=True):
 
 def _updates_per_epoch(settings, n):
     return {"online": n, "offline": 1}.get(settings["regime"], -(-n // settings["batch_size"]))
+
+
+# Arrays of state an optimizer keeps per parameter (OPTIMIZERS.md): SGDM v; Adagrad s; RMSProp v;
+# Adam and RAdam m, v; AMSGrad m, v, v_max; SWATS m, a and the SGD phase's v.
+STATE_ARRAYS = {"sgd": 0, "sgdm": 1, "adagrad": 1, "rmsprop": 1, "adam": 2, "amsgrad": 3, "swats": 3,
+                "radam": 2}
+
+
+def _check_memory(n_in, hidden, n_out, optimizers, n_examples, copies=0, source="--hidden"):
+    """Refuse, before anything is allocated, an MLP whose training would not fit in memory.
+
+    The estimate counts float32 weights, their gradients, the largest
+    optimizer's state arrays and ``copies`` more copies of the weights (compare
+    keeps the start); the largest layer drawn in float64 by the initialisation;
+    and the hidden activations of the whole training set (the accuracy pass).
+    ``source`` names where the sizes came from in the message.
+    """
+    sizes = (n_in, *hidden, n_out)
+    layers = [a * b + b for a, b in zip(sizes, sizes[1:])]
+    params = sum(layers)
+    arrays = 2 + copies + max(STATE_ARRAYS[name] for name in optimizers)
+    need = 4 * params * arrays + 8 * max(layers) + 2 * 4 * n_examples * sum(hidden)
+    available = _available_memory()
+    if available is not None and need > available:
+        largest = max(optimizers, key=STATE_ARRAYS.get)
+        name = next(n for n in OPTIMIZER_NAMES if n.lower() == largest)
+        raise UsageError(f"{source} {_show(tuple(hidden))}: the {_model_text(n_in, hidden, n_out)} has "
+                         f"{params:,} parameters; training it with {name} needs about {_bytes(need)} "
+                         f"of memory, more than the {_bytes(available)} available")
+
+
+def _available_memory():
+    """Bytes of memory this process may still allocate (Linux: MemAvailable, a cgroup's limit), or None."""
+    found = []
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            found += [int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:")]
+    except (OSError, ValueError, IndexError):
+        pass
+    try:  # NOTE: in a container, the cgroup's limit is what counts, not the machine's memory
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as f, \
+                open("/sys/fs/cgroup/memory.current", encoding="ascii") as g:
+            found.append(int(f.read()) - int(g.read()))  # "max" (no limit) fails int(): skipped
+    except (OSError, ValueError):
+        pass
+    if not found and hasattr(os, "sysconf"):
+        try:
+            found.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError):
+            pass
+    return min(found) if found else None
+
+
+def _bytes(n):
+    """1.6e11 -> '149 GiB'."""
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:,.0f} {unit}" if unit in ("bytes", "TiB") else f"{n:.3g} {unit}"
+        n /= 1024
 
 
 def _make_optimizer(name, params, lr):
@@ -413,24 +477,23 @@ def cmd_train(args):
     from . import nn, optim, save
     from .optim.train import loss_text
 
-    checkpoint = _read_checkpoint(args.resume) if args.resume else None
-    if checkpoint is None:
-        s = _settings(args, **TRAIN_DEFAULTS)
-        s["lr"] = s["lr"] or DEFAULT_LR[s["optimizer"]]
-    else:
-        s = dict(checkpoint["args"])
-        s["hidden"] = tuple(int(h) for h in s["hidden"])
+    checkpoint, start = None, 0
+    if args.resume:
+        checkpoint = _read_checkpoint(args.resume)
+        s, start = _check_checkpoint(checkpoint, args.resume)
         for key in FIXED_BY_CHECKPOINT:
             given = getattr(args, key)
             if given is not None and given != s[key]:
                 raise UsageError(f"--{key.replace('_', '-')} {_show(given)} differs from the checkpoint's "
                                  f"{_show(s[key])}; a resumed run keeps its settings")
         if args.epochs is not None:
-            at = int(checkpoint["epoch"])
-            if args.epochs <= at:
-                raise UsageError(f"the checkpoint is at epoch {at}: --epochs {args.epochs} must be more "
+            if args.epochs <= start:
+                raise UsageError(f"the checkpoint is at epoch {start}: --epochs {args.epochs} must be more "
                                  f"than that (it counts the checkpoint's epochs)")
             s["epochs"] = args.epochs
+    else:
+        s = _settings(args, **TRAIN_DEFAULTS)
+        s["lr"] = s["lr"] or DEFAULT_LR[s["optimizer"]]
     _check_batch_size(args, s)
     if args.save:
         _check_output_path(args.save, "--save")
@@ -438,19 +501,15 @@ def cmd_train(args):
 
     X, y, X_test, y_test = _load_data(s["data"])
     classes = int(y.max()) + 1
+    _check_memory(X.shape[1], s["hidden"], classes, [s["optimizer"]], len(X),
+                  source="the checkpoint's hidden sizes" if checkpoint else "--hidden")
     gen = np.random.default_rng(s["seed"])  # initial weights, then every epoch's shuffle
     model = _build_mlp(X.shape[1], s["hidden"], classes, gen)
     opt = _make_optimizer(s["optimizer"], model.parameters(), s["lr"])
-    history, start = optim.History(), 0
+    history = optim.History()
     if checkpoint is not None:
-        try:
-            model.load_state_dict(checkpoint["model"])
-            opt.load_state_dict(checkpoint["optimizer"])
-            gen.bit_generator.state = checkpoint["rng"]
-        except (KeyError, ValueError, TypeError) as e:
-            raise UsageError(f"checkpoint {args.resume} does not fit: {e}") from None
-        history = optim.History(**{k: list(v) for k, v in checkpoint["history"].items()})
-        start = int(checkpoint["epoch"])
+        _restore(checkpoint, args.resume, model, opt, gen)
+        history = optim.History(**checkpoint["history"])
 
     name = next(n for n in OPTIMIZER_NAMES if n.lower() == s["optimizer"])
     print(f"{s['data']}: {len(X)} train / {len(X_test)} test examples, {X.shape[1]} features, "
@@ -465,7 +524,7 @@ def cmd_train(args):
                       f"acc {h.epoch_accuracy[-1]:.3f}  |  test loss {loss_text(h.val_loss[-1])}  "
                       f"acc {h.val_accuracy[-1]:.3f}")
         if args.save:
-            save({"format": "minigrad-train-checkpoint", "epoch": h.epochs, "args": _plain(s),
+            save({"format": CHECKPOINT_FORMAT, "epoch": h.epochs, "args": _plain(s),
                   "model": model.state_dict(), "optimizer": opt.state_dict(),
                   "rng": gen.bit_generator.state, "history": vars(h)}, args.save)
 
@@ -505,15 +564,175 @@ def _plot_history(history, path, updates_per_epoch, note=""):
 
 
 def _read_checkpoint(path):
+    """The plain data in the checkpoint file ``path``; UsageError (one line) if it cannot be read."""
     from . import load
 
     try:
-        checkpoint = load(path)
-    except (OSError, ValueError) as e:
-        raise UsageError(f"cannot read checkpoint {path}: {e}") from None
-    if not isinstance(checkpoint, dict) or checkpoint.get("format") != "minigrad-train-checkpoint":
+        return load(path)
+    except (OSError, ValueError) as e:  # NOTE: load raises ValueError for a malformed or oversized file
+        raise UsageError(f"cannot read checkpoint {path}: {_one_line(e)}") from None
+    except MemoryError:
+        raise UsageError(f"cannot read checkpoint {path}: its arrays need more memory than is "
+                         f"available (a damaged or crafted file?)") from None
+
+
+# What `train --save` writes; every value is checked by _check_checkpoint before it is used.
+CHECKPOINT_FORMAT = "minigrad-train-checkpoint"
+CHECKPOINT_KEYS = ("format", "epoch", "args", "model", "optimizer", "rng", "history")
+
+
+def _check_checkpoint(checkpoint, path):
+    """The settings and epoch of a checkpoint, each value checked; UsageError naming the first bad one.
+
+    A checkpoint is untrusted input (a file someone sent): every field that
+    ``train --save`` writes must be there with a value it could have written,
+    so that a damaged or crafted file ends in one line, not a traceback or a
+    run on nonsense (``epoch = -5``). The model's arrays must be those of the
+    MLP the settings describe (checked before it is built); the optimizer's
+    state must be finite here, and fit the optimizer in :func:`_restore`
+    (its ``load_state_dict`` checks the values), as must the RNG state.
+    """
+    import numbers
+
+    import numpy as np
+
+    from . import datasets
+    from .optim import History
+
+    def bad(what, value, expected):
+        if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fc" and \
+                not np.isfinite(value).all():
+            text = f"{value.dtype} values with NaN or inf"
+        elif isinstance(value, np.ndarray):
+            text = f"an array of {value.dtype}, shape {value.shape}"
+        else:
+            text = " ".join(repr(value).split())  # one line, also for a list holding arrays
+            text = text if len(text) <= 60 else text[:57] + "..."
+        return UsageError(f"checkpoint {path}: {what} must be {expected}, got {text}")
+
+    def integer(what, value, low, high=None):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or \
+                value < low or (high is not None and value > high):
+            raise bad(what, value, f"an integer >= {low}" + (f" and <= {high}" if high is not None else ""))
+        return int(value)
+
+    def choice(what, value, allowed):
+        if not isinstance(value, str) or value not in allowed:
+            raise bad(what, value, f"one of {', '.join(allowed)}")
+        return value
+
+    def finite_numbers(what, values, low=-np.inf, high=np.inf):
+        if not isinstance(values, list) or not all(
+                isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) and np.isfinite(v)
+                and low <= v <= high for v in values):
+            raise bad(what, values, f"a list of numbers in [{low}, {high}]")
+        return [float(v) for v in values]
+
+    if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("format"), str) or \
+            checkpoint["format"] != CHECKPOINT_FORMAT:
         raise UsageError(f"{path} is not a checkpoint written by `minigrad train --save`")
-    return checkpoint
+    missing = [key for key in CHECKPOINT_KEYS if key not in checkpoint]
+    if missing:
+        raise UsageError(f"checkpoint {path} has no {', '.join(missing)} (a damaged file?)")
+    saved = checkpoint["args"]
+    if not isinstance(saved, dict) or set(TRAIN_DEFAULTS) - set(saved):
+        raise bad("args", saved, f"a dict with the settings {', '.join(TRAIN_DEFAULTS)}")
+    s = {"data": choice("args.data", saved["data"], datasets.NAMES),
+         "optimizer": choice("args.optimizer", saved["optimizer"], tuple(DEFAULT_LR)),
+         "regime": choice("args.regime", saved["regime"], ("online", "minibatch", "offline")),
+         "batch_size": integer("args.batch_size", saved["batch_size"], 1),
+         "epochs": integer("args.epochs", saved["epochs"], 1),
+         "seed": integer("args.seed", saved["seed"], 0)}
+    lr = saved["lr"]
+    if isinstance(lr, (bool, np.bool_)) or not isinstance(lr, numbers.Real) or not 0 < lr < np.inf:
+        raise bad("args.lr", lr, "a number > 0 and finite")
+    s["lr"] = float(lr)
+    if not isinstance(saved["hidden"], (list, tuple)):
+        raise bad("args.hidden", saved["hidden"], "a list of layer sizes")
+    s["hidden"] = tuple(integer("args.hidden", h, 1) for h in saved["hidden"])
+    s = {key: s[key] for key in TRAIN_DEFAULTS}  # in the order of a new run's settings, as saved
+    epoch = integer("epoch", checkpoint["epoch"], 1, s["epochs"])
+    for key in ("model", "optimizer", "rng", "history"):
+        if not isinstance(checkpoint[key], dict):
+            raise bad(key, checkpoint[key], "a dict")
+
+    history = checkpoint["history"]
+    fields = [name for name in History.__dataclass_fields__]
+    if set(history) != set(fields):
+        raise UsageError(f"checkpoint {path}: history must hold the lists {', '.join(fields)}, it holds "
+                         f"{_listed(history)}")
+    for name in fields:
+        low, high = (0.0, 1.0) if name.endswith("accuracy") else (0.0, np.inf)
+        history[name] = finite_numbers(f"history.{name}", history[name], low, high)
+    X, y, _, _ = _load_data(s["data"])
+    n = len(X)
+    counts = {name: epoch for name in fields if name != "step_loss"}
+    counts["step_loss"] = epoch * _updates_per_epoch(s, n)
+    for name, count in counts.items():
+        if len(history[name]) != count:
+            raise UsageError(f"checkpoint {path}: history.{name} holds {len(history[name])} values; "
+                             f"{epoch} epoch(s) of {s['data']} with these settings make {count}")
+
+    # NOTE: the model's arrays must be those of the MLP the settings describe, checked before
+    # that MLP is built: hidden sizes read from a file must not allocate a model of any size
+    sizes = (X.shape[1], *s["hidden"], int(y.max()) + 1)
+    shapes = {}
+    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+        shapes.update({f"{2 * i}.weight": (b, a), f"{2 * i}.bias": (b,)})
+    model = checkpoint["model"]
+    if set(model) != set(shapes):
+        raise UsageError(f"checkpoint {path}: model holds {_listed(model)}; the "
+                         f"{_model_text(sizes[0], s['hidden'], sizes[-1])} of its settings has "
+                         f"{', '.join(shapes)}")
+    for name, shape in shapes.items():
+        array = model[name]
+        if not isinstance(array, np.ndarray) or array.dtype.kind != "f" or array.shape != shape or \
+                not np.isfinite(array).all():
+            raise bad(f"model.{name}", array, f"an array of finite floats of shape {shape}")
+    for where, value in _leaves(checkpoint["optimizer"], "optimizer"):
+        if isinstance(value, (np.ndarray, np.generic, float)) and np.asarray(value).dtype.kind in "fc" \
+                and not np.isfinite(value).all():
+            raise bad(where, value, "finite")
+    return s, epoch
+
+
+def _listed(names, most=8):
+    """'a, b, c' (at most ``most`` names, then how many more), or 'nothing'."""
+    names = [str(name) for name in names]
+    shown = ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+    return shown or "nothing"
+
+
+def _leaves(value, where):
+    """(dotted path, value) of every non-container value in a nest of dicts, lists and tuples."""
+    stack = [(where, value)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            stack += [(f"{where}.{k}", v) for k, v in value.items()]
+        elif isinstance(value, (list, tuple)):
+            stack += [(f"{where}.{i}", v) for i, v in enumerate(value)]
+        else:
+            yield where, value
+
+
+def _restore(checkpoint, path, model, optimizer, gen):
+    """Load a checked checkpoint's arrays into the model, optimizer and generator built for it."""
+    try:
+        model.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        gen.bit_generator.state = checkpoint["rng"]
+    except KeyError as e:
+        raise UsageError(f"checkpoint {path} does not fit: no entry {e}") from None
+    except (ValueError, TypeError, AttributeError, IndexError, OverflowError) as e:
+        # NOTE: load_state_dict raises ValueError for a missing, mis-shaped or out-of-range
+        # entry; the other types come from a state of the wrong structure (a list for a dict)
+        raise UsageError(f"checkpoint {path} does not fit: {_one_line(e)}") from None
+
+
+def _one_line(error):
+    """An exception's message on one line (a checkpoint's error must not print a block)."""
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def _epochs(n):
@@ -553,6 +772,7 @@ def cmd_compare(args):
 
     X, y, X_test, y_test = _load_data(s["data"])
     classes = int(y.max()) + 1
+    _check_memory(X.shape[1], s["hidden"], classes, names, len(X), copies=1)
     gen = np.random.default_rng(s["seed"])
     start_weights = _build_mlp(X.shape[1], s["hidden"], classes, gen).state_dict()
     shuffle_state = gen.bit_generator.state  # every optimizer gets this same stream of shuffles

@@ -477,11 +477,13 @@ def swats_figure(lr=0.05, eps=1e-6, start=(1.0, 1.5), steps=400, path=None):
 
 def _rectification(t, beta2):
     """RAdam's ρ_t and r_t (NaN while ρ_t ≤ 4, where r_t is not real)."""
+    # BEGIN SPOILER optim.radam_update
     rho_inf = 2 / (1 - beta2) - 1
     rho = rho_inf - 2 * t * beta2 ** t / (1 - beta2 ** t)
     with np.errstate(invalid="ignore"):
         r = np.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
     return rho, np.where(rho > 4, r, np.nan)
+    # END SPOILER
 
 
 def radam_warmup_figure(lr=0.01, steps=300, noise=1.0, seed=0, path=None):

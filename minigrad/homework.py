@@ -12,6 +12,11 @@ implementation. Three tools use the markers:
   indentation. It keeps the two marker lines, so a student knows where to
   write, and a copy can be graded or stripped again; everything else is
   byte-identical.
+- Code elsewhere that gives an exercise's answer away (a NumPy reference in
+  a test, a benchmark's hand-written update, a figure's formula) is framed
+  the same way with ``# BEGIN SPOILER <id> [<id> ...]`` and
+  ``# END SPOILER``: it is withheld from every copy that strips one of the
+  ids it names (:func:`find_spoilers`).
 - Tests carry ``@pytest.mark.exercise("<id>")``; ``pytest --exercise <id>``
   runs just those (``tests/conftest.py``).
 - :func:`grade` runs the *instructor's* exercise tests (the ``tests/`` folder
@@ -25,6 +30,7 @@ exercises before it, so a student can work through them in this order.
 """
 
 import collections.abc
+import dataclasses
 import itertools
 import json
 import os
@@ -38,9 +44,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["EXERCISES", "ASSIGNMENT", "HomeworkError", "GradingError", "Region", "ExerciseResult",
-           "GradeReport", "scan", "find_exercises", "student_copy", "grade",
-           "student_copy_command", "grade_command"]
+__all__ = ["EXERCISES", "ASSIGNMENT", "HomeworkError", "GradingError", "Region", "Spoiler",
+           "ExerciseResult", "GradeReport", "scan", "find_exercises", "find_spoilers", "student_copy",
+           "grade", "student_copy_command", "grade_command"]
 
 #: The curriculum, in the order a student should solve it: the engine chapter
 #: first (``minigrad/function.py``: ``Function.apply``, ``unbroadcast``,
@@ -72,10 +78,13 @@ _SKIP_SUFFIXES = (".egg-info", ".pyc", ".pyo")
 
 # A marker is a whole comment line. _LOOSE finds anything that looks like one
 # (any case, any spacing) so that a typo is an error, never a silent leak.
-_LOOSE = re.compile(r"[ \t]*#[ \t]*(BEGIN|END)[ \t]*SOLUTION\b", re.IGNORECASE)
-_BEGIN = re.compile(r"([ \t]*)# BEGIN SOLUTION ([A-Za-z_][A-Za-z0-9_.]*)[ \t]*\r?")
-_END = re.compile(r"([ \t]*)# END SOLUTION[ \t]*\r?")
+_LOOSE = re.compile(r"[ \t]*#[ \t]*(BEGIN|END)[ \t]*(SOLUTION|SPOILER)\b", re.IGNORECASE)
+_ID = r"[A-Za-z_][A-Za-z0-9_.]*"
+_BEGIN = re.compile(rf"([ \t]*)# BEGIN (SOLUTION) ({_ID})[ \t]*\r?")
+_BEGIN_SPOILER = re.compile(rf"([ \t]*)# BEGIN (SPOILER) ({_ID}(?: {_ID})*)[ \t]*\r?")
+_END = re.compile(r"([ \t]*)# END (SOLUTION|SPOILER)[ \t]*\r?")
 _STUB = 'raise NotImplementedError("exercise {}")'
+_SPOILER_STUB = 'raise NotImplementedError("withheld from the student copy: it gives away {}")'
 #: The file, at the top of a student copy, that records which exercises it was made for.
 ASSIGNMENT = ".minigrad-assignment.json"
 
@@ -116,56 +125,120 @@ class Region:
     @property
     def stubbed(self):
         """True when the body is only the stub that :func:`student_copy` writes."""
-        return [line.rstrip() for line in self.body if line.strip()] == \
-            [self.indent + _STUB.format(self.id)]
+        return [line.rstrip() for line in self.body if line.strip()] == [self.indent + self.stub]
+
+    @property
+    def stub(self):
+        """The line (without indentation) that replaces the body in a student copy."""
+        return _STUB.format(self.id)
+
+    def withheld_for(self, chosen):
+        """True when a copy that strips the exercises ``chosen`` strips this region."""
+        return self.id in chosen
+
+
+@dataclass(frozen=True)
+class Spoiler:
+    """Code outside the exercises that gives the answer of some away, withheld with them.
+
+    A NumPy reference in a test, a benchmark's hand-written update or a
+    figure's formula, framed by ``# BEGIN SPOILER <id> [<id> ...]`` and
+    ``# END SPOILER`` in a ``.py`` file or in a code cell of a notebook
+    (``.ipynb``: a jupytext pair is stripped alike in both files). A
+    student copy that strips any of the exercises
+    ``ids`` replaces the body by ``raise NotImplementedError("withheld from
+    the student copy: it gives away <ids>")``; code that needs it then fails
+    in the copy with that message, and only there.
+
+    Attributes
+    ----------
+    ids : tuple of str
+        The exercises whose answers the code gives away.
+    path, begin, end, indent, body
+        As for :class:`Region`.
+    cell : int or None
+        In a notebook, the index of the code cell (``begin`` and ``end``
+        count lines in it); None in a ``.py`` file.
+    """
+
+    ids: tuple
+    path: str
+    begin: int
+    end: int
+    indent: str
+    body: tuple
+    cell: object = None  # in a notebook: the index of its code cell (begin and end count in it)
+
+    @property
+    def stubbed(self):
+        """True when the body is only the stub that :func:`student_copy` writes."""
+        return [line.rstrip() for line in self.body if line.strip()] == [self.indent + self.stub]
+
+    @property
+    def stub(self):
+        """The line (without indentation) that replaces the body in a student copy."""
+        return _SPOILER_STUB.format(", ".join(self.ids))
+
+    def withheld_for(self, chosen):
+        """True when a copy that strips the exercises ``chosen`` strips this code."""
+        return any(ex_id in chosen for ex_id in self.ids)
 
 
 # ---------------------------------------------------------------- markers
 
 def _parse(text, shown):
-    """Regions of one file's text; ``shown`` is the file's name for messages."""
-    regions, open_ = [], None  # open_: (id, line, indent) of an unclosed BEGIN
+    """Regions and spoilers of one file's text; ``shown`` is the file's name for messages."""
+    found, open_ = [], None  # open_: (kind, ids, line, indent) of an unclosed BEGIN
     lines = text.split("\n")
     for number, line in enumerate(lines, start=1):
         if not _LOOSE.match(line):
             continue
-        begin, end = _BEGIN.fullmatch(line), _END.fullmatch(line)
+        begin = _BEGIN.fullmatch(line) or _BEGIN_SPOILER.fullmatch(line)
+        end = _END.fullmatch(line)
         if begin:
+            indent, kind, ids = begin[1], begin[2], begin[3]
             if open_:
+                what = {"SOLUTION": "exercise", "SPOILER": "spoiler"}
+                nesting = "exercises" if kind == open_[0] == "SOLUTION" else "markers"
                 raise HomeworkError(
-                    f"{shown}:{number}: BEGIN SOLUTION {begin[2]} inside exercise {open_[0]} "
-                    f"(opened at line {open_[1]}): exercises cannot nest; close it with "
-                    f"'# END SOLUTION' first")
-            open_ = (begin[2], number, begin[1])
+                    f"{shown}:{number}: BEGIN {kind} {ids} inside {what[open_[0]]} {open_[1]} "
+                    f"(opened at line {open_[2]}): {nesting} cannot nest; close it with "
+                    f"'# END {open_[0]}' first")
+            open_ = (kind, ids, number, indent)
         elif end:
-            if not open_:
-                raise HomeworkError(f"{shown}:{number}: END SOLUTION without a BEGIN SOLUTION "
-                                    f"before it")
-            ex_id, first, indent = open_
+            if not open_ or open_[0] != end[2]:
+                raise HomeworkError(f"{shown}:{number}: END {end[2]} without a BEGIN {end[2]} "
+                                    f"before it" + (f" (BEGIN {open_[0]} {open_[1]} at line "
+                                                    f"{open_[2]} is open)" if open_ else ""))
+            kind, ids, first, indent = open_
             if end[1] != indent:
                 raise HomeworkError(
-                    f"{shown}:{number}: END SOLUTION indented {end[1]!r} but its BEGIN SOLUTION "
-                    f"{ex_id} at line {first} is indented {indent!r}; they must match")
-            body = tuple(l.rstrip("\r") for l in lines[first:number - 1])
-            regions.append(Region(ex_id, shown, first, number, indent, body))
+                    f"{shown}:{number}: END {kind} indented {end[1]!r} but its BEGIN {kind} "
+                    f"{ids} at line {first} is indented {indent!r}; they must match")
+            body = tuple(row.rstrip("\r") for row in lines[first:number - 1])
+            if kind == "SOLUTION":
+                found.append(Region(ids, shown, first, number, indent, body))
+            else:
+                found.append(Spoiler(tuple(ids.split()), shown, first, number, indent, body))
             open_ = None
         else:
             raise HomeworkError(
                 f"{shown}:{number}: malformed marker {line.strip()!r}; a marker is a whole line "
-                f"'# BEGIN SOLUTION <id>' (id: letters, digits, '_' and '.') or '# END SOLUTION'")
+                f"'# BEGIN SOLUTION <id>' (id: letters, digits, '_' and '.'), '# END SOLUTION', "
+                f"'# BEGIN SPOILER <id> [<id> ...]' or '# END SPOILER'")
     if open_:
-        raise HomeworkError(f"{shown}:{open_[1]}: BEGIN SOLUTION {open_[0]} has no END SOLUTION "
+        raise HomeworkError(f"{shown}:{open_[2]}: BEGIN {open_[0]} {open_[1]} has no END {open_[0]} "
                             f"(unbalanced markers)")
-    return regions
+    return found
 
 
 def _strip(text, regions, chosen):
-    """``text`` with the body of every region whose id is in ``chosen`` replaced by the stub."""
+    """``text`` with the body of every region (or spoiler) withheld for ``chosen`` replaced by its stub."""
     lines = text.split("\n")
     for r in reversed(regions):  # from the bottom up, so earlier line numbers stay valid
-        if r.id in chosen:
+        if r.withheld_for(chosen):
             eol = "\r" if lines[r.begin - 1].endswith("\r") else ""
-            lines[r.begin:r.end - 1] = [r.indent + _STUB.format(r.id) + eol]
+            lines[r.begin:r.end - 1] = [r.indent + r.stub + eol]
     return "\n".join(lines)
 
 
@@ -194,7 +267,7 @@ def _walk(src):
 def _read_regions(path, shown):
     """(regions, text) of one .py file; (None, None) when it holds no marker at all."""
     raw = Path(path).read_bytes()
-    if b"SOLUTION" not in raw.upper():
+    if b"SOLUTION" not in raw.upper() and b"SPOILER" not in raw.upper():
         return None, None
     try:
         text = raw.decode("utf-8")
@@ -203,18 +276,60 @@ def _read_regions(path, shown):
     return _parse(text, shown), text
 
 
+def _read_notebook(path, shown):
+    """(spoilers, text) of a notebook's code cells; (None, None) when they hold no marker."""
+    raw = Path(path).read_bytes()
+    if b"SOLUTION" not in raw.upper() and b"SPOILER" not in raw.upper():
+        return None, None
+    try:
+        text = raw.decode("utf-8")
+        cells = json.loads(text)["cells"]
+        sources = [(i, _cell_text(cell)) for i, cell in enumerate(cells) if cell.get("cell_type") == "code"]
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise HomeworkError(f"{shown}: holds a marker but is not a notebook that can be read ({e})") from None
+    found = []
+    for i, source in sources:
+        for r in _parse(source, f"{shown} (cell {i + 1})"):
+            if isinstance(r, Region):
+                raise HomeworkError(f"{r.path}:{r.begin}: an exercise belongs in a .py file, where it is "
+                                    f"graded; a notebook may hold spoilers (# BEGIN SPOILER) only")
+            found.append(dataclasses.replace(r, path=shown, cell=i))
+    return (found, text) if found else (None, None)
+
+
+def _cell_text(cell):
+    """A notebook cell's source as one string (nbformat stores a string or a list of lines)."""
+    source = cell.get("source", "")
+    return source if isinstance(source, str) else "".join(source)
+
+
+def _strip_notebook(text, spoilers, chosen, shown):
+    """A notebook's text with its spoilers withheld for ``chosen``, written as nbformat writes it."""
+    notebook = json.loads(text)
+    for i in sorted({s.cell for s in spoilers}):
+        cell = notebook["cells"][i]
+        old = _cell_text(cell)
+        new = _strip(old, [s for s in spoilers if s.cell == i], chosen)
+        # NOTE: IPython's magics (%matplotlib, !pip) are not Python; they are left out of the check
+        _check_compiles(*(re.sub(r"(?m)^[ \t]*[%!].*$", "", t) for t in (old, new)), f"{shown} (cell {i + 1})")
+        cell["source"] = new if isinstance(cell["source"], str) else new.splitlines(keepends=True)
+    return json.dumps(notebook, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
 def _scan_tree(src):
-    """{relative path: (regions, text)} of the .py files of ``src`` that hold markers."""
+    """{relative path: (regions, text)} of the .py files and notebooks of ``src`` that hold markers."""
     src = Path(src)
     if src.is_file():
-        regions, text = _read_regions(src, str(src))
+        read = _read_notebook if src.suffix == ".ipynb" else _read_regions
+        regions, text = read(src, str(src))
         return {src.name: (regions, text)} if regions is not None else {}
     if not src.is_dir():
         raise HomeworkError(f"source {str(src)!r} is not a folder or a .py file")
     found = {}
     for rel, path in _walk(src):
-        if rel.endswith(".py"):
-            regions, text = _read_regions(path, str(src / rel))
+        if rel.endswith((".py", ".ipynb")):
+            read = _read_regions if rel.endswith(".py") else _read_notebook
+            regions, text = read(path, str(src / rel))
             if regions is not None:
                 found[rel] = (regions, text)
     _check_unique(r for regions, _ in found.values() for r in regions)
@@ -222,8 +337,11 @@ def _scan_tree(src):
 
 
 def _check_unique(regions):
+    """Refuse two exercise regions with one id (spoilers may name an exercise any number of times)."""
     seen = {}
     for r in regions:
+        if isinstance(r, Spoiler):
+            continue
         if r.id in seen:
             other = seen[r.id]
             raise HomeworkError(f"{r.path}:{r.begin}: duplicate exercise id {r.id!r}, already "
@@ -265,9 +383,37 @@ def scan(src):
     >>> r.path.endswith("ops.py"), r.end - r.begin - 1   # file, body lines
     (True, 1)
     """
-    regions = [r for regions, _ in _scan_tree(src).values() for r in regions]
+    regions = [r for regions, _ in _scan_tree(src).values() for r in regions if isinstance(r, Region)]
     rank = {ex_id: i for i, ex_id in enumerate(_order([r.id for r in regions]))}
     return sorted(regions, key=lambda r: rank[r.id])
+
+
+def find_spoilers(src):
+    """Every spoiler under ``src`` (a folder or one ``.py`` file): code that gives an exercise away.
+
+    A spoiler is framed by ``# BEGIN SPOILER <id> [<id> ...]`` and ``# END
+    SPOILER``; :func:`student_copy` withholds it whenever it strips one of
+    the ids it names.
+
+    Returns
+    -------
+    list of Spoiler
+        In file order (files sorted by path, then by line).
+
+    Raises
+    ------
+    HomeworkError
+        Unbalanced, nested or malformed markers, with file:line.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> import minigrad as mg
+    >>> from minigrad.homework import find_spoilers
+    >>> [s.ids for s in find_spoilers(Path(mg.__file__).parent / "figures.py")]
+    [('optim.radam_update',)]
+    """
+    return [s for regions, _ in _scan_tree(src).values() for s in regions if isinstance(s, Spoiler)]
 
 
 def find_exercises(src):
@@ -319,7 +465,10 @@ def student_copy(src, dst, exercises=None):
     a ``.py`` file becomes one line ``raise NotImplementedError("exercise
     <id>")`` at the ``BEGIN`` marker's indentation. The marker lines stay, so
     the student sees where to write and the copy can be graded (or stripped
-    again: stripping is idempotent). Everything else is copied byte for byte.
+    again: stripping is idempotent). A spoiler (``# BEGIN SPOILER <id>
+    ...``, code elsewhere that gives an exercise away, see :class:`Spoiler`)
+    is withheld the same way when one of its ids is stripped. Everything else
+    is copied byte for byte.
 
     Parameters
     ----------
@@ -344,7 +493,8 @@ def student_copy(src, dst, exercises=None):
     ------
     HomeworkError
         (a ``ValueError``) for unbalanced, nested, malformed or duplicate
-        markers (naming file:line), an unknown id (listing the known ones),
+        markers (naming file:line), a spoiler of an exercise the tree does
+        not hold, an unknown id (listing the known ones),
         ``dst`` inside ``src`` or ``src`` inside ``dst``, or a non-empty ``dst``.
         Nothing is written when it is raised.
 
@@ -355,9 +505,11 @@ def student_copy(src, dst, exercises=None):
     other tool caches, virtual environments (any folder holding ``pyvenv.cfg``)
     and ``build``/``dist`` at the top of ``src``. A symbolic link to a file is
     copied as the file's content; a link to a folder is refused. Markers are
-    found line by line, also inside strings, and only in ``.py`` files;
-    anything that looks like a marker but is not exactly one is an error, so a
-    typo cannot leave a solution in the copy.
+    found line by line, also inside strings, in ``.py`` files and in the code
+    cells of notebooks (spoilers only; a stripped notebook is written as
+    nbformat writes it, without outputs); anything that looks like a marker
+    but is not exactly one is an error, so a typo cannot leave a solution in
+    the copy.
 
     Examples
     --------
@@ -386,13 +538,17 @@ def student_copy(src, dst, exercises=None):
 
     files = list(_walk(src))
     marked = _scan_tree(src)  # every marker checked before anything is written
-    known = _order([r.id for regions, _ in marked.values() for r in regions])
+    known = _order([r.id for regions, _ in marked.values() for r in regions if isinstance(r, Region)])
+    _check_spoilers(marked, known, src)
     chosen = set(_choose(exercises, known, f"the exercises in {str(src)!r} are"))
     stripped = {}
     for rel, (regions, text) in marked.items():
-        if any(r.id in chosen for r in regions):
-            new = _strip(text, regions, chosen)
-            _check_compiles(text, new, src / rel)
+        if any(r.withheld_for(chosen) for r in regions):
+            if rel.endswith(".ipynb"):
+                new = _strip_notebook(text, regions, chosen, src / rel)
+            else:
+                new = _strip(text, regions, chosen)
+                _check_compiles(text, new, src / rel)
             stripped[rel] = new.encode("utf-8")
 
     dst.mkdir(parents=True, exist_ok=True)
@@ -408,6 +564,18 @@ def student_copy(src, dst, exercises=None):
     (dst / ASSIGNMENT).write_text(json.dumps({"exercises": assigned}, indent=1) + "\n",
                                   encoding="utf-8")
     return assigned
+
+
+def _check_spoilers(marked, known, src):
+    """Refuse a spoiler that names no exercise of the tree (a typo would leave it in every copy)."""
+    for regions, _ in marked.values():
+        for s in regions:
+            unknown = [ex_id for ex_id in s.ids if ex_id not in known] if isinstance(s, Spoiler) else []
+            if unknown:
+                cell = f" (cell {s.cell + 1})" if s.cell is not None else ""
+                raise HomeworkError(f"{s.path}{cell}:{s.begin}: BEGIN SPOILER names {', '.join(unknown)}, "
+                                    f"which no exercise in {str(src)!r} is; the exercises are: "
+                                    f"{', '.join(known)}")
 
 
 def _assignment(root):
@@ -534,6 +702,18 @@ def _copy_root(path):
     raise HomeworkError(f"{str(path)!r} holds no minigrad package (no minigrad/__init__.py in it)")
 
 
+def _refuse_links(package):
+    """Refuse a package that is, or holds, a symbolic link: it would load code from outside the copy."""
+    links = [package] if package.is_symlink() else []
+    for folder, dirs, files in os.walk(package):
+        links += [Path(folder, name) for name in sorted(dirs + files) if os.path.islink(os.path.join(folder, name))]
+    if links:
+        where = f"{links[0]} -> {os.readlink(links[0])}"
+        more = f" (and {len(links) - 1} more link(s))" if len(links) > 1 else ""
+        raise HomeworkError(f"the submission holds a symbolic link, {where}{more}: its code would come "
+                            f"from outside the copy; replace the link with the file itself to grade")
+
+
 def _import_folder(root, tmp):
     """A folder holding only a link to ``root/minigrad``: the test run's import path and working folder.
 
@@ -621,6 +801,16 @@ def _how_it_died(code):
     return f"exit status {code}"
 
 
+def _interruption(tail):
+    """What a test did to end its pytest session early, read from the run's last lines of output."""
+    if "KeyboardInterrupt" in tail:
+        return "raised KeyboardInterrupt"
+    exit_call = re.search(r"Exit: (.*?) !+$", tail, re.M)
+    if exit_call:
+        return f"called pytest.exit({exit_call[1]!r})"
+    return "stopped the test session"
+
+
 def _watch(cmd, cwd, env, out, report, stall, deadline):
     """Run one pytest process, watching its report; returns (records, returncode, stopped).
 
@@ -684,16 +874,17 @@ def _run_pytest(root, tests, args, per_test, overall):
                 env["MINIGRAD_GRADE_RESUME"] = str(resume)
             new, code, stopped = _watch(cmd, path, env, out, report, stall, deadline)
             records += new
-            if stopped == "deadline" or any("finished" in r for r in new):
-                break
             finished = {r["nodeid"] for r in new if "nodeid" in r}
             running = [r["started"] for r in new if "started" in r and r["started"] not in finished]
-            if not running:  # died outside any test: importing, collecting, or between tests
+            ended = any("finished" in r for r in new)  # the session itself came to its end
+            if stopped == "deadline" or not running:  # not running: died outside any test, or done
                 break
             nodeid = running[-1]
             if stopped == "stalled":
                 outcome, why = "timeout", (f"ran past the time limit without stopping (stuck "
                                            f"outside Python?), so its process was killed after {stall:g} s")
+            elif ended:  # NOTE: KeyboardInterrupt or pytest.exit() in a test ends the whole session
+                outcome, why = "crashed", f"{_interruption(_tail(out))}, which ends a pytest run"
             else:
                 outcome, why = "crashed", f"ended the test process ({_how_it_died(code)})"
             records.append({"nodeid": nodeid, "outcome": outcome, "message": f"this test {why}"})
@@ -734,8 +925,8 @@ def _fatal(records, root, tail, doing):
     for r in records:
         if "wrong_minigrad" in r:
             raise GradingError(f"{doing}: the test run imported {r['wrong_minigrad']}, not the "
-                               f"minigrad in {root} (an installed minigrad must not shadow the "
-                               f"copy being graded)")
+                               f"minigrad in {root} (an installed minigrad, or a copy that puts "
+                               f"another one on sys.path, must not stand in for the copy graded)")
     if not any("minigrad_file" in r or "import_error" in r for r in records):
         raise GradingError(f"{doing}: the test run stopped before reporting anything:\n{tail}")
 
@@ -780,9 +971,10 @@ def grade(path, exercises=None, timeout=10.0, total_timeout=600.0, tests=None):
         ``.score``; ``report.score`` is the mean over exercises. A test
         counts as passed only if it passed in the copy; the totals come from
         the instructor's own collection, so tests that fail to import or
-        never run count as failed. A skipped test (a PyTorch cross-check
-        without torch installed) counts neither way and is named in
-        ``report.problems``.
+        never run count as failed. A skipped test counts as not passed and
+        is named in ``report.problems``: grading tests need nothing beyond
+        minigrad's own dependencies, so a skip is the student's code calling
+        ``pytest.skip`` or raising ``unittest.SkipTest``.
 
     Raises
     ------
@@ -794,23 +986,27 @@ def grade(path, exercises=None, timeout=10.0, total_timeout=600.0, tests=None):
 
     Notes
     -----
-    A test that kills the test process (a segfault, ``os._exit``) counts
-    as ``"crashed"``, and the tests after it run in a new process; so does a
-    test stuck where the time limit cannot interrupt it (in C code), which is
-    killed after three times ``timeout`` plus 10 s and counts as ``"timeout"``. Each is
-    named in ``report.problems``.
+    A test that kills the test process (a segfault, ``os._exit``) or ends
+    the pytest session (``KeyboardInterrupt``, ``pytest.exit``) counts as
+    ``"crashed"``, with what it did as its message, and the tests after it
+    run in a new process; a test stuck where the time limit cannot interrupt
+    it (in C code) is killed after three times ``timeout`` plus 10 s and
+    counts as ``"timeout"``. Each is named in ``report.problems``.
 
     This keeps honest mistakes from passing (a stub that hangs, a test
     module that does not import, an installed minigrad shadowing the copy);
     it is not a sandbox. The student's code runs with the tests in one
     process and could tamper with them; review suspicious submissions. A
     copy whose top folder holds ``sitecustomize.py`` or ``usercustomize.py``
-    is refused, since Python would run it before the tests.
+    is refused, since Python would run it before the tests, and so is a
+    symbolic link in its ``minigrad`` package (the message names it): the
+    code graded must be the copy's own.
     """
     root = _copy_root(path)
     for name in ("sitecustomize.py", "usercustomize.py"):
         if (root / name).exists():
             raise HomeworkError(f"{root / name} would run before the tests; remove it to grade")
+    _refuse_links(root / "minigrad")
     tests = Path(tests).resolve() if tests is not None else _instructor_root() / "tests"
     if not tests.is_dir():
         raise GradingError(f"no instructor tests at {tests}: run the grader from a minigrad "
@@ -833,13 +1029,15 @@ def grade(path, exercises=None, timeout=10.0, total_timeout=600.0, tests=None):
     _fatal(records, root, tail, f"grading {root}")
 
     minigrad_file = next((r["minigrad_file"] for r in records if "minigrad_file" in r), None)
-    problems += [f"import minigrad failed: {r['import_error']}" for r in records if "import_error" in r]
-    problems += [f"collection error: {r['collect_error']}" for r in records if "collect_error" in r]
-    problems += notes
+    run_problems = [f"import minigrad failed: {r['import_error']}" for r in records if "import_error" in r]
+    run_problems += [f"collection error: {r['collect_error']}" for r in records if "collect_error" in r]
     if timed_out:
-        problems.append(f"the run exceeded {total_timeout:g} s and was stopped; the tests not "
-                        f"reached count as failed (raise it with --total-timeout)")
+        run_problems.append(f"the run exceeded {total_timeout:g} s and was stopped; the tests not "
+                            f"reached count as failed (raise it with --total-timeout)")
+    problems += run_problems + notes
     outcomes = {r["nodeid"]: (r["outcome"], r.get("message", "")) for r in records if "nodeid" in r}
+    # a test the run never reached: say why, as far as the run tells
+    never_ran = ("not run", run_problems[0] if run_problems else "the test run ended before reaching it")
     tests_seen, results = {}, {}
     for ex_id in chosen:
         passed = total = 0
@@ -847,16 +1045,15 @@ def grade(path, exercises=None, timeout=10.0, total_timeout=600.0, tests=None):
         for nodeid, owner in expected.items():
             if owner != ex_id:
                 continue
-            outcome, message = outcomes.get(nodeid, ("not run", ""))
+            outcome, message = outcomes.get(nodeid, never_ran)
             tests_seen[nodeid] = (ex_id, outcome, message)
-            if outcome == "skipped":  # NOTE: e.g. a PyTorch cross-check where torch is not installed
+            if outcome == "skipped":  # NOTE: grading tests need nothing optional: the student's doing
                 skipped[message.removeprefix("Skipped: ")] += 1
-                continue
             total += 1
             passed += outcome == "passed"
         results[ex_id] = ExerciseResult(passed, total)
-        problems += [f"{n} test(s) of {ex_id} skipped, counted neither way: {reason}"
-                     for reason, n in skipped.items()]
+        problems += [f"{n} test(s) of {ex_id} skipped, counted as not passed (a grading test never "
+                     f"skips on its own): {reason or 'no reason given'}" for reason, n in skipped.items()]
     return GradeReport(str(root), minigrad_file, results, tests_seen, problems)
 
 
@@ -881,12 +1078,14 @@ def student_copy_command(args):
     """``python -m minigrad student-copy SRC DST [--exercise ID ...]``; returns the exit status.
 
     ``args`` is the argparse Namespace, with ``src``, ``dst`` and ``exercise``
-    (a list of ids or None) or ``exercises`` (a list, or ids separated by commas). Prints what was stripped, one line per exercise.
-    A refused copy prints one line to stderr and returns 2.
+    (a list of ids or None) or ``exercises`` (a list, or ids separated by commas). Prints what was
+    stripped, one line per exercise, then one line per spoiler withheld. A refused copy prints
+    one line to stderr and returns 2.
     """
     try:
         stripped = student_copy(args.src, args.dst, _ids(args))
         regions = {r.id: r for r in scan(args.dst)}
+        withheld = [s for s in find_spoilers(args.dst) if s.stubbed]
     except (HomeworkError, OSError) as e:
         print(f"minigrad student-copy: error: {e}", file=sys.stderr)
         return 2
@@ -896,6 +1095,12 @@ def student_copy_command(args):
         r = regions[ex_id]
         where = os.path.relpath(r.path, args.dst).replace(os.sep, "/")
         print(f"  {ex_id:<{width}}  {where}:{r.begin}")
+    if withheld:
+        print(f"withheld {len(withheld)} spoiler(s), code elsewhere that gives these exercises away:")
+        for s in withheld:
+            where = os.path.relpath(s.path, args.dst).replace(os.sep, "/")
+            cell = f" (cell {s.cell + 1})" if s.cell is not None else ""
+            print(f"  {where}:{s.begin}{cell}  ({', '.join(s.ids)})")
     return 0
 
 
@@ -924,7 +1129,7 @@ def grade_command(args):
     print(report.table())
     for problem in report.problems:
         print(f"note: {problem}")
-    failed = [(n, t) for n, t in report.tests.items() if t[1] not in ("passed", "skipped")]
+    failed = [(n, t) for n, t in report.tests.items() if t[1] != "passed"]
     if failed and getattr(args, "verbose", False):
         for nodeid, (ex_id, outcome, message) in failed:
             print(f"{outcome.upper()} [{ex_id}] {nodeid}" + (f": {message}" if message else ""))

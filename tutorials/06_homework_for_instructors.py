@@ -101,9 +101,10 @@ assert set(homework.EXERCISES) <= {r.id for r in regions}
 # %%
 parts = {"function": "engine", "tensor": "engine", "ops": "op derivatives", "nn": "modules and losses",
          "optim": "optimizers and regimes"}
-colors = {"engine": "C0", "op derivatives": "C1", "modules and losses": "C2", "optimizers and regimes": "C3"}
+colors = {"engine": "C0", "op derivatives": "C1", "modules and losses": "C2", "optimizers and regimes": "C3",
+          "other": "C7"}
 lines = [sum(1 for line in r.body if line.strip()) for r in regions]
-part = [parts[r.id.split(".")[0]] for r in regions]
+part = [parts.get(r.id.split(".")[0], "other") for r in regions]   # a module added later: "other"
 
 fig, ax = plt.subplots(figsize=(7, 0.28 * len(regions) + 1))
 ax.barh(range(len(regions)), lines, color=[colors[p] for p in part])
@@ -146,7 +147,8 @@ show_text(copy_ops[at:copy_ops.index("class Sigmoid", at)].rstrip())
 # without exercises is identical, and the stub raises.
 
 # %%
-assert "return g - g * self.y * self.y" not in copy_ops
+tanh_key = next(r for r in regions if r.id == "ops.tanh_backward")   # the answer key's region
+assert all(line.strip() not in copy_ops for line in tanh_key.body if line.strip())
 assert (student / "minigrad" / "datasets.py").read_bytes() == (PACKAGE / "datasets.py").read_bytes()
 assert 'raise NotImplementedError("exercise ops.tanh_backward")' in copy_ops
 assert all(r.stubbed == (r.id in assignment) for r in homework.scan(student / "minigrad"))
@@ -287,6 +289,20 @@ show_text((workdir / "course_student" / "activations.py").read_text())
 assert copied == ["activations.softplus_backward"]
 
 # %% [markdown]
+# Code elsewhere can give an exercise away too: a NumPy reference in a test,
+# a benchmark's hand-written version, a figure's formula. Frame its body with
+# `# BEGIN SPOILER <id> [<id> ...]` and `# END SPOILER`: the copy withholds
+# it whenever it strips one of those exercises, and code that needs it fails
+# there with "withheld from the student copy". minigrad's own tests,
+# benchmark and figures mark theirs this way:
+
+# %%
+spoilers = homework.find_spoilers(ROOT)
+for s in spoilers:
+    print(f"  {str(Path(s.path).relative_to(ROOT)) + ':' + str(s.begin):42} gives away {', '.join(s.ids)}")
+assert {ex for s in spoilers for ex in s.ids} <= set(homework.EXERCISES)
+
+# %% [markdown]
 # Markers are checked strictly: a typo, a missing `END`, nested or duplicate
 # ids raise `homework.HomeworkError` naming the file and line, so a mistake
 # can never leave a solution in the student copy.
@@ -337,11 +353,13 @@ assert final.score == 1.0
 # **Exercise 3.** A student copy must never contain a solution. Check, for
 # every exercise of the copy's curriculum, that its stripped body does not
 # appear in a full student copy. (Make the copy in a new folder.) One-line
-# bodies are the exception to look at: `ops.exp_backward` is
-# `return g * self.y`, a line that also appears, rightly, elsewhere in the
-# source (the example op in `function.py`'s docstring begins with it); a
-# one-liner found elsewhere gives nothing away that the derivative in the
-# docstring does not.
+# bodies are the exception to look at: a one-line derivative may also
+# appear, rightly, elsewhere in the source (an example op in a docstring,
+# say), and gives nothing away that the derivative in the exercise's own
+# docstring does not. (The project's meta-test
+# `test_no_file_of_the_student_copy_holds_a_solution_line` makes the strict
+# check for every file of the repository's copy: code, tests, docs,
+# benchmarks and these notebooks.)
 
 # %%
 full_copy = workdir / "full_copy"

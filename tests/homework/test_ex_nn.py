@@ -102,6 +102,17 @@ def _softmax(x):
     return e / e.sum(axis=1, keepdims=True)
 
 
+def _gradient_of_the_sum(x, labels):
+    """d(Σₙ lossₙ)/dx, the docstring's formula for each row.
+
+    NOTE: it gives the exercise away, so a student copy withholds its body (minigrad.homework):
+    there the two tests that use it fail with "withheld from the student copy".
+    """
+    # BEGIN SPOILER nn.cross_entropy_backward
+    return _softmax(x) - np.eye(x.shape[1])[labels]
+    # END SPOILER
+
+
 def _numeric(x0, labels, reduction, g, eps=1e-6):
     def loss(x):
         return float(np.sum(g * F.cross_entropy(mg.Tensor(x), labels, reduction=reduction).data))
@@ -131,8 +142,7 @@ def test_cross_entropy_mean_gradient_is_softmax_minus_onehot_over_n():
     x0, labels = rng.standard_normal((6, 3)), np.array([2, 0, 1, 1, 0, 2])
     x = mg.Tensor(x0, requires_grad=True)
     F.cross_entropy(x, labels).backward()
-    onehot = np.eye(3)[labels]
-    np.testing.assert_allclose(x.grad, (_softmax(x0) - onehot) / 6, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(x.grad, _gradient_of_the_sum(x0, labels) / 6, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.exercise(CE)
@@ -154,5 +164,5 @@ def test_cross_entropy_gradient_keeps_float32_and_feeds_a_model():
     assert all(np.isfinite(g).all() for g in grads)
     # the gradient of the last bias is Σₙ (pₙ − onehot(yₙ)) / N
     logits = model(x).data.astype(np.float64)
-    want = (_softmax(logits) - np.eye(2)[[0, 1] * 4]).mean(axis=0)
+    want = _gradient_of_the_sum(logits, [0, 1] * 4).mean(axis=0)
     np.testing.assert_allclose(model[2].bias.grad, want, rtol=1e-4, atol=1e-6)

@@ -31,66 +31,87 @@ def grad_q(theta, t):
 
 
 # ---- the docstrings' rules, out of place ------------------------------------------------
+# NOTE: each rule gives its exercise away, so a student copy withholds the bodies marked
+# SPOILER (minigrad.homework); there the tests that compare with a rule fail with
+# "withheld from the student copy", and the hand-computed steps below are the check.
 
 def sgd(theta, g, s, lr=0.01):
+    # BEGIN SPOILER optim.sgd_update
     return theta - lr * g
+    # END SPOILER
 
 
 def sgdm(theta, g, s, lr=0.01, momentum=0.9):
+    # BEGIN SPOILER optim.sgdm_update
     s["v"] = momentum * s.get("v", 0.0) - lr * g
     return theta + s["v"]
+    # END SPOILER
 
 
 def adagrad(theta, g, s, lr=0.01, eps=1e-10):
+    # BEGIN SPOILER optim.adagrad_update
     s["s"] = s.get("s", 0.0) + g * g
     return theta - lr * g / (np.sqrt(s["s"]) + eps)
+    # END SPOILER
 
 
 def rmsprop(theta, g, s, lr=0.001, alpha=0.9, eps=1e-8, init="first_grad"):
+    # BEGIN SPOILER optim.rmsprop_update
     s["t"] = s.get("t", 0) + 1
     if s["t"] == 1 and init == "first_grad":
         s["v"] = g * g
     else:
         s["v"] = alpha * s.get("v", 0.0) + (1 - alpha) * g * g
     return theta - lr * g / (np.sqrt(s["v"]) + eps)
+    # END SPOILER
 
 
 def _moments(g, s, beta1, beta2):
+    # BEGIN SPOILER optim.adam_moments
     s["t"] = s.get("t", 0) + 1
     s["m"] = beta1 * s.get("m", 0.0) + (1 - beta1) * g
     s["v"] = beta2 * s.get("v", 0.0) + (1 - beta2) * g * g
     return s["t"], s["m"], s["v"]
+    # END SPOILER
 
 
 def adam(theta, g, s, lr=0.001, betas=(0.9, 0.999), eps=1e-8):
+    # BEGIN SPOILER optim.adam_update
     t, m, v = _moments(g, s, *betas)
     m_hat, v_hat = m / (1 - betas[0] ** t), v / (1 - betas[1] ** t)
     return theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+    # END SPOILER
 
 
 def amsgrad(theta, g, s, lr=0.001, betas=(0.9, 0.999), eps=1e-8):
+    # BEGIN SPOILER optim.amsgrad_second_moment optim.adam_update
     t, m, v = _moments(g, s, *betas)
     s["v_max"] = np.maximum(s.get("v_max", 0.0), v)
     m_hat, v_hat = m / (1 - betas[0] ** t), s["v_max"] / (1 - betas[1] ** t)
     return theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+    # END SPOILER
 
 
 def rectifier(t, beta2):
     """ρ_t and, once ρ_t > 4, r_t of RAdam (Liu et al., Algorithm 2)."""
+    # BEGIN SPOILER optim.radam_update
     rho_max = 2 / (1 - beta2) - 1
     rho_t = rho_max - 2 * t * beta2 ** t / (1 - beta2 ** t)
     if rho_t <= 4:
         return rho_t, None
     return rho_t, math.sqrt((rho_t - 4) * (rho_t - 2) * rho_max / ((rho_max - 4) * (rho_max - 2) * rho_t))
+    # END SPOILER
 
 
 def radam(theta, g, s, lr=0.001, betas=(0.9, 0.999), eps=1e-8, threshold=5):
+    # BEGIN SPOILER optim.radam_update
     t, m, v = _moments(g, s, *betas)
     step = lr * m / (1 - betas[0] ** t)                        # η·m̂
     rho_t, r_t = rectifier(t, betas[1])
     if rho_t <= threshold:
         return theta - step
     return theta - r_t * step * math.sqrt(1 - betas[1] ** t) / (np.sqrt(v) + eps)
+    # END SPOILER
 
 
 def run_reference(rule, kwargs, steps, dtype=np.float64, weight_decay=0.0):
@@ -172,11 +193,14 @@ def test_float32_parameters_stay_float32(ex_id, cls, kwargs, rule):
 # ---- answers written as the formula, temporaries and all -------------------------------
 
 def _sgdm_out_of_place(self, theta, g, state, group):
+    # BEGIN SPOILER optim.sgdm_update
     state["v"] = group["momentum"] * state["v"] - group["lr"] * g
     theta += state["v"]
+    # END SPOILER
 
 
 def _adam_out_of_place(self, theta, g, state, group):
+    # BEGIN SPOILER optim.adam_moments optim.adam_update
     beta1, beta2 = group["betas"]
     lr, eps = group["lr"], group["eps"]
     state["t"] += 1
@@ -186,6 +210,7 @@ def _adam_out_of_place(self, theta, g, state, group):
     m_hat = state["m"] / (1 - beta1 ** t)
     v_hat = state["v"] / (1 - beta2 ** t)
     theta -= lr * m_hat / (np.sqrt(v_hat) + eps)
+    # END SPOILER
 
 
 @pytest.mark.parametrize("foreach", [False, True], ids=["alone", "joined"])
@@ -323,6 +348,7 @@ def test_update_moments_over_many_steps_match_the_closed_form():
 
 def swats_reference(theta, grad, steps, lr=0.001, betas=(0.9, 0.999), eps=1e-9):
     """Keskar and Socher's Algorithm 1 for one parameter, as SWATS's docstring states it."""
+    # BEGIN SPOILER optim.adam_moments optim.swats_update
     beta1, beta2 = betas
     m = a = 0.0
     lam, phase, k, v, rate_at_switch, switch = 0.0, "adam", 0, None, None, None
@@ -346,6 +372,7 @@ def swats_reference(theta, grad, steps, lr=0.001, betas=(0.9, 0.999), eps=1e-9):
                     phase, rate_at_switch, switch, v = "sgd", rate, k, np.zeros_like(theta)
         path.append(theta.copy())
     return path, phase, switch, rate_at_switch
+    # END SPOILER
 
 
 def swats_run(grad, steps, start, dtype=np.float64, **kwargs):

@@ -6,8 +6,10 @@ its tests, pass every test of the exercises before it, and still import.
 """
 
 import concurrent.futures
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -24,6 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 TESTS = REPO / "tests" / "homework"
 # Marker lines are assembled here so that this file holds no marker of its own.
 B, E = "# BEGIN " + "SOLUTION", "# END " + "SOLUTION"
+BS, ES = "# BEGIN " + "SPOILER", "# END " + "SPOILER"
 
 IS_STUDENT_COPY = any(r.stubbed for r in scan(REPO / "minigrad"))
 needs_solutions = pytest.mark.skipif(IS_STUDENT_COPY, reason="this tree is a student copy")
@@ -118,6 +121,19 @@ BAD_MARKERS = [  # id, files, where the error is, words of the message
     ("mid-expression", {"m.py": lines("def f():", "    return (1 +", f"    {B} a", "        2)",
                                       f"    {E}")},
      "m.py:", "not valid Python"),
+    ("end-spoiler-for-a-solution", {"m.py": lines("def f():", f"    {B} a", "    return 1", f"    {ES}")},
+     "m.py:4", "END SPOILER without a BEGIN SPOILER"),
+    ("spoiler-inside-a-solution", {"m.py": lines("def f():", f"    {B} a", f"    {BS} a", "    return 1",
+                                                 f"    {ES}", f"    {E}")},
+     "m.py:3", "cannot nest"),
+    ("spoiler-without-an-id", {"m.py": lines("def f():", f"    {BS}", "    return 1", f"    {ES}")},
+     "m.py:2", "malformed marker"),
+    ("spoiler-of-no-exercise", {"m.py": lines("def f():", f"    {B} a", "    return 1", f"    {E}"),
+                                "ref.py": lines("def g():", f"    {BS} a b", "    return 1", f"    {ES}")},
+     "ref.py:2", "names b, which no exercise"),
+    ("solution-in-a-notebook", {"n.ipynb": '{"cells": [{"cell_type": "code", "source": ["def f():\\n", '
+                                           f'"    {B} a\\n", "    return 1\\n", "    {E}\\n"]}}]}}'},
+     "n.ipynb (cell 1):2", "a notebook may hold spoilers"),
 ]
 
 
@@ -208,6 +224,53 @@ def test_student_copy_of_chosen_exercises_only(tmp_path):
     with pytest.raises(HomeworkError, match="demo.square, demo.cube"):
         student_copy(src, tmp_path / "other", exercises=["demo.nope"])
     assert not (tmp_path / "other").exists()
+
+
+def test_a_spoiler_is_withheld_with_any_exercise_it_names(tmp_path):
+    two = SQUARE + lines("def cube(x):", '    """x³."""', f"    {B} demo.cube", "    return x ** 3",
+                         f"    {E}")
+    reference = lines("def reference(x):", '    """Both answers, written out."""', f"    {BS} demo.square demo.cube",
+                      "    return x * x, x ** 3", f"    {ES}", "", "def other():", f"    {BS} demo.cube",
+                      "    return 27", f"    {ES}")
+    src = write_tree(tmp_path / "src", {"demo.py": two, "tests/test_demo.py": reference})
+    assert [s.ids for s in homework.find_spoilers(src)] == [("demo.square", "demo.cube"), ("demo.cube",)]
+    student_copy(src, tmp_path / "square", exercises=["demo.square"])
+    text = (tmp_path / "square/tests/test_demo.py").read_text()
+    assert "x * x, x ** 3" not in text and "return 27" in text   # the first names demo.square; the second not
+    assert 'raise NotImplementedError("withheld from the student copy: it gives away demo.square, demo.cube")' in text
+    student_copy(src, tmp_path / "all")
+    stubbed = homework.find_spoilers(tmp_path / "all")
+    assert [s.stubbed for s in stubbed] == [True, True]
+    student_copy(tmp_path / "all", tmp_path / "again")          # idempotent, like the exercises
+    assert (tmp_path / "again/tests/test_demo.py").read_bytes() == (tmp_path / "all/tests/test_demo.py").read_bytes()
+    assert homework._assignment(tmp_path / "all")[0] == ["demo.square", "demo.cube"]  # spoilers are no exercises
+
+
+def test_a_spoiler_in_a_notebook_is_withheld_in_its_code_cell(tmp_path):
+    # a jupytext pair: the .py and the .ipynb of one notebook lose the same lines
+    cells = [{"cell_type": "markdown", "id": "a", "metadata": {}, "source": ["The answer, by hand:"]},
+             {"cell_type": "code", "execution_count": None, "id": "b", "metadata": {}, "outputs": [],
+              "source": ["%matplotlib inline\n", "def ref(x):\n", f"    {BS} demo.square\n", "    return x * x\n",
+                         f"    {ES}"]}]
+    notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    text = json.dumps(notebook, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    src = write_tree(tmp_path / "src", {"demo.py": SQUARE, "tut.ipynb": text})
+    student_copy(src, tmp_path / "dst")
+    copied = (tmp_path / "dst/tut.ipynb").read_text(encoding="utf-8")
+    stub = 'raise NotImplementedError("withheld from the student copy: it gives away demo.square")'
+    cells[1]["source"][3] = f"    {stub}\n"
+    assert copied == json.dumps(notebook, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    [s] = homework.find_spoilers(tmp_path / "dst")
+    assert s.stubbed and s.cell == 1 and s.begin == 3
+
+
+def test_student_copy_command_lists_the_withheld_spoilers(tmp_path, capsys):
+    src = write_tree(tmp_path / "src", {"demo.py": SQUARE, "bench.py": lines(
+        "def fast(x):", f"    {BS} demo.square", "    return x * x", f"    {ES}")})
+    args = types.SimpleNamespace(src=str(src), dst=str(tmp_path / "dst"), exercise=None)
+    assert homework.student_copy_command(args) == 0
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        "withheld 1 spoiler(s), code elsewhere that gives these exercises away:", "  bench.py:2  (demo.square)"]
 
 
 def test_student_copy_records_the_exercises_it_was_made_for(tmp_path):
@@ -319,7 +382,7 @@ def test_the_student_copy_is_byte_identical_outside_the_regions(full_copy):
     assert copied <= original
     assert all(not rel.endswith(".pyc") and "/.git/" not in f"/{rel}" for rel in copied)
     marked = {}
-    for r in scan(REPO):
+    for r in scan(REPO) + homework.find_spoilers(REPO):  # exercises, and code that gives them away
         marked.setdefault(Path(r.path).relative_to(REPO).as_posix(), []).append(r)
     for rel in copied:
         old, new = (REPO / rel).read_bytes(), (full_copy / rel).read_bytes()
@@ -327,9 +390,21 @@ def test_the_student_copy_is_byte_identical_outside_the_regions(full_copy):
             assert new == old, f"{rel} changed"
             continue
         regions = marked[rel]
-        stubbed = [r for r in scan(full_copy / rel)]
-        assert [r.id for r in stubbed] == [r.id for r in regions] and all(r.stubbed for r in stubbed)
-        assert _region_free(new.decode(), stubbed) == _region_free(old.decode(), regions), rel
+        stubbed = scan(full_copy / rel) + homework.find_spoilers(full_copy / rel)
+        def kinds(found):  # what each region is, in file order (the lines move as bodies shrink)
+            return sorted((r.cell if isinstance(r, homework.Spoiler) and r.cell is not None else -1, r.begin,
+                           getattr(r, "id", None), getattr(r, "ids", None)) for r in found)
+        assert [k[0:1] + k[2:] for k in kinds(stubbed)] == [k[0:1] + k[2:] for k in kinds(regions)], rel
+        assert all(r.stubbed for r in stubbed), rel
+        if rel.endswith(".ipynb"):  # cell by cell: the code cells' lines outside the spoilers, all else
+            old_cells, new_cells = json.loads(old)["cells"], json.loads(new)["cells"]
+            assert len(old_cells) == len(new_cells)
+            for i, (a, b) in enumerate(zip(old_cells, new_cells)):
+                assert {k: v for k, v in a.items() if k != "source"} == {k: v for k, v in b.items() if k != "source"}
+                assert _region_free(homework._cell_text(b), [r for r in stubbed if r.cell == i]) == \
+                    _region_free(homework._cell_text(a), [r for r in regions if r.cell == i]), (rel, i)
+        else:
+            assert _region_free(new.decode(), stubbed) == _region_free(old.decode(), regions), rel
 
 
 def _text_files(root):
@@ -341,32 +416,103 @@ def _text_files(root):
     return {rel: Path(path).read_bytes() for rel, path in homework._walk(root)}
 
 
-TRIVIAL = {"else:", "try:", "continue", "return g", "return out", "return order", "while stack:"}
-
-
 def _body_lines(region):
-    return [line.strip() for line in region.body if line.strip() and line.strip() not in TRIVIAL]
+    """The lines of an answer that are not GENERIC, stripped."""
+    return [line.strip() for line in region.body if line.strip() and _as_code(line) not in GENERIC]
+
+
+def _as_code(line):
+    """A line of code compared by its characters: without a trailing comment and any whitespace."""
+    return re.sub(r"\s+", "", re.sub(r"\s#\s.*$", "", line.strip()))
+
+
+def _as_text(line):
+    """A line of any file, as it may quote code: comment marks, prompts and backquotes dropped."""
+    return _as_code(re.sub(r"^(#+|>>>|\.\.\.)", "", line.strip()).strip("`"))
+
+
+# Lines of answers that may appear elsewhere in the copy, each for the reason given. A line not
+# listed here found anywhere in the copy is a leak (compared without whitespace, see _as_code).
+GENERIC = {
+    # control flow and plain unpacking, found in any code
+    "else:", "try:", "continue", "return", "whilestack:", "exceptValueErrorase:", "returng", "returnout",
+    "returnorder", "returngx,gy", "gx=gy=None", "x,y=self.x,self.y", "n=len(X)",
+    'beta1,beta2=group["betas"]', 'state["t"]+=1',
+    # a call of a helper that the task names, or a check that other code makes as well
+    "X,y=_check_data(X,y)", "order=toposort(root.grad_fn)", "update_moments(m,v,g,beta1,beta2)",
+    "accumulate(x,gx)", "_check_saved(node)", "ifGradMode.anomaly:", "ifisinstance(x,Tensor):",
+    "ifself.inputs[0]isnotNone:", "ifself.inputs[1]isnotNone:", "keep=keeporkeep_grad",
+    # minibatches' argument check, which train repeats to fail before the first update
+    "ifisinstance(batch_size,bool)ornotisinstance(batch_size,numbers.Integral)orbatch_size<1:",
+    'raiseValueError(f"batch_sizemustbeanint>=1,got{batch_size!r}")',
+    # the steps of any walk over a graph (viz draws one, tests check an order, tutorial 02's naive walk)
+    "fornodeinorder:", "fornodeinreversed(order):", "forxinnode.inputs:", "ifgisNone:", "seen.add(node)",
+    "order.append(node)", "ifxisnotNoneandx.grad_fnisnotNone:", "grads_in=node.backward(g)",
+}
+
+
+def _copy_texts(root):
+    """{relative path: text} of every text file of the copy; a notebook as the text of its cells."""
+    texts = {}
+    for rel, path in homework._walk(root):
+        try:
+            text = Path(path).read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            continue  # binary data
+        if rel.endswith(".ipynb"):
+            cells = json.loads(text)["cells"]
+            text = "\n".join(homework._cell_text(c) + "\n" + json.dumps(c.get("outputs", [])) for c in cells)
+        texts[rel] = text
+    return texts
 
 
 @needs_solutions
-def test_the_student_copy_contains_none_of_the_solution_lines(full_copy):
-    # A solution line: a line of a region's body that the original tree holds nowhere
-    # else (not even as part of a longer line). None of them may be left in any file
-    # of the copy, compiled or not.
-    regions = scan(REPO)
-    outside = []
-    for rel, data in _text_files(REPO).items():
-        mine = [r for r in regions if Path(r.path).resolve() == (REPO / rel).resolve()]
-        if mine:
-            data = "\n".join(_region_free(data.decode("utf-8"), mine)).encode("utf-8")
-        outside.append(data)
-    outside = b"\n".join(outside)
-    solutions = {line for r in regions for line in _body_lines(r)
-                 if line.encode("utf-8") not in outside}
-    assert len(solutions) > 100
-    leaks = [f"{rel}: {line}" for rel, data in _text_files(full_copy).items()
-             for line in solutions if line.encode("utf-8") in data]
-    assert not leaks, "solution lines in the student copy:\n" + "\n".join(sorted(leaks)[:20])
+def test_no_file_of_the_student_copy_holds_a_solution_line(full_copy):
+    # Every line of every answer, but the GENERIC ones, is looked for in every file of the copy:
+    # code, tests, docs, benchmarks and notebooks, also in a comment, a doctest or a longer line.
+    answers = {}
+    for r in scan(REPO):
+        for line in r.body:
+            code = _as_code(line)
+            if code and not code.startswith("#") and code not in GENERIC:
+                answers.setdefault(code, r.id)
+    assert len(answers) > 100
+    leaks = []
+    for rel, text in _copy_texts(full_copy).items():
+        for line in text.splitlines():
+            code, quoted = _as_code(line), _as_text(line)
+            leaks += [f"{rel}: {answer} (from {ex_id})" for answer, ex_id in answers.items()
+                      if answer in (code, _as_code(quoted)) or (len(answer) >= 16 and answer in quoted)]
+    assert not leaks, "answers in the student copy:\n" + "\n".join(sorted(set(leaks)))
+
+
+# Code outside the exercises that gives them away (issue 29), each withheld from the copy as a spoiler.
+GIVE_AWAYS = {
+    "bench/bench_classifier.py": {"nn.cross_entropy_backward", "ops.matmul_backward", "optim.adam_moments",
+                                  "optim.adam_update"},                           # the NumPy floor
+    "minigrad/figures.py": {"optim.radam_update"},                                # ρ_t and r_t
+    "tests/optim/test_optimizers.py": {"optim.adam_moments", "optim.adam_update", "optim.radam_update",
+                                       "optim.swats_update"},                     # NumPy RAdam and SWATS
+    "tests/homework/test_ex_optim.py": {"optim.sgd_update", "optim.sgdm_update", "optim.adagrad_update",
+                                        "optim.rmsprop_update", "optim.adam_moments", "optim.adam_update",
+                                        "optim.amsgrad_second_moment", "optim.radam_update",
+                                        "optim.swats_update"},                    # the docstrings' rules
+    "tests/homework/test_ex_ops.py": {"ops.mul_backward", "ops.matmul_backward", "ops.exp_backward",
+                                      "ops.log_backward", "ops.tanh_backward", "ops.sum_backward",
+                                      "ops.softmax_backward", "ops.log_softmax_backward"},
+    "tests/homework/test_ex_nn.py": {"nn.cross_entropy_backward"},
+}
+
+
+@needs_solutions
+def test_the_code_that_gives_exercises_away_is_withheld_from_the_copy(full_copy):
+    marked = {}
+    for s in homework.find_spoilers(REPO):
+        marked.setdefault(Path(s.path).relative_to(REPO).as_posix(), set()).update(s.ids)
+    for rel, ids in GIVE_AWAYS.items():
+        assert ids <= marked.get(rel, set()), f"{rel}: no spoiler of {sorted(ids - marked.get(rel, set()))}"
+    withheld = homework.find_spoilers(full_copy)
+    assert len(withheld) == sum(1 for _ in homework.find_spoilers(REPO)) and all(s.stubbed for s in withheld)
 
 
 @needs_solutions
@@ -580,7 +726,7 @@ def test_grader_scores_the_original_100_percent():
     report = grade(REPO)
     assert list(report) == list(EXERCISES)
     assert report.score == 1.0 and report.passed == report.total > 0, report.table()
-    assert all("counted neither way" in p for p in report.problems)  # torch missing: its checks skip
+    assert not report.problems and "skipped" not in {t[1] for t in report.tests.values()}
 
 
 @pytest.mark.slow
@@ -589,27 +735,100 @@ def test_grader_scores_an_untouched_student_copy_0(full_copy):
     report = grade(full_copy)
     assert report.minigrad_file == str(full_copy.resolve() / "minigrad" / "__init__.py")
     assert report.score == 0.0 and report.passed == 0 and report.total > 0
-    assert {t[1] for t in report.tests.values()} - {"skipped"} == {"failed"}
+    assert {t[1] for t in report.tests.values()} == {"failed"}
+
+
+def _hide_torch(tmp_path, monkeypatch):
+    """Make `import torch` fail in the grader's test runs, as on a machine without PyTorch."""
+    hidden = write_tree(tmp_path / "no_torch", {"torch.py": "raise ModuleNotFoundError('torch hidden by the test')\n"})
+    monkeypatch.setenv("PYTHONPATH", str(hidden))
 
 
 @pytest.mark.slow
 @needs_solutions
-def test_a_skipped_test_counts_neither_way_and_is_reported(tmp_path, monkeypatch, capsys):
-    # On a machine without torch the PyTorch cross-checks skip: a right answer must
-    # still score 100%, and the report must say what was not checked.
-    hidden = write_tree(tmp_path / "no_torch", {"torch.py": "raise ModuleNotFoundError('torch hidden by the test')\n"})
-    monkeypatch.setenv("PYTHONPATH", str(hidden))
-    ex = "nn.cross_entropy_backward"
-    report = grade(REPO, exercises=[ex])  # all of tests/: the cross-checks are in tests/nn
+def test_grading_needs_no_optional_package(tmp_path, monkeypatch):
+    # An instructor with PyTorch and a student without it are graded on the same tests: no grading
+    # test may need torch (its cross-checks are tests of their own, not marked as exercises).
+    _hide_torch(tmp_path, monkeypatch)
+    report = grade(REPO, exercises=list(EXERCISES))
+    skipped = [f"{n}: {t[2]}" for n, t in report.tests.items() if t[1] == "skipped"]
+    assert not skipped, "grading tests that skip without torch:\n" + "\n".join(skipped)
+    assert report.score == 1.0 and report.passed == report.total > 0 and not report.problems
+
+
+def _student(tmp_path, ex_id, code):
+    """A copy with only ``ex_id`` stripped, whose stub is replaced by ``code``."""
+    copy = tmp_path / "copy"
+    student_copy(REPO, copy, exercises=[ex_id])
+    _replace_stub(copy, ex_id, code)
+    return copy
+
+
+@pytest.mark.slow
+@needs_solutions
+@pytest.mark.parametrize("code, reason", [
+    ('import unittest; raise unittest.SkipTest("not today")', "not today"),
+    ('import pytest; pytest.skip("not today")', "not today"),
+    ('import pytest; pytest.xfail("not today")', "no reason given"),   # pytest reports no skip reason
+], ids=["SkipTest", "pytest.skip", "pytest.xfail"])
+def test_a_skip_raised_by_student_code_counts_as_not_passed(tmp_path, capsys, code, reason):
+    # a wrong answer that skips wherever it would fail must not score 100%
+    copy = _student(tmp_path, "function.unbroadcast", f"if g.shape != shape: {code}\n    return g")
+    report = grade(copy, exercises=["function.unbroadcast"], tests=TESTS)
+    result = report["function.unbroadcast"]
     skipped = [t for t in report.tests.values() if t[1] == "skipped"]
-    assert skipped and len(skipped) < len(report.tests)
-    assert report[ex].passed == report[ex].total == len(report.tests) - len(skipped)
-    assert report.score == 1.0
-    assert report.problems == [f"{len(skipped)} test(s) of {ex} skipped, counted neither way: "
-                               f"could not import 'torch': torch hidden by the test"]
-    args = types.SimpleNamespace(path=str(REPO), exercise=[ex])
-    assert homework.grade_command(args) == 0  # nothing failed
-    assert "skipped, counted neither way" in capsys.readouterr().out
+    assert skipped and result.total == len(report.tests) and result.passed == result.total - len(skipped)
+    assert result.score < 1.0
+    assert report.problems == [f"{len(skipped)} test(s) of function.unbroadcast skipped, counted as not "
+                               f"passed (a grading test never skips on its own): {reason}"]
+    args = types.SimpleNamespace(path=str(copy), exercise=["function.unbroadcast"])
+    assert homework.grade_command(args) == 1                 # a skip is not a pass
+    assert "SKIPPED [function.unbroadcast]" not in capsys.readouterr().out
+
+
+@pytest.mark.slow
+@needs_solutions
+def test_a_keyboard_interrupt_in_student_code_is_named_and_the_run_goes_on(tmp_path):
+    copy = _student(tmp_path, "function.unbroadcast", "raise KeyboardInterrupt")
+    report = grade(copy, exercises=["function.unbroadcast", "function.toposort"], tests=TESTS)
+    own = [t for t in report.tests.values() if t[0] == "function.unbroadcast"]
+    crashed = [t for t in own if t[1] == "crashed"]
+    assert [t[2] for t in crashed] == ["this test raised KeyboardInterrupt, which ends a pytest run"] * 2
+    assert {t[1] for t in own} == {"crashed", "not run"} and all(t[2] for t in own)  # every test says why
+    later = report["function.toposort"]
+    assert later.passed == later.total > 0, report.tests     # run in a new process
+    assert sum("raised KeyboardInterrupt, which ends a pytest run; the tests after it ran in a new process"
+               in p for p in report.problems) == 2
+
+
+@pytest.mark.slow
+@needs_solutions
+def test_a_test_never_reached_says_why(tmp_path):
+    copy = tmp_path / "copy"
+    student_copy(REPO, copy, exercises=["function.toposort"])
+    init = copy / "minigrad" / "__init__.py"
+    init.write_text("raise KeyboardInterrupt\n" + init.read_text(encoding="utf-8"), encoding="utf-8")
+    report = grade(copy, exercises=["function.toposort"], tests=TESTS)
+    assert report.passed == 0 < report.total
+    assert {t[2] for t in report.tests.values()} == {"import minigrad failed: KeyboardInterrupt: "}
+
+
+@pytest.mark.parametrize("link", ["minigrad/ops.py", "minigrad/optim", "minigrad"])
+def test_a_symbolic_link_in_a_submission_is_refused_naming_it(tmp_path, capsys, link):
+    copy = write_tree(tmp_path / "copy", {"minigrad/__init__.py": "", "minigrad/optim/__init__.py": "",
+                                          "minigrad/ops.py": ""})
+    target = REPO / link
+    (copy / link).unlink() if (copy / link).is_file() else shutil.rmtree(copy / link)
+    os.symlink(target, copy / link, target_is_directory=target.is_dir())
+    with pytest.raises(HomeworkError) as info:
+        grade(copy, tests=TESTS)
+    assert str(info.value) == (f"the submission holds a symbolic link, {copy / link} -> {target}: its code "
+                               f"would come from outside the copy; replace the link with the file itself to "
+                               f"grade")
+    args = types.SimpleNamespace(path=str(copy), exercise=None)
+    assert homework.grade_command(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{copy / link} -> {target}" in err and "installed" not in err
 
 
 # ================================================================ one exercise at a time
