@@ -112,9 +112,17 @@ def hvp(output, inputs, vectors):
     itself (n² numbers) is never formed: each product costs about two
     backward passes.
 
-    Steps: call ``grad(output, inputs, create_graph=True)``; form the scalar
-    Σᵢ (gᵢ · vᵢ).sum() with Tensor ops (so it is linked to the inputs);
-    return ``grad`` of that scalar by the same inputs.
+    Steps:
+
+    1. Make both sequences: a single Tensor ``inputs`` becomes ``(inputs,)``
+       and ``vectors`` ``(vectors,)``; otherwise take ``tuple()`` of each.
+    2. Raise ``ValueError`` if the counts differ ("hvp: 1 vectors for 2
+       inputs; give one per input"), or if vector k's shape (``np.shape`` of
+       it, or of its ``.data``) is not input k's ("hvp: vector k has shape
+       (3,) but input k has shape (2,)").
+    3. The gradients gᵢ from :func:`grad` with ``create_graph=True``; the
+       scalar Σᵢ (gᵢ · vᵢ).sum() with Tensor ops (so it stays linked to the
+       inputs); return ``grad`` of that scalar by the same inputs.
 
     Examples
     --------
@@ -125,15 +133,15 @@ def hvp(output, inputs, vectors):
     >>> hvp(f, w, np.array([1.0, 0.0]))[0]       # H · (1, 0) = first column
     Tensor([4., 2.], dtype=float64)
     """
-    single = isinstance(inputs, Tensor)
-    inputs, vectors = ((inputs,), (vectors,)) if single else (tuple(inputs), tuple(vectors))
+    # BEGIN SOLUTION higher_order.hvp
+    one = isinstance(inputs, Tensor)
+    inputs, vectors = ((inputs,), (vectors,)) if one else (tuple(inputs), tuple(vectors))
     if len(vectors) != len(inputs):
         raise ValueError(f"hvp: {len(vectors)} vectors for {len(inputs)} inputs; give one per input")
     for k, (x, v) in enumerate(zip(inputs, vectors)):
         if np.shape(getattr(v, "data", v)) != x.shape:
             raise ValueError(f"hvp: vector {k} has shape {np.shape(getattr(v, 'data', v))} but input {k} "
                              f"has shape {x.shape}")
-    # BEGIN SOLUTION higher_order.hvp
     grads = grad(output, inputs, create_graph=True)
     dot = sum((g * v).sum() for g, v in zip(grads, vectors))
     return grad(dot, inputs)

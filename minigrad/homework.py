@@ -51,7 +51,8 @@ __all__ = ["EXERCISES", "ASSIGNMENT", "HomeworkError", "GradingError", "Region",
 #: The curriculum, in the order a student should solve it: the engine chapter
 #: first (``minigrad/function.py``: ``Function.apply``, ``unbroadcast``,
 #: ``toposort``, the backward loop ``backward_pass``), then op derivatives,
-#: then ``nn``, the mini-batch regime, and the optimizers. The tests of an
+#: then ``nn``, the mini-batch regime, the optimizers, and last a Hessian-vector
+#: product from two calls of ``minigrad.grad``. The tests of an
 #: exercise use only the exercises before it.
 EXERCISES = (
     # engine
@@ -67,6 +68,8 @@ EXERCISES = (
     "optim.sgd_update", "optim.sgdm_update", "optim.adagrad_update", "optim.rmsprop_update",
     "optim.adam_moments", "optim.adam_update", "optim.amsgrad_second_moment",
     "optim.radam_update", "optim.swats_update",
+    # gradients of gradients: a Hessian-vector product from two calls of minigrad.grad
+    "higher_order.hvp",
 )
 
 # Folders and files never copied: caches and build products hold the solutions

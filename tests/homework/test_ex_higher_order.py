@@ -67,6 +67,7 @@ def test_hvp_of_a_linear_function_is_zero():
     np.testing.assert_array_equal(hv.data, [0.0, 0.0])
 
 
+@hvp_ex
 def test_hvp_refuses_vectors_that_do_not_fit():
     w = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
     with pytest.raises(ValueError, match=r"vector 0 has shape \(3,\) but input 0 has shape \(2,\)"):
