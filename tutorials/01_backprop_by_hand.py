@@ -25,8 +25,9 @@
 # Along the way we draw the computation graph and see why gradients
 # *accumulate* (`b = a + a` gives `a.grad == 2`).
 #
-# Run the cells from top to bottom. Exercises are at the end; each answer is
-# checked by an `assert`.
+# Run the cells from top to bottom. Exercises are at the end: each asks
+# for your answer first, then shows the solution and checks your answer
+# with an `assert`.
 
 # %%
 import inspect
@@ -313,23 +314,47 @@ print("after one backward:", first, "| after two:", second, "| after zero_grad a
 # %% [markdown]
 # ## Exercises
 #
-# Try each one on paper first, then run the cell: the `assert` checks your
-# answer against minigrad.
-#
+# Each exercise asks first: work it out on paper, write your answer in the
+# cell below it (in place of `None`), and run that cell. The solution
+# follows in the next cells; it computes the answer with minigrad and
+# `check` compares yours with it. (Left at `None`, the check only shows the
+# solution.)
+
+# %%
+def check(name, answer, solution, tol=1e-9):
+    """Assert that the reader's answer matches the solution; report it when the answer is still None."""
+    if answer is None:
+        shown = solution if np.size(solution) <= 6 else f"an array of shape {np.shape(solution)}"
+        print(f"{name}: no answer given; the solution is {shown}")
+        return
+    assert np.allclose(answer, solution, rtol=tol, atol=tol), f"{name}: your answer {answer}, the solution {solution}"
+    print(f"{name}: right")
+
+
+# %% [markdown]
 # **Exercise 1.** Let $f(a, c) = e^{a c} + a$. Write $\partial f/\partial a$
-# and $\partial f/\partial c$ by hand, evaluate them at $a = 0.5$, $c = -1$,
-# and check them against minigrad.
+# and $\partial f/\partial c$ by hand and evaluate them at $a = 0.5$,
+# $c = -1$.
 
 # %%
 a_val, c_val = 0.5, -1.0
-# your answer: the two derivatives as Python expressions of a_val and c_val
-df_da = c_val * math.exp(a_val * c_val) + 1    # two paths to a: through the exponent, and the "+ a"
-df_dc = a_val * math.exp(a_val * c_val)
+your_df_da = None    # your answer: a number, or a Python expression of a_val and c_val
+your_df_dc = None
 
+# %% [markdown]
+# *Solution.* Two paths lead to $a$: through the exponent
+# ($c\,e^{ac}$) and through the "$+\,a$" ($1$); one leads to $c$
+# ($a\,e^{ac}$). minigrad agrees:
+
+# %%
+df_da = c_val * math.exp(a_val * c_val) + 1
+df_dc = a_val * math.exp(a_val * c_val)
 a = mg.Tensor(np.float64(a_val), requires_grad=True)
 c = mg.Tensor(np.float64(c_val), requires_grad=True)
 ((a * c).exp() + a).backward()
 assert abs(a.grad - df_da) < 1e-12 and abs(c.grad - df_dc) < 1e-12
+check("∂f/∂a", your_df_da, df_da)
+check("∂f/∂c", your_df_dc, df_dc)
 
 # %% [markdown]
 # **Exercise 2.** Starting from `a.grad` = `None` at $a = 2$, we run
@@ -337,19 +362,31 @@ assert abs(a.grad - df_da) < 1e-12 and abs(c.grad - df_dc) < 1e-12
 # `(a + a).backward()`. What is `a.grad`?
 
 # %%
-predicted = 3 * 2.0 ** 2 + 2    # 3a² from the cube, then + 2 from a + a: gradients add up
+your_grad = None     # your answer: a number
 
+# %% [markdown]
+# *Solution.* Gradients add up: $3a^2 = 12$ from the cube, then $2$ from
+# $a + a$.
+
+# %%
 a = mg.Tensor(2.0, requires_grad=True)
 (a * a * a).backward()
 (a + a).backward()
-assert a.grad == predicted
+assert a.grad == 3 * 2.0 ** 2 + 2
+check("a.grad", your_grad, a.grad)
 
 # %% [markdown]
-# **Exercise 3.** The central difference has error $O(h^2)$: halving $h$
-# should divide the error by about 4, as long as $h$ is large enough for
-# rounding not to matter. Measure the ratio for $h = 10^{-2}$ and
-# $h = 5\cdot10^{-3}$ on `L_of_w` and check it. What ratio do you expect for
-# the forward difference?
+# **Exercise 3.** The central difference has error $O(h^2)$. By what
+# factor should its error shrink when $h$ halves (from $10^{-2}$ to
+# $5\cdot10^{-3}$, where rounding does not matter yet)? And the forward
+# difference's?
+
+# %%
+your_ratio_central = None   # your answers: two numbers
+your_ratio_forward = None
+
+# %% [markdown]
+# *Solution.* $O(h^2)$: $2^2 = 4$; $O(h)$: $2^1 = 2$. Measured on `L_of_w`:
 
 # %%
 def error(diff, h):
@@ -359,19 +396,29 @@ def error(diff, h):
 ratio_central = error(central_diff, 1e-2) / error(central_diff, 5e-3)
 ratio_forward = error(forward_diff, 1e-2) / error(forward_diff, 5e-3)
 print(f"error ratio when h halves: central {ratio_central:.3f}, forward {ratio_forward:.3f}")
-assert 3.8 < ratio_central < 4.2   # O(h²): 2² = 4
-assert 1.8 < ratio_forward < 2.2   # O(h):  2¹ = 2
+assert 3.8 < ratio_central < 4.2 and 1.8 < ratio_forward < 2.2
+check("central ratio", your_ratio_central, ratio_central, tol=0.2)
+check("forward ratio", your_ratio_forward, ratio_forward, tol=0.2)
 
 # %% [markdown]
 # **Exercise 4.** Our hand backward pass also computed `g_x`, the gradient
-# with respect to the *input* $x$, which we never train. Get the same number
-# from minigrad by making $x$ a tensor that requires grad.
+# with respect to the *input* $x$, which we never train. How do you get the
+# same number from minigrad? Write the code in the cell below, leaving the
+# gradient in `your_g_x`.
+
+# %%
+your_g_x = None      # your code here: e.g. make x a tensor that requires grad, backward, read its .grad
+
+# %% [markdown]
+# *Solution.* Make $x$ a tensor that requires grad; `backward` fills its
+# `.grad` like any other leaf's.
 
 # %%
 x_t = mg.Tensor(np.float64(x), requires_grad=True)
 w_t = mg.Tensor(np.float64(w), requires_grad=True)
 (((w_t * x_t + b).tanh() - t) ** 2).backward()
 assert abs(x_t.grad - g_x) < 1e-12
+check("g_x", your_g_x, x_t.grad)
 
 # %% [markdown]
 # **Next:** notebook 02 opens the engine: what a `Tensor` and a `Function`

@@ -622,11 +622,34 @@ assert softmax_caught and mg.gradcheck(lambda t: t.softmax(axis=-1), x_s)  # the
 # %% [markdown]
 # ## Exercises
 #
+# Each exercise asks first: write your answer in place of `None` and run
+# the cell; the solution follows, and `check` compares your answer with it
+# (left at `None`, it only shows the solution).
+
+# %%
+def check(name, answer, solution):
+    """Assert that the reader's answer equals the solution; report it when the answer is still None."""
+    if answer is None:
+        print(f"{name}: no answer given; the solution is {solution!r}")
+        return
+    same = np.array_equal(answer, solution) if isinstance(solution, np.ndarray) else answer == solution
+    assert same, f"{name}: your answer {answer!r}, the solution {solution!r}"
+    print(f"{name}: right")
+
+
+# %% [markdown]
 # **Exercise 1.** Write a `Softplus` op, $y = \log(1 + e^x)$, whose
 # derivative is the sigmoid $\sigma(x) = 1/(1 + e^{-x})$. Compute the forward
 # with `np.logaddexp(0, x)` (it equals $\log(e^0 + e^x)$ without overflowing
 # for large $x$). Check it with gradcheck, and check its values against the
 # same function composed from minigrad ops.
+
+# %%
+YourSoftplus = None        # your answer: class YourSoftplus(mg.Function) with forward and backward
+
+
+# %% [markdown]
+# *Solution.*
 
 # %%
 class Softplus(mg.Function):
@@ -641,9 +664,10 @@ class Softplus(mg.Function):
 
 
 xs = mg.Tensor(np.array([-4.0, -0.5, 0.0, 0.7, 3.0]), requires_grad=True)
-assert mg.gradcheck(Softplus.apply, xs)
-assert np.allclose(Softplus.apply(xs).data, (1 + xs.exp()).log().data)
-assert np.isfinite(Softplus.apply(mg.Tensor(np.array([1000.0]))).data).all()  # the composed form overflows here
+for op in [Softplus] + ([YourSoftplus] if YourSoftplus is not None else []):
+    assert mg.gradcheck(op.apply, xs), op.__name__
+    assert np.allclose(op.apply(xs).data, (1 + xs.exp()).log().data)
+    assert np.isfinite(op.apply(mg.Tensor(np.array([1000.0]))).data).all()  # the composed form overflows here
 
 # %% [markdown]
 # **Exercise 2.** `a` has shape `(4, 1, 3)` and `w` has shape `(2, 3)`;
@@ -651,20 +675,27 @@ assert np.isfinite(Softplus.apply(mg.Tensor(np.array([1000.0]))).data).all()  # 
 # `w.grad`, and the value of `w.grad` when `a` is all ones.
 
 # %%
+your_a_shape, your_w_shape, your_w_grad = None, None, None   # your answers: two tuples and an array
+
+# %% [markdown]
+# *Solution.* A gradient always has its input's shape; `w` was copied 4
+# times along the new leading axis, so each of its entries collects 4.
+
+# %%
 a = mg.Tensor(np.ones((4, 1, 3)), requires_grad=True)
 w = mg.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
 (a * w).sum().backward()
-
-predicted_a_shape, predicted_w_shape = (4, 1, 3), (2, 3)   # a gradient always has its input's shape
-predicted_w_grad = np.full((2, 3), 4.0)                     # w was copied 4 times along the new leading axis
-assert a.grad.shape == predicted_a_shape and w.grad.shape == predicted_w_shape
-assert np.array_equal(w.grad, predicted_w_grad)
+assert a.grad.shape == (4, 1, 3) and w.grad.shape == (2, 3)
+assert np.array_equal(w.grad, np.full((2, 3), 4.0))
+check("a.grad's shape", your_a_shape, a.grad.shape)
+check("w.grad's shape", your_w_shape, w.grad.shape)
+check("w.grad", your_w_grad, w.grad)
 
 # %% [markdown]
 # **Exercise 3.** Which nodes does `toposort` list for `out` below, with
 # `x`, `w`, `b` tensors that require grad: which op names, in which order?
 # Mind the side computation: its node uses `dot` too, but `out` does not use
-# it.
+# it. Is `side`'s node listed?
 
 # %%
 x3 = mg.Tensor([1.0, 2.0], requires_grad=True)
@@ -673,12 +704,19 @@ b3 = mg.Tensor(0.1, requires_grad=True)
 dot = (x3 * w3).sum()
 side = dot * 10                                    # a node that uses dot, but is not under out
 out = (dot + b3).tanh()
-order3 = mg.function.toposort(out.grad_fn)
+your_names, your_side_listed = None, None          # your answers: a list of op names, and True or False
 
-predicted_names = ["Mul", "Sum", "Add", "Tanh"]    # each node after the nodes of its inputs; leaves are no nodes
-side_listed = False                                # toposort follows inputs from out, never users
-assert op_names(order3) == predicted_names
-assert (side.grad_fn in order3) == side_listed
+# %% [markdown]
+# *Solution.* Each node comes after the nodes of its inputs; leaves are no
+# nodes; and `toposort` follows inputs from `out`, never users, so `side`
+# is not reached.
+
+# %%
+order3 = mg.function.toposort(out.grad_fn)
+assert op_names(order3) == ["Mul", "Sum", "Add", "Tanh"]
+assert side.grad_fn not in order3
+check("order", your_names, op_names(order3))
+check("side listed", your_side_listed, side.grad_fn in order3)
 
 # %% [markdown]
 # **Exercise 4.** In `y = 2 * x`, which entry of `y.grad_fn.inputs` is
@@ -686,12 +724,19 @@ assert (side.grad_fn in order3) == side_listed
 # evaluates `2 * x` as `x.__rmul__(2)`.)
 
 # %%
+your_none_position, your_needs = None, None   # your answers: an index, and a tuple of booleans
+
+# %% [markdown]
+# *Solution.* `__rmul__` calls `Mul.apply(2, x3)`: the constant stays the
+# first operand, and it needs no gradient.
+
+# %%
 y4 = 2 * x3
 links4 = y4.grad_fn.inputs
-none_position = 0                  # __rmul__ calls Mul.apply(2, x3): the constant stays the first operand
-predicted_needs = (False, True)    # one flag per input: does it need a gradient?
-assert links4[none_position] is None and links4[1 - none_position] is x3
-assert y4.grad_fn.needs_input_grad == predicted_needs
+assert links4[0] is None and links4[1] is x3
+assert y4.grad_fn.needs_input_grad == (False, True)
+check("None at", your_none_position, 0)
+check("needs_input_grad", your_needs, y4.grad_fn.needs_input_grad)
 
 # %% [markdown]
 # **Exercise 5.** After `loss5 = (q * q).sum()`, which of these raise?
@@ -699,9 +744,13 @@ assert y4.grad_fn.needs_input_grad == predicted_needs
 # `loss5.backward()`, after (b).
 
 # %%
-predicted_a, predicted_b, predicted_c = True, False, True   # (a) read-only memory; (b) minigrad's own
-#                                                            write, allowed but counted, so (c) refuses
+your_raises = None         # your answer: three booleans (a, b, c)
 
+# %% [markdown]
+# *Solution.* (a) raises: the saved array's memory is read-only; (b) is
+# minigrad's own write, allowed but counted, so (c) refuses.
+
+# %%
 q = mg.Tensor(np.array([1.0, -1.0]), requires_grad=True)
 loss5 = (q * q).sum()
 try:
@@ -720,8 +769,9 @@ try:
     raised_c = False
 except RuntimeError:
     raised_c = True
-assert (raised_a, raised_b, raised_c) == (predicted_a, predicted_b, predicted_c)
+assert (raised_a, raised_b, raised_c) == (True, False, True)
 assert np.array_equal(q.data, [0.5, -1.5])   # (a) changed nothing, (b) moved q
+check("raises", your_raises, (raised_a, raised_b, raised_c))
 
 # %% [markdown]
 # **Next:** notebook 03 builds on this engine: `nn.Module`s, losses,

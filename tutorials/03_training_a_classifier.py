@@ -355,32 +355,74 @@ plt.show()
 #
 # ## Exercises
 #
-# **Exercise 1.** How many parameters does
-# `nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))` have?
-# Compute it by hand first.
+# Each exercise asks first: write your answer in place of `None` and run
+# the cell; the solution follows, and `check` compares your answer with it
+# (left at `None`, it only shows the solution).
 
 # %%
-by_hand = 64 * 64 + 64 + 64 * 10 + 10      # weights (out × in) and biases of both layers
+def check(name, answer, solution, tol=1e-9):
+    """Assert that the reader's answer matches the solution; report it when the answer is still None."""
+    if answer is None:
+        print(f"{name}: no answer given; the solution is {solution}")
+        return
+    if isinstance(solution, (list, str)):
+        assert answer == solution, f"{name}: your answer {answer}, the solution {solution}"
+    else:
+        assert np.allclose(answer, solution, rtol=tol, atol=tol), f"{name}: your answer {answer}, the solution {solution}"
+    print(f"{name}: right")
+
+
+# %% [markdown]
+# **Exercise 1.** How many parameters does
+# `nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))` have?
+# Compute it by hand.
+
+# %%
+your_count = None          # your answer: a number
+
+# %% [markdown]
+# *Solution.* Weights (out × in) and biases of both layers:
+# $64\cdot64 + 64 + 64\cdot10 + 10 = 4810$.
+
+# %%
+by_hand = 64 * 64 + 64 + 64 * 10 + 10
 assert sum(p.size for p in net.parameters()) == by_hand == 4810
+check("parameters", your_count, by_hand)
 
 # %% [markdown]
 # **Exercise 2.** What are the names in `net.state_dict()`? (The ReLU at
 # index 1 has no parameters.)
 
 # %%
+your_names = None          # your answer: a list of strings
+
+# %% [markdown]
+# *Solution.* A child of a `Sequential` is named by its index, and its
+# parameters by their attribute names:
+
+# %%
 assert list(net.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
 assert net.state_dict()["0.weight"].shape == (64, 64) and net.state_dict()["2.weight"].shape == (10, 64)
+check("names", your_names, list(net.state_dict()))
 
 # %% [markdown]
 # **Exercise 3.** An untrained classifier whose logits are all equal gives
 # each of $k$ classes probability $1/k$. What is its cross-entropy on
-# digits? (The first epoch of any run above starts close to it.)
+# digits, to three decimals? (The first epoch of any run above starts close
+# to it.)
+
+# %%
+your_loss = None           # your answer: a number
+
+# %% [markdown]
+# *Solution.* $-\log(1/k) = \log 10 \approx 2.303$:
 
 # %%
 k = 10
 uniform_loss = F.cross_entropy(mg.zeros(5, k), mg.Tensor(np.array([0, 3, 7, 9, 2]))).item()
 assert np.isclose(uniform_loss, np.log(k))          # −log(1/k)
 assert digits_history.step_loss[0] < 1.5 * np.log(k)
+check("uniform loss", your_loss, uniform_loss, tol=1e-3)
 
 # %% [markdown]
 # **Exercise 4.** `predict_proba` of the fitted grid search returns one row

@@ -1,0 +1,184 @@
+"""Optimizer paths as an animation: the eight optimizers on a 2-D surface, step by step, with their state.
+
+:func:`animate_trajectories` runs each optimizer exactly as
+:func:`minigrad.viz.trajectories` does (the real ``minigrad.optim`` class,
+gradients from ``backward``), records its state after every step, and draws
+one frame per step (or per few steps): the paths so far on the contours,
+and beside them what each optimizer carries from step to step — SGDM's
+velocity v, Adagrad's sum s, RMSProp's and Adam's moving averages, AMSGrad's
+maximum, RAdam's rectification r_t, SWATS' phase. Saved as a GIF with
+Pillow, which matplotlib already needs.
+"""
+
+import math
+
+import numpy as np
+
+from . import viz
+
+__all__ = ["animate_trajectories", "state_text"]
+
+
+def _pair(a):
+    """A 2-vector as short text: (+0.12, -3.4e-05)."""
+    return "(" + ", ".join(f"{x:+.2g}" for x in np.ravel(a)) + ")"
+
+
+def state_text(optimizer, w):
+    """What ``optimizer`` carries for parameter ``w`` after its last step, in one short line.
+
+    Math::
+
+        SGDM: v;  Adagrad: √s;  RMSProp: √v;  Adam: m, √v;  AMSGrad: m, √v_max
+        RAdam: ρ_t and r_t = √[(ρ_t − 4)(ρ_t − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρ_t)], or "momentum step"
+        SWATS: the phase, and its rate estimate Λ̂ = λ / (1 − β2^k) or the SGD rate Λ
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from minigrad import nn, optim
+    >>> from minigrad.animation import state_text
+    >>> w = nn.Parameter(np.array([1.0, -1.0]))
+    >>> opt = optim.SGDM([w], lr=0.1)
+    >>> w.grad = np.array([1.0, 2.0]); opt.step()
+    >>> state_text(opt, w)
+    'v = (-0.1, -0.2)'
+    """
+    name, state = type(optimizer).__name__, optimizer.state.get(w, {})
+    if not state and name != "SGD":
+        return "no step yet"
+    if name == "SGD":
+        return "no state"
+    if name == "SGDM":
+        return f"v = {_pair(state['v'])}"
+    if name == "Adagrad":
+        return f"√s = {_pair(np.sqrt(state['s']))}"
+    if name == "RMSProp":
+        return f"√v = {_pair(np.sqrt(state['v']))}"
+    if name == "Adam":
+        return f"m = {_pair(state['m'])}, √v = {_pair(np.sqrt(state['v']))}"
+    if name == "AMSGrad":
+        return f"m = {_pair(state['m'])}, √v_max = {_pair(np.sqrt(state['v_max']))}"
+    if name == "RAdam":
+        group = optimizer.param_groups[0]
+        beta2, t = group["betas"][1], state["t"]
+        rho_inf = 2 / (1 - beta2) - 1
+        rho = rho_inf - 2 * t * beta2 ** t / (1 - beta2 ** t)
+        if rho <= group["threshold"]:
+            return f"ρ_t = {rho:.2f} ≤ {group['threshold']:g}: momentum step"
+        r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+        return f"ρ_t = {rho:.1f}, r_t = {r:.3f}"
+    if name == "SWATS":
+        if optimizer.phase == "sgd":
+            return f"SGD phase since step {optimizer.switch_step}, Λ = {optimizer.sgd_lr:.3g}"
+        beta2 = optimizer.param_groups[0]["betas"][1]
+        estimate = optimizer.lambda_ / (1 - beta2 ** optimizer.k) if optimizer.k else float("nan")
+        return f"Adam phase, rate estimate {estimate:.3g}"
+    return ""
+
+
+def _run(fn, cls_name, kwargs, start, steps):
+    """Path (steps + 1, 2) and state texts (steps + 1) of one optimizer; NaN after a divergence."""
+    from . import optim
+    from .nn import Parameter
+
+    w = Parameter(np.array(start, dtype=np.float64))
+    opt = getattr(optim, cls_name)([w], **kwargs)
+    path, texts = np.full((steps + 1, 2), np.nan), ["start"] * (steps + 1)
+    path[0] = w.data
+    with np.errstate(all="ignore"):
+        for k in range(1, steps + 1):
+            opt.zero_grad()
+            fn(w).backward()
+            opt.step()
+            if not (np.isfinite(w.data).all() and np.abs(w.data).max() < 1e6):
+                texts[k:] = [f"diverged at step {k}"] * (steps + 1 - k)
+                break
+            path[k], texts[k] = w.data, state_text(opt, w)
+    return path, texts, opt
+
+
+def animate_trajectories(surface="quadratic", optimizers=None, start=None, steps=None, path=None,
+                         frames=80, fps=10):
+    """Animate optimizers' paths on a 2-D surface, each frame showing every optimizer's state.
+
+    Parameters
+    ----------
+    surface, optimizers, start, steps
+        As in :func:`minigrad.viz.trajectories` (default: all eight from the
+        surface's start, with its step budget and learning rates).
+    path : str or path-like, optional
+        Write the animation there as a GIF (Pillow). Without it, show the
+        returned animation yourself (in Jupyter:
+        ``IPython.display.HTML(anim.to_jshtml())``), or matplotlib warns
+        that it was never drawn.
+    frames : int, default 80
+        At most this many frames: every ⌈steps / frames⌉-th step is drawn.
+    fps : int, default 10
+        Frames per second of the GIF.
+
+    Returns
+    -------
+    matplotlib.animation.FuncAnimation
+        Its figure is ``.minigrad_figure``; the computed paths are
+        ``.minigrad_paths`` (``{class name: (steps + 1, 2) array}``) and the
+        state lines ``.minigrad_states`` (``{class name: list of str}``).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from minigrad.animation import animate_trajectories
+    >>> gif = os.path.join(tempfile.mkdtemp(), "paths.gif")
+    >>> anim = animate_trajectories("quadratic", ["sgd", "radam"], steps=8, frames=4, path=gif)
+    >>> anim.minigrad_states["RAdam"][-1]      # RAdam's 8th step: adaptive, at 4% of Adam's
+    'ρ_t = 8.0, r_t = 0.039'
+    """
+    from matplotlib.animation import FuncAnimation, PillowWriter
+
+    info = viz._surface(surface)
+    start = viz._check_start(info["start"] if start is None else start)
+    steps = int(info["steps"] if steps is None else steps)
+    specs = viz._optimizer_specs(optimizers, info["lr"])
+    runs = {key: _run(info["fn"], cls_name, kwargs, start, steps) for key, cls_name, kwargs in specs}
+    paths = {key: run[0] for key, run in runs.items()}
+    stride = max(1, math.ceil(steps / frames))
+    shown = list(range(0, steps + 1, stride)) + ([steps] if steps % stride else [])
+
+    fig = viz._new_figure(12.0, 5.6)
+    ax, ax_text = fig.subplots(1, 2, width_ratios=[1.0, 1.05])
+    xlim, ylim = info["xlim"] or (-2.0, 2.0), info["ylim"] or (-2.0, 2.0)
+    X, Y, Z = viz._grid_values(info["fn"], xlim, ylim)
+    low = info["minimum"][2] if info["minimum"] is not None else np.nanmin(Z)
+    levels = low + np.geomspace(1e-3, max(np.nanpercentile(Z - low, 98), 2e-3), 18)
+    ax.contour(X, Y, Z, levels=levels, colors="0.7", linewidths=0.6, linestyles="solid")
+    ax.plot(*start, "o", color="black", markersize=6)
+    if info["minimum"] is not None:
+        ax.plot(*info["minimum"][:2], "*", color="gold", markeredgecolor="black", markersize=13)
+    ax.set(xlim=xlim, ylim=ylim, xlabel="x = w[0]", ylabel="y = w[1]")
+    ax_text.axis("off")
+    lines, dots, texts = {}, {}, {}
+    for i, (key, cls_name, kwargs) in enumerate(specs):
+        color = viz._COLORS[i % len(viz._COLORS)]
+        lines[key], = ax.plot([], [], color=color, linewidth=1.6, linestyle=viz._DASHES[i % 8])
+        dots[key], = ax.plot([], [], "o", color=color, markersize=5)
+        y = 0.95 - i * 0.12
+        ax_text.text(0.0, y, f"{key}, lr={kwargs.get('lr', '')}", color=color, fontsize=10, weight="bold",
+                     transform=ax_text.transAxes, va="top")
+        texts[key] = ax_text.text(0.0, y - 0.05, "", color="0.2", fontsize=9, family="monospace",
+                                  transform=ax_text.transAxes, va="top")
+    title = fig.suptitle("")
+
+    def draw(k):
+        for key, (p, states, _) in runs.items():
+            lines[key].set_data(p[:k + 1, 0], p[:k + 1, 1])
+            dots[key].set_data(p[k:k + 1, 0], p[k:k + 1, 1])
+            texts[key].set_text(states[k])
+        title.set_text(f"{info['name']}: step {k} of {steps}")
+        return list(lines.values()) + list(dots.values()) + list(texts.values()) + [title]
+
+    anim = FuncAnimation(fig, draw, frames=shown, blit=False)
+    anim.minigrad_figure, anim.minigrad_paths = fig, paths
+    anim.minigrad_states = {key: run[1] for key, run in runs.items()}
+    if path is not None:
+        anim.save(viz.os.fspath(path), writer=PillowWriter(fps=fps))
+    return anim

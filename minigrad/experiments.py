@@ -1,0 +1,253 @@
+"""Experiments over seeds: several independent networks trained as one, and a verdict from their spread.
+
+Tutorial 07 ("The lecture, tested") puts each claim of the lecture to an
+experiment repeated over seeds. Training S small networks one after the
+other costs S times the Python overhead of one; :class:`StackedMLP` holds
+them as one model whose parameters have a leading seed axis, so one
+``backward`` and one ``step()`` serve all S. The seeds never interact: the
+loss is a sum of one term per seed, so each slice of a parameter gets the
+gradient of its own seed's loss, and an elementwise optimizer (all of
+``minigrad.optim`` but SWATS, whose switch test sums over every parameter)
+updates each slice exactly as if it were alone. ``tests/test_experiments.py``
+checks that against S separate runs.
+
+=========================  =====================================================
+name                       does
+=========================  =====================================================
+:class:`StackedMLP`        S MLPs (one per seed) as one model (of StackedLinear)
+:func:`train_stacked`      mini-batch training of a StackedMLP, each seed its own
+                           shuffles; loss and accuracies per seed and epoch
+:func:`evaluate`           each seed's loss and accuracy on a data set
+:func:`mean_sd`            "0.972 ± 0.005"
+:func:`difference`         mean difference of two samples and its standard error
+=========================  =====================================================
+"""
+
+import math
+
+import numpy as np
+
+from . import nn
+from .grad_mode import no_grad
+from .nn import functional as F
+from .nn.module import Module, Parameter
+from .tensor import Tensor
+
+__all__ = ["StackedLinear", "StackedMLP", "train_stacked", "evaluate", "mean_sd", "difference"]
+
+
+class StackedLinear(Module):
+    """S affine layers, one per seed: ``y_s = x_s · W_s + b_s``.
+
+    Math::
+
+        y_s = x_s W_s + b_s      x: (S, B, in) or (B, in),  W: (S, in, out),  b: (S, 1, out)
+
+    Parameters
+    ----------
+    layers : list of nn.Linear
+        One per seed, all of the same sizes; their weights, transposed, and
+        biases are stacked (copied).
+    """
+
+    def __init__(self, layers):
+        super().__init__()
+        self.weight = Parameter(np.stack([layer.weight.data.T for layer in layers]))
+        self.bias = Parameter(np.stack([layer.bias.data[None, :] for layer in layers]))
+
+    def forward(self, x):
+        return x @ self.weight + self.bias
+
+
+class StackedMLP(Module):
+    """S ReLU networks of the same sizes, one per seed, stacked along a leading axis.
+
+    Math::
+
+        h⁰_s = X_s                                  (s = 1 … S: the seed)
+        hˡ_s = relu(hˡ⁻¹_s · Wˡ_s + bˡ_s)           (the last layer without relu)
+        L = Σ_s L_s,   so   ∂L/∂Wˡ_s = ∂L_s/∂Wˡ_s  (each seed's own gradient)
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths, input first: ``(64, 64, 10)`` is an MLP 64-64-10.
+    seeds : sequence of int
+        One network per seed, initialised as the ``nn.Linear`` layers built
+        in turn from ``numpy.random.default_rng(seed)``.
+
+    Attributes
+    ----------
+    layers : nn.ModuleList of StackedLinear
+        Weights (S, in, out), biases (S, 1, out).
+
+    Notes
+    -----
+    Inputs are (S, B, in), one batch per seed, or (B, in), the same rows for
+    every seed (a test set). Float32, as ``nn.Linear``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from minigrad.experiments import StackedMLP
+    >>> model = StackedMLP((4, 8, 3), seeds=[0, 1])
+    >>> [p.shape for p in model.parameters()]
+    [(2, 4, 8), (2, 1, 8), (2, 8, 3), (2, 1, 3)]
+    >>> model(np.ones((5, 4), np.float32)).shape     # 5 rows, each seen by both networks
+    (2, 5, 3)
+    """
+
+    def __init__(self, sizes, seeds):
+        super().__init__()
+        self.seeds = list(seeds)
+        per_seed = []  # per_seed[s][l]: seed s's l-th nn.Linear
+        for seed in self.seeds:
+            gen = np.random.default_rng(seed)
+            per_seed.append([nn.Linear(a, b, rng=gen) for a, b in zip(sizes[:-1], sizes[1:])])
+        self.layers = nn.ModuleList([StackedLinear(list(layer)) for layer in zip(*per_seed)])
+
+    def forward(self, x):
+        h = x if isinstance(x, Tensor) else Tensor(x)
+        for i, layer in enumerate(self.layers):
+            h = layer(h)
+            if i < len(self.layers) - 1:
+                h = h.relu()
+        return h
+
+
+def _stacked_cross_entropy(logits, labels):
+    """Σ_s (mean cross-entropy of seed s): logits (S, B, C), labels (S, B)."""
+    S, B, C = logits.shape
+    return F.cross_entropy(logits.reshape(S * B, C), labels.reshape(-1), reduction="sum") / B
+
+
+def train_stacked(model, optimizer, X, y, *, epochs, batch_size=32, validation=None, before_step=None):
+    """Train a :class:`StackedMLP` with mini-batches; each seed shuffles the data its own way.
+
+    Math::
+
+        each epoch, each seed s: a permutation of the rows from default_rng(seed)
+        each update: L = Σ_s mean cross-entropy of seed s's batch,  then optimizer.step()
+
+    Parameters
+    ----------
+    model : StackedMLP
+    optimizer : optim.Optimizer
+        Over ``model.parameters()``; elementwise (not SWATS), or the seeds interact.
+    X, y : ndarray
+        Training inputs (n, in) and integer labels (n,).
+    epochs : int
+    batch_size : int, default 32
+        Rows per update and seed (the last batch of an epoch may be shorter).
+    validation : (X_test, y_test), optional
+        Accuracy on it after every epoch.
+    before_step : callable, optional
+        ``before_step(optimizer, t)`` before update t = 1, 2, … (a learning-rate schedule).
+
+    Returns
+    -------
+    dict of ndarray, each shaped (S, epochs)
+        ``"loss"`` (mean training loss over the epoch), ``"train_accuracy"``
+        (over the epoch's batches, before each update), ``"test_accuracy"``
+        (with ``validation``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from minigrad import optim
+    >>> from minigrad.experiments import StackedMLP, train_stacked
+    >>> gen = np.random.default_rng(0)
+    >>> X = gen.normal(size=(64, 2)).astype(np.float32); y = (X[:, 0] > 0).astype(np.int64)
+    >>> model = StackedMLP((2, 8, 2), seeds=[0, 1, 2])
+    >>> result = train_stacked(model, optim.Adam(model.parameters(), lr=0.05), X, y, epochs=20)
+    >>> result["loss"].shape, bool((result["loss"][:, -1] < result["loss"][:, 0]).all())
+    ((3, 20), True)
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    S, n = len(model.seeds), len(X)
+    gens = [np.random.default_rng(seed) for seed in model.seeds]
+    result = {"loss": np.zeros((S, epochs)), "train_accuracy": np.zeros((S, epochs))}
+    if validation is not None:
+        result["test_accuracy"] = np.zeros((S, epochs))
+    t = 0
+    for epoch in range(epochs):
+        order = np.stack([gen.permutation(n) for gen in gens])       # (S, n): each seed its own order
+        for start in range(0, n, batch_size):
+            rows = order[:, start:start + batch_size]
+            xb, yb = X[rows], y[rows]                                 # (S, B, in), (S, B)
+            t += 1
+            if before_step is not None:
+                before_step(optimizer, t)
+            optimizer.zero_grad()
+            logits = model(xb)
+            loss = _stacked_cross_entropy(logits, yb)
+            loss.backward()
+            optimizer.step()
+            per_seed = _per_seed_loss(logits.data, yb)
+            result["loss"][:, epoch] += per_seed * yb.shape[1] / n
+            result["train_accuracy"][:, epoch] += (logits.data.argmax(-1) == yb).sum(axis=1) / n
+        if validation is not None:
+            result["test_accuracy"][:, epoch] = evaluate(model, *validation)[1]
+    return result
+
+
+def _per_seed_loss(logits, labels):
+    """Mean cross-entropy of each seed's rows, in NumPy: logits (S, B, C), labels (S, B) or (B,)."""
+    z = logits - logits.max(axis=-1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    labels = np.broadcast_to(labels, logits.shape[:-1])
+    return -np.take_along_axis(log_p, labels[..., None], axis=-1)[..., 0].mean(axis=1)
+
+
+def evaluate(model, X, y):
+    """Each seed's mean cross-entropy and accuracy on the rows of ``X``: two arrays of shape (S,).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from minigrad.experiments import StackedMLP, evaluate
+    >>> loss, acc = evaluate(StackedMLP((2, 3), seeds=[0, 1]), np.zeros((4, 2), np.float32), np.zeros(4, int))
+    >>> loss.shape, acc.shape
+    ((2,), (2,))
+    """
+    with no_grad():
+        logits = model(np.asarray(X)).data
+    y = np.asarray(y)
+    return _per_seed_loss(logits, y), (logits.argmax(-1) == y).mean(axis=1)
+
+
+def mean_sd(values, digits=3):
+    """``"mean ± sd"`` of a sample (sd with n − 1), both rounded to ``digits`` decimals.
+
+    Examples
+    --------
+    >>> from minigrad.experiments import mean_sd
+    >>> mean_sd([0.97, 0.98, 0.96])
+    '0.970 ± 0.010'
+    """
+    values = np.asarray(values, dtype=float)
+    sd = values.std(ddof=1) if values.size > 1 else 0.0
+    return f"{values.mean():.{digits}f} ± {sd:.{digits}f}"
+
+
+def difference(a, b):
+    """The difference of the means of two samples, and its standard error (Welch's).
+
+    Math::
+
+        d = mean(a) − mean(b)
+        se = √( sd(a)²/n_a + sd(b)²/n_b )
+
+    A difference beyond ±2·se is unlikely to be the seeds' noise alone (about
+    5% for normal samples); tutorial 07 calls it a measured difference.
+
+    Examples
+    --------
+    >>> from minigrad.experiments import difference
+    >>> d, se = difference([0.98, 0.97, 0.99], [0.95, 0.96, 0.94])
+    >>> round(d, 3), round(se, 4)
+    (0.03, 0.0082)
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    return float(a.mean() - b.mean()), se

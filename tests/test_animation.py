@@ -1,0 +1,44 @@
+"""minigrad.animation: the optimizers' paths as a GIF, each frame with every optimizer's state."""
+
+import numpy as np
+import pytest
+
+from minigrad import nn, optim, viz
+from minigrad.animation import animate_trajectories, state_text
+
+pytest.importorskip("matplotlib")
+Image = pytest.importorskip("PIL.Image")
+
+
+def test_gif_has_one_frame_per_shown_step_and_paths_match_viz(tmp_path):
+    path = tmp_path / "paths.gif"
+    anim = animate_trajectories("saddle", ["sgd", "adam", "swats"], steps=12, frames=6, path=path)
+    with Image.open(path) as gif:
+        assert gif.n_frames == 7                                  # steps 0, 2, …, 12
+    expected = viz.trajectories("saddle", ["sgd", "adam", "swats"], steps=12)
+    for key, points in expected.items():
+        np.testing.assert_array_equal(anim.minigrad_paths[key], points)
+
+
+def test_state_lines_follow_each_optimizer(tmp_path):
+    anim = animate_trajectories("quadratic", steps=8, frames=8, path=tmp_path / "eight.gif")
+    states = anim.minigrad_states
+    assert set(states) == set(viz.OPTIMIZER_NAMES.values()) and all(len(s) == 9 for s in states.values())
+    assert states["SGD"][1] == "no state" and states["SGDM"][3].startswith("v = (")
+    assert states["RAdam"][5].endswith("momentum step") and "r_t = " in states["RAdam"][6]
+    assert states["SWATS"][8].startswith("Adam phase") and states["AMSGrad"][2].startswith("m = (")
+
+
+def test_swats_state_names_the_switch():
+    w = nn.Parameter(np.array([1.0, 1.0]))
+    opt = optim.SWATS([w], lr=0.01)
+    for _ in range(3):
+        w.grad = np.array([0.3, -0.7])        # a constant gradient: switch at k = 2
+        opt.step()
+    assert state_text(opt, w) == "SGD phase since step 2, Λ = 0.02"
+
+
+def test_a_diverging_run_says_so(tmp_path):
+    anim = animate_trajectories("quadratic", [("sgd", {"lr": 0.5})], steps=30, frames=5, path=tmp_path / "a.gif")
+    assert anim.minigrad_states["SGD"][-1].startswith("diverged at step")
+    assert np.isnan(anim.minigrad_paths["SGD"][-1]).all()

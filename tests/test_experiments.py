@@ -1,0 +1,77 @@
+"""minigrad.experiments: S seeds stacked in one model train exactly as S separate models."""
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.nn.functional as F
+from minigrad import nn, optim
+from minigrad.experiments import StackedMLP, difference, evaluate, mean_sd, train_stacked
+
+
+def _data(n=50, seed=0):
+    gen = np.random.default_rng(seed)
+    X = gen.normal(size=(n, 4)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64) + (X[:, 2] > 1)
+    return X, y
+
+
+def test_each_seed_starts_as_the_linear_layers_of_its_own_generator():
+    model = StackedMLP((4, 8, 3), seeds=[5, 7])
+    for s, seed in enumerate([5, 7]):
+        gen = np.random.default_rng(seed)
+        first, second = nn.Linear(4, 8, rng=gen), nn.Linear(8, 3, rng=gen)
+        np.testing.assert_array_equal(model.layers[0].weight.data[s], first.weight.data.T)
+        np.testing.assert_array_equal(model.layers[1].bias.data[s, 0], second.bias.data)
+
+
+@pytest.mark.parametrize("name, lr", [("Adam", 0.01), ("SGDM", 0.05), ("Adagrad", 0.05)])
+def test_stacked_training_equals_separate_runs(name, lr):
+    X, y = _data()
+    seeds = [0, 1, 2]
+    stacked = StackedMLP((4, 8, 3), seeds)
+    together = train_stacked(stacked, getattr(optim, name)(stacked.parameters(), lr=lr), X, y,
+                             epochs=3, batch_size=8, validation=(X, y))
+    for s, seed in enumerate(seeds):
+        alone = StackedMLP((4, 8, 3), [seed])
+        result = train_stacked(alone, getattr(optim, name)(alone.parameters(), lr=lr), X, y,
+                               epochs=3, batch_size=8, validation=(X, y))
+        for p_stacked, p_alone in zip(stacked.parameters(), alone.parameters()):
+            np.testing.assert_allclose(p_stacked.data[s], p_alone.data[0], rtol=1e-5, atol=1e-6)
+        for key in ("loss", "train_accuracy", "test_accuracy"):
+            np.testing.assert_allclose(together[key][s], result[key][0], rtol=1e-5, atol=1e-6)
+
+
+def test_recorded_loss_is_the_mean_cross_entropy_of_the_epoch():
+    X, y = _data(n=16)
+    model = StackedMLP((4, 3), [0, 1])
+    before = evaluate(model, X, y)[0]
+    result = train_stacked(model, optim.SGD(model.parameters(), lr=0.0), X, y, epochs=1, batch_size=16)
+    np.testing.assert_allclose(result["loss"][:, 0], before, rtol=1e-6)   # lr 0: one full batch, unchanged
+
+
+def test_evaluate_matches_cross_entropy_of_each_seed():
+    X, y = _data(n=20)
+    model = StackedMLP((4, 6, 3), [0, 1])
+    loss, acc = evaluate(model, X, y)
+    for s in range(2):
+        h = (mg.Tensor(X) @ model.layers[0].weight[s] + model.layers[0].bias[s]).relu()
+        logits = h @ model.layers[1].weight[s] + model.layers[1].bias[s]
+        assert loss[s] == pytest.approx(F.cross_entropy(logits, y).item(), rel=1e-5)
+        assert acc[s] == pytest.approx(float((logits.data.argmax(1) == y).mean()))
+
+
+def test_before_step_sees_every_update():
+    X, y = _data(n=20)
+    model = StackedMLP((4, 3), [0])
+    seen = []
+    train_stacked(model, optim.SGD(model.parameters(), lr=0.1), X, y, epochs=2, batch_size=8,
+                  before_step=lambda opt, t: seen.append(t))
+    assert seen == list(range(1, 7))      # ⌈20/8⌉ = 3 updates an epoch
+
+
+def test_mean_sd_and_difference():
+    assert mean_sd([1.0, 2.0, 3.0], 1) == "2.0 ± 1.0"
+    assert mean_sd([0.5]) == "0.500 ± 0.000"
+    d, se = difference([1.0, 2.0, 3.0], [1.0, 1.0, 1.0])
+    assert d == pytest.approx(1.0) and se == pytest.approx(np.sqrt(1.0 / 3))
