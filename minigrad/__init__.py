@@ -12,6 +12,7 @@ from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .tensor import Tensor, arange, concatenate, ones, randn, stack, where, zeros
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck
+from .check_graph import check_graph, record_calls
 from .higher_order import grad
 from .serialization import load, save
 from . import datasets, nn, optim, viz  # noqa: E402  (viz imports matplotlib only when drawing)
@@ -30,5 +31,6 @@ def __getattr__(name):
 __all__ = [
     "Tensor", "Function", "zeros", "ones", "randn", "arange", "concatenate", "stack", "where",
     "grad", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "gradcheck", "GradcheckError",
+    "check_graph", "record_calls",
     "save", "load", "datasets", "nn", "optim", "viz", "estimators",
 ]

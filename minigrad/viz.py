@@ -6,7 +6,8 @@ Three tools, each a function that returns what it drew:
   left and the result on the right, each node showing its op, its shape and,
   after ``backward``, the norm of its gradient. The layout is computed here
   (no graphviz, no networkx); the output is SVG text, or a matplotlib Figure.
-- :func:`plot_history` draws the curves of a training ``History``.
+- :func:`plot_history` draws the curves of a training ``History``, and
+  :func:`plot_health` (in :mod:`minigrad.viz_health`) its per-layer health.
 - :func:`plot_trajectories` runs the real :mod:`minigrad.optim` optimizers on
   a 2-D parameter whose loss is a surface written with minigrad ops (so every
   gradient comes from ``backward``) and draws their paths on its contours;
@@ -22,8 +23,8 @@ import os
 
 import numpy as np
 
-__all__ = ["draw_graph", "plot_history", "plot_trajectories", "trajectories", "trajectories_command",
-           "SURFACES", "OPTIMIZER_NAMES", "SVG"]
+__all__ = ["draw_graph", "plot_history", "plot_health", "plot_trajectories", "trajectories",
+           "trajectories_command", "SURFACES", "OPTIMIZER_NAMES", "SVG"]
 
 # =========================================================================
 # Plot helpers
@@ -68,6 +69,7 @@ _NODE_STYLE = {
     "op": ("#ffffff", "#555555", "op result"),
     "output": ("#d8f0d2", "#2f7d32", "the tensor drawn"),
     "const": ("#f2f2f2", "#9a9a9a", "constant (no grad)"),
+    "highlight": ("#ffd9d6", "#d62728", "highlighted"),
 }
 _CHAR_W, _LINE_H, _PAD = 7.2, 15.0, 8.0   # px: a 12 px monospace character, a line, the padding
 _COL_GAP, _ROW_GAP, _MARGIN = 46.0, 14.0, 16.0
@@ -133,7 +135,20 @@ def _graph_gradients(root, order):
     return grads
 
 
-def _collect(root, names):
+def _marks(highlight):
+    """The ids of what ``highlight`` names: a node, a Tensor, or a list or tuple of them."""
+    from .function import Function
+    from .tensor import Tensor
+
+    items = highlight if isinstance(highlight, (list, tuple, set)) else [highlight]
+    for item in items:
+        if not isinstance(item, (Function, Tensor)):
+            raise TypeError(f"draw_graph: highlight must be a node (a Function, like tensor.grad_fn or "
+                            f"err.node of check_graph), a Tensor or a list of them, got {type(item).__name__}")
+    return {id(item) for item in items}
+
+
+def _collect(root, names, highlight=None):
     """The drawing's boxes, inputs before results, from the graph behind ``root``."""
     from .function import toposort
     from .nn import Parameter
@@ -161,6 +176,8 @@ def _collect(root, names):
     released = any(node.released for node in order)
     grads = _graph_gradients(root, order) if after_backward and order and root.size == 1 and not released else {}
     param_names = _parameter_names(names)
+    marks = _marks(highlight) if highlight is not None else set()
+    found = set()
 
     nodes, by_key, edges = [], {}, {}
 
@@ -179,10 +196,16 @@ def _collect(root, names):
             title, kind = param_names.get(id(t), "Parameter"), "param"
         else:  # a named tensor that is no Parameter keeps the leaf colour, with its name
             title, kind = param_names.get(id(t), "leaf"), "leaf"
+        if id(t) in marks:
+            kind = "highlight"
+            found.add(id(t))
         add(("leaf", id(t)), kind, title, t.data, t._grad)
     for node in order:
         kind = "output" if node is root.grad_fn else "op"
         t = result_of[node]
+        if marks & {id(node), id(t)}:  # the node, or the tensor it made
+            kind = "highlight"
+            found |= marks & {id(node), id(t)}
         box = add(("node", id(node)), kind, type(node).__name__, t.data, grads.get(node, t._grad))
         for x in node.inputs:
             if x is None:  # a constant input: drawn as a small grey box of its own
@@ -194,6 +217,9 @@ def _collect(root, names):
     for (parent, child), count in edges.items():
         parent.children.append(child)
         child.parents.append((parent, count))
+    if marks - found:
+        raise ValueError(f"draw_graph: {len(marks - found)} of what highlight names is not in the graph "
+                         f"behind this tensor (a node of another graph, or of one built again since?)")
     return nodes, after_backward
 
 
@@ -336,8 +362,9 @@ def _graph_svg(nodes, width, height, after_backward):
     for n in nodes:
         fill, stroke, _ = _NODE_STYLE[n.kind]
         dash = ' stroke-dasharray="4,3"' if n.kind == "const" else ""
+        width = 3 if n.kind == "highlight" else 1.5
         out.append(f'<rect x="{n.x - n.w / 2:.1f}" y="{n.y - n.h / 2:.1f}" width="{n.w:.1f}" '
-                   f'height="{n.h:.1f}" rx="6" fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash}/>')
+                   f'height="{n.h:.1f}" rx="6" fill="{fill}" stroke="{stroke}" stroke-width="{width}"{dash}/>')
         y = n.y - (len(n.lines) - 1) * _LINE_H / 2 + 4
         for i, line in enumerate(n.lines):
             weight = ' font-weight="bold"' if i == 0 else ""
@@ -384,7 +411,7 @@ def _graph_figure(nodes, width, height, after_backward):
         fill, stroke, _ = _NODE_STYLE[n.kind]
         ax.add_patch(FancyBboxPatch((n.x - n.w / 2, n.y - n.h / 2), n.w, n.h,
                                     boxstyle="round,pad=0,rounding_size=6", facecolor=fill,
-                                    edgecolor=stroke, linewidth=1.4 * scale,
+                                    edgecolor=stroke, linewidth=(2.8 if n.kind == "highlight" else 1.4) * scale,
                                     linestyle="--" if n.kind == "const" else "-"))
         y = n.y - (len(n.lines) - 1) * _LINE_H / 2
         for i, line in enumerate(n.lines):
@@ -401,7 +428,7 @@ def _graph_figure(nodes, width, height, after_backward):
     return fig
 
 
-def draw_graph(tensor, path=None, *, format=None, names=None):
+def draw_graph(tensor, path=None, *, format=None, names=None, highlight=None):
     """Draw the computation graph behind ``tensor``, inputs on the left, ``tensor`` on the right.
 
     Each box is a tensor: a parameter (orange), another leaf that requires
@@ -425,6 +452,11 @@ def draw_graph(tensor, path=None, *, format=None, names=None):
     names : Module, dict or iterable of (name, Tensor), optional
         Names for the parameters (``model`` gives ``0.weight``, ``fc1.bias``, …)
         or for any other leaf (``{"x": x}``).
+    highlight : Function, Tensor or list of them, optional
+        Boxes to mark in red with a thick border: a node (``t.grad_fn``, or
+        ``err.node`` of the ``GradcheckError`` that
+        :func:`~minigrad.check_graph` raises) marks the tensor it made; a
+        Tensor marks its own box. ``ValueError`` if one is not in the graph.
 
     Returns
     -------
@@ -452,6 +484,8 @@ def draw_graph(tensor, path=None, *, format=None, names=None):
     >>> loss.backward()
     >>> "|grad| 4.47" in viz.draw_graph(loss)      # |2w| = √20
     True
+    >>> "highlighted" in viz.draw_graph(loss, highlight=loss.grad_fn)   # the Sum box in red
+    True
     """
     kind = format
     if path is not None:
@@ -465,7 +499,7 @@ def draw_graph(tensor, path=None, *, format=None, names=None):
     kind = kind or "svg"
     if kind not in ("svg", "figure"):
         raise ValueError(f"draw_graph: format must be 'svg' or 'figure', got {format!r}")
-    nodes, after_backward = _collect(tensor, names)
+    nodes, after_backward = _collect(tensor, names, highlight)
     width, height = _layout(nodes)
     if kind == "svg":
         svg = _graph_svg(nodes, width, height, after_backward)
@@ -1104,3 +1138,6 @@ def trajectories_command(surface="quadratic", path=None, steps=None, optimizers=
         _draw_trajectories(info, start, runs, path)
         print(f"plot: {_file_name(path)}", file=file)
     return 0
+
+
+from .viz_health import plot_health  # noqa: E402  (the training-health picture, in a module of its own)

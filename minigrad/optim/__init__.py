@@ -9,9 +9,10 @@ from .radam import RAdam
 from .swats import SWATS
 from .regimes import minibatches, offline, online
 from .train import History, train
+from .health import HealthMonitor
 
 __all__ = ["Optimizer", "SGD", "SGDM", "Adagrad", "RMSProp", "Adam", "AMSGrad", "SWATS", "RAdam",
-           "online", "minibatches", "offline", "train", "History"]
+           "online", "minibatches", "offline", "train", "History", "HealthMonitor"]
 
 
 # PyTorch's optimizers that the lecture does not teach, and where to look instead.
