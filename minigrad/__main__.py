@@ -65,6 +65,8 @@ def _number(convert, what, allowed, bound):
 _positive_int = _number(int, "an integer", lambda n: n >= 1, ">= 1")
 _seed = _number(int, "an integer seed", lambda n: n >= 0, ">= 0")
 _positive_float = _number(float, "a number", lambda x: 0 < x < float("inf"), "> 0 and finite")  # NaN too
+# NOTE: a learning rate follows the optimizers' one rule, [0, inf): 0 keeps the initial weights
+_learning_rate = _number(float, "a learning rate", lambda x: 0 <= x < float("inf"), ">= 0 and finite")  # NaN too
 
 
 def _hidden(text):
@@ -81,9 +83,13 @@ def _hidden(text):
 
 
 def _regime(text):
-    """Any case; 'batch' is the lecture's other name for 'offline' (batch gradient descent)."""
-    text = text.lower()
-    return "offline" if text == "batch" else text
+    """Any spelling of the lecture's and README's (optim.regimes.SPELLINGS): 'On-line', 'mini-batch', 'batch'."""
+    from .optim.regimes import regime_name
+
+    try:
+        return regime_name(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _optimizer_name(text):
@@ -104,11 +110,11 @@ def _optimizer_list(text):
 def _lr_spec(text):
     """'0.01' (every optimizer) or 'sgd=0.01,sgdm=0.001' (some): {name or None: lr}."""
     if "=" not in text:
-        return {None: _positive_float(text)}
+        return {None: _learning_rate(text)}
     spec = {}
     for part in text.split(","):
         name, _, value = part.partition("=")
-        spec[_optimizer_name(name)] = _positive_float(value)
+        spec[_optimizer_name(name)] = _learning_rate(value)
     return spec
 
 
@@ -128,9 +134,10 @@ def build_parser():
     def data_flags(p, epochs):
         p.add_argument("--data", type=str.lower, choices=NAMES, default=None,
                        help="data set (default digits, any case); split 80/20, standardised")
-        p.add_argument("--regime", type=_regime, choices=("online", "minibatch", "offline"), default=None,
-                       help="online: one example per update; minibatch (default): --batch-size "
-                            "examples per update; offline (= batch): all, one update per epoch")
+        p.add_argument("--regime", type=_regime, default=None, metavar="REGIME",
+                       help="online (or on-line): one example per update; minibatch (or mini-batch; "
+                            "the default): --batch-size examples per update; offline (or off-line, "
+                            "batch, full-batch): all, one update per epoch. Any case")
         p.add_argument("--batch-size", type=_positive_int, default=None, metavar="N", help="mini-batch size (default 32)")
         p.add_argument("--epochs", type=_positive_int, default=None, metavar="N", help=epochs)
         p.add_argument("--hidden", type=_hidden, default=None, metavar="SIZES",
@@ -149,11 +156,15 @@ def build_parser():
                   "with --resume, the checkpoint's)")
     p.add_argument("--optimizer", type=_optimizer_name, default=None, metavar="NAME",
                    help="one of " + ", ".join(OPTIMIZER_NAMES) + " (any case; default adam)")
-    p.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default: see below)")
+    p.add_argument("--lr", type=_learning_rate, default=None, help="learning rate (default: see below)")
     p.add_argument("--save", metavar="PATH", help="write a checkpoint (model, optimizer, RNG, epoch, "
                                                    "flags, history) after every epoch")
-    p.add_argument("--resume", metavar="PATH", help="continue a checkpoint's run exactly where it stopped")
+    p.add_argument("--resume", metavar="PATH", help="continue a checkpoint's run exactly where it stopped, "
+                                                     "saving after every epoch to PATH (or to --save's)")
     p.add_argument("--plot", metavar="PATH", help="write the loss and accuracy curves as a PNG")
+    p.add_argument("--health", metavar="PATH", help="record the training's health (activations, "
+                                                     "gradient norms, update/data ratios per layer) and "
+                                                     "draw it as a PNG")
     p.set_defaults(run=cmd_train)
 
     p = commands.add_parser(
@@ -182,6 +193,9 @@ def build_parser():
     p.add_argument("--start", metavar="X,Y", default=None,
                    help="starting point, e.g. -1.5,2 (default: the surface's)")
     p.add_argument("--plot", metavar="PATH", help="write the paths and losses as a PNG")
+    p.add_argument("--gif", metavar="PATH", help="write an animation of the paths as a GIF, each frame "
+                                                  "showing every optimizer's state (m, v, RAdam's r_t, "
+                                                  "SWATS' phase)")
     p.set_defaults(run=cmd_trajectories)
 
     p = commands.add_parser(
@@ -479,6 +493,7 @@ def cmd_train(args):
 
     checkpoint, start = None, 0
     if args.resume:
+        args.save = args.save or args.resume  # a resumed run keeps its checkpoint up to date
         checkpoint = _read_checkpoint(args.resume)
         s, start = _check_checkpoint(checkpoint, args.resume)
         for key in FIXED_BY_CHECKPOINT:
@@ -493,11 +508,12 @@ def cmd_train(args):
             s["epochs"] = args.epochs
     else:
         s = _settings(args, **TRAIN_DEFAULTS)
-        s["lr"] = s["lr"] or DEFAULT_LR[s["optimizer"]]
+        s["lr"] = DEFAULT_LR[s["optimizer"]] if s["lr"] is None else s["lr"]  # --lr 0 is a rate
     _check_batch_size(args, s)
     if args.save:
         _check_output_path(args.save, "--save")
     plot = _check_plot_possible(args.plot) if args.plot else None
+    health = _check_plot_possible(args.health) if args.health else None
 
     X, y, X_test, y_test = _load_data(s["data"])
     classes = int(y.max()) + 1
@@ -526,7 +542,7 @@ def cmd_train(args):
         if args.save:
             save({"format": CHECKPOINT_FORMAT, "epoch": h.epochs, "args": _plain(s),
                   "model": model.state_dict(), "optimizer": opt.state_dict(),
-                  "rng": gen.bit_generator.state, "history": vars(h)}, args.save)
+                  "rng": gen.bit_generator.state, "history": _history_lists(h)}, args.save)
 
     if start >= s["epochs"]:
         print(f"the checkpoint is at epoch {start}: nothing to train (pass --epochs N > {start} "
@@ -538,7 +554,7 @@ def cmd_train(args):
                 optim.train(model, nn.functional.cross_entropy, opt, X, y, regime=s["regime"],
                             batch_size=s["batch_size"], epochs=s["epochs"] - start, rng=gen,
                             progress=not args.no_progress, callback=after_epoch,
-                            validation=(X_test, y_test), history=history)
+                            validation=(X_test, y_test), history=history, health=bool(health))
         except FloatingPointError:  # main prints the message; the curves up to here are still worth a look
             if plot:
                 _plot_history(history, plot, _updates_per_epoch(s, len(X)), " (the curves up to the divergence)")
@@ -549,7 +565,17 @@ def cmd_train(args):
         print(f"checkpoint: {args.save}")
     if plot:
         _plot_history(history, plot, _updates_per_epoch(s, len(X)))
+    if health and history.health:
+        from . import viz
+
+        viz.plot_health(history, health)
+        print(f"health: {health}")
     return 0
+
+
+def _history_lists(history):
+    """What a checkpoint keeps of a History: its lists of figures (not the --health record)."""
+    return {k: v for k, v in vars(history).items() if k != "health"}
 
 
 def _plot_history(history, path, updates_per_epoch, note=""):
@@ -769,6 +795,7 @@ def cmd_compare(args):
     if unknown:
         raise UsageError(f"--lr names {', '.join(sorted(unknown))}, which --optimizers does not include")
     plot = _check_plot_possible(args.plot) if args.plot else None
+    health = _check_plot_possible(args.health) if args.health else None
 
     X, y, X_test, y_test = _load_data(s["data"])
     classes = int(y.max()) + 1
@@ -872,9 +899,17 @@ def cmd_trajectories(args):
     from . import viz
 
     plot = _check_plot_possible(args.plot) if args.plot else None
+    gif = _check_plot_possible(args.gif) if args.gif else None
     try:
-        return viz.trajectories_command(args.surface, path=plot, steps=args.steps,
+        code = viz.trajectories_command(args.surface, path=plot, steps=args.steps,
                                         optimizers=args.optimizers, start=args.start)
+        if gif:
+            from .animation import animate_trajectories
+
+            start = tuple(float(v) for v in args.start.split(",")) if args.start else None
+            animate_trajectories(args.surface, args.optimizers, start, args.steps, path=gif)
+            print(f"animation: {gif}")
+        return code
     except (ValueError, TypeError) as e:  # a bad --start, say
         raise UsageError(str(e)) from None
 

@@ -38,7 +38,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import nn, optim
 from .grad_mode import no_grad
-from .optim.train import REGIMES
+from .optim.regimes import regime_name
 from .tensor import Tensor
 
 try:  # scikit-learn >= 1.6
@@ -174,7 +174,9 @@ class _BaseMLP(BaseEstimator):
     def _check_params(self):
         """Check the parameters ``__init__`` stored, at fit time (scikit-learn's convention).
 
-        ``lr`` and ``weight_decay`` are checked by the optimizer itself.
+        ``lr`` and ``weight_decay`` are checked by the optimizer itself: ``lr``
+        in [0, ∞), the one rule of the optimizers, the command line's ``--lr``
+        and the estimators (0 keeps the initial weights, as in PyTorch).
         """
         _hidden_sizes(self.hidden_layer_sizes)
         if not isinstance(self.optimizer, str):
@@ -182,9 +184,7 @@ class _BaseMLP(BaseEstimator):
         if self.optimizer.lower() not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of "
                              f"{', '.join(OPTIMIZERS)} (case-insensitive)")
-        if self.regime not in REGIMES + ("batch",):
-            raise ValueError(f"unknown regime {self.regime!r}; choose one of {', '.join(REGIMES)} "
-                             f"('batch' is another name for 'offline')")
+        regime_name(self.regime)  # any spelling of online, minibatch, offline; else ValueError
         if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {self.activation!r}; choose one of "
                              f"{', '.join(ACTIVATIONS)} (scikit-learn's names)")

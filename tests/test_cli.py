@@ -67,17 +67,17 @@ BAD = [  # id, argv, a phrase the one-line message must contain
     ("unknown-command", ["frobnicate"], "frobnicate"),
     ("optimizer", ["train", "--optimizer", "adamw"], "unknown optimizer 'adamw'"),
     ("data", ["train", "--data", "mnist"], "invalid choice: 'mnist'"),
-    ("regime", ["train", "--regime", "stochastic"], "invalid choice: 'stochastic' (choose from 'online', "
-                                                     "'minibatch', 'offline')"),
+    ("regime", ["train", "--regime", "stochastic"], "unknown regime 'stochastic'; choose online (on-line), "
+                                                     "minibatch (mini-batch) or offline (off-line, batch)"),
     ("epochs", ["train", "--epochs", "0"], "integer >= 1"),
-    ("lr", ["train", "--lr", "-1"], "number > 0"),
-    ("lr-nan", ["train", "--lr", "nan"], "number > 0"),
+    ("lr", ["train", "--lr", "-1"], "learning rate >= 0"),
+    ("lr-nan", ["train", "--lr", "nan"], "learning rate >= 0"),
     ("hidden", ["train", "--hidden", "6x"], "64,64"),
     ("hidden-empty-entry", ["train", "--hidden", "64,,3"], "got '64,,3'"),
     ("seed", ["train", "--seed", "-3"], "seed >= 0"),
     ("resume-missing", ["train", "--resume", "no/such/file.npz"], "no such file"),
     ("compare-optimizers", ["compare", "--optimizers", "sgd,foo"], "unknown optimizer 'foo'"),
-    ("compare-lr", ["compare", "--lr", "sgd=fast"], "expected a number"),
+    ("compare-lr", ["compare", "--lr", "sgd=fast"], "expected a learning rate"),
     ("compare-lr-other", ["compare", "--optimizers", "sgd", "--lr", "adam=0.1"], "adam"),
     ("surface", ["trajectories", "--surface", "himmelblau"], "invalid choice: 'himmelblau' (choose from "
                                                              "'quadratic', 'rosenbrock'"),
@@ -324,6 +324,12 @@ def test_names_any_case_and_the_model_label(capsys):
     (["train", "--regime", "BATCH"], "MLP 4-64-3 (ReLU), Adam lr 0.001, offline,"),
     (["compare", "--regime", "OnLine", "--optimizers", "SGD"], "MLP 4-64-3 (ReLU), online,"),
     (["train", "--data", "Iris", "--optimizer", "ADAM"], "MLP 4-64-3 (ReLU), Adam lr 0.001, minibatch of 32,"),
+    # the lecture's and the README's own spellings
+    (["train", "--regime", "on-line"], "MLP 4-64-3 (ReLU), Adam lr 0.001, online,"),
+    (["train", "--regime", "Off-Line"], "MLP 4-64-3 (ReLU), Adam lr 0.001, offline,"),
+    (["train", "--regime", "mini-batch"], "MLP 4-64-3 (ReLU), Adam lr 0.001, minibatch of 32,"),
+    (["train", "--regime", "mini_batch"], "MLP 4-64-3 (ReLU), Adam lr 0.001, minibatch of 32,"),
+    (["compare", "--regime", "full-batch", "--optimizers", "SGD"], "MLP 4-64-3 (ReLU), offline,"),
 ])
 def test_every_name_flag_takes_any_case(capsys, argv, shown):
     code, out, _ = run(capsys, *argv, "--data", "iris", "--epochs", "1", "--no-progress")
@@ -484,3 +490,64 @@ def test_homework_commands_say_not_available_without_minigrad_homework(capsys, m
     monkeypatch.setitem(sys.modules, "minigrad.homework", None)
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == "" and "not available yet" in err and len(err.splitlines()) == 1
+
+
+def test_an_unknown_regime_lists_every_spelling(capsys):
+    code, _, err = run(capsys, "train", "--regime", "sideways")
+    assert code == 2
+    assert "unknown regime 'sideways'; choose online (on-line), minibatch (mini-batch) or offline " \
+           "(off-line, batch)" in err
+    code, out, _ = run(capsys, "train", "--help")
+    assert "on-line" in out and "mini-batch" in out and "off-line" in out and "full-batch" in out
+
+
+def test_a_resumed_run_keeps_saving_to_its_checkpoint(capsys, tmp_path):
+    import minigrad as mg
+
+    path = str(tmp_path / "b.npz")
+    assert run(capsys, "train", "--data", "iris", "--epochs", "2", "--save", path, "--no-progress")[0] == 0
+    code, out, _ = run(capsys, "train", "--resume", path, "--epochs", "4", "--no-progress")
+    assert code == 0 and out.rstrip().endswith(f"checkpoint: {path}")
+    assert mg.load(path)["epoch"] == 4  # before: left at epoch 2, silently
+    other = str(tmp_path / "c.npz")
+    code, _, _ = run(capsys, "train", "--resume", path, "--epochs", "5", "--save", other, "--no-progress")
+    assert code == 0 and mg.load(other)["epoch"] == 5 and mg.load(path)["epoch"] == 4
+
+
+def test_from_the_folder_above_a_clone_one_line_says_what_happened(tmp_path):
+    (tmp_path / "minigrad").symlink_to(ROOT, target_is_directory=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-m", "minigrad", "train"], capture_output=True, text=True,
+                          cwd=tmp_path, env=env, timeout=60)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.strip() == ("minigrad: this is the folder above the clone, so Python took the clone's "
+                                   "folder for the package; cd into the clone (cd minigrad) and run the "
+                                   "command again")
+
+
+def test_a_zero_learning_rate_keeps_the_initial_weights_as_everywhere(capsys):
+    """One rule for lr: [0, inf), as the optimizers and the estimators take it."""
+    code, out, _ = run(capsys, "train", "--data", "iris", "--epochs", "2", "--lr", "0", "--no-progress")
+    losses = [line.split("loss ")[1].split()[0] for line in epoch_lines(out)]
+    assert code == 0 and "Adam lr 0," in out and len(set(losses)) == 1
+
+
+def test_train_health_draws_the_record_and_the_checkpoint_keeps_only_the_lists(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    import minigrad as mg
+
+    png, ckpt = tmp_path / "health.png", tmp_path / "run.npz"
+    code, out, _ = run(capsys, "train", "--data", "iris", "--epochs", "2", "--health", str(png),
+                       "--save", str(ckpt), "--no-progress")
+    assert code == 0 and out.rstrip().endswith(f"health: {png}") and png.stat().st_size > 10_000
+    assert "health" not in mg.load(str(ckpt))["history"]
+    code, _, _ = run(capsys, "train", "--resume", str(ckpt), "--epochs", "3", "--no-progress")
+    assert code == 0  # the checkpoint of a --health run resumes
+
+
+def test_trajectories_gif_writes_an_animation(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    gif = tmp_path / "paths.gif"
+    code, out, _ = run(capsys, "trajectories", "--optimizers", "sgd,radam", "--steps", "12", "--gif", str(gif))
+    assert code == 0 and out.rstrip().endswith(f"animation: {gif}")
+    assert gif.read_bytes()[:6] in (b"GIF87a", b"GIF89a")

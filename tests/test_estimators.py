@@ -333,7 +333,7 @@ def test_partial_fit_errors(iris, calls, message):
     (dict(optimizer="adamw"), ValueError, "unknown optimizer 'adamw'; choose one of sgd, sgdm, "
                                           "adagrad, rmsprop, adam, amsgrad, swats, radam"),
     (dict(optimizer=optim.Adam), TypeError, "optimizer must be a name"),
-    (dict(regime="stochastic"), ValueError, "unknown regime 'stochastic'; choose one of online"),
+    (dict(regime="stochastic"), ValueError, "unknown regime 'stochastic'; choose online \\(on-line\\)"),
     (dict(epochs=0), ValueError, "epochs must be an int >= 1, got 0"),
     (dict(batch_size=2.5), ValueError, "batch_size must be an int >= 1, got 2.5"),
     (dict(hidden_layer_sizes=(8, 0)), ValueError,
@@ -438,3 +438,20 @@ def test_minigrad_estimators_is_reachable_without_its_own_import_and_loads_sklea
             "else:\n    raise AssertionError('mg.estimator exists')\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_learning_rate_follows_the_optimizers_rule_as_the_command_line_does():
+    """One rule for lr everywhere: [0, inf) (0 keeps the initial weights)."""
+    from minigrad.estimators import MLPClassifier
+    X, y = np.random.default_rng(0).standard_normal((8, 2)), np.array([0, 1] * 4)
+    for bad in (-0.1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=r"lr must be in \[0, inf\)"):
+            MLPClassifier(lr=bad, epochs=1).fit(X, y)
+    MLPClassifier(lr=0, epochs=1).fit(X, y)
+
+
+def test_the_estimators_take_the_lecture_spellings_of_a_regime():
+    from minigrad.estimators import MLPClassifier
+    X, y = np.random.default_rng(0).standard_normal((8, 2)), np.array([0, 1] * 4)
+    clf = MLPClassifier(regime="off-line", epochs=2, random_state=0).fit(X, y)
+    assert clf.n_iter_ == 2 and len(clf.loss_curve_) == 2

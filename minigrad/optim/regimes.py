@@ -23,7 +23,33 @@ import numpy as np
 from .._rng import as_generator
 from ..tensor import Tensor
 
-__all__ = ["online", "minibatches", "offline"]
+__all__ = ["online", "minibatches", "offline", "regime_name", "SPELLINGS"]
+
+#: Every way the lecture and the README write a regime -> its name here. Case, hyphens,
+#: underscores and spaces do not matter ("On-line", "mini_batch"); "batch" (batch gradient
+#: descent) and "full-batch" are the off-line regime.
+SPELLINGS = {"online": "online", "minibatch": "minibatch", "offline": "offline",
+             "batch": "offline", "fullbatch": "offline"}
+
+
+def regime_name(text):
+    """The regime's name (``online``, ``minibatch`` or ``offline``) for any of its spellings.
+
+    Raises
+    ------
+    ValueError
+        For a name that is no regime, listing the accepted spellings.
+
+    Examples
+    --------
+    >>> [regime_name(t) for t in ("On-line", "mini-batch", "off_line", "Batch")]
+    ['online', 'minibatch', 'offline', 'offline']
+    """
+    key = "".join(c for c in str(text).lower() if c not in "-_ ") if isinstance(text, str) else None
+    if key not in SPELLINGS:
+        raise ValueError(f"unknown regime {text!r}; choose online (on-line), minibatch (mini-batch) "
+                         f"or offline (off-line, batch)")
+    return SPELLINGS[key]
 
 
 def online(X, y=None, shuffle=True, rng=None):

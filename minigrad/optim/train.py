@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import blas_threads
 from .._rng import as_generator
 from ..grad_mode import no_grad
 from ..tensor import Tensor
-from .regimes import _as_array, minibatches, offline, online
+from .health import HealthMonitor
+from .regimes import _as_array, minibatches, offline, online, regime_name
 
 __all__ = ["History", "train", "REGIMES"]
 
@@ -49,6 +51,12 @@ class History:
         One per epoch when ``train`` got ``validation=(X_val, y_val)``: the
         loss and accuracy on that set after the epoch, in eval mode.
         ``val_accuracy`` is empty unless ``y_val`` holds class labels.
+    health : dict or None
+        After ``train(..., health=True)``: activation statistics, gradient
+        norms and update-to-data ratios per layer, as lists of floats (see
+        :class:`~minigrad.optim.HealthMonitor`); None otherwise. Not one of
+        the dataclass's fields, so ``History(**lists)`` and checkpoints of
+        the five lists are unchanged.
 
     Notes
     -----
@@ -73,6 +81,7 @@ class History:
     epoch_accuracy: list = field(default_factory=list)
     val_loss: list = field(default_factory=list)
     val_accuracy: list = field(default_factory=list)
+    health = None  # (no annotation: not a field) set by train(..., health=True), see optim/health.py
 
     @property
     def epochs(self):
@@ -81,7 +90,7 @@ class History:
 
     def __repr__(self):  # NOTE: the lists can be long; show their sizes and last values
         last = ", ".join(f"{name}[-1]={values[-1]:.4g}" for name, values in vars(self).items()
-                         if values and name != "step_loss")
+                         if isinstance(values, list) and values and name != "step_loss")
         return (f"History({self.epochs} epoch{'' if self.epochs == 1 else 's'}, "
                 f"{len(self.step_loss)} updates" + (f", {last}" if last else "") + ")")
 
@@ -97,7 +106,7 @@ def _check_not_classes(model, loss_fn, optimizer):
 
 
 def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32, epochs=1, rng=None,
-          progress=False, callback=None, validation=None, history=None):
+          progress=False, callback=None, validation=None, history=None, health=False):
     """Train ``model`` for ``epochs`` passes over ``(X, y)`` and return its :class:`History`.
 
     Math::
@@ -128,7 +137,9 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
     regime : {"minibatch", "online", "offline"}, default "minibatch"
         ``"online"``: one example per update (n per epoch); ``"minibatch"``:
         ``batch_size`` examples per update; ``"offline"`` (or ``"batch"``):
-        all n in one update per epoch (batch gradient descent).
+        all n in one update per epoch (batch gradient descent). Any spelling
+        of the lecture's is accepted ("on-line", "mini-batch", "off-line"):
+        see :func:`minigrad.optim.regimes.regime_name`.
     batch_size : int, default 32
         Examples per update of the ``"minibatch"`` regime (unused by the
         other two).
@@ -150,6 +161,12 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
         back from a checkpoint): the new figures are appended to its lists,
         and epochs and updates are counted on from it, in the progress bar
         and in the message of a divergence. Default: a new History.
+    health : bool, default False
+        Also record the training's health per layer into ``history.health``:
+        activation statistics and saturation, gradient norms (per epoch) and
+        the update-to-data ratio (per update), measured by a
+        :class:`~minigrad.optim.HealthMonitor` around each step;
+        ``viz.plot_health(history)`` draws them.
 
     Returns
     -------
@@ -172,9 +189,12 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
         For a ``callback`` that is not callable or a ``history`` that is no
         History.
     FloatingPointError
-        When a loss is NaN or infinite (a learning rate far too large): the
-        message names the epoch and the update (counted on from ``history``),
-        and no step is taken with it.
+        When a loss is NaN or infinite: the message names the epoch and the
+        update (counted on from ``history``), and no step is taken with it.
+        After finite losses it blames the learning rate; before any step, or
+        in a batch whose data hold NaN or inf, it names the loss value and
+        what the loss was given (the ranges of the model's outputs and of the
+        targets), where the cause must lie.
 
     Notes
     -----
@@ -207,6 +227,7 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
     True
     """
     _check_not_classes(model, loss_fn, optimizer)
+    regime = regime_name(regime)  # any spelling: "on-line", "Mini-batch", "batch", ...
     batches = _regime(regime, batch_size)
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
         raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
@@ -223,6 +244,7 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
         history = History()
     elif not isinstance(history, History):
         raise TypeError(f"history must be a History (what train returns), got {type(history).__name__}")
+    monitor = HealthMonitor(model, optimizer, history) if health else None
     gen = as_generator(rng)
     n = len(X)
     classify = None  # decided at the first update, from the model's output (see _is_labels)
@@ -230,42 +252,50 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
     done = history.epochs  # NOTE: a continued run counts its epochs on from the History's
     was_training = getattr(model, "training", None)
     bar = _progress_bar(epochs * per_epoch) if progress else None
+    # NOTE: small models run BLAS on one thread (blas_threads: up to 7x faster on a busy machine)
+    batch = {"online": 1, "minibatch": batch_size, "offline": n}[regime]
+    params = [p for group in optimizer.param_groups for p in group["params"]]
     try:
-        for epoch in range(done + 1, done + epochs + 1):
-            _set_mode(model, training=True)
-            total, tally = 0.0, _Tally(n)  # the epoch's loss and its outputs with their labels
-            for update, (xb, yb) in enumerate(batches(X, y, gen), start=1):
-                # NOTE: _wrap wraps the batch without the copy Tensor() makes: the regimes
-                # hand out new arrays (X[rows]) or the caller's, which nothing here writes to
-                output = model(Tensor._wrap(xb))
-                loss = loss_fn(output, Tensor._wrap(yb))
-                value = _loss_value(loss)
-                if not math.isfinite(value):
-                    raise FloatingPointError(
-                        f"the loss is {value} at epoch {epoch}, update {update} of {per_epoch} "
-                        f"({len(history.step_loss) + 1} overall); training diverged: lower the "
-                        f"learning rate (lr = {_lr(optimizer)})")
-                optimizer.zero_grad()
-                loss.backward()
-                if epoch == done + 1 and update == 1:
-                    _check_gradients_arrive(optimizer)
-                    classify = _is_labels(y, output.data)
-                optimizer.step()
-                history.step_loss.append(value)
-                total += value * len(xb)
-                if classify:  # NOTE: copied (no graph kept) and counted at the epoch's end
-                    tally.add(output.data, yb)
+        with blas_threads.limit_for(params, batch):
+            for epoch in range(done + 1, done + epochs + 1):
+                _set_mode(model, training=True)
+                total, tally = 0.0, _Tally(n)  # the epoch's loss and its outputs with their labels
+                for update, (xb, yb) in enumerate(batches(X, y, gen), start=1):
+                    # NOTE: _wrap wraps the batch without the copy Tensor() makes: the regimes
+                    # hand out new arrays (X[rows]) or the caller's, which nothing here writes to
+                    output = model(Tensor._wrap(xb))
+                    loss = loss_fn(output, Tensor._wrap(yb))
+                    value = _loss_value(loss)
+                    if not math.isfinite(value):
+                        where = (f"epoch {epoch}, update {update} of {per_epoch} "
+                                 f"({len(history.step_loss) + 1} overall)")
+                        raise FloatingPointError(_not_finite(value, where, history, optimizer, xb, output, yb))
+                    optimizer.zero_grad()
+                    loss.backward()
+                    if epoch == done + 1 and update == 1:
+                        _check_gradients_arrive(optimizer)
+                        classify = _is_labels(y, output.data)
+                    if monitor is None:
+                        optimizer.step()
+                    else:  # the same step, measured (optim/health.py)
+                        monitor.step(output)
+                    history.step_loss.append(value)
+                    total += value * len(xb)
+                    if classify:  # NOTE: copied (no graph kept) and counted at the epoch's end
+                        tally.add(output.data, yb)
+                    if bar is not None:
+                        bar.update()
+                history.epoch_loss.append(total / n)
+                if classify:
+                    history.epoch_accuracy.append(tally.correct() / n)
+                if validation is not None:
+                    _validate(model, loss_fn, *validation, history)
                 if bar is not None:
-                    bar.update()
-            history.epoch_loss.append(total / n)
-            if classify:
-                history.epoch_accuracy.append(tally.correct() / n)
-            if validation is not None:
-                _validate(model, loss_fn, *validation, history)
-            if bar is not None:
-                bar.set_postfix_str(_postfix(epoch, done + epochs, history), refresh=False)
-            if callback is not None:
-                callback(history)
+                    bar.set_postfix_str(_postfix(epoch, done + epochs, history), refresh=False)
+                if monitor is not None:
+                    monitor.end_epoch()
+                if callback is not None:
+                    callback(history)
     finally:
         if bar is not None:
             bar.close()
@@ -285,10 +315,7 @@ def _regime(regime, batch_size):
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
             raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
         return lambda X, y, gen: minibatches(X, y, batch_size, rng=gen)
-    if regime in ("offline", "batch"):
-        return lambda X, y, gen: offline(X, y)
-    raise ValueError(f"unknown regime {regime!r}; choose one of {', '.join(REGIMES)} "
-                     f"('batch' is another name for 'offline')")
+    return lambda X, y, gen: offline(X, y)
 
 
 def _updates_per_epoch(regime, n, batch_size):
@@ -404,6 +431,41 @@ def _check_gradients_arrive(optimizer):
         raise ValueError("the loss does not depend on any of the optimizer's parameters (none got a "
                          "gradient); build the optimizer from this model's parameters, e.g. "
                          "optim.Adam(model.parameters())")
+
+
+def _not_finite(value, where, history, optimizer, xb, output, yb):
+    """The message for a NaN or infinite loss: the step size, or what the loss was given.
+
+    Steps that blow the parameters up are the usual cause: lower the learning
+    rate. But a loss that is not finite before any step, or in a batch whose
+    data hold NaN or inf, has another cause, and the message names the loss's
+    inputs instead.
+    """
+    finite_data = all(_finite(a) for a in (xb, yb))
+    if history.step_loss and finite_data:  # NOTE: steps were taken and the loss was finite before them
+        return f"the loss is {value} at {where}; training diverged: lower the learning rate (lr = {_lr(optimizer)})"
+    cause = "before any step was taken" if not history.step_loss else "in a batch holding NaN or infinite values"
+    outputs = _describe("the model's outputs", output.data)
+    targets, inputs = _describe("the targets", yb), _describe("the batch's inputs", xb)
+    return (f"the loss is {value} at {where}, {cause}, so not because of the learning rate "
+            f"(lr = {_lr(optimizer)}): it comes from what the loss was given: {outputs}, {targets}; {inputs}")
+
+
+def _finite(values):
+    """False when a numeric array holds NaN or inf (other arrays count as finite)."""
+    values = np.asarray(values)
+    return values.dtype.kind not in "fc" or bool(np.isfinite(values).all())
+
+
+def _describe(name, values):
+    """'the targets range from -3 to 1e+30', or how many of them are NaN or infinite."""
+    values = np.asarray(values)
+    if values.dtype.kind not in "biufc" or values.size == 0:
+        return f"{name} of dtype {values.dtype}, shape {values.shape}"
+    bad = values.size - int(np.count_nonzero(np.isfinite(values)))
+    if bad:
+        return f"{name} hold {bad} NaN or infinite value(s) of {values.size}"
+    return f"{name} range from {values.min():.4g} to {values.max():.4g}"
 
 
 def _lr(optimizer):

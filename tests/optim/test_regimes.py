@@ -253,3 +253,33 @@ def test_regimes_are_public_in_optim():
     assert mg.optim.online is online
     assert mg.optim.minibatches is minibatches
     assert mg.optim.offline is offline
+
+
+@pytest.mark.parametrize("spelling, name", [
+    ("online", "online"), ("On-line", "online"), ("on_line", "online"), ("ONLINE", "online"),
+    ("minibatch", "minibatch"), ("mini-batch", "minibatch"), ("Mini Batch", "minibatch"),
+    ("offline", "offline"), ("off-line", "offline"), ("batch", "offline"), ("Full-Batch", "offline"),
+])
+def test_every_spelling_of_the_lecture_names_its_regime(spelling, name):
+    from minigrad.optim.regimes import regime_name
+    assert regime_name(spelling) == name
+
+
+@pytest.mark.parametrize("bad", ["sideways", "", "mini", None, 3])
+def test_a_name_that_is_no_regime_is_refused_with_the_spellings(bad):
+    from minigrad.optim.regimes import regime_name
+    with pytest.raises(ValueError, match=r"unknown regime .*online \(on-line\), minibatch \(mini-batch\) or offline"):
+        regime_name(bad)
+
+
+def test_train_takes_the_lecture_spellings():
+    import minigrad as mg
+    X = np.random.default_rng(0).standard_normal((10, 2)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    counts = {}
+    for spelling in ("on-line", "mini-batch", "off-line"):
+        model = mg.nn.Linear(2, 2, rng=0)
+        history = mg.optim.train(model, mg.nn.functional.cross_entropy, mg.optim.SGD(model.parameters()),
+                                 X, y, regime=spelling, batch_size=4, epochs=1, rng=0)
+        counts[spelling] = len(history.step_loss)
+    assert counts == {"on-line": 10, "mini-batch": 3, "off-line": 1}

@@ -281,6 +281,39 @@ def test_non_finite_loss_raises_naming_epoch_and_update():
     assert all(np.isfinite(p.data).all() for p in model.parameters())  # no step with the bad loss
 
 
+@pytest.mark.parametrize("targets, described", [
+    (np.full((16, 1), 1e30, np.float32), "the targets range from 1e+30 to 1e+30"),      # (1e30)² overflows
+    (np.where(np.arange(16)[:, None] == 3, np.nan, 1.0).astype(np.float32),
+     "the targets hold 1 NaN or infinite value(s) of 16"),
+])
+def test_a_loss_not_finite_before_any_step_names_its_inputs_not_the_learning_rate(targets, described):
+    """Huge targets and lr 1e-9: the first loss is inf before any step; no learning rate is to blame."""
+    X = np.random.default_rng(0).standard_normal((16, 3)).astype(np.float32)
+    model = nn.Linear(3, 1, rng=0)
+    before = [p.data.copy() for p in model.parameters()]
+    with pytest.raises(FloatingPointError) as info, np.errstate(over="ignore", invalid="ignore"):
+        optim.train(model, F.mse_loss, optim.SGD(model.parameters(), lr=1e-9), X, targets, batch_size=16)
+    message = str(info.value)
+    assert re.match(r"the loss is (inf|nan) at epoch 1, update 1 of 1 \(1 overall\), before any step was "
+                    r"taken, so not because of the learning rate \(lr = 1e-09\)", message), message
+    assert "lower the learning rate" not in message
+    assert "the model's outputs range from " in message and described in message
+    assert "the batch's inputs range from " in message
+    assert all(np.array_equal(p.data, b) for p, b in zip(model.parameters(), before))
+
+
+def test_a_nan_in_a_later_batch_is_named_too():
+    X = np.random.default_rng(0).standard_normal((16, 3)).astype(np.float32)
+    y = np.ones((16, 1), np.float32)
+    y[15] = np.nan
+    model = nn.Linear(3, 1, rng=0)
+    with pytest.raises(FloatingPointError) as info, np.errstate(over="ignore", invalid="ignore"):
+        optim.train(model, F.mse_loss, optim.SGD(model.parameters(), lr=1e-9), X, y, regime="online", rng=0)
+    message = str(info.value)
+    assert ", in a batch holding NaN or infinite values, so not because of the learning rate" in message
+    assert "the targets hold 1 NaN or infinite value(s) of 1" in message
+
+
 def test_a_continued_history_counts_epochs_and_updates_from_it():
     """train(..., history=h) continues h: a divergence is named as in the run made in one go."""
     gen = np.random.default_rng(0)
@@ -324,7 +357,8 @@ def test_a_continued_history_grows_in_place_as_one_run():
 
 
 BAD = [  # id, train keyword arguments or data override, exception, message pattern
-    ("regime", dict(regime="stochastic"), ValueError, r"unknown regime 'stochastic'.*online, minibatch, offline"),
+    ("regime", dict(regime="stochastic"), ValueError,
+     r"unknown regime 'stochastic'.*online \(on-line\), minibatch \(mini-batch\) or offline"),
     ("epochs-0", dict(epochs=0), ValueError, r"epochs must be an int >= 1, got 0"),
     ("epochs-float", dict(epochs=2.0), ValueError, r"epochs must be an int"),
     ("batch-0", dict(batch_size=0), ValueError, r"batch_size must be an int >= 1, got 0"),
