@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from . import viz
+from .optim.radam import rectification
 
 __all__ = ["animate_trajectories", "state_text"]
 
@@ -61,12 +62,9 @@ def state_text(optimizer, w):
         return f"m = {_pair(state['m'])}, √v_max = {_pair(np.sqrt(state['v_max']))}"
     if name == "RAdam":
         group = optimizer.param_groups[0]
-        beta2, t = group["betas"][1], state["t"]
-        rho_inf = 2 / (1 - beta2) - 1
-        rho = rho_inf - 2 * t * beta2 ** t / (1 - beta2 ** t)
+        rho, r = rectification(state["t"], group["betas"][1])
         if rho <= group["threshold"]:
             return f"ρ_t = {rho:.2f} ≤ {group['threshold']:g}: momentum step"
-        r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
         return f"ρ_t = {rho:.1f}, r_t = {r:.3f}"
     if name == "SWATS":
         if optimizer.phase == "sgd":

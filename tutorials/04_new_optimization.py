@@ -129,8 +129,10 @@ def minigrad_path(name, steps=50, start=START, **kwargs):
 show(optim.SGD._update)
 
 # %%
+# BEGIN SPOILER optim.sgd_update
 def sgd_rule(theta, g, state, t, lr=0.09):
     return theta - lr * g
+# END SPOILER
 
 
 assert np.allclose(numpy_path(sgd_rule), minigrad_path("SGD", lr=0.09), rtol=1e-12, atol=1e-12)
@@ -173,18 +175,22 @@ display(fig)
 show(optim.SGDM._update)
 
 # %%
+# BEGIN SPOILER optim.sgdm_update
 def sgdm_rule(theta, g, state, t, lr=0.02, momentum=0.9, lr_halved_at=None):
     if lr_halved_at is not None and t > lr_halved_at:
         lr = lr / 2
     state["v"] = momentum * state.get("v", 0.0) - lr * g      # v ← λ·v − η·g
     return theta + state["v"]
+# END SPOILER
 
 
+# BEGIN SPOILER optim.sgdm_update
 def sgdm_torch_rule(theta, g, state, t, lr=0.02, momentum=0.9, lr_halved_at=None):
     if lr_halved_at is not None and t > lr_halved_at:
         lr = lr / 2
     state["b"] = momentum * state.get("b", 0.0) + g           # NOTE(torch): b ← λ·b + g
     return theta - lr * state["b"]
+# END SPOILER
 
 
 lecture, torch_style = numpy_path(sgdm_rule), numpy_path(sgdm_torch_rule)
@@ -246,9 +252,11 @@ assert data["SGD"][-1] < 0 < data["SGDM"][-1]   # SGD ends in the left dip, SGDM
 show(optim.Adagrad._update)
 
 # %%
+# BEGIN SPOILER optim.adagrad_update
 def adagrad_lecture_rule(theta, g, state, t, lr=0.8):
     state["s"] = state.get("s", 0.0) + g * g                  # s ← s + g²
     return theta - lr * g / np.sqrt(state["s"])               # the lecture: no ε
+# END SPOILER
 
 
 assert np.allclose(numpy_path(adagrad_lecture_rule), minigrad_path("Adagrad", lr=0.8), rtol=1e-8, atol=1e-9)
@@ -315,9 +323,11 @@ assert np.allclose(path, minigrad_path("Adagrad", steps=100, lr=0.8))
 show(optim.RMSProp._update)
 
 # %%
+# BEGIN SPOILER optim.rmsprop_update
 def rmsprop_lecture_rule(theta, g, state, t, lr=0.1, alpha=0.9):
     state["v"] = g * g if t == 1 else alpha * state["v"] + (1 - alpha) * g * g
     return theta - lr * g / np.sqrt(state["v"])
+# END SPOILER
 
 
 assert np.allclose(numpy_path(rmsprop_lecture_rule), minigrad_path("RMSProp", lr=0.1), rtol=1e-6, atol=1e-7)
@@ -382,6 +392,7 @@ assert rms.min() < 1e-15 and rms[-1] > 1e6 * rms.min()   # far down, then back u
 show(optim.Adam._update)
 
 # %%
+# BEGIN SPOILER optim.adam_moments optim.adam_update
 def adam_rule(theta, g, state, t, lr=0.2, beta1=0.9, beta2=0.999, eps=1e-8, eps_inside=False):
     state["m"] = beta1 * state.get("m", 0.0) + (1 - beta1) * g
     state["v"] = beta2 * state.get("v", 0.0) + (1 - beta2) * g * g
@@ -389,6 +400,7 @@ def adam_rule(theta, g, state, t, lr=0.2, beta1=0.9, beta2=0.999, eps=1e-8, eps_
     if eps_inside:                                            # the lecture notes
         return theta - lr * m_hat / np.sqrt(v_hat + eps)
     return theta - lr * m_hat / (np.sqrt(v_hat) + eps)        # the paper, PyTorch, minigrad
+# END SPOILER
 
 
 assert np.allclose(numpy_path(adam_rule), minigrad_path("Adam", lr=0.2), rtol=1e-10, atol=1e-12)
@@ -440,12 +452,14 @@ display(fig)
 show(optim.AMSGrad)
 
 # %%
+# BEGIN SPOILER optim.amsgrad_second_moment optim.adam_moments
 def amsgrad_rule(theta, g, state, t, lr=0.2, beta1=0.9, beta2=0.999, eps=1e-8):
     state["m"] = beta1 * state.get("m", 0.0) + (1 - beta1) * g
     state["v"] = beta2 * state.get("v", 0.0) + (1 - beta2) * g * g
     state["v_max"] = np.maximum(state.get("v_max", 0.0), state["v"])   # max of the uncorrected v
     m_hat, v_hat = state["m"] / (1 - beta1 ** t), state["v_max"] / (1 - beta2 ** t)
     return theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+# END SPOILER
 
 
 assert np.allclose(numpy_path(amsgrad_rule), minigrad_path("AMSGrad", lr=0.2), rtol=1e-10, atol=1e-12)
@@ -502,6 +516,7 @@ show(optim.SWATS._after_step)
 # checked against minigrad through the switch:
 
 # %%
+# BEGIN SPOILER optim.swats_update optim.adam_moments
 def swats_rule(theta, g, state, t, lr=1e-4, beta1=0.9, beta2=0.999, eps=1e-9):
     if state.get("phase", "adam") == "sgd":
         state["v"] = beta1 * state["v"] + g                                  # v ← β1·v + g
@@ -516,6 +531,7 @@ def swats_rule(theta, g, state, t, lr=1e-4, beta1=0.9, beta2=0.999, eps=1e-9):
         if t > 1 and rate > 0 and abs(rate - gamma) < eps:
             state.update(phase="sgd", Lambda=rate, v=np.zeros_like(theta), switch=t)
     return theta + p
+# END SPOILER
 
 
 numpy_state = {}
@@ -586,8 +602,7 @@ show(optim.RAdam._update)
 # %%
 beta2 = 0.999
 t = np.arange(1, 8)
-rho_inf = 2 / (1 - beta2) - 1
-rho_paper = rho_inf - 2 * t * beta2 ** t / (1 - beta2 ** t)
+rho_paper, _ = optim.radam.rectification(t, beta2)
 rho_lecture = np.sqrt((2 - beta2 ** t) / (1 - beta2 ** t))
 print("t          ", t)
 print("ρ_t paper  ", rho_paper.round(3))
@@ -598,6 +613,7 @@ assert first_adaptive == 6   # with β2 = 0.999, steps 1-5 are momentum steps
 
 
 # %%
+# BEGIN SPOILER optim.radam_update optim.adam_moments
 def radam_rule(theta, g, state, t, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, threshold=5):
     state["m"] = beta1 * state.get("m", 0.0) + (1 - beta1) * g
     state["v"] = beta2 * state.get("v", 0.0) + (1 - beta2) * g * g
@@ -608,6 +624,7 @@ def radam_rule(theta, g, state, t, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, thr
         return theta - lr * m_hat                                     # momentum step
     r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
     return theta - lr * r * m_hat * math.sqrt(1 - beta2 ** t) / (np.sqrt(state["v"]) + eps)
+# END SPOILER
 
 
 assert np.allclose(numpy_path(radam_rule), minigrad_path("RAdam", lr=0.1), rtol=1e-10, atol=1e-12)
@@ -813,10 +830,12 @@ your_first_adaptive = None   # your answer: a pair (with threshold 4, with β2 =
 # the first step that is not a plain momentum step:
 
 # %%
+# BEGIN SPOILER optim.radam_update
 def first_adaptive_step(beta2, threshold):
     t = np.arange(1, 100)
     rho = (2 / (1 - beta2) - 1) - 2 * t * beta2 ** t / (1 - beta2 ** t)
     return int(t[np.argmax(rho > threshold)])
+# END SPOILER
 
 
 def first_adaptive_step_minigrad(beta2, threshold):

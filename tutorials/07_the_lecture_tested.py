@@ -915,10 +915,8 @@ assert np.allclose(minigrad_steps, 1.0, rtol=1e-6)
 # %%
 t = np.arange(1, 3001)
 rho_notes = np.sqrt((2 - beta2 ** t) / (1 - beta2 ** t))
-rho_inf = 2 / (1 - beta2) - 1
-rho = rho_inf - 2 * t * beta2 ** t / (1 - beta2 ** t)
-r_t = np.where(rho > 5, np.sqrt(np.clip((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho),
-                                        0, None)), np.nan)
+rho, r_t = optim.radam.rectification(t, beta2)    # the paper's ρ_t and r_t
+r_t = np.where(rho > 5, r_t, np.nan)              # minigrad's threshold, as torch's: ρ_t > 5
 
 ratio = []
 w_adam, w_radam = nn.Parameter(np.array([0.0])), nn.Parameter(np.array([0.0]))

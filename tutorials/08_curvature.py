@@ -463,10 +463,8 @@ def step_scale(opt):
             v = v / (1 - beta2 ** t)                                 # the bias-corrected v̂
         d = 1 / (np.sqrt(v) + group["eps"])
         if name == "RAdam":       # times r_t once ρ_t > threshold; before that its step is η·m̂ (d = 1)
-            rho_inf = 2 / (1 - beta2) - 1
-            rho = rho_inf - 2 * t * beta2 ** t / (1 - beta2 ** t)
-            d = d * np.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho)) \
-                if rho > group["threshold"] else np.ones(p.shape)
+            rho, r = mg.optim.radam.rectification(t, beta2)
+            d = d * r if rho > group["threshold"] else np.ones(p.shape)
         scales.append(d)
     return scales
 

@@ -7,7 +7,7 @@ import numpy as np
 from .adam import update_moments
 from .optimizer import Optimizer, _pair
 
-__all__ = ["RAdam"]
+__all__ = ["RAdam", "rectification"]
 
 
 class RAdam(Optimizer):
@@ -105,3 +105,29 @@ class RAdam(Optimizer):
         else:
             theta -= group["lr"] * m_hat
         # END SOLUTION
+
+
+def rectification(t, beta2):
+    """RAdam's ρ_t and r_t at step ``t`` (a number or an array), for pictures and tables.
+
+    Math::
+
+        ρ∞ = 2/(1 − β2) − 1            ρ_t = ρ∞ − 2·t·β2^t / (1 − β2^t)
+        r_t = √[(ρ_t − 4)(ρ_t − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρ_t)]   (NaN while ρ_t ≤ 4: not real)
+
+    Returns ``(rho, r)``, NumPy floats or arrays. :class:`RAdam` takes the
+    adaptive step, scaled by r_t, once ρ_t > its ``threshold``.
+
+    Examples
+    --------
+    >>> rho, r = rectification(np.arange(1, 8), 0.999)
+    >>> rho.round(3).tolist()
+    [1.0, 2.0, 3.0, 4.0, 4.996, 5.994, 6.992]
+    """
+    # BEGIN SPOILER optim.radam_update
+    rho_inf = 2 / (1 - beta2) - 1
+    rho = rho_inf - 2 * t * beta2 ** t / (1 - beta2 ** t)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.sqrt(np.maximum((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho), 0))
+    return rho, np.where(rho > 4, r, np.nan)
+    # END SPOILER
