@@ -795,7 +795,6 @@ def cmd_compare(args):
     if unknown:
         raise UsageError(f"--lr names {', '.join(sorted(unknown))}, which --optimizers does not include")
     plot = _check_plot_possible(args.plot) if args.plot else None
-    health = _check_plot_possible(args.health) if args.health else None
 
     X, y, X_test, y_test = _load_data(s["data"])
     classes = int(y.max()) + 1
