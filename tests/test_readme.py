@@ -19,7 +19,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, re.S)
+# the README's first page and the pages it sends readers to, checked alike
+PAGES = {name: (ROOT / name).read_text(encoding="utf-8") for name in
+         ("README.md", "docs/regimes.md", "docs/pytorch.md", "docs/estimators.md", "docs/install.md")}
+TEXT = "\n".join(PAGES.values())
+BLOCKS = [block for page in PAGES.values() for block in re.findall(r"```(\w*)\n(.*?)```", page, re.S)]
 SCRIPTS = [code for lang, code in BLOCKS if lang == "python" and ">>>" not in code]
 CONSOLES = {code.splitlines()[0][2:]: code.splitlines()[1:] for lang, code in BLOCKS
             if lang == "console"}
@@ -108,9 +112,9 @@ def test_readme_grid_search_output_and_table_are_what_it_computes():
     # The grid-search block prints its best candidate (shown in the plain block after it),
     # and the table below it lists every candidate's mean cross-validated accuracy.
     code = next(c for c in SCRIPTS if "GridSearchCV" in c)
-    printed = README.split(code, 1)[1].split("```")[2].strip().splitlines()
+    printed = TEXT.split(code, 1)[1].split("```")[2].strip().splitlines()
     table = re.search(r"\| optimizer \| lr = 0.001 \| lr = 0.01 \| lr = 0.1 \|\n\| --- .*?\n((?:\|.*\n)+)",
-                      README).group(1)
+                      TEXT).group(1)
     script = code + (
         "\nfor p, s in zip(search.cv_results_['params'], search.cv_results_['mean_test_score']):"
         "\n    print('CV', p['optimizer'], p['lr'], f'{s:.3f}')")
@@ -126,3 +130,15 @@ def test_readme_grid_search_output_and_table_are_what_it_computes():
         name, *scores = [cell.strip() for cell in row.strip("|").split("|")]
         shown.update({(name, lr): score for lr, score in zip((1e-3, 1e-2, 1e-1), scores)})
     assert shown == computed
+
+
+def test_the_readme_is_a_first_page():
+    """At most 250 lines, the tutorials linked near the top, every picture and page it links present."""
+    lines = README.splitlines()
+    assert len(lines) <= 250, len(lines)
+    assert next(i for i, line in enumerate(lines) if "tutorials/01_" in line) < 60
+    for target in re.findall(r'(?:src="|\]\()([^)"#]+)', README):
+        if not target.startswith("http"):
+            assert (ROOT / target).exists(), target
+    for picture in re.findall(r'src="([^"]+\.png)"', README):
+        assert (ROOT / picture).stat().st_size < 120_000, picture  # kept small
