@@ -11,11 +11,14 @@ Pillow, which matplotlib already needs.
 """
 
 import math
+import os
 
 import numpy as np
 
-from . import viz
 from .optim.radam import rectification
+from .viz.optimizer_paths import check_start, optimizer_specs
+from .viz.plotting import COLORS, DASHES, new_figure
+from .viz.surfaces import grid_values, surface_info
 
 __all__ = ["animate_trajectories", "state_text"]
 
@@ -133,19 +136,19 @@ def animate_trajectories(surface="quadratic", optimizers=None, start=None, steps
     """
     from matplotlib.animation import FuncAnimation, PillowWriter
 
-    info = viz._surface(surface)
-    start = viz._check_start(info["start"] if start is None else start)
+    info = surface_info(surface)
+    start = check_start(info["start"] if start is None else start)
     steps = int(info["steps"] if steps is None else steps)
-    specs = viz._optimizer_specs(optimizers, info["lr"])
+    specs = optimizer_specs(optimizers, info["lr"])
     runs = {key: _run(info["fn"], cls_name, kwargs, start, steps) for key, cls_name, kwargs in specs}
     paths = {key: run[0] for key, run in runs.items()}
     stride = max(1, math.ceil(steps / frames))
     shown = list(range(0, steps + 1, stride)) + ([steps] if steps % stride else [])
 
-    fig = viz._new_figure(12.0, 5.6)
+    fig = new_figure(12.0, 5.6)
     ax, ax_text = fig.subplots(1, 2, width_ratios=[1.0, 1.05])
     xlim, ylim = info["xlim"] or (-2.0, 2.0), info["ylim"] or (-2.0, 2.0)
-    X, Y, Z = viz._grid_values(info["fn"], xlim, ylim)
+    X, Y, Z = grid_values(info["fn"], xlim, ylim)
     low = info["minimum"][2] if info["minimum"] is not None else np.nanmin(Z)
     levels = low + np.geomspace(1e-3, max(np.nanpercentile(Z - low, 98), 2e-3), 18)
     ax.contour(X, Y, Z, levels=levels, colors="0.7", linewidths=0.6, linestyles="solid")
@@ -156,8 +159,8 @@ def animate_trajectories(surface="quadratic", optimizers=None, start=None, steps
     ax_text.axis("off")
     lines, dots, texts = {}, {}, {}
     for i, (key, cls_name, kwargs) in enumerate(specs):
-        color = viz._COLORS[i % len(viz._COLORS)]
-        lines[key], = ax.plot([], [], color=color, linewidth=1.6, linestyle=viz._DASHES[i % 8])
+        color = COLORS[i % len(COLORS)]
+        lines[key], = ax.plot([], [], color=color, linewidth=1.6, linestyle=DASHES[i % 8])
         dots[key], = ax.plot([], [], "o", color=color, markersize=5)
         y = 0.95 - i * 0.12
         ax_text.text(0.0, y, f"{key}, lr={kwargs.get('lr', '')}", color=color, fontsize=10, weight="bold",
@@ -178,5 +181,5 @@ def animate_trajectories(surface="quadratic", optimizers=None, start=None, steps
     anim.minigrad_figure, anim.minigrad_paths = fig, paths
     anim.minigrad_states = {key: run[1] for key, run in runs.items()}
     if path is not None:
-        anim.save(viz.os.fspath(path), writer=PillowWriter(fps=fps))
+        anim.save(os.fspath(path), writer=PillowWriter(fps=fps))
     return anim

@@ -285,6 +285,7 @@ def test_draw_graph_of_an_mlp_before_and_after_backward():
     by_title = {b[5][0]: b for b in boxes}
     assert by_title["0.weight"][5][1] == "(16, 4)" and by_title["2.bias"][5][1] == "(3,)"
     assert by_title["ReLU"][5][1] == "(8, 16)" and by_title["CrossEntropy"][5][1] == "scalar"
+    assert by_title["const"][5][1:] == ["(8, 4)"]  # the input batch: more than 4 numbers, so its shape
     assert by_title["CrossEntropy"][5][2] == f"value {loss.item():.4g}"
     # parameters, op results, the drawn tensor and constants look different
     fills = {b[5][0]: b[4] for b in boxes}
@@ -421,6 +422,133 @@ def test_draw_graph_errors_and_edge_cases(tmp_path):
     for _ in range(1500):  # deep graphs: no recursion
         chain = chain * 1.0
     assert viz.draw_graph(chain.sum()).count("<rect") > 1500
+
+
+# ---------------------------------------------------------------- draw_graph: whose gradients (issue 31)
+
+def grad_lines(svg):
+    """{box title: its last line} for the boxes whose last line is a gradient, and the italic (muted) texts."""
+    root, boxes = svg_boxes(svg)
+    muted = {t.text for t in root.iter(SVG_NS + "text") if t.get("font-style") == "italic"}
+    return {b[5][0]: b[5][-1] for b in boxes if "|grad|" in b[5][-1]}, muted
+
+
+def trained_mlp():
+    """A model after two SGD steps (so its .grad holds the last batch's gradients), its data and optimizer."""
+    data = np.random.default_rng(3)
+    model = nn.Sequential(nn.Linear(4, 6, rng=1), nn.Tanh(), nn.Linear(6, 1, rng=2))
+    X, T = mg.Tensor(data.normal(size=(5, 4)).astype(np.float32)), data.normal(size=(5, 1)).astype(np.float32)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(2):
+        opt.zero_grad()
+        nn.functional.mse_loss(model(X), T).backward()
+        opt.step()
+    return model, X, T, opt
+
+
+def test_a_fresh_loss_marks_the_previous_batchs_gradients_stale():
+    model, X, T, opt = trained_mlp()
+    loss = nn.functional.mse_loss(model(X), T)       # a new graph: .grad is the previous batch's
+    svg = viz.draw_graph(loss, names=model)
+    lines, muted = grad_lines(svg)
+    expected = {name: f"stale |grad| {np.linalg.norm(p.grad):.3g}" for name, p in model.named_parameters()}
+    assert lines == expected                         # no op shows a gradient, every parameter's is stale
+    assert set(expected.values()) <= muted           # in grey italics
+    assert "stale |grad|: what an earlier backward() left in .grad, not this graph's gradient" in svg.replace(
+        "&#x27;", "'")
+    assert "zero_grad(), then backward(), shows them" in svg
+    opt.zero_grad()
+    loss.backward()                                  # rule 1: the graph is released, .grad is its gradient
+    lines, muted = grad_lines(viz.draw_graph(loss, names=model))
+    assert lines == {name: f"|grad| {np.linalg.norm(p.grad):.3g}" for name, p in model.named_parameters()}
+    assert not any("stale" in text for text in muted)
+
+
+def test_backward_with_retain_graph_shows_this_graphs_gradients_unless_accumulated():
+    model, X, T, opt = trained_mlp()
+    loss = nn.functional.mse_loss(model(X), T)
+    loss.backward(retain_graph=True)                 # without zero_grad: .grad = previous batch + this one
+    lines, _ = grad_lines(viz.draw_graph(loss, names=model))
+    assert set(lines) == {name for name, _ in model.named_parameters()}
+    assert all(line.startswith("stale |grad|") for line in lines.values())
+    opt.zero_grad()
+    loss.backward(retain_graph=True)                 # rule 2: .grad equals the gradient computed from the graph
+    lines, _ = grad_lines(viz.draw_graph(loss, names=model))
+    assert lines["MSELoss"] == "|grad| 1" and lines["Tanh"].startswith("|grad| ")
+    for name, p in model.named_parameters():
+        assert lines[name] == f"|grad| {np.linalg.norm(p.grad):.3g}"
+    model[0].weight.grad = model[0].weight.grad * 2  # one leaf's .grad no longer this graph's
+    lines, _ = grad_lines(viz.draw_graph(loss, names=model))
+    assert lines["0.weight"].startswith("stale |grad|") and lines["2.weight"].startswith("|grad|")
+
+
+def test_gradients_of_another_result_through_a_shared_part_are_stale():
+    w = Parameter(np.array([1.0, 2.0]))
+    h = (w * 3).tanh()
+    first, second = h.sum(), (h * h).sum()
+    first.backward()                                 # releases the shared Mul and Tanh
+    lines, _ = grad_lines(viz.draw_graph(second))
+    assert lines == {"Parameter": f"stale |grad| {np.linalg.norm(w.grad):.3g}"}
+
+
+def test_a_backward_that_raises_leaves_the_old_gradients_stale():
+    class Unfinished(mg.Function):   # an exercise of a student copy, say
+        def forward(self, x):
+            return x * x
+
+        def backward(self, g):
+            raise NotImplementedError("exercise ops.square_backward")
+
+    w = Parameter(np.array([1.0, 2.0]))
+    w.grad = np.array([0.5, 0.5])                    # from an earlier batch
+    lines, _ = grad_lines(viz.draw_graph(Unfinished.apply(w).sum()))   # draws, does not raise
+    assert lines == {"Parameter": "stale |grad| 0.707"}
+
+
+def test_constants_show_their_value_or_shape():
+    w = Parameter(np.array([1.0, 2.0, 3.0]))
+    big = np.arange(12.0).reshape(4, 3)
+    loss = ((w * 2) ** 2 * np.array([1.0, 0.5, 0.25]) + (big @ w).sum()).sum()
+    _, boxes = svg_boxes(viz.draw_graph(loss))
+    consts = sorted(b[5] for b in boxes if b[5][0] == "const")
+    assert consts == [["const", "(3,) float64", "value [1, 0.5, 0.25]"], ["const", "(4, 3) float64"],
+                      ["const", "value 2"], ["const", "value 2"]]         # x * 2, the exponent 2, an array
+    X = mg.Tensor(big)                               # a named constant: a Tensor needing no grad, or an array
+    svg = viz.draw_graph((X @ w).sum() + (w * big[0]).sum(), names={"X": X, "row": big[0]})
+    titles = [b[5][:2] for b in svg_boxes(svg)[1]]
+    assert ["X", "(4, 3) float64"] in titles and ["row", "(3,) float64"] in titles
+
+
+def test_constants_after_backward_come_from_record_calls():
+    x, t = 1.5, 0.8                                  # tutorial 01's neuron: L = (tanh(w·x + b) − t)²
+    w, b = mg.Tensor(np.float64(0.3), requires_grad=True), mg.Tensor(np.float64(-0.1), requires_grad=True)
+    L = ((w * x + b).tanh() - t) ** 2
+    values = lambda svg: sorted(bx[5][1:] for bx in svg_boxes(svg)[1] if bx[5][0] == "const")  # noqa: E731
+    svg = viz.draw_graph(L)
+    assert values(svg) == [[], ["value 1.5"], ["value 2"]]   # Sub keeps no copy of t
+    assert "minigrad.record_calls() keeps it" in svg
+    L.backward()
+    assert values(viz.draw_graph(L)) == [[], [], []]         # released: nothing kept
+    with mg.record_calls():
+        L = ((w * x + b).tanh() - t) ** 2
+        no_bias = nn.functional.linear(mg.Tensor(np.ones((2, 3))), Parameter(np.ones((1, 3))))
+    L.backward()
+    svg = viz.draw_graph(L)
+    assert values(svg) == [["value 0.8"], ["value 1.5"], ["value 2"]] and "record_calls" not in svg
+    assert [bx[5][0] for bx in svg_boxes(viz.draw_graph(no_bias))[1]].count("const") == 1   # bias=None: no box
+
+
+def test_the_svg_echoes_as_one_line(tmp_path):
+    w = Parameter([1.0, 2.0])
+    loss = (w * w).sum()
+    svg = viz.draw_graph(loss, tmp_path / "g.svg")
+    assert "\n" not in repr(svg) and len(repr(svg)) < 100 + len(str(tmp_path / "g.svg"))
+    assert re.fullmatch(r"<SVG \d+×\d+ px, [\d,]+ characters, saved to .*g\.svg: print\(\) it for the text>",
+                        repr(svg))
+    assert str(svg) == (tmp_path / "g.svg").read_text(encoding="utf-8") and str(svg).startswith("<svg")
+    assert repr(viz.draw_graph(loss)).endswith("characters: print() it for the text>")
+    fig = viz.draw_graph(loss, tmp_path / "g.png")
+    assert "\n" not in repr(fig)
 
 
 # ---------------------------------------------------------------- plot_history

@@ -1,4 +1,4 @@
-"""The training-health picture: :func:`plot_health`, shown as ``minigrad.viz.plot_health``.
+"""A training's health: :func:`plot_health`, shown as ``minigrad.viz.plot_health``.
 
 Four panels from the record of ``optim.train(..., health=True)`` (see
 :mod:`minigrad.optim.health`): saturation and spread of the activations per
@@ -6,6 +6,8 @@ layer, gradient norms and update-to-data ratios per weight.
 """
 
 import numpy as np
+
+from .plotting import COLORS, new_figure, save, whole_ticks
 
 __all__ = ["plot_health"]
 
@@ -75,8 +77,6 @@ def plot_health(history, path=None, *, title=None, weights_only=True):
     """
     from matplotlib.ticker import LogFormatter
 
-    from .viz import _COLORS, _new_figure, _save, _whole_ticks
-
     record = _record(history)
     layers = list(record["saturation"])
     params = list(record["grad_norm"]) or list(record["update_ratio"])
@@ -89,10 +89,10 @@ def plot_health(history, path=None, *, title=None, weights_only=True):
                  [len(v) for v in record["saturation"].values()] + [0])
     marker = "o" if epochs <= 30 else None
 
-    fig = _new_figure(11.0, 7.5)
+    fig = new_figure(11.0, 7.5)
     (sat, spread), (grads, ratio) = fig.subplots(2, 2)
     for k, layer in enumerate(layers):
-        color = _COLORS[k % len(_COLORS)]
+        color = COLORS[k % len(COLORS)]
         x = np.arange(1, len(record["saturation"][layer]) + 1)
         sat.plot(x, 100 * np.asarray(record["saturation"][layer]), color=color, marker=marker, markersize=4,
                  label=f"{layer} (last {100 * record['saturation'][layer][-1]:.1f}%)")
@@ -105,7 +105,7 @@ def plot_health(history, path=None, *, title=None, weights_only=True):
     spread.axhline(0, color="#999", linewidth=0.8)
 
     for k, name in enumerate(params):
-        color = _COLORS[k % len(_COLORS)]
+        color = COLORS[k % len(COLORS)]
         values = np.asarray(record["grad_norm"].get(name, []), dtype=float)
         if values.size:
             grads.plot(np.arange(1, values.size + 1), values, color=color, marker=marker, markersize=4,
@@ -126,11 +126,11 @@ def plot_health(history, path=None, *, title=None, weights_only=True):
             ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=False))
             ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
     for ax in (sat, spread, grads, ratio):
-        _whole_ticks(ax, max(epochs, 1))
+        whole_ticks(ax, max(epochs, 1))
         ax.grid(True, alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
     if title:
         fig.suptitle(title)
-    _save(fig, path)
+    save(fig, path)
     return fig

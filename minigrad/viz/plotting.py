@@ -1,0 +1,51 @@
+"""What the matplotlib pictures share: a Figure made outside pyplot, saving it, the line styles.
+
+matplotlib is optional: it is imported inside :func:`new_figure` (and the
+drawing functions), never when ``minigrad`` or ``minigrad.viz`` is imported.
+These helpers are shared by the modules of :mod:`minigrad.viz` (and
+:mod:`minigrad.animation`); they are not part of the public API.
+"""
+
+import os
+
+__all__ = []  # helpers for minigrad.viz's modules only
+
+# Line styles for up to eight curves: colours from matplotlib's "tab10"; the dashes
+# keep curves visible where two optimizers follow the same path (Adam and SWATS before a switch).
+COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+DASHES = ["-", "--", "-.", ":", "-", "--", "-.", ":"]
+
+
+def new_figure(width, height):
+    """A matplotlib Figure outside pyplot: no global state, no GUI backend, nothing to close."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:  # matplotlib is optional: say what to do rather than "No module named"
+        raise ImportError("drawing needs matplotlib, which is not installed: pip install matplotlib") from None
+
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def file_name(path):
+    """The file that saving to ``path`` writes: ``path``, or ``path.png`` when it has no suffix."""
+    path = os.fspath(path)
+    return path if os.path.splitext(path)[1] else path + ".png"
+
+
+def save(fig, path):
+    """Save ``fig`` to ``path`` (format from the suffix, PNG without one) when a path is given."""
+    if path is not None:
+        fig.savefig(file_name(path))
+
+
+def whole_ticks(ax, last):
+    """Ticks at whole epochs (or updates) on x, whose data end at ``last``; 0 … 1 when ``last`` ≤ 1.
+
+    NOTE: one epoch's points all sit at x = 1 (or within (0, 1]), where the
+    automatic limits 0.945 … 1.05 would get ticks like 0.975 and 1.035.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if last <= 1:
+        ax.set_xlim(0, 1.05)
