@@ -871,9 +871,39 @@ assert len(CLAIMS) >= 14 and all(c["verdict"] for c in CLAIMS)
 #
 # Notebook 04 runs two of the lecture notes' slips next to the papers'
 # formulas: Adagrad without $\varepsilon$ (0/0 on a coordinate whose
-# gradients are all zero) and Adam's $\varepsilon$ inside the root. Three
+# gradients are all zero) and Adam's $\varepsilon$ inside the root. Four
 # more follow.
 #
+# **SGDM's sign.** The velocity must point *down*: $v \leftarrow \lambda v
+# - \eta g$, then $\theta \leftarrow \theta + v$ (Sutskever et al.'s form,
+# minigrad's, and PyTorch's with $v = -\eta b$). Transcribed with $+\eta g$,
+# as momentum is sometimes written for the *ascent* direction, every step
+# climbs. On $f(\theta) = \theta^2/2$ from $\theta = 1$:
+
+# %%
+def sgdm_path(sign, steps=20, lr=0.1, momentum=0.9):
+    """θ along SGDM on θ²/2 (g = θ) with v ← λv + sign·η·g, θ ← θ + v."""
+    theta, v, path = 1.0, 0.0, []
+    for _ in range(steps):
+        v = momentum * v + sign * lr * theta
+        theta = theta + v
+        path.append(theta)
+    return np.array(path)
+
+
+w = nn.Parameter(np.array([1.0]))
+sgdm = optim.SGDM([w], lr=0.1, momentum=0.9)
+sgdm_steps = []
+for _ in range(20):
+    w.grad = w.data.copy()                  # g = θ
+    sgdm.step()
+    sgdm_steps.append(w.data[0])
+down, up = sgdm_path(-1), sgdm_path(+1)
+assert np.allclose(down, sgdm_steps, rtol=1e-12)            # −ηg: minigrad's SGDM
+print(f"after 20 steps: with −ηg |θ| = {abs(down[-1]):.3f};  with +ηg θ = {up[-1]:.3g}")
+assert abs(down[-1]) < 1 and up[-1] > 100                      # the flipped sign runs away
+
+# %% [markdown]
 # **AMSGrad.** The notes keep the *corrected* value as the running maximum,
 # $\hat v_t = \max(\hat v_{t-1}, v_t)/(1-\beta_2^t)$, so every step divides
 # the old maximum by $1-\beta_2^t$ once more. Under a constant gradient
