@@ -107,10 +107,11 @@ def test_as_a_process_bad_flag_is_one_line_without_traceback():
 
 
 def test_the_docstring_examples_of_main_hold():
-    # NOTE: pytest's --doctest-modules skips every file named __main__.py, so run them here
+    # NOTE: main lives in minigrad/cli/__init__.py (minigrad/__main__.py, which pytest's
+    # --doctest-modules skips, only imports it); run its examples here as well
     import doctest
 
-    import minigrad.__main__ as cli
+    import minigrad.cli as cli
     result = doctest.testmod(cli, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 1 and result.failed == 0
 
@@ -277,8 +278,8 @@ def test_plot_without_matplotlib_says_how_to_install_before_any_work(capsys, mon
         "compare", "trajectories"])
 def test_unwritable_output_path_fails_in_one_line_before_any_work(capsys, monkeypatch, tmp_path, argv, phrase):
     pytest.importorskip("matplotlib")
-    import minigrad.__main__ as cli
-    monkeypatch.setattr(cli, "_load_data", lambda name: pytest.fail("loaded data before checking the path"))
+    from minigrad.cli import classifier
+    monkeypatch.setattr(classifier, "load_data", lambda name: pytest.fail("loaded data before checking the path"))
     monkeypatch.setattr(minigrad.viz, "trajectories_command", lambda *a, **k: pytest.fail("ran before checking"))
     code, out, err = run(capsys, *[a.format(tmp=tmp_path) for a in argv])
     assert code == 2 and out == ""
@@ -405,7 +406,7 @@ def test_compare_plot_writes_one_png(capsys, tmp_path):
 
 def test_compare_plot_draws_a_diverged_optimizer_up_to_its_divergence(capsys, monkeypatch, tmp_path):
     pytest.importorskip("matplotlib")
-    import minigrad.__main__ as cli
+    from minigrad.cli import compare as cli
     figures = []
     real = cli._plot_compare
     monkeypatch.setattr(cli, "_plot_compare", lambda *a: figures.append(real(*a)) or figures[-1])
@@ -436,7 +437,7 @@ def test_compare_plot_with_nothing_to_draw_writes_nothing_and_says_why(capsys, t
 
 def test_compare_plot_ticks_whole_epochs(tmp_path):
     pytest.importorskip("matplotlib")
-    import minigrad.__main__ as cli
+    from minigrad.cli import compare as cli
     fig = cli._plot_compare({"SGD": [1.0, 0.5], "Adam": [0.9, 0.3]}, tmp_path / "c.png", "two epochs")
     ax = fig.axes[0]
     lo, hi = ax.get_xlim()

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 import minigrad as mg
 from minigrad import __main__ as cli
+from minigrad.cli import classifier, memory
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFIX = "minigrad train: error: "
@@ -348,8 +349,8 @@ def test_a_randomly_corrupted_checkpoint_never_gives_a_traceback(capsys, saved, 
 
 @pytest.mark.parametrize("command", ["train", "compare"])
 def test_hidden_sizes_too_large_for_the_memory_are_refused_before_allocating(capsys, monkeypatch, command):
-    monkeypatch.setattr(cli, "_available_memory", lambda: 8 * 2 ** 30)
-    monkeypatch.setattr(cli, "_build_mlp", lambda *a: pytest.fail("the model was built"))
+    monkeypatch.setattr(memory, "_available_memory", lambda: 8 * 2 ** 30)
+    monkeypatch.setattr(classifier, "build_mlp", lambda *a: pytest.fail("the model was built"))
     code, out, err = run(capsys, command, "--hidden", "100000,100000", "--no-progress")
     assert code == 2 and out == "" and err.count("\n") == 1
     largest = "Adam" if command == "train" else "AMSGrad"  # compare: the optimizer with most state
@@ -365,7 +366,7 @@ def test_an_impossible_model_is_refused_on_any_machine(capsys):
 
 
 def test_a_model_that_fits_is_not_refused(capsys, monkeypatch):
-    monkeypatch.setattr(cli, "_available_memory", lambda: None)  # unknown: no refusal
+    monkeypatch.setattr(memory, "_available_memory", lambda: None)  # unknown: no refusal
     code, _, err = run(capsys, "train", "--data", "iris", "--epochs", "1", "--hidden", "8", "--no-progress")
     assert code == 0 and err == ""
 
@@ -373,7 +374,7 @@ def test_a_model_that_fits_is_not_refused(capsys, monkeypatch):
 def test_running_out_of_memory_anyway_is_one_line(capsys, monkeypatch):
     def no_memory(*args):
         raise MemoryError()
-    monkeypatch.setattr(cli, "_build_mlp", no_memory)
+    monkeypatch.setattr(classifier, "build_mlp", no_memory)
     code, out, err = run(capsys, "train", "--data", "iris", "--no-progress")
     assert code == 2 and err == ("minigrad train: error: out of memory; try smaller --hidden sizes or a "
                                  "smaller --batch-size\n")

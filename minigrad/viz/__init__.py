@@ -33,7 +33,6 @@ from .curves import plot_history
 from .graph import SVG, draw_graph
 from .health import plot_health
 from .optimizer_paths import OPTIMIZER_NAMES, plot_trajectories, trajectories, trajectories_command
-from .plotting import COLORS as _COLORS, DASHES as _DASHES  # noqa: F401  (cli/compare.py's plot uses them)
 from .surfaces import SURFACES, beale, quadratic, rosenbrock, saddle
 
 __all__ = ["draw_graph", "plot_history", "plot_health", "plot_trajectories", "trajectories",
