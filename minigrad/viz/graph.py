@@ -166,31 +166,22 @@ def _walk(root):
 # =========================================================================
 
 
-def _graph_gradients(root, made):
-    """``{id(tensor): dL/d(tensor)}`` for every result and leaf, L = ``root``: the chain rule once more.
+def _graph_gradients(root):
+    """``{id(tensor): dL/d(tensor)}`` for every result and leaf, L = ``root``, storing nothing.
 
-    ``made`` lists ``(node, the tensor it made)``, inputs first. The walk of
-    :func:`~minigrad.function.backward_pass`, storing nothing: each node's
-    ``backward`` on the sum of what its users sent it, and the leaves'
-    gradients summed in their dtype, as ``accumulate`` does. It needs the
-    saved arrays, i.e. a graph not released.
+    The chapter's own :func:`~minigrad.function.backward_pass`, with
+    ``retain_graph`` (the drawing changes nothing) and a ``keep`` that
+    collects every tensor's gradient instead of accumulating ``.grad``. It
+    needs the saved arrays, i.e. a graph not released.
     """
-    from ..function import _as_tuple, unbroadcast
+    from ..function import backward_pass
 
-    grads = {id(root): np.ones_like(root.data)}
-    for node, t in reversed(made):
-        g = grads.get(id(t))
-        if g is None:
-            continue  # its users sent it no gradient
-        for x, gx in zip(node.inputs, _as_tuple(node.backward(g), node)):
-            if x is None or gx is None:
-                continue
-            gx = unbroadcast(np.asarray(gx), x.shape)
-            if x.grad_fn is None:  # a leaf: in its dtype, as accumulate does
-                gx = np.array(gx, x.dtype) if id(x) not in grads else np.asarray(grads[id(x)] + gx, x.dtype)
-                grads[id(x)] = gx
-            else:
-                grads[id(x)] = gx if id(x) not in grads else grads[id(x)] + gx
+    grads = {}
+
+    def keep(x, gx):  # summed in the tensor's dtype, as accumulate does
+        grads[id(x)] = np.asarray(gx + grads[id(x)] if id(x) in grads else gx, x.dtype)
+
+    backward_pass(root, np.ones_like(root.data), retain_graph=True, keep=keep)
     return grads
 
 
@@ -219,7 +210,7 @@ def _gradients(root, order, leaves, result_of):
     if not kept:  # 2, and no .grad to show or to check
         return {}, {}
     try:
-        computed = _graph_gradients(root, [(node, result_of[node]) for node in order])
+        computed = _graph_gradients(root)
     except Exception:  # NOTE: a backward that fails (a homework stub) cannot have made any .grad here
         return {}, {i: g for i, g in kept.items() if i in leaf_ids}
     ours = {i for i, g in kept.items() if i in leaf_ids and _same(g, computed.get(i))}
