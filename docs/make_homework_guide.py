@@ -3,8 +3,13 @@
 Run from the root of a checkout: ``python docs/make_homework_guide.py``. It
 writes only docs/homework.md (and scratch folders under /tmp/hw, the paths
 the guide shows). Run it whenever an exercise's lines move (the engine
-chapter, ops.py, optim/): tests/homework/test_homework.py checks the guide's
-listings against what ``student-copy`` prints.
+chapter, ops.py, optim/), an exercise gains a test, or the curriculum or the
+catalogue of mistakes changes: tests/homework/test_homework.py checks the
+guide's listings against what ``student-copy`` prints, and its 100% table
+against what ``grade`` prints.
+
+Each block the script writes follows a line ``<!-- generated: NAME -->`` in
+the guide: a code block (its body is replaced) or a table (its rows are).
 
 The guide (and this script) ship with the student copy, so neither may hold
 an answer: the simulated student's right answers are read from the answer
@@ -23,7 +28,7 @@ REPO = Path.cwd()
 DOC = REPO / "docs" / "homework.md"
 HW = Path("/tmp/hw")
 sys.path.insert(0, str(REPO))
-from minigrad.homework import EXERCISES, scan  # noqa: E402
+from minigrad.homework import EXERCISES, LEVELS, MISTAKES, scan  # noqa: E402
 
 ENV = {**os.environ}
 ENV.pop("PYTHONPATH", None)
@@ -98,84 +103,97 @@ blocks = {}
 KEY = {r.id: r for r in scan(REPO / "minigrad")}  # the answer key: its bodies are never written here
 TANH_ANSWER = KEY["ops.tanh_backward"].body[0].strip()
 WRONG_TANH = "return g * (1 - self.y)"           # the simulated student's slip: 1 - y, not 1 - y²
+STUB_TANH = 'raise NotImplementedError("exercise ops.tanh_backward")'
+STUB_TOPOSORT = 'raise NotImplementedError("exercise function.toposort")'
 course, assignment = HW / "course", HW / "assignment"
+
 STRIP_COURSE = "python -m minigrad student-copy . /tmp/hw/course"
-blocks[2] = session((STRIP_COURSE, run(STRIP_COURSE)))
-tanh_copy = class_source(course / "minigrad/ops.py", "Tanh")
+blocks["copy-course"] = session((STRIP_COURSE, run(STRIP_COURSE)))
+blocks["tanh-copy"] = class_source(course / "minigrad/ops.py", "Tanh")
 STRIP_ASSIGN = ("python -m minigrad student-copy . /tmp/hw/assignment --exercise ops.tanh_backward "
                 "--exercise optim.sgdm_update")
-blocks[4] = session((STRIP_ASSIGN, run(STRIP_ASSIGN)))
+blocks["copy-assignment"] = session((STRIP_ASSIGN, run(STRIP_ASSIGN)))
 c = "python -m minigrad grade . --exercise optim.sgdm_update"
-blocks[5] = session((f"cd /tmp/hw/assignment && {c}", run(c, cwd=assignment).splitlines()[0] + "\n..."))
+blocks["grade-inside"] = session((f"cd /tmp/hw/assignment && {c}", run(c, cwd=assignment).splitlines()[0] + "\n..."))
 TWO = "--exercise ops.tanh_backward --exercise optim.sgdm_update"
 c = f"python -m minigrad grade /tmp/hw/course {TWO}"
-blocks[6] = session((c, run(c)))
-STUB_TANH = 'raise NotImplementedError("exercise ops.tanh_backward")'
+blocks["grade-untouched"] = session((c, run(c)))
+
+# the course: tanh and toposort answered right (from the answer key), function.apply not yet
 edit(course / "minigrad/ops.py", STUB_TANH, TANH_ANSWER)
-out = run(c + " -v").splitlines()
-failed = [i for i, line in enumerate(out) if line.startswith("FAILED")]
-left_out = len(failed) - 2
-blocks[7] = session((c + " -v", "\n".join(out[:failed[0] + 1] + [out[failed[-1]]])))
+toposort = KEY["function.toposort"]
+edit(course / "minigrad/function.py", toposort.indent + STUB_TOPOSORT, "\n".join(toposort.body))
+c = "python -m minigrad grade /tmp/hw/course --exercise ops.tanh_backward --exercise function.toposort"
+blocks["grade-waiting"] = session((c, run(c)))
+
 GREP = 'grep -B1 -A2 "BEGIN SOLUTION ops.tanh_backward" /tmp/hw/assignment/minigrad/ops.py'
 edit(assignment / "minigrad/ops.py", STUB_TANH, WRONG_TANH)
 c = f"python -m minigrad grade /tmp/hw/assignment {TWO}"
-blocks[8] = session((GREP, run(GREP)), (c + " -v", run(c + " -v")))
+blocks["grade-wrong"] = session((GREP, run(GREP)), (c + " -v", run(c + " -v")))
 edit(assignment / "minigrad/ops.py", WRONG_TANH + "\n", TANH_ANSWER + "\n")
-blocks[9] = session((c, run(c)))  # NOTE: no grep here: it would print the right answer
+blocks["grade-right"] = session((c, run(c)))  # NOTE: no grep here: it would print the right answer
 c = "python -m minigrad grade ."
-blocks[10] = session((c, run(c)))
+blocks["grade-original"] = session((c, run(c)))
+
 c = f"python -m pytest {TWO} -q --collect-only"
-blocks[11] = session((c, run(c)))
+blocks["pytest-collect"] = session((c, run(c)))
 c = "python -m pytest --exercise optim.sgdm_update -q --tb=line"
-blocks[12] = session((f"cd /tmp/hw/course && {c}", run(c, cwd=course)))
+blocks["pytest-in-copy"] = session((f"cd /tmp/hw/course && {c}", run(c, cwd=course)))
 c = "pytest --exercise optim.sgdm_update -q"
-blocks[13] = session((f"cd /tmp/hw/course && {c}", run(c, cwd=course)))
+blocks["pytest-plain"] = session((f"cd /tmp/hw/course && {c}", run(c, cwd=course)))
 c = "python -m pytest tests/homework --exercise ops.tanhh -q"
-stdout14, stderr14 = run(c, stderr_only=True)
-blocks[14] = session((c, stderr14.strip()))
-no_tests = re.search(r"no tests ran in [\d.]+s", stdout14).group(0)
+stdout_unknown, stderr_unknown = run(c, stderr_only=True)
+blocks["pytest-unknown"] = session((c, stderr_unknown.strip()))
+no_tests = re.search(r"no tests ran in [\d.]+s", stdout_unknown).group(0)
+
 bad = HW / "bad"
 bad.mkdir()
 (bad / "demo.py").write_text('def f(x):\n    """Return 2x."""\n    # BEGIN SOLUTION demo.f\n    return 2 * x\n')
-blocks[15] = session(("cat -n /tmp/hw/bad/demo.py", run("cat -n /tmp/hw/bad/demo.py")),
-                     ("python -m minigrad student-copy /tmp/hw/bad /tmp/hw/bad-copy",
-                      run("python -m minigrad student-copy /tmp/hw/bad /tmp/hw/bad-copy")))
+blocks["bad-marker"] = session(("cat -n /tmp/hw/bad/demo.py", run("cat -n /tmp/hw/bad/demo.py")),
+                               ("python -m minigrad student-copy /tmp/hw/bad /tmp/hw/bad-copy",
+                                run("python -m minigrad student-copy /tmp/hw/bad /tmp/hw/bad-copy")))
 cmds = ["python -m minigrad student-copy . ./student", "python -m minigrad student-copy . /tmp/hw/course",
         "python -m minigrad student-copy . /tmp/hw/x --exercise ops.tanh"]
-blocks[17] = session(*[(c, run(c)) for c in cmds])
+blocks["refusals-copy"] = session(*[(c, run(c)) for c in cmds])
 cmds = ["python -m minigrad grade /tmp/hw/bad", "python -m minigrad grade . --exercise nope"]
-blocks[18] = session(*[(c, run(c)) for c in cmds])
+blocks["refusals-grade"] = session(*[(c, run(c)) for c in cmds])
+
 TANH_EXP = "--exercise ops.tanh_backward --exercise ops.exp_backward"
 edit(assignment / "minigrad/ops.py", TANH_ANSWER + "\n", "while True: pass\n")
 c = f"python -m minigrad grade /tmp/hw/assignment {TANH_EXP} --timeout 1 -v"
-blocks[19] = session((c, run(c)))
+blocks["timeout"] = session((c, run(c)))
 edit(assignment / "minigrad/ops.py", "while True: pass\n", "import os; os._exit(1)\n")
 c = f"python -m minigrad grade /tmp/hw/assignment {TANH_EXP} -v"
-blocks[20] = session((c, run(c)))
+blocks["crash"] = session((c, run(c)))
+blocks["tanh-key"] = without_answers(class_source(REPO / "minigrad/ops.py", "Tanh"))
+
+# ---------------------------------------------------------------- the tables
+level_of = {ex: k for k, (_, _, ids) in enumerate(LEVELS, 1) for ex in ids}
+rows = ["| # | level | id | function | file |", "|---|---|---|---|---|"]
+for k, ex in enumerate(EXERCISES, 1):
+    r = KEY[ex]
+    rel = Path(r.path).resolve().relative_to(REPO).as_posix()
+    rows.append(f"| {k} | {level_of[ex]} | `{ex}` | `{enclosing(r)}` | `{rel}` |")
+tables = {"curriculum": rows}
+rows = ["| exercise | mistake | hint |", "|---|---|---|"]
+rows += [f"| `{m.exercise}` | `{m.slug}` | {m.hint.replace('|', '∣')} |" for m in MISTAKES]
+tables["mistakes"] = rows
 
 # ---------------------------------------------------------------- paste into the guide
 doc = DOC.read_text(encoding="utf-8")
-found = list(re.finditer(r"```(console|text|python)\n(.*?)```", doc, re.S))
-assert len(found) == 21, len(found)
-blocks[0] = without_answers(class_source(REPO / "minigrad/ops.py", "Tanh"))
-blocks[3] = tanh_copy
-for i in sorted(blocks, reverse=True):
-    m = found[i]
-    doc = doc[:m.start(2)] + blocks[i] + doc[m.end(2):]
-
-rows = ["| # | id | function | file |", "|---|---|---|---|"]
-regions = {r.id: r for r in scan(REPO / "minigrad")}
-for k, ex in enumerate(EXERCISES, 1):
-    r = regions[ex]
-    rel = Path(r.path).resolve().relative_to(REPO).as_posix()
-    rows.append(f"| {k} | `{ex}` | `{enclosing(r)}` | `{rel}` |")
-doc = re.sub(r"\| # \| id \| function \| file \|\n(\|.*\|\n)+", "\n".join(rows) + "\n", doc)
-doc = re.sub(r"In the output below, \d+ similar `FAILED` lines are left out",
-             f"In the output below, {left_out} similar `FAILED` lines are left out", doc)
+marked = re.findall(r"<!-- generated: ([a-z0-9-]+) -->", doc)
+assert sorted(marked) == sorted(list(blocks) + list(tables)), set(marked) ^ set(blocks) | set(tables)
+for name, body in blocks.items():
+    doc = re.sub(rf"(<!-- generated: {name} -->\n```[a-z]*\n).*?(```)",
+                 lambda m: m.group(1) + body + m.group(2), doc, count=1, flags=re.S)
+for name, rows in tables.items():
+    doc = re.sub(rf"(<!-- generated: {name} -->\n)(\|.*\|\n)+", lambda m: m.group(1) + "\n".join(rows) + "\n",
+                 doc, count=1)
 doc = re.sub(r"stdout\nonly says `no tests ran in [\d.]+s`", f"stdout\nonly says `{no_tests}`", doc)
-doc = re.sub(r"There are \d+ exercises\.", f"There are {len(EXERCISES)} exercises.", doc)
-doc = re.sub(r"These are the \d+ exercises of the curriculum", f"These are the {len(EXERCISES)} exercises of the curriculum", doc)
-doc = re.sub(r"for each of the \d+ exercises", f"for each of the {len(EXERCISES)} exercises", doc)
-doc = re.sub(r"Grading all \d+ exercises", f"Grading all {len(EXERCISES)} exercises", doc)
+n = len(EXERCISES)
+doc = re.sub(r"There\nare \d+ exercises\.", f"There\nare {n} exercises.", doc)
+doc = re.sub(r"These are the \d+ exercises of the curriculum", f"These are the {n} exercises of the curriculum", doc)
+doc = re.sub(r"for each of the \d+ exercises", f"for each of the {n} exercises", doc)
+doc = re.sub(r"Grading all \d+ exercises", f"Grading all {n} exercises", doc)
 DOC.write_text(doc, encoding="utf-8")
-print("rewrote", DOC, "; FAILED lines left out of block 7:", left_out)
+print("rewrote", DOC)

@@ -55,7 +55,7 @@ def contains(lines, values):
     return any(len(y) == len(values) and np.allclose(y, values, rtol=0, atol=0, equal_nan=True) for y in lines)
 
 
-TOL = dict(rtol=1e-9, atol=1e-10)  # float64, OPTIMIZERS.md §10
+TOL = dict(rtol=1e-9, atol=1e-10)  # float64, docs/optimizers.md §10
 
 
 def test_momentum_figure():
@@ -93,7 +93,7 @@ def test_adagrad_rmsprop_figure():
 
 
 def test_adam_amsgrad_figure_reproduces_reddi_et_al():
-    # OPTIMIZERS.md §12: α = 1, β = (0.9, 0.99), 5,000 steps: mean x over the last
+    # docs/optimizers.md §12: α = 1, β = (0.9, 0.99), 5,000 steps: mean x over the last
     # 1,000 steps about +0.95 for Adam and −0.78 for AMSGrad
     fig, data = figures.adam_amsgrad_figure(steps=5000)
     assert data["Adam"][-1000:].mean() == pytest.approx(0.95, abs=0.02)

@@ -213,7 +213,7 @@ def test_plot_trajectories_lines_are_the_computed_paths(tmp_path):
 
 
 def test_swats_switch_is_marked():
-    # OPTIMIZERS.md §8: diag(1, 20) from (1, 1) at lr 1e-4 switches at k = 2 with Λ = 9.524e-6
+    # docs/optimizers.md §8: diag(1, 20) from (1, 1) at lr 1e-4 switches at k = 2 with Λ = 9.524e-6
     fig = viz.plot_trajectories("quadratic", [("swats", {"lr": 1e-4})], start=(1.0, 1.0), steps=5)
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "SWATS, lr=0.0001 (SGD from step 2)" in labels

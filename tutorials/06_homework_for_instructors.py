@@ -25,12 +25,15 @@
 # student copy, grading it, with a simulated student who gets one exercise
 # right and one wrong. It needs a minigrad *source tree* (this repository,
 # installed with `pip install -e .` or on the path), because the grader runs
-# the tests in its `tests/` folder.
+# the tests in its `tests/` folder. It follows the instructor's guide,
+# [`docs/homework.md`](../docs/homework.md), step by step.
 
 # %%
 # %matplotlib inline
 import inspect
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -82,36 +85,37 @@ show_text(test_source[start:test_source.index("\n\n\n", start)])
 
 # %% [markdown]
 # `homework.scan` finds every region in a tree, in the order of the
-# curriculum `homework.EXERCISES` (each exercise's tests use only the
-# exercises before it, so students can go top to bottom):
+# curriculum `homework.EXERCISES`. The curriculum goes from easy to hard, in
+# four levels (`homework.LEVELS`): one-line rules first (a derivative, an SGD
+# step), then a few lines with state or an axis, then the engine, and last
+# the algorithms from papers and gradients of gradients. Each exercise's
+# tests use only the exercises before it, so students can go top to bottom.
 
 # %%
 regions = homework.scan(PACKAGE)
 print(f"{len(regions)} exercises in {len({r.path for r in regions})} files")
-for r in regions[:6]:
-    print(f"  {r.id:28} {r.path}:{r.begin}-{r.end}  ({len(r.body)} lines)")
-print("  ...")
+for name, what, ids in homework.LEVELS:
+    print(f"{name}: {what}")
+    print("   ", ", ".join(ids))
 assert [r.id for r in regions] == homework.find_exercises(PACKAGE)
 assert set(homework.EXERCISES) <= {r.id for r in regions}
 
 # %% [markdown]
 # A picture of the curriculum: one bar per exercise, its length the number
-# of lines the student writes, coloured by part of the library.
+# of lines the student writes, coloured by level.
 
 # %%
-parts = {"function": "engine", "tensor": "engine", "ops": "op derivatives", "nn": "modules and losses",
-         "optim": "optimizers and regimes"}
-colors = {"engine": "C0", "op derivatives": "C1", "modules and losses": "C2", "optimizers and regimes": "C3",
-          "other": "C7"}
+level_of = {ex: k for k, (_, _, ids) in enumerate(homework.LEVELS) for ex in ids}
+colors = ["C2", "C0", "C1", "C3", "C7"]                # the last for an exercise outside the levels
 lines = [sum(1 for line in r.body if line.strip()) for r in regions]
-part = [parts.get(r.id.split(".")[0], "other") for r in regions]   # a module added later: "other"
+level = [level_of.get(r.id, len(homework.LEVELS)) for r in regions]
 
 fig, ax = plt.subplots(figsize=(7, 0.28 * len(regions) + 1))
-ax.barh(range(len(regions)), lines, color=[colors[p] for p in part])
+ax.barh(range(len(regions)), lines, color=[colors[k] for k in level])
 ax.set_yticks(range(len(regions)), [r.id for r in regions], fontsize=8)
 ax.invert_yaxis()                                   # the curriculum reads top to bottom
-ax.legend(handles=[Patch(color=color, label=name) for name, color in colors.items()],
-          fontsize=8, loc="lower right")
+ax.legend(handles=[Patch(color=colors[k], label=f"{k + 1}. {name}")
+                   for k, (name, _, _) in enumerate(homework.LEVELS)], fontsize=8, loc="lower right")
 ax.set(xlabel="lines of code in the solution", title="The homework curriculum, in order")
 ax.grid(True, axis="x", alpha=0.3)
 fig.tight_layout()
@@ -126,16 +130,22 @@ plt.show()
 # the regions is copied byte for byte; caches, compiled files and `.git`
 # (which would hold the solutions) are left out.
 #
-# Our first homework: three exercises, two op derivatives and the momentum
-# update of SGDM.
+# Copy the **whole repository**, as `docs/homework.md` does, not the
+# `minigrad/` folder alone: the copy then holds `tests/` and its
+# `conftest.py`, so students can run `pytest --exercise <id>` on their own
+# work, and the notebooks and docs that go with it.
+#
+# Our first homework: three exercises of the first level, two op
+# derivatives and the momentum update of SGDM.
 
 # %%
 workdir = Path(tempfile.mkdtemp(prefix="minigrad_homework_"))
-student = workdir / "student"                       # a folder holding minigrad/, as the grader expects
+student = workdir / "student"                       # the student's copy of the repository
 assignment = ["ops.exp_backward", "ops.tanh_backward", "optim.sgdm_update"]
-stripped = homework.student_copy(PACKAGE, student / "minigrad", exercises=assignment)
+stripped = homework.student_copy(ROOT, student, exercises=assignment)
 print("stripped:", stripped)
 assert sorted(stripped) == sorted(assignment)
+assert (student / "tests" / "conftest.py").is_file() and (student / "docs" / "homework.md").is_file()
 
 copy_ops = (student / "minigrad" / "ops.py").read_text()
 at = copy_ops.index("class Tanh")
@@ -150,18 +160,32 @@ show_text(copy_ops[at:copy_ops.index("class Sigmoid", at)].rstrip())
 tanh_key = next(r for r in regions if r.id == "ops.tanh_backward")   # the answer key's region
 assert all(line.strip() not in copy_ops for line in tanh_key.body if line.strip())
 assert (student / "minigrad" / "datasets.py").read_bytes() == (PACKAGE / "datasets.py").read_bytes()
+assert (student / "LICENSE").read_bytes() == (ROOT / "LICENSE").read_bytes()
 assert 'raise NotImplementedError("exercise ops.tanh_backward")' in copy_ops
 assert all(r.stubbed == (r.id in assignment) for r in homework.scan(student / "minigrad"))
 
 # %% [markdown]
-# From the command line the same is
+# From the command line, in the repository's top folder, the same is
 #
 # ```bash
-# python -m minigrad student-copy minigrad/ /tmp/student/minigrad   # all exercises
+# python -m minigrad student-copy . /tmp/student --exercise ops.exp_backward \
+#     --exercise ops.tanh_backward --exercise optim.sgdm_update
 # ```
 #
-# and a student runs the tests of one exercise with
-# `pytest --exercise ops.tanh_backward` in their copy.
+# (without `--exercise`, every exercise is stripped). A student runs the
+# tests of one exercise in the copy with
+# `python -m pytest --exercise ops.tanh_backward`. Here it is, run in our
+# copy (on `tests/homework` only, which is quicker to collect): every test
+# of the untouched exercise fails at its stub.
+
+# %%
+env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}   # the copy's own minigrad, nothing else
+run = subprocess.run([sys.executable, "-m", "pytest", "tests/homework", "--exercise", "ops.tanh_backward",
+                      "-q", "--tb=line", "-p", "no:cacheprovider"],
+                     cwd=student, capture_output=True, text=True, env=env)
+print(run.stdout.strip().splitlines()[-1])
+assert run.returncode == 1 and " failed" in run.stdout and " passed" not in run.stdout
+assert 'NotImplementedError: exercise ops.tanh_backward' in run.stdout
 
 # %% [markdown]
 # ## 3. Grading
@@ -187,7 +211,9 @@ before = {ex: report[ex].score for ex in assignment}
 # the answer key's body, read from the instructor's tree, so that this
 # notebook holds no solution a student could find in their copy); tanh
 # forgets the square, a classic slip ($1 - y$ instead of $1 - y^2$); SGDM
-# stays untouched.
+# stays untouched. The slip is in the grader's **catalogue of typical
+# mistakes** (`homework.MISTAKES`): a test aimed at it fails with a hint,
+# and the table shows the hint next to the exercise.
 
 # %%
 key = {r.id: r for r in regions}   # the answer key: the instructor's regions
@@ -220,11 +246,13 @@ print(report.table())
 after = {ex: report[ex].score for ex in assignment}
 assert after["ops.exp_backward"] == 1.0
 assert after["ops.tanh_backward"] < 1.0 and after["optim.sgdm_update"] == 0.0
+assert report.notes()["ops.tanh_backward"] == [homework.catalogue.message("tanh-no-square")]
 
 # %% [markdown]
 # Which tests failed, and why? `report.tests` maps every test to its
-# exercise, its outcome and the first line of its message: what a student
-# needs to see to find the slip.
+# exercise, its outcome and the first line of its message. The tests that
+# compare with finite differences only say that the numbers differ; the
+# targeted test says what the student probably did.
 
 # %%
 for test, (ex_id, outcome, message) in report.tests.items():
@@ -257,6 +285,33 @@ plt.show()
 # ```bash
 # python -m minigrad grade /tmp/student --exercise ops.exp_backward --exercise ops.tanh_backward
 # ```
+#
+# The catalogue holds at least one typical mistake for every exercise; the
+# instructor's guide lists them all. Here are the ones of the assignment:
+
+# %%
+for m in homework.MISTAKES:
+    if m.exercise in assignment:
+        print(f"{m.exercise:20} [{m.slug}] {m.hint}")
+assert {m.exercise for m in homework.MISTAKES} == set(homework.EXERCISES)
+
+# %% [markdown]
+# **Assign in curriculum order.** The tests of an exercise may use the
+# exercises before it: `function.toposort`'s tests build graphs with
+# `function.apply`. A copy that strips both, whose student answered
+# toposort (rightly, from the answer key) but not yet apply, scores 0 on
+# toposort, and the table says why, naming the exercise not done yet:
+
+# %%
+order_copy = workdir / "in_order"
+homework.student_copy(ROOT, order_copy, exercises=["function.apply", "function.toposort"])
+answer(order_copy, "function.toposort", key["function.toposort"].body)
+waiting = homework.grade(order_copy, exercises=["function.toposort"])
+print(waiting.table())
+assert waiting["function.toposort"].passed == 0
+assert waiting.notes()["function.toposort"][0].endswith("stopped at function.apply, not done yet")
+
+# %% [markdown]
 #
 # NOTE: the grader keeps honest mistakes from passing (a stub that hangs, a
 # copy that does not import, an installed minigrad shadowing the copy); it
@@ -363,13 +418,14 @@ assert final.score == 1.0
 
 # %%
 full_copy = workdir / "full_copy"
-homework.student_copy(PACKAGE, full_copy / "minigrad")
-copy_text = "\n".join(p.read_text() for p in (full_copy / "minigrad").rglob("*.py"))
+homework.student_copy(ROOT, full_copy)
+copy_text = "\n".join(p.read_text(encoding="utf-8") for p in full_copy.rglob("*.py"))
 found = {r.id: len(r.body) for r in regions if "\n".join(r.body).strip() in copy_text}
 print("bodies found verbatim in the copy (id: lines):", found)
 assert all(lines == 1 for lines in found.values()) and len(regions) == len(homework.EXERCISES)
 
 # %% [markdown]
-# That completes the tutorials: from the chain rule (01) through the engine
-# (02), training (03), the eight optimizers (04) and the training regimes
-# (05) to using all of it as homework (06).
+# From the chain rule (01) through the engine (02), training (03), the eight
+# optimizers (04) and the training regimes (05), we have come to using all of
+# it as homework (06). Tutorials 07 (the lecture's claims, tested), 08
+# (curvature) and 09 (seeing inside a graph and a training run) go further.

@@ -2,7 +2,8 @@
 
 The checks use closed-form Hessians (a quadratic form, Rosenbrock) and finite
 differences of gradients; ``minigrad.grad`` and the ops are the solutions of the
-exercises before this one.
+exercises before this one. A test that sees the symptom of a catalogued mistake
+(``minigrad.homework.catalogue``) fails with its hint.
 """
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 import minigrad as mg
 from minigrad.higher_order import hvp
+from minigrad.homework.catalogue import message as likely
 
 hvp_ex = pytest.mark.exercise("higher_order.hvp")
 
@@ -21,6 +23,7 @@ def test_hvp_of_a_quadratic_form_is_the_matrix_times_v():
     f = (w * (w @ a)).sum() * 0.5                      # ½ wᵀAw: H = A
     v = np.array([1.0, 2.0, -3.0])
     (hv,) = hvp(f, w, v)
+    assert np.any(hv.data), likely("hvp-no-create-graph") + " (H·v came out 0, where A·v is not)"
     np.testing.assert_allclose(hv.data, a @ v, rtol=1e-12,
                                err_msg="H·v of ½ wᵀAw is A·v: differentiate (g · v) by w, with g = grad(f, w, create_graph=True)")
     assert not hv.requires_grad and w.grad is None, "hvp returns constants and never touches .grad"

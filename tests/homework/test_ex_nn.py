@@ -1,7 +1,9 @@
 """Exercise tests for nn: the parameter walk of Module, and the cross-entropy derivative.
 
-They use only the engine and op exercises before them (nn.Linear is one fused op whose
-backward is not an exercise).
+The parameter walk comes before the engine in the curriculum and its tests use no engine;
+the cross-entropy tests use the engine and the op exercises before them (nn.Linear is one
+fused op whose backward is not an exercise). A test that sees the symptom of a catalogued
+mistake (``minigrad.homework.catalogue``) fails with its hint.
 """
 
 import numpy as np
@@ -9,6 +11,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import nn
+from minigrad.homework.catalogue import message as likely
 from minigrad.nn import functional as F
 
 PARAMS = "nn.module_parameters"
@@ -57,14 +60,20 @@ def test_named_parameters_of_a_sequential_use_pytorch_names():
 def test_own_parameters_come_before_children_and_plain_attributes_are_skipped():
     block = Block()
     names = [name for name, _ in block.named_parameters()]
-    assert names == ["scale", "shift", "inner.weight", "inner.bias"]
+    want = ["scale", "shift", "inner.weight", "inner.bias"]
+    if sorted(names) == sorted(want) and names != want:
+        pytest.fail(likely("parameters-in-member-order") + f" (got {names})")
+    assert names == want
     assert next(iter(block.parameters())) is block.scale   # the objects themselves, no copies
 
 
 @pytest.mark.exercise(PARAMS)
 def test_nested_modules_and_lists_give_dotted_names_depth_first():
     net = Net()
-    assert [name for name, _ in net.named_parameters()] == NET_NAMES
+    names = [name for name, _ in net.named_parameters()]
+    if names != NET_NAMES and [n.rsplit(".", 1)[-1] for n in names] == [n.rsplit(".", 1)[-1] for n in NET_NAMES]:
+        pytest.fail(likely("parameters-without-prefix") + f" (got {names})")
+    assert names == NET_NAMES
     assert list(net.state_dict()) == NET_NAMES
     params = list(net.parameters())
     assert params[2] is net.first.inner.weight and params[-1] is net.head[1].bias
@@ -142,7 +151,12 @@ def test_cross_entropy_mean_gradient_is_softmax_minus_onehot_over_n():
     x0, labels = rng.standard_normal((6, 3)), np.array([2, 0, 1, 1, 0, 2])
     x = mg.Tensor(x0, requires_grad=True)
     F.cross_entropy(x, labels).backward()
-    np.testing.assert_allclose(x.grad, _gradient_of_the_sum(x0, labels) / 6, rtol=1e-10, atol=1e-12)
+    want = _gradient_of_the_sum(x0, labels) / 6
+    for symptom, slug in ((want * 6, "cross-entropy-mean-not-divided"), (-want, "cross-entropy-sign"),
+                          (-want * 6, "cross-entropy-sign")):
+        if np.allclose(x.grad, symptom, rtol=1e-8, atol=1e-12):
+            pytest.fail(likely(slug))
+    np.testing.assert_allclose(x.grad, want, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.exercise(CE)

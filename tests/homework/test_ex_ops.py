@@ -1,11 +1,15 @@
-"""Exercise tests for the op derivatives (``backward`` of Mul, MatMul, Exp, Log, Tanh, Sum,
-Softmax, LogSoftmax).
+"""Exercise tests for the op derivatives (``backward`` of Exp, Log, Tanh, Mul, Sum, Softmax,
+LogSoftmax and MatMul).
 
-Each case runs ``Op.apply`` on float64 leaves, calls ``backward`` with a random upstream
-gradient g (a plain ``.sum()`` would hide a wrong softmax backward, and Sum is itself an
-exercise) and compares every input's gradient with central finite differences of
-Σ g · op(inputs), computed from the op's forward alone, and with the formula of the
-op's docstring written here in NumPy. Only the engine (the exercises before these) is used.
+The op derivatives come first in the curriculum, before the engine, so these tests use no
+engine: each runs one node by hand, as the engine would (``node = Op()``, ``node.inputs``,
+``node.forward(*arrays)``, ``node.backward(g)``), with a random upstream gradient g (a plain
+``.sum()`` would hide a wrong softmax backward, and Sum is itself an exercise). Every input's
+gradient is compared with central finite differences of Σ g · op(inputs), computed from the
+op's forward alone, and with the formula of the op's docstring written here in NumPy. Where
+the engine would sum a broadcast gradient back to its input's shape, the test does it, by the
+definition of broadcasting. A test that sees the symptom of a catalogued mistake
+(``minigrad.homework.catalogue``) fails with its hint.
 """
 
 from dataclasses import dataclass, field
@@ -15,6 +19,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import ops
+from minigrad.homework.catalogue import message as likely
 
 
 @dataclass
@@ -140,20 +145,68 @@ CASES = [
 ]
 
 
-def _run(case, seed=0):
+# ---- one node, run as the engine runs it ----------------------------------------------
+
+def summed_to(g, shape):
+    """``g`` summed over the copies that broadcasting made of an array of ``shape`` (the engine's job).
+
+    Written from the definition: entry i is the sum of g where a one-hot array at i lands.
+    """
+    g = np.asarray(g)
+    if g.shape == tuple(shape):
+        return g
+    out = np.zeros(shape, dtype=g.dtype)
+    for i in np.ndindex(*shape):
+        one = np.zeros(shape)
+        one[i] = 1.0
+        out[i] = np.sum(g * np.broadcast_to(one, g.shape))
+    return out
+
+
+def run_node(op, arrays, g, params=None, constant=()):
+    """``(result, raw gradients)`` of one node: forward, then backward of ``g``, as the engine runs them.
+
+    ``node.inputs`` holds a Tensor for each input that needs a gradient and None for each
+    index in ``constant``. The raw gradients are what backward returned, one per input
+    (a one-input op's single array is put in a list).
+    """
+    node = op()
+    node.inputs = tuple(None if k in constant else mg.Tensor(a) for k, a in enumerate(arrays))
+    out = node.forward(*arrays, **(params or {}))
+    grads = node.backward(g)
+    return out, list(grads) if isinstance(grads, tuple) else [grads]
+
+
+def node_gradients(op, arrays, g, params=None, constant=()):
+    """Each input's gradient, summed back to the input's shape (None for a constant)."""
+    _, grads = run_node(op, arrays, g, params, constant)
+    assert len(grads) == len(arrays), f"{op.__name__}.backward must return one gradient per input"
+    return [None if k in constant else summed_to(gk, np.shape(arrays[k])) for k, gk in enumerate(grads)]
+
+
+def expect(got, want, what, mistakes=()):
+    """Pass if ``got`` ≈ ``want``; else fail with the hint of the catalogued mistake whose symptom
+    ``got`` matches (``mistakes``: pairs of what that mistake gives and its slug), if any."""
+    got = np.asarray(got)
+    if got.shape == np.shape(want) and np.allclose(got, want, rtol=1e-7, atol=1e-10):
+        return
+    for symptom, slug in mistakes:
+        if got.shape == np.shape(symptom) and np.allclose(got, symptom, rtol=1e-6, atol=1e-9):
+            pytest.fail(likely(slug))
+    np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-10, err_msg=what)
+
+
+def _inputs(case, seed):
     rng = np.random.default_rng(seed)
     inputs = [rng.uniform(case.low, case.high, s) for s in case.shapes]
-    leaves = [mg.Tensor(a, requires_grad=True) for a in inputs]
-    out = case.op.apply(*leaves, **case.params)
-    g = rng.standard_normal(out.shape)
-    out.backward(g)
-    return inputs, leaves, g
+    out = case.op().forward(*inputs, **case.params)
+    return inputs, rng.standard_normal(np.shape(out))
 
 
 def _numeric(case, inputs, g, eps=1e-6):
     """Central differences of Σ g · op(inputs), from the forward pass only."""
     def loss(arrays):
-        return float(np.sum(g * case.op.apply(*arrays, **case.params).data))
+        return float(np.sum(g * case.op().forward(*arrays, **case.params)))
     grads = []
     for k, a in enumerate(inputs):
         num = np.zeros_like(a)
@@ -173,20 +226,21 @@ def _params(cases):
 
 @pytest.mark.parametrize("case", _params(CASES))
 def test_backward_matches_finite_differences(case):
-    inputs, leaves, g = _run(case)
-    for k, (leaf, num) in enumerate(zip(leaves, _numeric(case, inputs, g))):
-        assert leaf.grad is not None, f"input {k} got no gradient"
-        assert leaf.grad.shape == inputs[k].shape
-        np.testing.assert_allclose(leaf.grad, num, rtol=1e-5, atol=1e-7,
-                                   err_msg=f"gradient of input {k}")
+    inputs, g = _inputs(case, seed=0)
+    grads = node_gradients(case.op, inputs, g, case.params)
+    for k, (grad, num) in enumerate(zip(grads, _numeric(case, inputs, g))):
+        assert grad is not None, f"input {k} got no gradient"
+        assert grad.shape == inputs[k].shape, \
+            f"the gradient of input {k} has shape {grad.shape}, summed back: the input's is {inputs[k].shape}"
+        np.testing.assert_allclose(grad, num, rtol=1e-5, atol=1e-7, err_msg=f"gradient of input {k}")
 
 
 @pytest.mark.parametrize("case", _params([c for c in CASES if c.expected is not None]))
 def test_backward_is_the_docstring_formula(case):
-    inputs, leaves, g = _run(case, seed=1)
-    for k, (leaf, want) in enumerate(zip(leaves, case.expected(inputs, g, case.params))):
-        np.testing.assert_allclose(leaf.grad, want, rtol=1e-10, atol=1e-12,
-                                   err_msg=f"gradient of input {k}")
+    inputs, g = _inputs(case, seed=1)
+    grads = node_gradients(case.op, inputs, g, case.params)
+    for k, (grad, want) in enumerate(zip(grads, case.expected(inputs, g, case.params))):
+        np.testing.assert_allclose(grad, want, rtol=1e-10, atol=1e-12, err_msg=f"gradient of input {k}")
 
 
 FLOAT32 = [  # one case per exercise: float32 in, float32 gradients out
@@ -204,103 +258,161 @@ FLOAT32 = [  # one case per exercise: float32 in, float32 gradients out
 @pytest.mark.parametrize("case", _params(FLOAT32))
 def test_backward_keeps_float32(case):
     rng = np.random.default_rng(2)
-    leaves = [mg.Tensor(rng.uniform(case.low if case.low > 0 else 0.5, 2.0, s).astype(np.float32),
-                        requires_grad=True) for s in case.shapes]
-    out = case.op.apply(*leaves, **case.params)
-    out.backward(np.ones(out.shape, dtype=np.float32))
-    for leaf in leaves:
-        assert leaf.grad.dtype == np.float32
+    arrays = [rng.uniform(case.low if case.low > 0 else 0.5, 2.0, s).astype(np.float32) for s in case.shapes]
+    out = case.op().forward(*arrays, **case.params)
+    _, grads = run_node(case.op, arrays, np.ones(np.shape(out), dtype=np.float32), case.params)
+    for k, grad in enumerate(grads):
+        assert np.asarray(grad).dtype == np.float32, \
+            f"float32 in, float32 out: the gradient of input {k} is {np.asarray(grad).dtype}"
 
 
-# ---- named pitfalls -----------------------------------------------------------
-
-@pytest.mark.exercise(MUL)
-def test_mul_of_a_tensor_by_itself_and_by_a_constant():
-    x = mg.Tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
-    ops.Mul.apply(x, x).backward(np.ones(3))          # d(x²)/dx = 2x
-    np.testing.assert_allclose(x.grad, [2.0, -4.0, 6.0])
-    x.zero_grad()
-    c = mg.Tensor(np.array([4.0, 5.0, 6.0]))
-    ops.Mul.apply(c, x).backward(np.ones(3))
-    np.testing.assert_allclose(x.grad, [4.0, 5.0, 6.0])
-    assert c.grad is None
-    x.zero_grad()
-    ops.Mul.apply(x, 0.5).backward(np.ones(3))
-    np.testing.assert_allclose(x.grad, [0.5, 0.5, 0.5])
-
-
-@pytest.mark.exercise(MATMUL)
-def test_matmul_of_two_vectors_is_a_dot_product():
-    x = mg.Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
-    y = mg.Tensor(np.array([4.0, 5.0, 6.0]), requires_grad=True)
-    z = ops.MatMul.apply(x, y)
-    assert z.shape == ()
-    z.backward(np.array(2.0))
-    np.testing.assert_allclose(x.grad, 2 * y.data)
-    np.testing.assert_allclose(y.grad, 2 * x.data)
-
-
-@pytest.mark.exercise(MATMUL)
-def test_matmul_with_a_constant_operand():
-    w = mg.Tensor(np.eye(3) * 2, requires_grad=True)
-    x = np.ones((4, 3))
-    ops.MatMul.apply(x, w).backward(np.ones((4, 3)))
-    np.testing.assert_allclose(w.grad, np.full((3, 3), 4.0))
-    a = mg.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)   # and the constant on the right
-    ops.MatMul.apply(a, np.eye(3) * 2).backward(np.ones((2, 3)))
-    np.testing.assert_allclose(a.grad, np.full((2, 3), 2.0))
-
+# ---- named pitfalls, and the symptoms of the catalogued mistakes --------------------
 
 @pytest.mark.exercise(EXP)
-def test_exp_gradient_is_its_output():
-    x = mg.Tensor(np.array([0.0, 1.0, -50.0]), requires_grad=True)
-    ops.Exp.apply(x).backward(np.ones(3))
-    np.testing.assert_allclose(x.grad, np.exp([0.0, 1.0, -50.0]), rtol=1e-12)
+def test_exp_gradient_is_its_output_times_g():
+    x, g = np.array([0.0, 1.0, -50.0, 2.0]), np.array([2.0, -1.0, 3.0, 0.5])
+    [grad] = node_gradients(ops.Exp, [x], g)
+    expect(grad, g * np.exp(x), "dL/dx = g · e^x", [(np.exp(x), "exp-no-upstream")])
 
 
 @pytest.mark.exercise(LOG)
 def test_log_gradient_is_one_over_x():
-    x = mg.Tensor(np.array([0.5, 1.0, 4.0]), requires_grad=True)
-    ops.Log.apply(x).backward(np.array([1.0, 3.0, 8.0]))
-    np.testing.assert_allclose(x.grad, [2.0, 3.0, 2.0])
+    x, g = np.array([0.5, 1.0, 4.0]), np.array([1.0, 3.0, 8.0])
+    [grad] = node_gradients(ops.Log, [x], g)
+    expect(grad, [2.0, 3.0, 2.0], "dL/dx = g / x", [(g * x, "log-times-x")])
+
+
+@pytest.mark.exercise(TANH)
+def test_tanh_gradient_is_even_in_x():
+    x, g = np.array([-1.5, -0.5, 0.5, 1.5]), np.ones(4)
+    [grad] = node_gradients(ops.Tanh, [x], g)
+    expect(grad, 1 - np.tanh(x) ** 2, "tanh'(x) = 1 − tanh²(x)", [(1 - np.tanh(x), "tanh-no-square")])
 
 
 @pytest.mark.exercise(TANH)
 def test_tanh_gradient_vanishes_without_nan_far_out():
-    x = mg.Tensor(np.array([-30.0, 0.0, 30.0]), requires_grad=True)
-    ops.Tanh.apply(x).backward(np.ones(3))
-    np.testing.assert_allclose(x.grad, [0.0, 1.0, 0.0], atol=1e-12)
-    assert np.isfinite(x.grad).all()
+    [grad] = node_gradients(ops.Tanh, [np.array([-30.0, 0.0, 30.0])], np.ones(3))
+    np.testing.assert_allclose(grad, [0.0, 1.0, 0.0], atol=1e-12)
+    assert np.isfinite(grad).all()
+
+
+@pytest.mark.exercise(MUL)
+def test_mul_gradient_of_each_input_is_the_other_input():
+    x, y, g = np.array([1.0, 2.0]), np.array([3.0, 5.0]), np.array([1.0, -2.0])
+    gx, gy = node_gradients(ops.Mul, [x, y], g)
+    expect(gx, g * y, "dL/dx = g · y", [(g * x, "mul-swapped")])
+    expect(gy, g * x, "dL/dy = g · x", [(g * y, "mul-swapped")])
+
+
+@pytest.mark.exercise(MUL)
+def test_mul_of_a_tensor_by_itself_and_by_a_constant():
+    x = np.array([1.0, -2.0, 3.0])
+    gx, gy = node_gradients(ops.Mul, [x, x], np.ones(3))
+    np.testing.assert_allclose(gx + gy, [2.0, -4.0, 6.0],
+                               err_msg="d(x·x)/dx = 2x: the engine adds the gradients of both inputs")
+    c = np.array([4.0, 5.0, 6.0])
+    _, gy = node_gradients(ops.Mul, [c, x], np.ones(3), constant=(0,))
+    np.testing.assert_allclose(gy, [4.0, 5.0, 6.0], err_msg="c is a constant (inputs[0] is None); x gets g · c")
+    gx, _ = node_gradients(ops.Mul, [x, 0.5], np.ones(3), constant=(1,))
+    np.testing.assert_allclose(gx, [0.5, 0.5, 0.5], err_msg="a Python number as y: x gets g · 0.5")
 
 
 @pytest.mark.exercise(SUM)
 def test_sum_spreads_the_gradient_over_the_reduced_axis():
-    x = mg.Tensor(np.zeros((2, 3)), requires_grad=True)
-    ops.Sum.apply(x, axis=1).backward(np.array([1.0, 2.0]))
-    np.testing.assert_array_equal(x.grad, [[1, 1, 1], [2, 2, 2]])
-    y = mg.Tensor(np.zeros((2, 3)), requires_grad=True)
-    ops.Sum.apply(y).backward(np.array(5.0))
-    np.testing.assert_array_equal(y.grad, np.full((2, 3), 5.0))
+    g = np.array([1.0, 2.0, 3.0])
+    want = np.array([[1.0, 1.0, 1.0], [2.0, 2.0, 2.0], [3.0, 3.0, 3.0]])
+    for shape in ((3, 3), (3, 4)):             # square, where g could spread the wrong way, and not
+        try:
+            [grad] = node_gradients(ops.Sum, [np.zeros(shape)], g, dict(axis=1))
+        except ValueError:                     # NumPy cannot broadcast (3,) to (3, 4)
+            pytest.fail(likely("sum-axis-not-restored"))
+        expect(grad, np.repeat(want[:, :1], shape[1], axis=1), "each row gets its own g",
+               [(np.broadcast_to(g, (3, 3)), "sum-axis-not-restored")] if shape == (3, 3) else [])
+    [grad] = node_gradients(ops.Sum, [np.zeros((2, 3))], np.array(5.0))
+    np.testing.assert_array_equal(grad, np.full((2, 3), 5.0))
 
 
 @pytest.mark.exercise(SOFTMAX)
 def test_softmax_rows_sum_to_one_so_a_constant_upstream_gives_zero():
-    x = mg.Tensor(np.array([[1000.0, -1000.0, 0.0], [0.1, 0.2, 0.3]]), requires_grad=True)
-    ops.Softmax.apply(x, axis=-1).backward(np.full((2, 3), 7.0))
-    np.testing.assert_allclose(x.grad, np.zeros((2, 3)), atol=1e-12)
+    x = np.array([[1000.0, -1000.0, 0.0], [0.1, 0.2, 0.3]])
+    g = np.full((2, 3), 7.0)
+    [grad] = node_gradients(ops.Softmax, [x], g, dict(axis=-1))
+    y = _softmax(x, -1)
+    expect(grad, np.zeros((2, 3)), "softmax's outputs sum to 1, so adding a constant to g changes nothing",
+           [(y * (1 - y) * g, "softmax-no-sum-term"), (y * g, "softmax-no-sum-term")])
 
 
 @pytest.mark.exercise(SOFTMAX)
 def test_softmax_at_large_logits_is_finite():
-    x = mg.Tensor(np.array([[1000.0, 999.0, -1000.0]]), requires_grad=True)
-    ops.Softmax.apply(x, axis=-1).backward(np.array([[1.0, 0.0, 0.0]]))
-    p = _softmax(x.data, -1)
-    np.testing.assert_allclose(x.grad, p * (np.array([[1.0, 0.0, 0.0]]) - p[0, 0]), atol=1e-12)
+    x = np.array([[1000.0, 999.0, -1000.0]])
+    g = np.array([[1.0, 0.0, 0.0]])
+    [grad] = node_gradients(ops.Softmax, [x], g, dict(axis=-1))
+    p = _softmax(x, -1)
+    np.testing.assert_allclose(grad, p * (g - p[0, 0]), atol=1e-12)
 
 
 @pytest.mark.exercise(LOG_SOFTMAX)
 def test_log_softmax_with_a_one_hot_upstream_is_onehot_minus_p():
-    x = mg.Tensor(np.array([[1000.0, -1000.0, 0.0], [0.0, 0.0, 0.0]]), requires_grad=True)
+    x = np.array([[1000.0, -1000.0, 0.0], [0.0, 1.0, 2.0]])
     onehot = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
-    ops.LogSoftmax.apply(x, axis=-1).backward(onehot)
-    np.testing.assert_allclose(x.grad, onehot - _softmax(x.data, -1), atol=1e-12)
+    [grad] = node_gradients(ops.LogSoftmax, [x], onehot, dict(axis=-1))
+    p = _softmax(x, -1)
+    expect(grad, onehot - p, "dL/dx = g − softmax(x) · Σ g", [(onehot - p * onehot, "log-softmax-no-sum")])
+
+
+@pytest.mark.exercise(LOG_SOFTMAX)
+def test_log_softmax_upstream_summed_over_the_axis():
+    x = np.array([[0.5, -1.0, 2.0, 0.0]])
+    g = np.array([[1.0, 2.0, -0.5, 3.0]])
+    [grad] = node_gradients(ops.LogSoftmax, [x], g, dict(axis=-1))
+    p = _softmax(x, -1)
+    y = np.log(p)                                   # what forward saved: log-probabilities
+    expect(grad, g - p * g.sum(), "dL/dx = g − softmax(x) · Σ g",
+           [(g - p * g, "log-softmax-no-sum"), (g - y * g.sum(), "log-softmax-y-as-p")])
+
+
+@pytest.mark.exercise(MATMUL)
+def test_matmul_gradients_in_2d():
+    rng = np.random.default_rng(3)
+    for shapes in (((3, 4), (4, 5)), ((3, 3), (3, 3))):        # the square case hides a wrong shape
+        x, y = (rng.standard_normal(s) for s in shapes)
+        g = rng.standard_normal((shapes[0][0], shapes[1][1]))
+        try:
+            gx, gy = node_gradients(ops.MatMul, [x, y], g)
+        except ValueError:                                     # shapes that do not align
+            pytest.fail(likely("matmul-transpose"))
+        for got, want, name in ((gx, g @ y.T, "dL/dx"), (gy, x.T @ g, "dL/dy")):
+            if got.shape != want.shape or not np.allclose(got, want, rtol=1e-10, atol=1e-12):
+                pytest.fail(likely("matmul-transpose") + f" ({name}, shapes {shapes})")
+
+
+VECTOR_CASES = [  # shapes of x and y, then dL/dx and dL/dy for an upstream g, written for each case
+    ((4,), (4, 5), lambda x, y, g: y @ g, lambda x, y, g: np.outer(x, g)),     # a row times a matrix
+    ((3, 4), (4,), lambda x, y, g: np.outer(g, y), lambda x, y, g: x.T @ g),   # a matrix times a column
+    ((4,), (4,), lambda x, y, g: g * y, lambda x, y, g: g * x),                # a dot product
+]
+
+
+@pytest.mark.exercise(MATMUL)
+def test_matmul_with_a_vector():
+    rng = np.random.default_rng(4)
+    for x_shape, y_shape, dx, dy in VECTOR_CASES:
+        x, y = rng.standard_normal(x_shape), rng.standard_normal(y_shape)
+        g = rng.standard_normal(np.shape(x @ y))
+        try:
+            gx, gy = node_gradients(ops.MatMul, [x, y], g)
+        except ValueError:
+            pytest.fail(likely("matmul-1d") + f" (shapes {x_shape} and {y_shape})")
+        for got, want in ((gx, dx(x, y, g)), (gy, dy(x, y, g))):
+            if got.shape != want.shape or not np.allclose(got, want, rtol=1e-10, atol=1e-12):
+                pytest.fail(likely("matmul-1d") + f" (shapes {x_shape} and {y_shape})")
+
+
+@pytest.mark.exercise(MATMUL)
+def test_matmul_with_a_constant_operand():
+    w = np.eye(3) * 2
+    _, gw = node_gradients(ops.MatMul, [np.ones((4, 3)), w], np.ones((4, 3)), constant=(0,))
+    np.testing.assert_allclose(gw, np.full((3, 3), 4.0))
+    a = np.arange(6.0).reshape(2, 3)                     # and the constant on the right
+    ga, _ = node_gradients(ops.MatMul, [a, np.eye(3) * 2], np.ones((2, 3)), constant=(1,))
+    np.testing.assert_allclose(ga, np.full((2, 3), 2.0))

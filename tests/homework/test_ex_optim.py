@@ -5,7 +5,9 @@ Every optimizer runs 50 steps on a small quadratic whose gradient scale drops af
 a second parameter gets a gradient only on even steps (its own t must not advance on the
 others). Its trajectory must match a NumPy transcription of the docstring's Math block,
 written out of place here, step by step (float64: rtol 1e-9). Gradients are set by hand
-(``p.grad = ...``), so no engine exercise is involved.
+(``p.grad = ...``), so no engine exercise is involved. Hand-computed steps check the first
+steps of each rule; where a catalogued mistake (``minigrad.homework.catalogue``) gives steps
+of its own, a test that sees them fails with its hint.
 """
 
 import math
@@ -15,6 +17,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import nn, optim
+from minigrad.homework.catalogue import message as likely
 from minigrad.optim.adam import update_moments
 
 A, B = np.array([1.0, 20.0, 0.0]), np.array([1.0, -2.0, 0.0])
@@ -137,7 +140,7 @@ def run_minigrad(cls, kwargs, steps, dtype=np.float64, weight_decay=0.0):
         q.grad = None if gq is None else gq.astype(dtype)
         before = w.grad.copy()
         opt.step()
-        np.testing.assert_array_equal(w.grad, before, err_msg="step() changed p.grad")
+        assert np.array_equal(w.grad, before, equal_nan=True), likely("step-writes-grad")
         path.append((w.data.copy(), q.data.copy()))
     return path, opt, w, q
 
@@ -242,18 +245,40 @@ def step_with(opt, w, g):
     return w.data.copy()
 
 
+def expect(got, want, what, mistakes=()):
+    """Pass if ``got`` ≈ ``want``; else fail with the hint of the catalogued mistake whose result
+    ``got`` matches (``mistakes``: pairs of what that mistake gives and its slug), if any."""
+    got = np.asarray(got, dtype=np.float64)
+    if got.shape == np.shape(want) and np.allclose(got, want, rtol=1e-6, atol=1e-12):
+        return
+    for symptom, slug in mistakes:
+        if got.shape == np.shape(symptom) and np.allclose(got, symptom, rtol=1e-6, atol=1e-12):
+            pytest.fail(likely(slug))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-12, err_msg=what)
+
+
 @pytest.mark.exercise("optim.sgd_update")
 def test_sgd_steps_against_the_gradient():
     w, opt = one_param(optim.SGD, [1.0, -2.0], lr=0.1)
-    np.testing.assert_allclose(step_with(opt, w, [2.0, -4.0]), [0.8, -1.6])
+    expect(step_with(opt, w, [2.0, -4.0]), [0.8, -1.6], "θ − η·g", [([1.2, -2.4], "sgd-uphill")])
     np.testing.assert_allclose(step_with(opt, w, [0.0, 10.0]), [0.8, -2.6])
+
+
+@pytest.mark.exercise("optim.sgd_update")
+def test_sgd_step_leaves_p_grad_alone():
+    w, opt = one_param(optim.SGD, [1.0, -2.0], lr=0.1)
+    w.grad = g = np.array([2.0, -4.0])
+    opt.step()
+    assert w.grad is g and np.array_equal(g, [2.0, -4.0]), likely("step-writes-grad")
+    np.testing.assert_allclose(w.data, [0.8, -1.6])
 
 
 @pytest.mark.exercise("optim.sgdm_update")
 def test_sgdm_velocity_remembers_past_steps():
     w, opt = one_param(optim.SGDM, [1.0], lr=0.1, momentum=0.5)
-    np.testing.assert_allclose(step_with(opt, w, [1.0]), [0.9])       # v = −0.1
-    np.testing.assert_allclose(step_with(opt, w, [1.0]), [0.75])      # v = 0.5·(−0.1) − 0.1
+    expect(step_with(opt, w, [1.0]), [0.9], "v = −0.1", [([1.1], "sgdm-uphill")])
+    expect(step_with(opt, w, [1.0]), [0.75], "v = 0.5·(−0.1) − 0.1",
+           [([0.85], "sgdm-momentum-sign"), ([0.8], "sgdm-velocity-forgotten")])
     np.testing.assert_allclose(opt.state[w]["v"], [-0.15])
     np.testing.assert_allclose(step_with(opt, w, [0.0]), [0.675])     # coasting: v = −0.075
 
@@ -262,25 +287,63 @@ def test_sgdm_velocity_remembers_past_steps():
 def test_adagrad_first_step_is_lr_times_sign_then_shrinks():
     w, opt = one_param(optim.Adagrad, [0.0, 0.0, 0.0], lr=0.5)
     np.testing.assert_allclose(step_with(opt, w, [4.0, -0.001, 0.0]), [-0.5, 0.5, 0.0], rtol=1e-6)
-    np.testing.assert_allclose(step_with(opt, w, [3.0, 0.0, 0.0]), [-0.5 - 0.5 * 3 / 5, 0.5, 0.0])
+    expect(step_with(opt, w, [3.0, 0.0, 0.0]), [-0.5 - 0.5 * 3 / 5, 0.5, 0.0], "s = 4² + 3²",
+           [([-1.0, 0.5, 0.0], "adagrad-no-sum")])
+
+
+@pytest.mark.exercise("optim.adagrad_update")
+def test_adagrad_first_step_is_lr_times_sign_at_any_scale():
+    w, opt = one_param(optim.Adagrad, [0.0], lr=0.5)            # ε = 1e-10, √ε = 1e-5
+    g = 1e-6
+    expect(step_with(opt, w, [g]), [-0.5 * g / (g + 1e-10)], "η·g / (|g| + ε) ≈ η·sign(g)",
+           [([-0.5 * g / math.sqrt(g * g + 1e-10)], "adagrad-eps-inside-root")])
+
+
+def rmsprop_two_steps(v1, v2, lr=0.1):
+    """θ after steps with g = 2, then g = 1, from θ = 0, if v took the values v1 and v2."""
+    first = -lr * 2 / (math.sqrt(v1) + 1e-8)
+    return [first, first - lr * 1 / (math.sqrt(v2) + 1e-8)]
 
 
 @pytest.mark.exercise("optim.rmsprop_update")
 def test_rmsprop_first_grad_start_versus_zeros_start():
-    w, opt = one_param(optim.RMSProp, [0.0], lr=0.1, alpha=0.9)
-    np.testing.assert_allclose(step_with(opt, w, [2.0]), [-0.1], rtol=1e-7)   # v = g²
-    np.testing.assert_allclose(step_with(opt, w, [1.0]), [-0.1 - 0.1 / math.sqrt(0.9 * 4 + 0.1)],
-                               rtol=1e-7)
-    w, opt = one_param(optim.RMSProp, [0.0], lr=0.1, alpha=0.9, init="zeros")
-    np.testing.assert_allclose(step_with(opt, w, [2.0]), [-0.1 / math.sqrt(0.1)], rtol=1e-7)
+    # α = 0.9: the moving average from 0 gives v = 0.4, then 0.9·0.4 + 0.1·1 = 0.46; from g₁² = 4, 3.7
+    for init, want, mistakes in (
+            ("first_grad", rmsprop_two_steps(4, 3.7), [(rmsprop_two_steps(0.4, 0.46), "rmsprop-started-at-zero"),
+                                                       (rmsprop_two_steps(0.4, 1.0), "rmsprop-t-off-by-one")]),
+            ("zeros", rmsprop_two_steps(0.4, 0.46), [(rmsprop_two_steps(4, 3.7), "rmsprop-ignores-init")])):
+        w, opt = one_param(optim.RMSProp, [0.0], lr=0.1, alpha=0.9, init=init)
+        got = [step_with(opt, w, [2.0])[0], step_with(opt, w, [1.0])[0]]
+        expect(got, want, f"two steps with init={init!r}", mistakes)
 
 
 @pytest.mark.exercise("optim.adam_update")
 def test_adam_first_step_is_lr_times_sign_and_t_counts_steps():
     w, opt = one_param(optim.Adam, [1.0, -2.0, 0.0], lr=0.1)
-    np.testing.assert_allclose(step_with(opt, w, [2.0, -4e-3, 0.0]), [0.9, -1.9, 0.0], rtol=1e-5)
-    step_with(opt, w, [2.0, -4e-3, 0.0])
-    assert opt.state[w]["t"] == 2
+    g = np.array([2.0, -4e-3, 0.0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        first = step_with(opt, w, g)
+    if not np.isfinite(first).all():
+        pytest.fail(likely("adam-t-off-by-one") + " (the first step divided by 1 − β^0 = 0)")
+    m, v = 0.1 * g, 0.001 * g * g                               # the moments after one step
+    expect(first, [0.9, -1.9, 0.0], "the first step is η·g/(|g| + ε) ≈ η·sign(g)",
+           [([1.0, -2.0, 0.0] - 0.1 * m / (np.sqrt(v) + 1e-8), "adam-no-bias-correction")])
+    step_with(opt, w, g)
+    assert opt.state[w]["t"] == 2, likely("adam-t-off-by-one") + f" (t = {opt.state[w]['t']} after two steps)"
+
+
+class QuadrupledV(optim.Adam):
+    """Adam dividing by √(4v̂): a subclass that changes only the second moment, as AMSGrad does."""
+
+    def _second_moment(self, state):
+        return 4 * state["v"]
+
+
+@pytest.mark.exercise("optim.adam_update")
+def test_adam_reads_the_second_moment_through_its_hook():
+    w, opt = one_param(QuadrupledV, [1.0], lr=0.1)
+    expect(step_with(opt, w, [2.0]), [0.95], "√(4·v̂) = 2|g| halves the first step",
+           [([0.9], "adam-ignores-second-moment")])
 
 
 @pytest.mark.exercise("optim.amsgrad_second_moment")
@@ -289,6 +352,7 @@ def test_amsgrad_divides_by_the_largest_second_moment_seen():
     for g in (10.0, 0.0, 0.0):
         step_with(opt, w, [g])
     state = opt.state[w]
+    assert np.any(state.get("v_max", 0.0)), likely("amsgrad-max-not-kept")
     np.testing.assert_allclose(state["v"], [0.999 ** 2 * 0.001 * 100], rtol=1e-12)
     np.testing.assert_allclose(state["v_max"], [0.1], rtol=1e-12)
     out = opt._second_moment({"v": np.array([1.0, 5.0]), "v_max": np.array([3.0, 2.0])})
@@ -305,9 +369,17 @@ def test_radam_takes_momentum_steps_until_rho_passes_the_threshold():
     step_with(opt, w, [1.0])                 # t = 6, ρ = 5.994 > 5: the first rectified step
     rho_t, r_t = rectifier(6, 0.999)
     assert rho_t == pytest.approx(5.994, abs=1e-3)
-    assert 0 < before[0] - w.data[0] < 0.1
     # m̂ = 1 and √v = √(1 − β2^t) under a constant g = 1: the step is η·r
-    np.testing.assert_allclose(before - w.data, [0.1 * r_t], rtol=1e-6)
+    expect(before - w.data, [0.1 * r_t], "the first rectified step, η·r",
+           [([0.1 * r_t / (math.sqrt(1 - 0.999 ** 6) + 1e-8)], "radam-v-not-corrected")])
+
+
+@pytest.mark.exercise("optim.radam_update")
+def test_radam_early_steps_are_momentum_alone():
+    w, opt = one_param(optim.RAdam, [1.0], lr=0.1)
+    got = [step_with(opt, w, [2.0])[0] for _ in range(5)]   # ρ_t ≤ 5: steps η·m̂ = η·2
+    expect(got, [1 - 0.2 * k for k in range(1, 6)], "five steps of η·m̂",
+           [([1 - 0.1 * k * 2 / (2 + 1e-8) for k in range(1, 6)], "radam-early-adaptive")])
 
 
 # ---- Adam's moments, shared by Adam, AMSGrad, RAdam and SWATS -----------------------
@@ -318,8 +390,9 @@ def test_update_moments_are_two_moving_averages_in_place():
     m_id, v_id = id(m), id(v)
     g = np.array([1.0, -2.0, 0.0])
     update_moments(m, v, g, 0.9, 0.99)
-    np.testing.assert_allclose(m, [0.1, -0.2, 0.0])
-    np.testing.assert_allclose(v, [0.01, 0.04, 0.0])
+    assert m.any() or v.any(), likely("moments-not-in-place")
+    expect(m, [0.1, -0.2, 0.0], "m ← β1·m + (1 − β1)·g", [([0.9, -1.8, 0.0], "moments-weights-swapped")])
+    expect(v, [0.01, 0.04, 0.0], "v ← β2·v + (1 − β2)·g²", [([0.99, 3.96, 0.0], "moments-weights-swapped")])
     update_moments(m, v, np.array([3.0, 0.0, 0.0]), 0.9, 0.99)
     np.testing.assert_allclose(m, [0.09 + 0.3, -0.18, 0.0])
     np.testing.assert_allclose(v, [0.0099 + 0.09, 0.0396, 0.0])
@@ -383,7 +456,7 @@ def swats_run(grad, steps, start, dtype=np.float64, **kwargs):
         w.grad = np.asarray(grad(w.data, step), dtype=dtype)
         before = w.grad.copy()
         opt.step()
-        np.testing.assert_array_equal(w.grad, before, err_msg="step() changed p.grad")
+        assert np.array_equal(w.grad, before, equal_nan=True), likely("step-writes-grad")
         path.append(w.data.copy())
     return path, opt
 
@@ -413,9 +486,15 @@ def test_swats_follows_algorithm_1(grad, start, kwargs, switches):
 
 @pytest.mark.exercise("optim.swats_update")
 def test_swats_switches_at_step_2_on_a_constant_gradient():
-    _, opt = swats_run(lambda th, t: np.array([0.3, -0.7]), 3, [1.0, 1.0], lr=0.01)
+    c = np.array([0.3, -0.7])
+    path, opt = swats_run(lambda th, t: c, 3, [1.0, 1.0], lr=0.01)
+    m, a = 0.1 * c, 0.001 * c * c                          # the moments after one step
+    expect(path[0] - 1.0, -0.01 * np.sign(c), "the first Adam-phase step is η·sign(g)",
+           [(-0.01 * m / (np.sqrt(a) + 1e-9), "swats-no-bias-correction")])
     assert (opt.phase, opt.switch_step) == ("sgd", 2)
     assert opt.sgd_lr == pytest.approx(0.02, rel=1e-6)     # Λ = η·d/‖c‖₁
+    # step 3, the first SGD step: v = β1·0 + c, θ ← θ − (1 − β1)·Λ·v
+    expect(path[2] - path[1], -0.1 * 0.02 * c, "the first SGD-phase step", [(-0.02 * c, "swats-sgd-no-damping")])
 
 
 @pytest.mark.exercise("optim.swats_update")
@@ -460,7 +539,10 @@ def test_minibatches_in_order_without_shuffle():
 def test_minibatch_sizes(n, size, drop_last, sizes):
     X, y = _data(n)
     batches = list(optim.minibatches(X, y, size, drop_last=drop_last, rng=0))
-    assert [len(yb) for _, yb in batches] == sizes
+    got = [len(yb) for _, yb in batches]
+    if not drop_last and got == sizes[:-1]:
+        pytest.fail(likely("minibatches-last-batch-lost"))
+    assert got == sizes
     seen = np.concatenate([yb for _, yb in batches])
     assert len(set(seen.tolist())) == len(seen)          # no example twice
     for xb, yb in batches:
@@ -487,8 +569,16 @@ def test_minibatches_shuffle_every_example_once_reproducibly():
 @pytest.mark.parametrize("size", [0, -1, 2.5, True, "4"])
 def test_minibatches_refuse_a_bad_batch_size_at_the_call(size):
     X, y = _data()
-    with pytest.raises(ValueError, match="batch_size"):
-        optim.minibatches(X, y, size)                      # raised before any iteration
+    try:
+        batches = optim.minibatches(X, y, size)            # raised at the call, before any iteration
+    except ValueError as e:
+        assert "batch_size" in str(e), f"the message must name batch_size, got {e}"
+        return
+    try:
+        next(iter(batches))
+    except ValueError:
+        pytest.fail(likely("minibatches-checks-late"))
+    pytest.fail(f"batch_size={size!r} must raise ValueError")
 
 
 @pytest.mark.exercise(MB)

@@ -1,11 +1,15 @@
-"""Meta-tests of the homework tooling: markers, the student copy, the grader, the curriculum.
+"""Meta-tests of the homework tooling: markers, the student copy, the grader, the curriculum,
+the catalogue of mistakes.
 
 The slow tests grade real stripped copies of this repository in subprocesses:
 for every exercise, a copy with only that exercise stripped must fail all of
-its tests, pass every test of the exercises before it, and still import.
+its tests, pass every test of the exercises before it, and still import; for
+every catalogued mistake, a copy holding that wrong answer must fail with its
+hint, and no other, next to the exercise in the grade table.
 """
 
 import concurrent.futures
+import importlib.util
 import json
 import os
 import re
@@ -19,8 +23,10 @@ from pathlib import Path
 import pytest
 
 from minigrad import homework
-from minigrad.homework import (EXERCISES, GradingError, HomeworkError, find_exercises, grade,
+from minigrad.homework import commands, copy, grading, markers
+from minigrad.homework import (EXERCISES, MISTAKES, GradingError, HomeworkError, find_exercises, grade,
                                scan, student_copy)
+from minigrad.homework.catalogue import mistakes_in
 
 REPO = Path(__file__).resolve().parents[2]
 TESTS = REPO / "tests" / "homework"
@@ -65,12 +71,25 @@ SQUARE = lines(
 def test_the_curriculum_is_every_marked_exercise_in_order():
     assert len(EXERCISES) >= 18 and len(set(EXERCISES)) == len(EXERCISES)
     assert find_exercises(REPO / "minigrad") == list(EXERCISES)
-    assert EXERCISES[:4] == ("function.apply", "function.unbroadcast", "function.toposort",
-                             "function.backward_pass")
+    assert EXERCISES == tuple(ex for _, _, ids in homework.LEVELS for ex in ids)
+    engine = [EXERCISES.index(ex) for ex in ("function.unbroadcast", "function.apply", "function.toposort",
+                                             "function.backward_pass")]
+    assert engine == sorted(engine), "the engine's exercises in the order the engine chapter builds them"
+
+
+@needs_solutions
+def test_the_levels_go_from_easy_to_hard():
+    # measured crudely, by the lines of the answers: level 1 is one-liners, each level longer on average
+    lines = {r.id: sum(1 for row in r.body if row.strip() and not row.strip().startswith("#"))
+             for r in scan(REPO / "minigrad")}
+    assert len(homework.LEVELS) == 4
+    assert max(lines[ex] for ex in homework.LEVELS[0][2]) <= 3
+    means = [sum(lines[ex] for ex in ids) / len(ids) for _, _, ids in homework.LEVELS]
+    assert means[0] < means[1] < means[2] and min(lines[ex] for ex in homework.LEVELS[3][2]) >= 10, means
 
 
 def test_every_exercise_has_tests_and_every_test_a_known_exercise():
-    expected = homework._expected_tests(REPO / "tests")
+    expected = grading._expected_tests(REPO / "tests")
     counts = {ex_id: 0 for ex_id in EXERCISES}
     for nodeid, ex_id in expected.items():
         assert ex_id in counts, f"{nodeid} grades an unknown exercise {ex_id!r}"
@@ -152,11 +171,11 @@ def test_bad_markers_are_refused_with_file_and_line(tmp_path, files, where, word
 def test_find_exercises_orders_by_curriculum_then_by_file(tmp_path):
     src = write_tree(tmp_path, {
         "b.py": lines("def f():", f"    {B} zzz.first_in_b", "    return 1", f"    {E}"),
-        "a.py": lines("def f():", f"    {B} ops.tanh_backward", "    return 1", f"    {E}",
-                      "def g():", f"    {B} function.apply", "    return 1", f"    {E}",
+        "a.py": lines("def f():", f"    {B} function.apply", "    return 1", f"    {E}",
+                      "def g():", f"    {B} ops.tanh_backward", "    return 1", f"    {E}",
                       "def h():", f"    {B} mmm.last_in_a", "    return 1", f"    {E}"),
     })
-    assert find_exercises(src) == ["function.apply", "ops.tanh_backward", "mmm.last_in_a",
+    assert find_exercises(src) == ["ops.tanh_backward", "function.apply", "mmm.last_in_a",
                                    "zzz.first_in_b"]
 
 
@@ -243,7 +262,7 @@ def test_a_spoiler_is_withheld_with_any_exercise_it_names(tmp_path):
     assert [s.stubbed for s in stubbed] == [True, True]
     student_copy(tmp_path / "all", tmp_path / "again")          # idempotent, like the exercises
     assert (tmp_path / "again/tests/test_demo.py").read_bytes() == (tmp_path / "all/tests/test_demo.py").read_bytes()
-    assert homework._assignment(tmp_path / "all")[0] == ["demo.square", "demo.cube"]  # spoilers are no exercises
+    assert copy._assignment(tmp_path / "all")[0] == ["demo.square", "demo.cube"]  # spoilers are no exercises
 
 
 def test_a_spoiler_in_a_notebook_is_withheld_in_its_code_cell(tmp_path):
@@ -280,13 +299,13 @@ def test_student_copy_records_the_exercises_it_was_made_for(tmp_path):
     student_copy(src, tmp_path / "one", exercises=["demo.cube"])
     student_copy(src, tmp_path / "all")
     student_copy(tmp_path / "one", tmp_path / "again", exercises=["demo.square"])  # a copy's own is replaced
-    assert homework._assignment(tmp_path / "one") == (["demo.cube"], tmp_path / "one" / homework.ASSIGNMENT)
-    assert homework._assignment(tmp_path / "all")[0] == ["demo.square", "demo.cube"]
-    assert homework._assignment(tmp_path / "again")[0] == ["demo.square"]
-    assert homework._assignment(src) == (None, None)
+    assert copy._assignment(tmp_path / "one") == (["demo.cube"], tmp_path / "one" / homework.ASSIGNMENT)
+    assert copy._assignment(tmp_path / "all")[0] == ["demo.square", "demo.cube"]
+    assert copy._assignment(tmp_path / "again")[0] == ["demo.square"]
+    assert copy._assignment(src) == (None, None)
     (tmp_path / "one" / homework.ASSIGNMENT).write_text('{"exercises": "demo.cube"}')
     with pytest.raises(HomeworkError, match="damaged"):
-        homework._assignment(tmp_path / "one")
+        copy._assignment(tmp_path / "one")
 
 
 def test_grade_of_a_damaged_assignment_says_so(tmp_path):
@@ -401,8 +420,8 @@ def test_the_student_copy_is_byte_identical_outside_the_regions(full_copy):
             assert len(old_cells) == len(new_cells)
             for i, (a, b) in enumerate(zip(old_cells, new_cells)):
                 assert {k: v for k, v in a.items() if k != "source"} == {k: v for k, v in b.items() if k != "source"}
-                assert _region_free(homework._cell_text(b), [r for r in stubbed if r.cell == i]) == \
-                    _region_free(homework._cell_text(a), [r for r in regions if r.cell == i]), (rel, i)
+                assert _region_free(markers._cell_text(b), [r for r in stubbed if r.cell == i]) == \
+                    _region_free(markers._cell_text(a), [r for r in regions if r.cell == i]), (rel, i)
         else:
             assert _region_free(new.decode(), stubbed) == _region_free(old.decode(), regions), rel
 
@@ -413,7 +432,7 @@ def _text_files(root):
     NOTE: not build/, .venv/ or caches: a build/lib copy of the sources would hold every
     solution line, and a virtual environment in the checkout is large.
     """
-    return {rel: Path(path).read_bytes() for rel, path in homework._walk(root)}
+    return {rel: Path(path).read_bytes() for rel, path in markers._walk(root)}
 
 
 def _body_lines(region):
@@ -454,14 +473,14 @@ GENERIC = {
 def _copy_texts(root):
     """{relative path: text} of every text file of the copy; a notebook as the text of its cells."""
     texts = {}
-    for rel, path in homework._walk(root):
+    for rel, path in markers._walk(root):
         try:
             text = Path(path).read_bytes().decode("utf-8")
         except UnicodeDecodeError:
             continue  # binary data
         if rel.endswith(".ipynb"):
             cells = json.loads(text)["cells"]
-            text = "\n".join(homework._cell_text(c) + "\n" + json.dumps(c.get("outputs", [])) for c in cells)
+            text = "\n".join(markers._cell_text(c) + "\n" + json.dumps(c.get("outputs", [])) for c in cells)
         texts[rel] = text
     return texts
 
@@ -487,10 +506,11 @@ def test_no_file_of_the_student_copy_holds_a_solution_line(full_copy):
 
 
 # Code outside the exercises that gives them away (issue 29), each withheld from the copy as a spoiler.
+LECTURE_FIGURES = "minigrad/viz/lecture.py" if (REPO / "minigrad/viz/lecture.py").exists() else "minigrad/figures.py"
 GIVE_AWAYS = {
     "bench/bench_classifier.py": {"nn.cross_entropy_backward", "ops.matmul_backward", "optim.adam_moments",
                                   "optim.adam_update"},                           # the NumPy floor
-    "minigrad/figures.py": {"optim.radam_update"},                                # ρ_t and r_t
+    LECTURE_FIGURES: {"optim.radam_update"},                                      # ρ_t and r_t
     "tests/optim/test_optimizers.py": {"optim.adam_moments", "optim.adam_update", "optim.radam_update",
                                        "optim.swats_update"},                     # NumPy RAdam and SWATS
     "tests/homework/test_ex_optim.py": {"optim.sgd_update", "optim.sgdm_update", "optim.adagrad_update",
@@ -501,6 +521,7 @@ GIVE_AWAYS = {
                                       "ops.log_backward", "ops.tanh_backward", "ops.sum_backward",
                                       "ops.softmax_backward", "ops.log_softmax_backward"},
     "tests/homework/test_ex_nn.py": {"nn.cross_entropy_backward"},
+    "tests/homework/wrong_answers.py": set(EXERCISES),                            # the catalogue's wrong answers
 }
 
 
@@ -560,7 +581,7 @@ def test_pytest_exercise_option_selects_the_tagged_tests():
     assert out.returncode == 0, out.stdout + out.stderr
     selected = [row for row in out.stdout.splitlines() if "::" in row]
     assert selected and all("tanh" in row.lower() or "unbroadcast" in row for row in selected)
-    expected = homework._expected_tests(REPO / "tests")
+    expected = grading._expected_tests(REPO / "tests")
     want = sum(ex in ("ops.tanh_backward", "function.unbroadcast") for ex in expected.values())
     assert len(selected) == want
 
@@ -582,7 +603,7 @@ def test_grade_refuses_a_folder_without_minigrad_and_an_unknown_exercise(tmp_pat
 
 def test_grade_command_passes_both_time_limits_on(monkeypatch, capsys):
     seen = {}
-    monkeypatch.setattr(homework, "grade", lambda path, ids, **kw: seen.update(kw) or
+    monkeypatch.setattr(commands, "grade", lambda path, ids, **kw: seen.update(kw) or
                         homework.GradeReport(str(path), None, {}))
     args = types.SimpleNamespace(path="copy", exercise=None, timeout=3.0, total_timeout=900.0)
     homework.grade_command(args)
@@ -594,7 +615,7 @@ def test_grade_command_prints_a_table(capsys):
                                                         exercise=["function.unbroadcast"]))
     out = capsys.readouterr().out
     assert code == 0
-    n = sum(ex == "function.unbroadcast" for ex in homework._expected_tests(REPO / "tests").values())
+    n = sum(ex == "function.unbroadcast" for ex in grading._expected_tests(REPO / "tests").values())
     assert re.search(rf"^function\.unbroadcast +{n}/{n} +100\.0%$", out, re.M), out
     assert re.search(rf"^total +{n}/{n} +100\.0%$", out, re.M), out
 
@@ -829,6 +850,146 @@ def test_a_symbolic_link_in_a_submission_is_refused_naming_it(tmp_path, capsys, 
     assert homework.grade_command(args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{copy / link} -> {target}" in err and "installed" not in err
+
+
+# ================================================================ the catalogue of mistakes
+
+def _load_wrong_answers():
+    """tests/homework/wrong_answers.py, loaded by path (it is no test module)."""
+    spec = importlib.util.spec_from_file_location("minigrad_wrong_answers", TESTS / "wrong_answers.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_exercise_has_a_catalogued_mistake_and_each_a_targeted_test():
+    slugs = [m.slug for m in MISTAKES]
+    assert len(set(slugs)) == len(slugs), "a slug names one mistake"
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", s) for s in slugs)
+    assert {m.exercise for m in MISTAKES} == set(EXERCISES), \
+        f"exercises without a catalogued mistake: {sorted(set(EXERCISES) - {m.exercise for m in MISTAKES})}"
+    assert [m.exercise for m in MISTAKES] == sorted((m.exercise for m in MISTAKES), key=EXERCISES.index)
+    for m in MISTAKES:    # one line each, short enough for the grade reporter's 300 characters
+        assert "\n" not in m.hint and len(str(m)) < 250, m.slug
+    tests = "\n".join(p.read_text(encoding="utf-8") for p in TESTS.glob("test_ex_*.py"))
+    used = {s for s in slugs if f'"{s}"' in tests}
+    assert not set(slugs) - used, f"catalogued mistakes no test names: {sorted(set(slugs) - used)}"
+    assert mistakes_in(f"AssertionError: {homework.catalogue.message('adam-t-off-by-one')}") == \
+        [m for m in MISTAKES if m.slug == "adam-t-off-by-one"]
+
+
+@needs_solutions
+def test_every_catalogued_mistake_has_a_wrong_answer_that_plants():
+    module = _load_wrong_answers()
+    wrong, key = module.wrong_answers(), {r.id: r for r in scan(REPO / "minigrad")}
+    assert set(wrong) == {m.slug for m in MISTAKES}
+    for m in MISTAKES:
+        body = module.planted_body(key[m.exercise], wrong[m.slug])
+        assert body != list(key[m.exercise].body), f"{m.slug}: the wrong answer is the answer"
+
+
+def _report(tests, results=None):
+    """A GradeReport of made-up test outcomes {node id: (exercise, outcome, message)}."""
+    results = results or {}
+    for ex_id, outcome, _ in tests.values():
+        passed, total = results.get(ex_id, (0, 0))
+        results[ex_id] = (passed + (outcome == "passed"), total + 1)
+    return homework.GradeReport("copy", None, {ex: homework.ExerciseResult(*pt) for ex, pt in results.items()}, tests)
+
+
+def test_the_table_shows_the_likely_mistake_next_to_the_failing_exercise():
+    hint = homework.catalogue.message("tanh-no-square")
+    report = _report({
+        "t::a": ("ops.exp_backward", "passed", ""),
+        "t::b": ("ops.tanh_backward", "failed", f"AssertionError: {hint}"),
+        "t::c": ("ops.tanh_backward", "failed", "Failed: " + hint + " (and more)"),
+        "t::d": ("ops.tanh_backward", "failed", "AssertionError: Not equal to tolerance rtol=1e-05, atol=1e-07"),
+        "t::e": ("ops.tanh_backward", "passed", ""),
+    })
+    assert report.notes() == {"ops.tanh_backward": [hint]}
+    rows = report.table().splitlines()
+    assert rows[0].split() == ["exercise", "passed", "score", "note"]
+    assert rows[1].split() == ["ops.exp_backward", "1/1", "100.0%"]
+    assert rows[2].startswith("ops.tanh_backward ") and rows[2].endswith("1/4   25.0%  " + hint), rows[2]
+    assert rows[3].startswith("total") and len(rows) == 4
+
+
+def test_the_table_names_the_exercise_not_done_yet_that_stopped_the_tests():
+    report = _report({
+        "t::a": ("function.toposort", "failed", "NotImplementedError: exercise function.apply"),
+        "t::b": ("function.toposort", "failed", "NotImplementedError: exercise function.apply"),
+        "t::c": ("function.toposort", "failed", "AssertionError: " + homework.catalogue.message("toposort-preorder")),
+        "t::d": ("optim.sgd_update", "failed", "NotImplementedError: exercise optim.sgd_update"),  # its own stub
+    })
+    notes = report.notes()
+    assert notes == {"function.toposort": [homework.catalogue.message("toposort-preorder"),
+                                           "2 of 3 failed tests stopped at function.apply, not done yet"]}
+    rows = report.table().splitlines()
+    assert rows[1].endswith(notes["function.toposort"][0]) and rows[2].strip() == notes["function.toposort"][1]
+    assert rows[2].startswith(" " * len("function.toposort")) and rows[3].split() == ["optim.sgd_update", "0/1", "0.0%"]
+    assert "note" not in _report({"t::a": ("optim.sgd_update", "passed", "")}).table()
+
+
+def _plant(copy, ex_id, lines):
+    """Write ``lines`` in place of the stub of ``ex_id`` in the copy at ``copy``."""
+    region = next(r for r in scan(copy) if r.id == ex_id)
+    path = Path(region.path)
+    rows = path.read_text(encoding="utf-8").split("\n")
+    assert rows[region.begin] == region.indent + region.stub
+    rows[region.begin:region.begin + 1] = lines
+    path.write_text("\n".join(rows), encoding="utf-8")
+
+
+def _grade_planted(mistake, body, root):
+    copy = root / mistake.slug
+    student_copy(REPO / "minigrad", copy / "minigrad", exercises=[mistake.exercise])
+    _plant(copy, mistake.exercise, body)
+    return grade(copy, exercises=[mistake.exercise], tests=TESTS, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    """{slug: the grade of a copy holding that wrong answer}, two runs at a time."""
+    module = _load_wrong_answers()
+    wrong, key = module.wrong_answers(), {r.id: r for r in scan(REPO / "minigrad")}
+    root = tmp_path_factory.mktemp("planted")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {m.slug: pool.submit(_grade_planted, m, module.planted_body(key[m.exercise], wrong[m.slug]), root)
+                   for m in MISTAKES}
+        return {slug: f.result() for slug, f in futures.items()}
+
+
+@pytest.mark.slow
+@needs_solutions
+@pytest.mark.parametrize("mistake", MISTAKES, ids=[m.slug for m in MISTAKES])
+def test_each_catalogued_mistake_is_caught_and_named(planted, mistake):
+    report = planted[mistake.slug]
+    result = report[mistake.exercise]
+    assert not report.problems, report.problems
+    assert result.passed < result.total, f"{mistake.slug}: the wrong answer passes every test"
+    failed = [t[2] for t in report.tests.values() if t[1] != "passed"]
+    named = [m.slug for m in mistakes_in("\n".join(failed))]
+    assert mistake.slug in named, f"{mistake.slug} is not named; the failures say:\n" + "\n".join(failed)
+    assert set(named) == {mistake.slug}, f"{mistake.slug} is named with other mistakes: {sorted(set(named))}"
+    assert report.notes()[mistake.exercise] == [str(mistake)]
+    assert re.search(rf"^{re.escape(mistake.exercise)} .*  {re.escape(str(mistake))}$", report.table(), re.M), \
+        report.table()
+
+
+@pytest.mark.slow
+@needs_solutions
+def test_a_right_answer_waiting_for_an_earlier_exercise_says_which(tmp_path, capsys):
+    # toposort answered right in a copy where function.apply, before it, is still a stub
+    copy = tmp_path / "copy"
+    student_copy(REPO, copy, exercises=["function.apply", "function.toposort"])
+    key = next(r for r in scan(REPO / "minigrad") if r.id == "function.toposort")
+    _plant(copy, "function.toposort", list(key.body))
+    args = types.SimpleNamespace(path=str(copy), exercise=["function.toposort"])
+    assert homework.grade_command(args) == 1
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("function.toposort "))
+    n = sum(ex == "function.toposort" for ex in grading._expected_tests(REPO / "tests").values())
+    assert row.endswith(f"0/{n}    0.0%  {n} of {n} failed tests stopped at function.apply, not done yet"), out
 
 
 # ================================================================ one exercise at a time

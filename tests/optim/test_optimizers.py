@@ -1,4 +1,4 @@
-"""Tests of minigrad.optim, driven by one table of optimizers (STYLE.md §4, OPTIMIZERS.md §10).
+"""Tests of minigrad.optim, driven by one table of optimizers (one row each; docs/optimizers.md §10).
 
 Each row names a minigrad optimizer, its hyper-parameters, and the reference it
 must reproduce: a ``torch.optim`` class or a NumPy reference written out here
@@ -46,7 +46,7 @@ def _torch_single_thread():
 # (minigrad.homework): there the tests that need them fail with "withheld from the student copy".
 
 class NumpyRAdam:
-    """RAdam as in OPTIMIZERS.md §7, out of place, one t per parameter."""
+    """RAdam as in docs/optimizers.md §7, out of place, one t per parameter."""
 
     def __init__(self, arrays, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, threshold=5, weight_decay=0.0):
         self.params = [a.copy() for a in arrays]
@@ -79,7 +79,7 @@ class NumpyRAdam:
 
 
 class NumpySWATS:
-    """SWATS as in OPTIMIZERS.md §8 (Keskar & Socher, Algorithm 1, global switch, ε̂ form)."""
+    """SWATS as in docs/optimizers.md §8 (Keskar & Socher, Algorithm 1, global switch, ε̂ form)."""
 
     def __init__(self, arrays, lr=1e-3, betas=(0.9, 0.999), eps=1e-9, weight_decay=0.0):
         self.params = [a.copy() for a in arrays]
@@ -141,7 +141,7 @@ class TorchRef:
         for t, g in zip(self.tensors, grads):
             t.grad = None if g is None else self.torch.tensor(g)
             if self.seed and g is not None and t not in self.opt.state:
-                # OPTIMIZERS.md §4: α·g₁² + (1 − α)·g₁² = g₁², so torch then follows init="first_grad"
+                # docs/optimizers.md §4: α·g₁² + (1 − α)·g₁² = g₁², so torch then follows init="first_grad"
                 self.opt.state[t] = {"step": self.torch.tensor(0.0),
                                      "square_avg": (t.grad + self.wd * t.detach()) ** 2}
         self.opt.step()
@@ -418,7 +418,7 @@ def test_adam_first_step_is_lr_times_sign():
 
 
 def _radam_by_hand(gs, lr, b1, b2, first_adaptive):
-    """(θ after each step, ρ_t of each step) for θ₀ = 0, written out from OPTIMIZERS.md §7."""
+    """(θ after each step, ρ_t of each step) for θ₀ = 0, written out from docs/optimizers.md §7."""
     # BEGIN SPOILER optim.adam_moments optim.radam_update
     expected, m, v, thetas, rhos = np.zeros(2), np.zeros(2), np.zeros(2), [], []
     for t, g in enumerate(gs, start=1):
@@ -439,14 +439,14 @@ def _radam_by_hand(gs, lr, b1, b2, first_adaptive):
 
 @pytest.mark.parametrize("threshold, first_adaptive", [(5, 6), (4, 5)])
 def test_radam_hand_computed_steps(threshold, first_adaptive):
-    """Momentum steps η·m̂ while ρ_t ≤ threshold, then the rectified Adam step (OPTIMIZERS.md §7)."""
+    """Momentum steps η·m̂ while ρ_t ≤ threshold, then the rectified Adam step (docs/optimizers.md §7)."""
     lr, b1, b2 = 0.5, 0.9, 0.999
     gs = [np.array([1.0, -2.0]), np.array([0.5, 1.0]), np.array([-1.0, 3.0]), np.array([2.0, 0.5]),
           np.array([1.5, -1.0]), np.array([0.25, 2.0])][:first_adaptive]
     w = Parameter(np.array([0.0, 0.0]))
     opt = optim.RAdam([w], lr=lr, betas=(b1, b2), threshold=threshold)
     thetas, rhos = _radam_by_hand(gs, lr, b1, b2, first_adaptive)
-    rho_table = [1.0, 2.0, 3.0, 4.0, 4.996, 5.994]  # ρ_t for β2 = 0.999, OPTIMIZERS.md §7 (rounded)
+    rho_table = [1.0, 2.0, 3.0, 4.0, 4.996, 5.994]  # ρ_t for β2 = 0.999, docs/optimizers.md §7 (rounded)
     np.testing.assert_allclose(rhos, rho_table[:first_adaptive], atol=3e-3)
     for t, (g, expected) in enumerate(zip(gs, thetas), start=1):
         w.grad = g
@@ -456,7 +456,7 @@ def test_radam_hand_computed_steps(threshold, first_adaptive):
 
 
 def test_radam_constant_gradient_step_sizes():
-    """Unit gradient, η = 1: steps 1.0 five times, then 0.026, 0.033, 0.039 (OPTIMIZERS.md §7)."""
+    """Unit gradient, η = 1: steps 1.0 five times, then 0.026, 0.033, 0.039 (docs/optimizers.md §7)."""
     w = Parameter(np.array([0.0]))
     opt = optim.RAdam([w], lr=1.0)
     steps = []
@@ -503,7 +503,7 @@ def test_swats_switches_under_constant_gradient(c, lr, dtype):
 
 
 def test_swats_switches_on_quadratic_at_small_lr():
-    """diag(1, 20) from (1, 1) at η = 1e-4: switch at k = 2 with Λ = 9.524e-6 (OPTIMIZERS.md §8)."""
+    """diag(1, 20) from (1, 1) at η = 1e-4: switch at k = 2 with Λ = 9.524e-6 (docs/optimizers.md §8)."""
     w = Parameter(np.array([1.0, 1.0]))
     opt = optim.SWATS([w], lr=1e-4)
     for _ in range(2):
@@ -581,7 +581,7 @@ def test_swats_step_without_gradients_does_nothing():
 
 
 def test_amsgrad_vs_adam_on_reddi_counterexample():
-    """Reddi et al. §5: f_t(x) = 1010x if t mod 101 = 1 else −10x on [−1, 1], α_t = 1/√t (OPTIMIZERS.md §12)."""
+    """Reddi et al. §5: f_t(x) = 1010x if t mod 101 = 1 else −10x on [−1, 1], α_t = 1/√t (docs/optimizers.md §12)."""
     means = {}
     for cls in (optim.Adam, optim.AMSGrad):
         x = Parameter(np.array([0.0]))
@@ -701,7 +701,7 @@ def test_step_through_minigrad_backward():
 @pytest.mark.parametrize("foreach", [False, True], ids=["alone", "joined"])
 def test_a_step_between_forward_and_backward_is_seen_by_backward(foreach):
     """The step writes θ through memory_guard.modifying: allowed while a graph holds θ, and then
-    backward through that graph refuses the new values (DESIGN.md: no silently wrong gradient)."""
+    backward through that graph refuses the new values (minigrad never returns a silently wrong gradient)."""
     model = minigrad.nn.Linear(3, 2, rng=0)
     opt = optim.Adam(model.parameters(), lr=0.1, foreach=foreach)
     loss = model(minigrad.ones(4, 3)).sum()
