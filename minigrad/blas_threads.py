@@ -81,5 +81,21 @@ def limit_for(parameters, batch_size, setting=None):
     threads = threads_for(parameters, batch_size, setting)
     if threads is None:
         return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits  # installed with scikit-learn
-    return threadpool_limits(limits=threads, user_api="blas")
+    return _controller().limit(limits=threads, user_api="blas")
+
+
+_found = []
+
+
+def _controller():
+    """The process's ``threadpoolctl.ThreadpoolController``, made on first use and then kept.
+
+    NOTE: making one scans the process's loaded libraries: 0.3-2 ms, which
+    at one ``optim.train`` call per epoch (the benchmark's toy classifier,
+    45 steps an epoch) cost 10-25% of its time. Kept, a limit costs about
+    8 µs. A BLAS library loaded after the first training is not limited.
+    """
+    if not _found:
+        from threadpoolctl import ThreadpoolController  # installed with scikit-learn
+        _found.append(ThreadpoolController())
+    return _found[0]
