@@ -49,3 +49,28 @@ def test_the_limit_holds_inside_the_context_and_is_lifted_after():
     assert _blas_threads() == before
     with blas_threads.limit_for([mg.zeros(4096, 4096)], 256, setting="auto"):
         assert _blas_threads() == before  # large: left to BLAS
+
+
+def test_the_libraries_are_scanned_once_per_process_not_once_per_training(monkeypatch):
+    """Making a ThreadpoolController scans the loaded libraries (0.3-2 ms): optim.train, called
+    once per epoch by a loop, must not pay that each time."""
+    import threadpoolctl
+    made = []
+    real = threadpoolctl.ThreadpoolController
+
+    class Counting(real):
+        def __init__(self):
+            made.append(1)
+            super().__init__()
+
+    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", Counting)
+    monkeypatch.setattr(blas_threads, "_found", [])
+    X = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    model = mg.nn.Linear(3, 2, rng=0)
+    opt = mg.optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(3):
+        mg.optim.train(model, mg.nn.functional.cross_entropy, opt, X, y, rng=0)
+    assert len(made) == 1
+    with blas_threads.limit_for([mg.zeros(8, 8)], 4, setting="auto"):
+        assert _blas_threads() == {1}
