@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -425,14 +427,29 @@ assert digits_history.step_loss[0] < 1.5 * np.log(k)
 check("uniform loss", your_loss, uniform_loss, tol=1e-3)
 
 # %% [markdown]
-# **Exercise 4.** `predict_proba` of the fitted grid search returns one row
-# per image and one column per class. Check that the rows are probability
-# distributions and that `predict` is their arg-max.
+# **Exercise 4.** `search.predict_proba(X_te[:20])`, on the fitted grid
+# search, returns one row per image and one column per class. What is its
+# shape, and what does each row sum to? And for how many of the 20 images
+# does `search.predict` give the column of the row's largest entry?
+
+# %%
+your_shape = None          # your answer: a pair of numbers
+your_row_sum = None        # your answer: a number
+your_agreements = None     # your answer: a number out of 20
+
+# %% [markdown]
+# *Solution.* (20, 10): twenty images, ten digits. Each row is a probability
+# distribution over the classes (a softmax of the logits), so it sums to 1;
+# and `predict` picks the most probable class, so it agrees on all 20:
 
 # %%
 proba = search.predict_proba(X_te[:20])
 assert proba.shape == (20, 10) and np.allclose(proba.sum(axis=1), 1) and (proba >= 0).all()
-assert np.array_equal(search.predict(X_te[:20]), search.classes_[proba.argmax(axis=1)])
+agreements = int((search.predict(X_te[:20]) == search.classes_[proba.argmax(axis=1)]).sum())
+assert agreements == 20
+check("shape", your_shape, proba.shape)
+check("row sum", your_row_sum, proba.sum(axis=1).mean(), tol=1e-6)
+check("agreements", your_agreements, agreements)
 
 # %% [markdown]
 # **Next:** notebook 04 opens the optimizers: the eight of the "New

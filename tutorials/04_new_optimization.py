@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -417,8 +419,9 @@ assert paper > 0.99 and inside < 0.05
 # On the bowl, Adam's momentum makes it overshoot and curl in, a little like
 # SGDM, while the division by $\sqrt{\hat v}$ makes the two directions
 # equally fast, like RMSProp. Which is faster depends on the problem and on
-# $\eta$; no optimizer wins everywhere (the lecture's point about Adam vs
-# SGDM: Adam trains fast, SGDM often generalizes better).
+# $\eta$; no optimizer wins everywhere. (The lecture adds that Adam trains
+# fast and SGDM generalises better; tutorial 07, section 6, puts both
+# halves to the test on digits, over seeds.)
 
 # %%
 fig = viz.plot_trajectories("quadratic", ["sgdm", "rmsprop", "adam"])
@@ -560,7 +563,7 @@ f_end = {name: viz.beale(mg.Tensor(data[name][-1])).item() for name in ("SWATS",
 print(f"f after 400 steps: SWATS {f_end['SWATS']:.3g}, Adam {f_end['Adam']:.3g} "
       f"({f_end['SWATS'] / f_end['Adam']:.0f}× worse)")
 assert data["switch_step"] is not None and data["sgd_lr"] > 0
-assert f_end["SWATS"] > 5 * f_end["Adam"]
+assert f_end["SWATS"] > 10 * f_end["Adam"]
 
 # %% [markdown]
 # On real networks the paper's absolute test, with its $\varepsilon = 10^{-9}$,

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -295,8 +297,10 @@ plt.show()
 #   a gradient whose noise is a few times smaller.
 # - **Noise** falls with $B$ as the first section predicted. It is not only
 #   a cost: the lecture points out that noisy updates can help to leave
-#   sharp minima and saddle points, and that large batches need a larger
-#   $\eta$ (and often a warm-up) to make the same progress per epoch.
+#   sharp minima (tutorial 07, section 4, measures it: strong enough noise
+#   leaves a sharp well far more often than a wide one), and that large
+#   batches need a larger $\eta$ (and often a warm-up) to make the same
+#   progress per epoch.
 
 # %% [markdown]
 # ## 3b. Each regime at its own learning rate, at equal compute

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -375,30 +377,51 @@ assert "broken.py" in error and not (workdir / "never_written").exists()
 # %% [markdown]
 # ## Exercises
 #
+# Each exercise leaves a blank for your answer (a `None` to replace), then
+# gives the solution in the next cell, which checks your answer once you
+# have given one.
+#
 # **Exercise 1.** How many exercises does the curriculum hold, and how many
 # of them are optimizer updates (ids starting with `optim.` and ending with
-# `_update`)?
+# `_update`)? Count them from `homework.EXERCISES` in the cell below.
+
+# %%
+your_counts = None         # your answer: (exercises, optimizer updates)
+
+# %% [markdown]
+# *Solution.*
 
 # %%
 n_exercises = len(homework.EXERCISES)
 n_updates = sum(ex.startswith("optim.") and ex.endswith("_update") for ex in homework.EXERCISES)
 print(n_exercises, "exercises,", n_updates, "optimizer updates")
 assert n_exercises == len(homework.find_exercises(PACKAGE)) and n_updates == 7
+if your_counts is not None:
+    assert tuple(your_counts) == (n_exercises, n_updates), f"your answer {your_counts}"
+    print("right")
 
 # %% [markdown]
 # **Exercise 2.** Fix the simulated student's tanh (the square!) and answer
 # the SGDM exercise ($v \leftarrow \lambda v - \eta g$, $\theta \leftarrow
 # \theta + v$; `theta`, `g`, `state["v"]` and `group["momentum"]`,
 # `group["lr"]` are at hand, see notebook 04), then grade again: the score
-# should be 100%. (The cell below takes both answers from the answer key, so
-# that no solution ships in this notebook; try your own first.)
+# should be 100%. Write your two answers in the cell below; left at `None`,
+# the solution cell takes them from the answer key (so that no solution
+# ships in this notebook).
 
 # %%
-# the answers are the answer key's bodies again: this notebook ships with the student copy
+your_tanh = None           # your answer: the corrected line, e.g. "        return ..." (8 spaces)
+your_sgdm = None           # your answer: a list of lines of SGDM's update, each with its indentation
+
+# %% [markdown]
+# *Solution.* Put the answers in and grade again:
+
+# %%
 ops_file = student / "minigrad" / "ops.py"
 wrong = "        return g * (1 - self.y)\n"
-ops_file.write_text(ops_file.read_text().replace(wrong, "".join(row + "\n" for row in key["ops.tanh_backward"].body)))
-answer(student, "optim.sgdm_update", key["optim.sgdm_update"].body)
+tanh_lines = [your_tanh] if your_tanh is not None else key["ops.tanh_backward"].body
+ops_file.write_text(ops_file.read_text().replace(wrong, "".join(row.rstrip("\n") + "\n" for row in tanh_lines)))
+answer(student, "optim.sgdm_update", your_sgdm if your_sgdm is not None else key["optim.sgdm_update"].body)
 
 final = homework.grade(student, exercises=assignment)
 print(final.table())
@@ -415,6 +438,14 @@ assert final.score == 1.0
 # `test_no_file_of_the_student_copy_holds_a_solution_line` makes the strict
 # check for every file of the repository's copy: code, tests, docs,
 # benchmarks and these notebooks.)
+
+# %%
+# your check here: make the copy, then look for each region's body in it
+
+
+# %% [markdown]
+# *Solution.* One copy, all its `.py` files read as one text, and each
+# region's body looked for in it:
 
 # %%
 full_copy = workdir / "full_copy"
