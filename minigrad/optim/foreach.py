@@ -36,12 +36,13 @@ state anew at every step (concatenating it and copying it back) measured
 engine); hence the views.
 """
 
+import itertools
 import math
 import weakref
 
 import numpy as np
 
-from ..memory_guard import _owner, modifying
+from ..memory_guard import modifying
 
 __all__ = ["step_group", "JOIN_AT_MOST"]
 
@@ -161,10 +162,16 @@ class _Joined:
 
 
 def _small_and_apart(datas):
-    """At most JOIN_AT_MOST bytes, of one dtype, and no two parameters sharing memory."""
+    """At most JOIN_AT_MOST bytes, of one dtype, and no two parameters sharing memory.
+
+    NOTE: ``np.may_share_memory`` compares the memory's bounds, so it also sees
+    sharing through an owner that is no array (``np.frombuffer`` over one
+    ``bytearray``), which comparing the arrays' bases misses. Called when a
+    group is joined, not at every step.
+    """
     dtype = datas[0].dtype
     return (sum(a.nbytes for a in datas) <= JOIN_AT_MOST and all(a.dtype == dtype for a in datas)
-            and len({id(_owner(a)) for a in datas}) == len(datas))
+            and not any(np.may_share_memory(a, b) for a, b in itertools.combinations(datas, 2)))
 
 
 _MISSING = object()

@@ -1124,6 +1124,23 @@ def test_two_parameters_on_one_array_take_both_updates():
     np.testing.assert_allclose(b.data, [0.9 - 0.15, 0.9 - 0.15 - 1.5])
 
 
+@pytest.mark.parametrize("name", sorted({row.cls.__name__ for row in OPTIMIZERS if row.cls._elementwise}))
+def test_parameters_over_one_buffer_that_no_array_owns_are_never_joined(name):
+    """Memory a bytearray owns (np.frombuffer): the arrays share it though neither is the other's base.
+    The joined step must see the sharing, and take both updates one after the other as alone."""
+    def run(foreach):
+        buf = bytearray(np.array([1.0, 2.0, 3.0]).tobytes())
+        a, b = Parameter(np.zeros(3)), Parameter(np.zeros(3))
+        a.data = np.frombuffer(buf, dtype=np.float64)
+        b.data = np.frombuffer(buf, dtype=np.float64)
+        opt = getattr(optim, name)([a, b], lr=0.1, foreach=foreach)
+        for k in range(3):
+            a.grad, b.grad = np.cos(a.data + k), np.sin(b.data + k)
+            opt.step()
+        return a.data.copy()
+    np.testing.assert_array_equal(run(True), run(False))
+
+
 # ---------------------------------------------------------------- the joined step (foreach)
 
 ELEMENTWISE = [row for row in OPTIMIZERS if row.cls._elementwise]
