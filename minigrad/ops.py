@@ -321,11 +321,14 @@ def _axes(shape, axis):
     """
     if axis is None:
         return None
-    ndim, axes = len(shape), []
+    ndim, axes, scalar_axis = len(shape), [], False
     for a in axis if isinstance(axis, tuple) else (axis,):
         if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
             raise TypeError(f"axis must be an int, a tuple of ints or None, got {axis!r}")
         if ndim == 0 and a in (0, -1):
+            if scalar_axis:
+                raise ValueError(f"axis {axis} repeats axis 0 of a 0-d input; each axis can be reduced once")
+            scalar_axis = True
             continue
         if not -ndim <= a < ndim:
             raise np.exceptions.AxisError(int(a), ndim)

@@ -578,6 +578,9 @@ class Tensor:
         """
         if self.data.dtype.kind != "f":
             return Tensor._wrap(np.min(self.data, axis=_axis_arg(axis), keepdims=keepdims))
+        axes = ops._axes(self.data.shape, _axis_arg(axis))  # a bad axis is refused as min's, not Max's
+        if self.data.size == 0 and (axes is None or any(self.data.shape[a] == 0 for a in axes)):
+            raise ValueError(f"min over an axis of length 0 (shape {self.shape}, axis {axis}) has no value")
         return -((-self).max(axis=axis, keepdims=keepdims))
 
     def clamp(self, min=None, max=None):

@@ -513,9 +513,24 @@ def test_a_repeated_axis_is_named(op, axis, repeated):
     assert "length 0" not in str(info.value)
 
 
-def test_max_over_an_empty_axis_still_says_so():
-    with pytest.raises(ValueError, match=r"max over an axis of length 0 \(shape \(2, 0\), axis 1\)"):
-        mg.Tensor(np.ones((2, 0)), requires_grad=True).max(axis=1)
+@pytest.mark.parametrize("op", ["sum", "mean", "max", "min"])
+@pytest.mark.parametrize("axis", [(0, 0), (0, -1), (-1, -1)])
+def test_a_0d_tensor_refuses_its_axis_twice_as_pytorch_does(op, axis):
+    with pytest.raises(ValueError, match=r"repeats axis 0 of a 0-d input"):
+        getattr(mg.Tensor(np.float64(2.5), requires_grad=True), op)(axis=axis)
+
+
+def test_a_bad_axis_of_min_names_no_other_op():
+    x = mg.Tensor(np.ones((2, 2)), requires_grad=True)
+    with pytest.raises(ValueError) as info:
+        x.min(axis=(1, -1))
+    assert "Max" not in str(info.value) and "repeats axis 1" in str(info.value)
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_max_and_min_over_an_empty_axis_still_say_so(op):
+    with pytest.raises(ValueError, match=rf"(^|: ){op} over an axis of length 0 \(shape \(2, 0\), axis 1\)"):
+        getattr(mg.Tensor(np.ones((2, 0)), requires_grad=True), op)(axis=1)
 
 
 @pytest.mark.parametrize("axis, error", [(1.0, TypeError), ((0, "1"), TypeError), (True, TypeError),

@@ -31,6 +31,7 @@ import math
 
 import numpy as np
 
+from ..optim.radam import rectification
 from .plotting import COLORS, new_figure, save
 from .surfaces import beale, grid_values
 
@@ -495,17 +496,6 @@ def swats_figure(lr=0.05, eps=1e-6, start=(1.0, 1.5), steps=400, path=None):
 # =========================================================================
 
 
-def _rectification(t, beta2):
-    """RAdam's ρ_t and r_t (NaN while ρ_t ≤ 4, where r_t is not real)."""
-    # BEGIN SPOILER optim.radam_update
-    rho_inf = 2 / (1 - beta2) - 1
-    rho = rho_inf - 2 * t * beta2 ** t / (1 - beta2 ** t)
-    with np.errstate(invalid="ignore"):
-        r = np.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
-    return rho, np.where(rho > 4, r, np.nan)
-    # END SPOILER
-
-
 def radam_warmup_figure(lr=0.01, steps=300, noise=1.0, seed=0, path=None):
     """RAdam's warm-up: its step size over the first steps next to Adam's, on the same gradients.
 
@@ -564,7 +554,7 @@ def radam_warmup_figure(lr=0.01, steps=300, noise=1.0, seed=0, path=None):
         data[name], data["step_" + name] = xs, np.abs(np.diff(xs))
     beta2 = 0.999
     data["t"] = np.arange(1, 10_001)
-    rho, r = _rectification(data["t"].astype(np.float64), beta2)
+    rho, r = rectification(data["t"].astype(np.float64), beta2)
     data["r"] = np.where(rho > 5, r, np.nan)  # minigrad's RAdam (threshold 5, as PyTorch) uses r_t only there
     first_adaptive = int(np.argmax(rho > 5)) + 1
 
