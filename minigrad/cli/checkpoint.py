@@ -185,13 +185,16 @@ def _leaves(value, where):
 
 def restore_checkpoint(checkpoint, path, model, optimizer, gen):
     """Load a checked checkpoint's arrays into the model, optimizer and generator built for it."""
-    try:
-        model.load_state_dict(checkpoint["model"])
-        optimizer.load_state_dict(checkpoint["optimizer"])
-        gen.bit_generator.state = checkpoint["rng"]
-    except KeyError as e:
-        raise UsageError(f"checkpoint {path} does not fit: no entry {e}") from None
-    except (ValueError, TypeError, AttributeError, IndexError, OverflowError) as e:
-        # NOTE: load_state_dict raises ValueError for a missing, mis-shaped or out-of-range
-        # entry; the other types come from a state of the wrong structure (a list for a dict)
-        raise UsageError(f"checkpoint {path} does not fit: {one_line(e)}") from None
+    def set_rng(state):
+        gen.bit_generator.state = state
+
+    for part, load in (("model", model.load_state_dict), ("optimizer", optimizer.load_state_dict),
+                       ("rng", set_rng)):
+        try:
+            load(checkpoint[part])
+        except KeyError as e:
+            raise UsageError(f"checkpoint {path} does not fit: {part} has no entry {e}") from None
+        except (ValueError, TypeError, AttributeError, IndexError, OverflowError) as e:
+            # NOTE: load_state_dict raises ValueError for a missing, mis-shaped or out-of-range
+            # entry; the other types come from a state of the wrong structure (a list for a dict)
+            raise UsageError(f"checkpoint {path} does not fit: {part}: {one_line(e)}") from None
