@@ -544,6 +544,10 @@ def test_train_health_draws_the_record_and_the_checkpoint_keeps_only_the_lists(c
     assert "health" not in mg.load(str(ckpt))["history"]
     code, _, _ = run(capsys, "train", "--resume", str(ckpt), "--epochs", "3", "--no-progress")
     assert code == 0  # the checkpoint of a --health run resumes
+    code, out, _ = run(capsys, "train", "--resume", str(ckpt), "--epochs", "5", "--health", str(png),
+                       "--no-progress")
+    assert code == 0 and out.rstrip().endswith("(epochs 4-5: a checkpoint keeps no health record, so a "
+                                               "resumed run draws its own epochs)")
 
 
 def test_trajectories_gif_writes_an_animation(capsys, tmp_path):

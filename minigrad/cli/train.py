@@ -104,7 +104,8 @@ def cmd_train(args):
         from .. import viz
 
         viz.plot_health(history, health)
-        print(f"health: {health}")
+        print(f"health: {health}" + (f" (epochs {start + 1}-{history.epochs}: a checkpoint keeps no health "
+                                      f"record, so a resumed run draws its own epochs)" if start else ""))
     return 0
 
 
