@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -345,12 +347,138 @@ show(optim.HealthMonitor.step)
 # %% [markdown]
 # ## Exercises
 #
-# 1. Replace `nn.Tanh` by `nn.ReLU` in `tanh_mlp` and train with
-#    `weights × 10`. What does the saturation panel show now (for a ReLU,
-#    "saturated" means "off": output 0)? Does the network still learn?
-# 2. Plant another mistake: in `Swish.backward` return `g * self.s` (the
-#    derivative of x·σ with σ taken as a constant). Which node does
-#    `check_graph` name, and what is the ratio of analytic to numeric there?
-# 3. Karpathy's fix for tanh is Kaiming's initialisation with the gain 5/3:
-#    weights of standard deviation $\frac{5/3}{\sqrt{n_{in}}}$. Write it with
-#    `mg.no_grad()` and compare its health with PyTorch's default.
+# Each exercise leaves a blank for your answer (a `None` to replace); the
+# next cell gives the solution and, once you have answered, checks your
+# answer against it.
+
+# %%
+def check(name, answer, solution, tol=1e-9):
+    """Assert that the reader's answer matches the solution; report it when the answer is still None."""
+    if answer is None:
+        print(f"{name}: no answer given; the solution is {solution}")
+        return
+    if isinstance(solution, (bool, str)):
+        assert answer == solution, f"{name}: your answer {answer}, the solution {solution}"
+    else:
+        assert np.allclose(answer, solution, rtol=tol, atol=tol), f"{name}: your answer {answer}, the solution {solution}"
+    print(f"{name}: right")
+
+
+# %% [markdown]
+# **Exercise 1.** Replace `nn.Tanh` by `nn.ReLU` in `tanh_mlp`, scale the
+# weights by 10 and train as in section 4. For a ReLU, "saturated" means
+# "off" (output 0, no gradient). Predict, before you run anything: what
+# fraction of the first ReLU's outputs is off at the end, and does the
+# network still learn (test accuracy above 0.8)? (Hint: ReLU(10·z) =
+# 10·ReLU(z).)
+
+# %%
+your_relu_off = None       # your answer: a fraction, two decimals
+your_relu_learns = None    # your answer: True or False
+
+# %% [markdown]
+# *Solution.* A ReLU is *positively homogeneous*: scaling its input scales
+# its output and leaves the sign alone. So ×10 changes which units are off
+# only through the biases, which were not scaled: about half are off, as
+# with the default start, and none is stuck. The network learns (the large
+# weights make the first steps large, but SGD copes here):
+
+# %%
+def relu_mlp(scale):
+    """tanh_mlp with ReLU in place of tanh."""
+    model = nn.Sequential(nn.Linear(64, 64, rng=0), nn.ReLU(), nn.Linear(64, 64, rng=1), nn.ReLU(),
+                          nn.Linear(64, 10, rng=2))
+    with mg.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("weight"):
+                p *= scale
+    return model
+
+
+net = relu_mlp(10)
+relu_run = optim.train(net, F.cross_entropy, optim.SGD(net.parameters(), lr=0.05), X_train, y_train,
+                       epochs=EPOCHS, rng=0, validation=(X_test, y_test), health=True)
+relu_off = relu_run.health["saturation"]["ReLU 1"][-1]
+print(f"first ReLU off: {relu_off:.2f}; test accuracy {relu_run.val_accuracy[-1]:.3f}")
+assert 0.4 < relu_off < 0.6 and relu_run.val_accuracy[-1] > 0.8
+check("fraction off", your_relu_off, round(relu_off, 2), tol=0.05)
+check("still learns", your_relu_learns, bool(relu_run.val_accuracy[-1] > 0.8))
+
+# %% [markdown]
+# **Exercise 2.** Plant another mistake: let `Swish.backward` return
+# `g * self.s` (the derivative of x·σ with σ taken as a constant). Which op
+# does `check_graph` name, and at which position? And where x > 0, is the
+# local derivative this backward uses (σ) larger than the true one?
+
+# %%
+your_op = None             # your answer: the op's name
+your_position = None       # your answer: a number
+your_larger = None         # your answer: True or False
+
+# %% [markdown]
+# *Solution.* Still Swish, third in backward's order; only the values
+# change. The planted derivative σ misses the term x·σ·(1 − σ), which is
+# positive where x > 0, so there it is the smaller (the analytic and
+# numeric values printed are those derivatives times the upstream gradient,
+# at the worst element):
+
+# %%
+Swish.backward = lambda self, g: g * self.s
+with mg.record_calls():
+    loss = F.cross_entropy(model(mg.Tensor(X_train[:16])), yb)
+try:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mg.check_graph(loss)
+    raise AssertionError("check_graph should have failed")
+except mg.GradcheckError as err:
+    planted = err
+Swish.backward = right_backward
+print(f"{planted.op}, position {planted.position}: analytic {planted.analytic:.4g}, numeric {planted.numeric:.4g}")
+x_seen = 2.0
+s_seen = 1 / (1 + np.exp(-x_seen))
+larger = bool(s_seen > s_seen + x_seen * s_seen * (1 - s_seen))     # σ against σ + x·σ·(1 − σ) at x = 2
+assert planted.op == "Swish" and planted.position == 3 and not larger
+check("op", your_op, planted.op)
+check("position", your_position, planted.position)
+check("analytic larger", your_larger, larger)
+
+# %% [markdown]
+# **Exercise 3.** Karpathy's start for a tanh network is Kaiming's
+# initialisation with the gain 5/3: weights drawn from a normal
+# distribution of standard deviation $\frac{5/3}{\sqrt{n_{in}}}$. Write it
+# with `mg.no_grad()` (fill each weight in place), then find the fraction of
+# the first tanh layer's outputs beyond ±0.97 at the start. Is it above or
+# below the 0.5% of PyTorch's default start?
+
+# %%
+your_kaiming_saturation = None   # your answer: a fraction, two decimals
+
+# %% [markdown]
+# *Solution.* The gain 5/3 makes up for tanh's squashing in a deep stack,
+# so the pre-activations are wider than with PyTorch's default: about a
+# sixth of the outputs start saturated, far fewer than with × 10, and the
+# network trains well:
+
+# %%
+def kaiming_tanh_mlp(seed=0):
+    """tanh_mlp with weights ~ N(0, (5/3)² / n_in)."""
+    model = tanh_mlp(1)
+    gen = np.random.default_rng(seed)
+    with mg.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("weight"):
+                p[...] = gen.normal(0.0, (5 / 3) / np.sqrt(p.shape[1]), p.shape)
+    return model
+
+
+net = kaiming_tanh_mlp()
+with mg.no_grad():
+    h = net[:2](mg.Tensor(X_train)).data
+kaiming_saturation = float(np.mean(np.abs(h) > 0.97))
+kaiming_run = optim.train(net, F.cross_entropy, optim.SGD(net.parameters(), lr=0.05), X_train, y_train,
+                          epochs=EPOCHS, rng=0, validation=(X_test, y_test), health=True)
+print(f"saturated at the start: {kaiming_saturation:.2f}; test accuracy {kaiming_run.val_accuracy[-1]:.3f} "
+      f"(default start {good.val_accuracy[-1]:.3f}, weights × 10 {bad.val_accuracy[-1]:.3f})")
+assert 0.005 < kaiming_saturation < 0.5 and kaiming_run.val_accuracy[-1] > bad.val_accuracy[-1]
+check("saturated at the start", your_kaiming_saturation, round(kaiming_saturation, 2), tol=0.03)
