@@ -506,11 +506,10 @@ def test_no_file_of_the_student_copy_holds_a_solution_line(full_copy):
 
 
 # Code outside the exercises that gives them away (issue 29), each withheld from the copy as a spoiler.
-LECTURE_FIGURES = "minigrad/viz/lecture.py" if (REPO / "minigrad/viz/lecture.py").exists() else "minigrad/figures.py"
 GIVE_AWAYS = {
     "bench/bench_classifier.py": {"nn.cross_entropy_backward", "ops.matmul_backward", "optim.adam_moments",
                                   "optim.adam_update"},                           # the NumPy floor
-    LECTURE_FIGURES: {"optim.radam_update"},                                      # ρ_t and r_t
+    "minigrad/optim/radam.py": {"optim.radam_update"},                            # ρ_t and r_t, for pictures
     "tests/optim/test_optimizers.py": {"optim.adam_moments", "optim.adam_update", "optim.radam_update",
                                        "optim.swats_update"},                     # NumPy RAdam and SWATS
     "tests/homework/test_ex_optim.py": {"optim.sgd_update", "optim.sgdm_update", "optim.adagrad_update",
