@@ -27,6 +27,7 @@ limit holds only while training; it is lifted afterwards.
 """
 
 import contextlib
+import functools
 import os
 
 import numpy as np
@@ -84,9 +85,7 @@ def limit_for(parameters, batch_size, setting=None):
     return _controller().limit(limits=threads, user_api="blas")
 
 
-_found = []
-
-
+@functools.cache
 def _controller():
     """The process's ``threadpoolctl.ThreadpoolController``, made on first use and then kept.
 
@@ -95,7 +94,6 @@ def _controller():
     45 steps an epoch) cost 10-25% of its time. Kept, a limit costs about
     8 µs. A BLAS library loaded after the first training is not limited.
     """
-    if not _found:
-        from threadpoolctl import ThreadpoolController  # installed with scikit-learn
-        _found.append(ThreadpoolController())
-    return _found[0]
+    from threadpoolctl import ThreadpoolController  # installed with scikit-learn
+
+    return ThreadpoolController()
