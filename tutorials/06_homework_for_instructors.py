@@ -117,7 +117,7 @@ ax.barh(range(len(regions)), lines, color=[colors[k] for k in level])
 ax.set_yticks(range(len(regions)), [r.id for r in regions], fontsize=8)
 ax.invert_yaxis()                                   # the curriculum reads top to bottom
 ax.legend(handles=[Patch(color=colors[k], label=f"{k + 1}. {name}")
-                   for k, (name, _, _) in enumerate(homework.LEVELS)], fontsize=8, loc="lower right")
+                   for k, (name, _, _) in enumerate(homework.LEVELS)], fontsize=8, loc="center right")
 ax.set(xlabel="lines of code in the solution", title="The homework curriculum, in order")
 ax.grid(True, axis="x", alpha=0.3)
 fig.tight_layout()

@@ -428,7 +428,7 @@ for name, color in (("Adagrad", "C2"), ("RMSProp", "C3")):
 ax.axvline(SHIFT_AT, color="0.5", linestyle=":")
 ax.text(SHIFT_AT, ax.get_ylim()[1], " the true weights move", va="top", fontsize=9)
 ax.set(xlabel="update", ylabel="squared distance to the true weights", title="tracking a change, each at its best η")
-ax.legend(loc="lower left")
+ax.legend(loc="center right")
 ax.grid(True, alpha=0.3)
 plt.show()
 
@@ -684,8 +684,9 @@ ax_d.semilogy(k[1:], gap_abs[1:], ".", ms=2, alpha=0.5, color="C0", label=r"$|\h
 ax_d.axhline(1e-9, color="k", linestyle="--", label=r"the paper's $\varepsilon = 10^{-9}$")
 ax_d.semilogy(k[1:], 1e-3 * rate[1:], color="C2", label=r"switch_rtol $\cdot\,\hat\Lambda_k$, switch_rtol = $10^{-3}$")
 ax_d.set(xlabel="step k", title="the switch test: fires when a dot falls below the line")
+ax_g.legend(fontsize=9)
+ax_d.legend(fontsize=9, loc="lower right", bbox_to_anchor=(1, 0.1))   # between the ε line and the green one
 for ax in (ax_g, ax_d):
-    ax.legend(fontsize=9)
     ax.grid(True, alpha=0.3)
 plt.show()
 
@@ -756,8 +757,8 @@ for i, r in enumerate(swats_runs):
     ax.plot(epochs, r["curve"], color="C6", lw=1, alpha=0.7, label="SWATS, switch_rtol = 1e-3 (each seed)"
             if i == 0 else None)
     if r["opt"].switch_step is not None:        # a tick at the bottom: when it switched (45 updates an epoch)
-        ax.plot(r["opt"].switch_step / 45, 0.805, "|", color="C6", ms=14, mew=2,
-                label="SWATS' switches" if r is switched[0] else None)
+        ax.axvline(r["opt"].switch_step / 45, ymax=0.08, color="C6", lw=2,
+                   label="SWATS' switches" if r is switched[0] else None)
 ax.set(xlabel="epoch", ylabel="test accuracy", ylim=(0.8, 1.0), xlim=(0, EPOCHS + 0.2),
        title="digits: SWATS switches from Adam to SGDM (ticks)")
 ax.legend(fontsize=9)

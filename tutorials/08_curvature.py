@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -504,13 +506,14 @@ for ax, (name, run) in zip(axes.ravel(), runs.items()):
     ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
     ax.yaxis.set_minor_formatter(FormatStrFormatter("%g") if name in ("SGD", "SGDM") else "")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
 for ax in axes[1]:
     ax.set_xlabel("step")
 for ax in axes[:, 0]:
     ax.set_ylabel("eigenvalue")
 fig.suptitle("the largest eigenvalue along each optimizer's path, against its stability limit (full batch)")
-fig.tight_layout()
+# one legend for all panels (Adam's has every kind of line), below them: in a panel it hid the curves
+fig.legend(*axes[1, 0].get_legend_handles_labels(), loc="lower center", ncol=4, frameon=False)
+fig.tight_layout(rect=(0, 0.05, 1, 1))
 plt.show()
 
 # %%
