@@ -21,7 +21,12 @@ cProfile.
 
 With ``--cold`` each timed epoch follows another contender's instead.
 
-    python bench/bench_classifier.py [--rounds 20] [--profile] [--cold]
+With ``--no-guard`` one more contender, "unguarded", is minigrad with
+``memory_guard.protect`` replaced by a no-op (saved arrays stay writable, so
+raw writes go unseen): a diagnostic that shows what the guard costs, not a
+way to run minigrad.
+
+    python bench/bench_classifier.py [--rounds 20] [--profile] [--cold] [--no-guard]
 """
 
 import os
@@ -90,6 +95,18 @@ class Minigrad:
     def accuracy(self, X, y):
         with mg.no_grad():
             return float((self.model(mg.Tensor(X)).data.argmax(1) == y).mean())
+
+
+class Unguarded(Minigrad):
+    """minigrad with its memory guard off (``--no-guard``, a diagnostic)."""
+
+    def epoch(self, gen):
+        guard = mg.memory_guard.protect
+        mg.memory_guard.protect = lambda node, arrays, result: None
+        try:
+            return super().epoch(gen)
+        finally:
+            mg.memory_guard.protect = guard
 
 
 class NumPyFloor:
@@ -313,11 +330,15 @@ def main(argv=None):
     parser.add_argument("--cold", action="store_true",
                         help="time each epoch right after another contender's, without the untimed "
                              "epoch of its own before it (a diagnostic)")
+    parser.add_argument("--no-guard", action="store_true",
+                        help="also time minigrad without its memory guard (a diagnostic)")
     args = parser.parse_args(argv)
 
     X, y, X_test, y_test = mg.datasets.load("digits")
     weights = initial_weights(args.seed)
     kinds = {"minigrad": Minigrad, "numpy": NumPyFloor}
+    if args.no_guard:
+        kinds["unguarded"] = Unguarded
     if torch is not None:
         kinds["torch"] = Torch
     kinds["sklearn"] = SKLearn
@@ -359,7 +380,7 @@ def main(argv=None):
     ratio = statistics.median(m / f for m, f in zip(times["minigrad"], times["numpy"]))
     print(f"target minigrad <= {TARGET}x numpy: {ratio:.2f}x, " + ("met" if ratio <= TARGET else "MISSED"))
     ref = np.array(losses["numpy"])
-    for name in ("minigrad", "torch"):
+    for name in ("minigrad", "unguarded", "torch"):
         if name in losses:
             diff = np.abs(np.array(losses[name]) - ref).max()
             print(f"same trajectory check: max |step loss {name} − numpy| over {epochs} epochs = {diff:.2e}")
