@@ -59,6 +59,7 @@ def check_checkpoint(checkpoint, path):
     state must be finite here, and fit the optimizer in :func:`restore_checkpoint`
     (its ``load_state_dict`` checks the values), as must the RNG state.
     """
+    import math
     import numbers
 
     import numpy as np
@@ -88,9 +89,15 @@ def check_checkpoint(checkpoint, path):
             raise bad(what, value, f"one of {', '.join(allowed)}")
         return value
 
+    def finite(v):
+        try:
+            return math.isfinite(v)
+        except OverflowError:  # an int too large for a float (np.isfinite raised TypeError on it)
+            return False
+
     def finite_numbers(what, values, low=-np.inf, high=np.inf):
         if not isinstance(values, list) or not all(
-                isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) and np.isfinite(v)
+                isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) and finite(v)
                 and low <= v <= high for v in values):
             raise bad(what, values, f"a list of numbers in [{low}, {high}]")
         return [float(v) for v in values]
