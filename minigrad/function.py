@@ -272,7 +272,9 @@ def backward_pass(root, grad, retain_graph=False, keep=None, run=None):
        un-broadcasts, or raises); ``keep(x, gx)``;
        if ``x`` has a node, add ``gx`` to that node's entry out of place
        (``a + b``, never ``+=``: ``Add`` hands the same array to both inputs).
-    4. Unless ``retain_graph``, call ``node.release()`` after its backward.
+    4. Unless ``retain_graph``, call ``node.release()`` after its backward,
+       and on a node that was skipped (no gradient reached it): after the
+       pass no node holds what it saved.
     """
     # BEGIN SOLUTION function.backward_pass
     keep = keep or keep_grad
@@ -286,8 +288,10 @@ def backward_pass(root, grad, retain_graph=False, keep=None, run=None):
     grads = {root.grad_fn: grad}  # node -> dL/d(its result), summed over the nodes that use it
     for node in reversed(order):  # a node comes after every node that uses its result
         g = grads.pop(node, None)
-        if g is None:
-            continue  # its users sent it no gradient
+        if g is None:  # its users sent it no gradient: it has none to pass on
+            if not retain_graph:
+                node.release()
+            continue
         grads_in = node.backward(g) if run is None else run(node, g)
         for x, gx in zip(node.inputs, _as_tuple(grads_in, node)):
             if x is None or gx is None:

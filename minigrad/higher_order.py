@@ -160,6 +160,7 @@ def backward_on_tensors(node, g, result):
     Anything else would make the gradient's derivative silently wrong, so it
     raises ``NotImplementedError`` naming the op and the value.
     """
+    _check_not_rebound(node, result)
     saved = vars(node)
     before = dict(saved)
     try:
@@ -174,6 +175,24 @@ def backward_on_tensors(node, g, result):
     finally:
         saved.clear()
         saved.update(before)
+
+
+def _check_not_rebound(node, result):
+    """Raise unless each array ``node`` saved of an input that requires grad (or of its result) is still its ``.data``.
+
+    NOTE: ``x.data = new_array`` after the forward leaves the node with the
+    old array, which no Tensor holds any more: swapped for nothing, it would
+    act as a constant and the second derivative through it would be
+    silently 0.
+    """
+    for name, value, _, _, source in node._protected:
+        tensor = result if source == -1 else node.inputs[source]
+        if tensor is not None and tensor.data is not value:
+            what = "result" if source == -1 else f"input {source}"
+            raise RuntimeError(
+                f"gradients of gradients through {type(node).__name__}: the array it saved as {name!r} "
+                f"is no longer the .data of its {what} (was .data assigned a new array after the "
+                f"forward?); compute the graph again from the tensors as they are now")
 
 
 def _tensor_for(node, name, value, result):

@@ -39,9 +39,11 @@ a deep graph they also bring its collections sooner: at 30,000 links the
 guard costs 3.7 µs per op against 1.6 µs at 1,000.
 """
 
+import weakref
+
 import numpy as np
 
-__all__ = ["protect", "release", "check_unchanged", "modifying", "is_protected"]
+__all__ = ["protect", "release", "check_unchanged", "modifying", "is_protected", "note_view"]
 
 # id(owner array) -> [count, version, writable, owner, views] for each block of memory that live
 # nodes saved: how many saves of it live nodes hold; how many times minigrad wrote into it since
@@ -49,6 +51,10 @@ __all__ = ["protect", "release", "check_unchanged", "modifying", "is_protected"]
 # so that its id stays unique); views of it that were locked too (given back on release).
 _memories = {}
 COUNT, VERSION, WRITABLE, OWNER, VIEWS = range(5)
+
+# id(owner array) -> weak references to the writable views of it that ops made a Tensor's array
+# (``x.reshape``, ``x.T``, ``x[0]``): the first lock of the memory locks them too (note_view).
+_op_views = {}
 
 
 def _owner(a):
@@ -88,14 +94,67 @@ def _unlock(memory):
             v.setflags(True)
 
 
-def _reachable(value, arrays, result):
-    """Whether a saved array is one a user can reach: the result's, or one of the inputs' arrays."""
+def _source(value, arrays, result):
+    """Where a saved array came from: ``k`` for the array of input k, ``-1`` for the result, else None.
+
+    Only those are arrays a user can reach; a mask or table the node made itself is not.
+    """
     if value is result:
-        return True
-    for a in arrays:
+        return -1
+    for k, a in enumerate(arrays):
         if value is a:
-            return True
-    return False
+            return k
+    return None
+
+
+def note_view(a):
+    """Remember ``a``, a view of another array's memory that an op made a Tensor's array.
+
+    ``Tensor._wrap`` calls it for every such result (``x.reshape``, ``x.T``,
+    ``x[0]``), so that a raw write through the view tensor's array is refused
+    too while a graph holds the memory: a view made *before* the lock is
+    locked with it; one made *while* its memory is locked is read-only
+    already (NumPy's rule for views) and is given back with the memory.
+    Views that are read-only for their own reason (``np.broadcast_to``'s)
+    are left alone. The references are weak: a view that is dropped is
+    forgotten.
+    """
+    owner = _owner(a)
+    key = id(owner)
+    if a.flags.writeable:
+        refs = _op_views.get(key)
+        if refs is None:
+            refs = _op_views[key] = []
+        refs.append(weakref.ref(a, lambda ref: _forget_view(key, ref)))
+    else:
+        memory = _memories.get(key)
+        if (memory is not None and memory[WRITABLE] and not owner.flags.writeable
+                and not _broadcast(a) and all(a is not v for v in memory[VIEWS])):
+            memory[VIEWS] += (a,)  # read-only because its memory is locked: writable again with it
+
+
+def _broadcast(a):
+    """Whether ``a`` repeats elements (a stride of 0 along an axis of length > 1), as broadcast views do."""
+    return any(stride == 0 and n > 1 for stride, n in zip(a.strides, a.shape))
+
+
+def _forget_view(key, ref):
+    """A view that ``note_view`` remembered was freed: forget its reference."""
+    refs = _op_views.get(key)
+    if refs is not None:
+        refs[:] = [r for r in refs if r is not ref]
+        if not refs:
+            del _op_views[key]
+
+
+def _writable_op_views(key):
+    """The live views of memory ``key`` that ops made and that are still writable (to lock with it)."""
+    views = []
+    for ref in _op_views.get(key, ()):
+        v = ref()
+        if v is not None and v.flags.writeable and all(v is not w for w in views):
+            views.append(v)
+    return tuple(views)
 
 
 def protect(node, arrays, result):
@@ -103,30 +162,34 @@ def protect(node, arrays, result):
 
     Reachable are the inputs' ``arrays`` (a Tensor's data, a user's ndarray)
     and the ``result``; a mask or table the node made itself needs no lock.
+    ``node._protected`` keeps one record per array locked: ``(name, array,
+    memory key, version, source)``, source as :func:`_source` gives it.
     """
     saved = []
     for name, value in vars(node).items():
-        if type(value) is not np.ndarray or not _reachable(value, arrays, result):
+        source = _source(value, arrays, result) if isinstance(value, np.ndarray) else None
+        if source is None:
             continue  # a number, a shape, an axis, or an array the node made itself
         owner = value if value.base is None else _owner(value)
         key = id(owner)
         memory = _memories.get(key)
-        if memory is None:  # the first live save of this memory: lock it
+        if memory is None:  # the first live save of this memory: lock it, and the views ops made of it
             writable = owner.flags.writeable and (owner.base is None or _reopenable(owner))
-            memory = _memories[key] = [0, 0, writable, owner, ()]
+            views = _writable_op_views(key) if writable and key in _op_views else ()
+            memory = _memories[key] = [0, 0, writable, owner, views]
             _lock(memory)
         if value is not owner and memory[WRITABLE] and value.flags.writeable:
             value.setflags(False)  # a view, made before the lock: lock it too
             memory[VIEWS] += (value,)
         memory[COUNT] += 1
-        saved.append((name, value, key, memory[VERSION]))
+        saved.append((name, value, key, memory[VERSION], source))
     if saved:
         node._protected = tuple(saved)
 
 
 def release(node):
     """Give back the memory ``node`` saved (after its backward, or when the node is freed)."""
-    for _, _, key, _ in node._protected:
+    for _, _, key, _, _ in node._protected:
         memory = _memories[key]
         memory[COUNT] -= 1
         if memory[COUNT] == 0:  # no live node needs it any more
@@ -137,7 +200,7 @@ def release(node):
 
 def check_unchanged(node):
     """Raise ``RuntimeError`` if minigrad wrote into an array ``node`` saved since ``forward``."""
-    for name, value, key, version in node._protected:
+    for name, value, key, version, _ in node._protected:
         if _memories[key][VERSION] != version:
             raise RuntimeError(
                 f"backward: the array of shape {value.shape} that the {type(node).__name__} node saved "
@@ -171,7 +234,7 @@ class modifying:
     __slots__ = ("memories", "views")
 
     def __init__(self, *arrays):
-        self.memories, self.views = [], []
+        self.memories, self.views = [], []  # views: (view, its memory)
         if not _memories:  # no live graph saved anything: nothing to open
             return
         for a in arrays:
@@ -182,19 +245,23 @@ class modifying:
                 self.memories.append(memory)
             if (memory[WRITABLE] and a is not memory[OWNER] and not a.flags.writeable
                     and all(a is not v for v in memory[VIEWS])):
-                self.views.append(a)  # a view made while the memory was locked: read-only too
+                self.views.append((a, memory))  # a view made while the memory was locked: read-only too
 
     def __enter__(self):
         for memory in self.memories:
             _unlock(memory)
-        for v in self.views:
+        for v, _ in self.views:
             v.flags.writeable = True
         return self
 
     def __exit__(self, *exc):
-        for v in self.views:
-            v.flags.writeable = False
         for memory in self.memories:
             memory[VERSION] += 1
-            _lock(memory)
+            # NOTE: lock it again only while a node still holds it: the write may have freed the
+            # last one (a graph dropped meanwhile), which gave the memory back for good
+            if _memories.get(id(memory[OWNER])) is memory:
+                _lock(memory)
+                for v, m in self.views:
+                    if m is memory:
+                        v.flags.writeable = False
         return False

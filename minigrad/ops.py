@@ -460,11 +460,25 @@ class GetItem(Function):
     """
 
     def forward(self, x, index):
-        self.shape, self.index = x.shape, index
+        self.shape, self.index = x.shape, _own_copy(index)
         return x[index]
 
     def backward(self, g):
         return scatter(g, self.shape, self.index)
+
+
+def _own_copy(index):
+    """``index`` with a copy of each array in it, for a node to keep.
+
+    NOTE: an index (or a condition, or labels) is not differentiated, so the
+    memory guard does not lock it; the node keeps its own copy instead, so a
+    later write into the caller's array cannot change what backward uses.
+    """
+    if isinstance(index, np.ndarray):
+        return index.copy()
+    if isinstance(index, tuple):
+        return tuple(_own_copy(i) for i in index)
+    return index
 
 
 def scatter(g, shape, index):
@@ -537,7 +551,7 @@ class Where(Function):
     """z = x where ``condition`` else y.   dL/dx = g * c,   dL/dy = g * (1 - c)."""
 
     def forward(self, x, y, condition):
-        self.c = condition
+        self.c = _own_copy(condition)
         return np.where(condition, x, y)
 
     def backward(self, g):

@@ -719,6 +719,8 @@ class Tensor:
     def _wrap(array):
         t = Tensor.__new__(Tensor)
         t.data, t._grad, t.requires_grad, t.grad_fn, t.retains_grad = np.asarray(array), None, False, None, False
+        if t.data.base is not None:  # a view of another array's memory (x.reshape, x.T, x[0]):
+            memory_guard.note_view(t.data)  # read-only with it while a graph holds it
         return t
 
 

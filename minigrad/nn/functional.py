@@ -406,7 +406,9 @@ class CrossEntropy(Function):
         e = np.exp(shifted)
         s = e.sum(axis=1)
         losses = np.log(s) - shifted[np.arange(len(x)), labels]
-        self.p, self.labels, self.reduction = e / s[:, None], labels, reduction  # p = softmax(x)
+        self.p, self.labels, self.reduction = e / s[:, None], labels.copy(), reduction  # p = softmax(x)
+        # NOTE: a copy of the labels, which are not differentiated (so not locked): a later write
+        # into the caller's array cannot change what backward uses
         return _reduce(losses, reduction)
 
     def on_tensors(self):

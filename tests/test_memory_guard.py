@@ -1,0 +1,194 @@
+"""The memory guard's corners: arrays an op keeps that are not its inputs, views, and release.
+
+Each case was a silently wrong gradient, or an array left read-only for good,
+before the fix its test names.
+"""
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.nn.functional as F
+
+
+# ---- values an op is given by keyword: labels, a condition, an index -------------------------
+
+def _labels_case(change):
+    x = mg.Tensor(np.array([[0.1, 0.2, 0.3], [0.5, -0.5, 0.0]]), requires_grad=True)
+    labels = np.array([0, 1])
+    loss = F.cross_entropy(x, labels)
+    if change:
+        labels[:] = [2, 2]
+    loss.backward()
+    return x.grad
+
+
+def _where_case(change):
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    c = mg.Tensor(np.array([True, False]))
+    y = mg.where(c, x, 0.0).sum()
+    if change:
+        c.data[...] = [False, True]
+    y.backward()
+    return x.grad
+
+
+def _np_where_case(change):
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    c = np.array([True, False])
+    y = np.where(c, x, 0.0).sum()
+    if change:
+        c[...] = [False, True]
+    y.backward()
+    return x.grad
+
+
+def _index_case(change):
+    x = mg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    idx = np.array([0, 0])
+    y = (x[idx] * mg.Tensor([1.0, 3.0])).sum()
+    if change:
+        idx[:] = [2, 2]
+    y.backward()
+    return x.grad
+
+
+def _tuple_index_case(change):
+    x = mg.Tensor(np.ones((2, 2)), requires_grad=True)
+    rows, cols = np.array([0, 1]), np.array([1, 1])
+    y = x[rows, cols].sum()
+    if change:
+        rows[:] = 0
+    y.backward()
+    return x.grad
+
+
+@pytest.mark.parametrize("case", [_labels_case, _where_case, _np_where_case, _index_case, _tuple_index_case])
+def test_an_array_an_op_keeps_but_does_not_differentiate_is_its_own_copy(case):
+    """Labels, a where-condition and an index are not locked (they get no gradient): the node keeps a
+    copy, so a write into the caller's array after the forward leaves the gradient as it was."""
+    np.testing.assert_array_equal(case(change=True), case(change=False))
+
+
+# ---- views that ops made ----------------------------------------------------------------------
+
+VIEWS = {
+    "reshape": lambda x: x.reshape(2),
+    "T": lambda x: x.T,
+    "getitem": lambda x: x[0:1],
+    "unsqueeze": lambda x: x.unsqueeze(0),
+    "detach reshape": lambda x: x.detach().reshape(2),
+    "np.swapaxes": lambda x: np.swapaxes(x.reshape(1, 2), 0, 1),
+}
+
+
+@pytest.mark.parametrize("make", VIEWS.values(), ids=VIEWS.keys())
+def test_a_view_an_op_made_before_the_graph_is_locked_with_its_memory(make):
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    v = make(x)
+    assert v.data.base is not None and v.data.flags.writeable
+    y = (x * x).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        v.data[...] = 10.0                     # would change what Mul saved
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+    v.data[...] = 3.0                          # released: writable again
+    assert x.data[0] == 3.0
+
+
+@pytest.mark.parametrize("make", VIEWS.values(), ids=VIEWS.keys())
+def test_a_view_an_op_made_while_its_memory_was_locked_is_writable_after_release(make):
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    v = make(x)
+    assert not v.data.flags.writeable          # NumPy: a view of read-only memory is read-only
+    y.backward()
+    v.data[...] = 7.0
+    with mg.no_grad():
+        v -= 1.0
+    assert x.data[0] == 6.0
+
+
+def test_a_broadcast_view_stays_read_only_after_release():
+    a = mg.Tensor([1.0, 2.0], requires_grad=True)
+    before = np.broadcast_to(a, (3, 2))
+    y = (a * a).sum()
+    during = np.broadcast_to(a, (3, 2))
+    y.backward()
+    assert a.data.flags.writeable
+    assert not before.data.flags.writeable and not during.data.flags.writeable
+
+
+def test_dropped_views_are_forgotten():
+    x = mg.Tensor(np.arange(4.0), requires_grad=True)
+    for _ in range(50):
+        x.reshape(2, 2)
+    assert id(x.data) not in mg.memory_guard._op_views
+
+
+# ---- release ----------------------------------------------------------------------------------
+
+class _StopGradient(mg.Function):
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, g):
+        return None
+
+
+def test_a_node_no_gradient_reaches_is_released_too():
+    """A custom op that returns None cuts its input's node off the pass: it must still give back
+    what it saved, or the manual step after backward finds the parameter read-only."""
+    w = mg.nn.Parameter(np.array([1.0, 2.0]))
+    loss = (w * 3).sum() + _StopGradient.apply(w * w).sum()
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, [3.0, 3.0])
+    w.data -= 0.1 * w.grad                     # the student's manual SGD step
+    np.testing.assert_allclose(w.data, [0.7, 1.7])
+    unreached = loss.grad_fn.inputs[1].grad_fn.inputs[0].grad_fn.inputs[0].grad_fn
+    assert type(unreached).__name__ == "Mul" and unreached.released
+
+
+def test_a_write_that_frees_the_last_node_holding_the_memory_leaves_it_writable():
+    w = mg.nn.Parameter(np.array([1.0, 2.0]))
+    graph = {"loss": (w * w).sum()}
+
+    class DropsTheGraph:
+        def __index__(self):
+            graph.clear()                      # the last node that saved w dies during the write
+            return 0
+
+    with mg.no_grad():
+        w[DropsTheGraph()] = 5.0
+    assert not mg.memory_guard.is_protected(w.data)
+    assert w.data.flags.writeable
+    w.data[1] = 6.0
+
+
+# ---- other arrays ------------------------------------------------------------------------------
+
+def test_a_memmap_constant_is_locked_like_an_array(tmp_path):
+    c = np.memmap(tmp_path / "c.bin", dtype=np.float64, mode="w+", shape=(2,))
+    c[:] = 1.0
+    x = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (x * c).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        c[0] = 5.0
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+    c[0] = 5.0
+    del c
+
+
+def test_gradients_of_gradients_refuse_an_input_whose_data_was_rebound():
+    """``x.data = new`` after the forward left Mul with the old array, which then acted as a constant:
+    the second derivative came out 0 (PyTorch: 2)."""
+    x = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = (x * x).sum()
+    x.data = x.data.copy()
+    with pytest.raises(RuntimeError, match=r"saved as 'x' is no longer the \.data of its input 0"):
+        mg.grad(y, x, create_graph=True)
+    y = (x * x).sum()                          # a graph built from x as it is now works
+    (g,) = mg.grad(y, x, create_graph=True)
+    (h,) = mg.grad(g.sum(), x)
+    np.testing.assert_array_equal(h.data, [2.0, 2.0])
