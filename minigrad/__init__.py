@@ -21,10 +21,14 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    """``mg.estimators`` is imported on first use: it loads scikit-learn (about half a second)."""
-    if name == "estimators":
+    """``mg.estimators`` and ``mg.figures`` are imported on first use.
+
+    They load scikit-learn (about half a second) and matplotlib, which
+    ``import minigrad`` alone never needs.
+    """
+    if name in ("estimators", "figures"):
         import importlib
-        return importlib.import_module(".estimators", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

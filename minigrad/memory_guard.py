@@ -22,10 +22,14 @@ a silently wrong gradient, so the engine (``Function.apply``) calls
 This is MyGrad's approach (memory locked per array, with a count) joined to
 PyTorch's (versions checked at backward).
 
-NOTE: a view made *before* the graph (``v = w.data[:2]``) keeps its own
-write flag: NumPy gives no way to lock it, so a write through it goes
-unseen. Memory that was read-only to begin with (``np.broadcast_to``) stays
-read-only. The registry is keyed by the ``id`` of the array that owns the
+Views: a view that an op made a Tensor's array (``x.reshape``, ``x.T``,
+``x[0]``) is remembered (:func:`note_view`) and locked and given back with
+its memory. NOTE: a view made with NumPy itself *before* the graph
+(``v = w.data[:2]``) keeps its own write flag: NumPy gives no way to find
+it, so a write through it goes unseen; one made with NumPy *while* the
+memory is locked is read-only (NumPy's rule) and stays so after the release
+(``v.setflags(write=True)`` opens it). Memory that was read-only to begin
+with (``np.broadcast_to``) stays read-only. The registry is keyed by the ``id`` of the array that owns the
 memory, which it keeps alive so that the id stays unique.
 
 Cost: a lock and its unlock are two ``setflags`` calls (positional: a

@@ -87,6 +87,13 @@ BAD = [  # id, argv, a phrase the one-line message must contain
      "--batch-size applies to --regime minibatch only"),
     ("batch-size-offline", ["compare", "--regime", "offline", "--batch-size", "8"],
      "--batch-size applies to --regime minibatch only"),
+    ("gif-folder", ["trajectories", "--gif", "no/such/folder/x.gif"], "error: --gif no/such/folder/x.gif: the folder"),
+    ("gif-suffix", ["trajectories", "--gif", "paths.txt"], "--gif paths.txt: the animation is a GIF; end the name in .gif"),
+    ("plot-and-gif-one-file", ["trajectories", "--plot", "p.gif", "--gif", "p.gif"],
+     "--plot and --gif both name p.gif; the second would overwrite the first"),
+    ("plot-and-health-one-file", ["train", "--plot", "x", "--health", "x.png"],
+     "--plot and --health both name x.png; the second would overwrite the first"),
+    ("health-folder", ["train", "--health", "no/such/folder/h.png"], "error: --health no/such/folder/h.png: the folder"),
 ]
 
 

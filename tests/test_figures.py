@@ -233,3 +233,17 @@ def test_figures_is_the_lecture_module_of_viz():
 
     for name in figures.__all__:
         assert getattr(figures, name) is getattr(lecture, name)
+
+
+def test_mg_figures_as_the_readme_writes_it_after_import_minigrad_alone():
+    """The README's ``minigrad.figures.lecture_figures("figures/")``: loaded on first use, and
+    ``import minigrad`` alone loads no matplotlib."""
+    import subprocess
+    import sys
+
+    code = ("import sys, minigrad as mg; assert 'matplotlib' not in sys.modules; "
+            "print(mg.figures.lecture_figures is figures_fn())")
+    code = code.replace("figures_fn()", "__import__('minigrad.figures', fromlist=['x']).lecture_figures")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"

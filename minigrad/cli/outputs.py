@@ -13,32 +13,55 @@ from .errors import UsageError
 PLOT_HINT = "matplotlib is needed for --plot; install it with: pip install matplotlib"
 
 
-def check_plot_possible(path):
-    """The file --plot PATH writes (PATH.png when PATH has no suffix, as matplotlib would write).
+def check_plot_possible(path, flag="--plot"):
+    """The file ``flag`` PATH writes (PATH.png when PATH has no suffix, as matplotlib would write).
 
-    Fails before training, not after, when --plot cannot work: no matplotlib, or a bad path.
+    Fails before training, not after, when the picture cannot be written: no
+    matplotlib, or a bad path. For ``--gif`` (an animation) the file is a GIF:
+    PATH.gif when PATH has no suffix, and any other suffix is refused.
     """
     try:
         import matplotlib
     except ImportError:
-        raise UsageError(PLOT_HINT) from None
+        raise UsageError(PLOT_HINT.replace("--plot", flag)) from None
     matplotlib.use("Agg")  # NOTE: files only; never open a window from the command line
     from matplotlib.backend_bases import FigureCanvasBase
 
-    check_output_path(path, "--plot")
+    check_output_path(path, flag)
     suffix = os.path.splitext(path)[1].lower().lstrip(".")
+    if flag == "--gif":
+        if suffix and suffix != "gif":
+            raise UsageError(f"--gif {path}: the animation is a GIF; end the name in .gif")
+        return path if suffix else path + ".gif"
     formats = FigureCanvasBase.get_supported_filetypes()
     if suffix and suffix not in formats:
-        raise UsageError(f"--plot {path}: matplotlib cannot write .{suffix} files; end the name in "
+        raise UsageError(f"{flag} {path}: matplotlib cannot write .{suffix} files; end the name in "
                          f".png (or one of {', '.join('.' + f for f in sorted(formats) if f != 'png')})")
     return path if suffix else path + ".png"
+
+
+def check_distinct(**paths):
+    """Refuse two output flags that name one file: the second would overwrite the first.
+
+    ``paths`` maps each flag (``plot``, ``health``, ...) to the file it writes, or None.
+    """
+    seen = {}
+    for flag, path in paths.items():
+        if path is None:
+            continue
+        key = os.path.realpath(path)
+        if key in seen:
+            raise UsageError(f"--{seen[key]} and --{flag} both name {path}; the second would overwrite "
+                             f"the first: give each its own file")
+        seen[key] = flag
 
 
 def check_output_path(path, flag):
     """Fail before training, not after, when ``path`` cannot be written (a missing folder, say)."""
     if os.path.isdir(path):
+        example = {"--save": "run.npz", "--gif": "run.gif"}.get(flag, "run.png")
         raise UsageError(f"{flag} {path} is a folder; give a file name in it, e.g. "
-                         f"{os.path.join(path, 'run.png' if flag == '--plot' else 'run.npz')}")
+                         f"{os.path.join(path, example)}")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise UsageError(f"{flag} {path}: the folder {folder} does not exist")

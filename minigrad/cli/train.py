@@ -13,7 +13,7 @@ from .checkpoint import check_checkpoint, read_checkpoint, restore_checkpoint, w
 from .errors import UsageError
 from .flags import DEFAULT_LR, OPTIMIZER_NAMES, TRAIN_DEFAULTS, check_batch_size, flag_text, flag_values
 from .memory import check_memory
-from .outputs import check_output_path, check_plot_possible, write_stdout
+from .outputs import check_distinct, check_output_path, check_plot_possible, write_stdout
 
 # A checkpoint fixes these (they define the model and its trajectory); --epochs may grow.
 FIXED_BY_CHECKPOINT = ("data", "optimizer", "lr", "regime", "batch_size", "hidden", "seed")
@@ -48,7 +48,8 @@ def cmd_train(args):
     if args.save:
         check_output_path(args.save, "--save")
     plot = check_plot_possible(args.plot) if args.plot else None
-    health = check_plot_possible(args.health) if args.health else None
+    health = check_plot_possible(args.health, "--health") if args.health else None
+    check_distinct(plot=plot, health=health, save=args.save)
 
     X, y, X_test, y_test = classifier.load_data(s["data"])
     classes = int(y.max()) + 1

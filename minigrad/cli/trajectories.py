@@ -5,7 +5,7 @@ The table and the picture are :func:`minigrad.viz.trajectories_command`'s;
 """
 
 from .errors import UsageError
-from .outputs import check_plot_possible
+from .outputs import check_distinct, check_plot_possible
 
 
 def cmd_trajectories(args):
@@ -13,7 +13,8 @@ def cmd_trajectories(args):
     from .. import viz
 
     plot = check_plot_possible(args.plot) if args.plot else None
-    gif = check_plot_possible(args.gif) if args.gif else None
+    gif = check_plot_possible(args.gif, "--gif") if args.gif else None
+    check_distinct(plot=plot, gif=gif)
     try:
         code = viz.trajectories_command(args.surface, path=plot, steps=args.steps,
                                         optimizers=args.optimizers, start=args.start)
