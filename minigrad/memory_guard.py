@@ -52,12 +52,13 @@ __all__ = ["protect", "release", "check_unchanged", "modifying", "is_protected",
 # id(owner array) -> [count, version, writable, owner, views] for each block of memory that live
 # nodes saved: how many saves of it live nodes hold; how many times minigrad wrote into it since
 # it was locked; whether it was writable before; the owner array itself (kept alive while locked,
-# so that its id stays unique); views of it that were locked too (given back on release).
+# so that its id stays unique); {id(view): view} for the views of it that are read-only with it
+# (given back on release).
 _memories = {}
 COUNT, VERSION, WRITABLE, OWNER, VIEWS = range(5)
 
-# id(owner array) -> weak references to the writable views of it that ops made a Tensor's array
-# (``x.reshape``, ``x.T``, ``x[0]``): the first lock of the memory locks them too (note_view).
+# id(owner array) -> {id(view): weak reference} for the writable views of it that ops made a
+# Tensor's array (``x.reshape``, ``x.T``, ``x[0]``): the first lock of the memory locks them too.
 _op_views = {}
 
 
@@ -87,14 +88,14 @@ def _reopenable(owner):
 def _lock(memory):
     if memory[WRITABLE]:
         memory[OWNER].setflags(False)
-        for v in memory[VIEWS]:
+        for v in memory[VIEWS].values():
             v.setflags(False)
 
 
 def _unlock(memory):
     if memory[WRITABLE]:
         memory[OWNER].setflags(True)
-        for v in memory[VIEWS]:
+        for v in memory[VIEWS].values():
             v.setflags(True)
 
 
@@ -128,13 +129,13 @@ def note_view(a):
     if a.flags.writeable:
         refs = _op_views.get(key)
         if refs is None:
-            refs = _op_views[key] = []
-        refs.append(weakref.ref(a, lambda ref: _forget_view(key, ref)))
+            refs = _op_views[key] = {}
+        refs[id(a)] = weakref.ref(a, lambda ref, view=id(a): _forget_view(key, view))
     else:
         memory = _memories.get(key)
         if (memory is not None and memory[WRITABLE] and not owner.flags.writeable
-                and not _broadcast(a) and all(a is not v for v in memory[VIEWS])):
-            memory[VIEWS] += (a,)  # read-only because its memory is locked: writable again with it
+                and not _broadcast(a)):
+            memory[VIEWS][id(a)] = a  # read-only because its memory is locked: writable again with it
 
 
 def _broadcast(a):
@@ -142,23 +143,23 @@ def _broadcast(a):
     return any(stride == 0 and n > 1 for stride, n in zip(a.strides, a.shape))
 
 
-def _forget_view(key, ref):
-    """A view that ``note_view`` remembered was freed: forget its reference."""
+def _forget_view(key, view):
+    """The view with id ``view`` that ``note_view`` remembered was freed: forget its reference."""
     refs = _op_views.get(key)
     if refs is not None:
-        refs[:] = [r for r in refs if r is not ref]
+        refs.pop(view, None)
         if not refs:
             del _op_views[key]
 
 
 def _writable_op_views(key):
     """The live views of memory ``key`` that ops made and that are still writable (to lock with it)."""
-    views = []
-    for ref in _op_views.get(key, ()):
+    views = {}
+    for ref in _op_views.get(key, {}).values():
         v = ref()
-        if v is not None and v.flags.writeable and all(v is not w for w in views):
-            views.append(v)
-    return tuple(views)
+        if v is not None and v.flags.writeable:
+            views[id(v)] = v
+    return views
 
 
 def protect(node, arrays, result):
@@ -179,12 +180,12 @@ def protect(node, arrays, result):
         memory = _memories.get(key)
         if memory is None:  # the first live save of this memory: lock it, and the views ops made of it
             writable = owner.flags.writeable and (owner.base is None or _reopenable(owner))
-            views = _writable_op_views(key) if writable and key in _op_views else ()
+            views = _writable_op_views(key) if writable and key in _op_views else {}
             memory = _memories[key] = [0, 0, writable, owner, views]
             _lock(memory)
         if value is not owner and memory[WRITABLE] and value.flags.writeable:
             value.setflags(False)  # a view, made before the lock: lock it too
-            memory[VIEWS] += (value,)
+            memory[VIEWS][id(value)] = value
         memory[COUNT] += 1
         saved.append((name, value, key, memory[VERSION], source))
     if saved:
@@ -248,7 +249,7 @@ class modifying:
             if all(memory is not m for m in self.memories):
                 self.memories.append(memory)
             if (memory[WRITABLE] and a is not memory[OWNER] and not a.flags.writeable
-                    and all(a is not v for v in memory[VIEWS])):
+                    and id(a) not in memory[VIEWS]):
                 self.views.append((a, memory))  # a view made while the memory was locked: read-only too
 
     def __enter__(self):
