@@ -538,6 +538,8 @@ class Tensor:
 
     def relu(self):
         """y = max(x, 0), elementwise.   dL/dx = g * [x > 0]   (0 at x = 0, as in PyTorch)."""
+        if self.dtype == bool:  # NumPy's max(True, 0) would give integers: refused, as in PyTorch
+            raise TypeError("relu: a bool tensor is not supported; convert it with .astype(np.float32) first")
         return ops.ReLU.apply(self)
 
     def abs(self):

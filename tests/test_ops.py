@@ -551,3 +551,23 @@ def test_normalized_axes_give_the_same_gradients():
             u = mg.Tensor(x, requires_grad=True)
             getattr(u, op)(axis=axis, keepdims=True).sum().backward()
             np.testing.assert_array_equal(t.grad, u.grad)
+
+
+def test_leaky_relu_refuses_an_integer_input_which_would_round_its_slope_to_0():
+    """np.array(0.1, int64) is 0: leaky_relu of [-2, 3] came out [0, 3]. PyTorch refuses too."""
+    import minigrad.nn.functional as F
+    for x in (mg.Tensor(np.array([-2, 3])), np.array([-2, 3]), mg.Tensor(np.array([True, False]))):
+        with pytest.raises(TypeError, match="leaky_relu needs a floating-point input"):
+            F.leaky_relu(x, 0.1)
+    np.testing.assert_allclose(F.leaky_relu(mg.Tensor([-2.0, 3.0]), 0.1).data, [-0.2, 3.0])
+
+
+def test_relu_refuses_bool_and_keeps_integers():
+    """NumPy's max(True, 0) is the integer 1; PyTorch refuses bool relu, and so does minigrad."""
+    import minigrad.nn.functional as F
+    with pytest.raises(TypeError, match="relu: a bool"):
+        mg.Tensor(np.array([True, False])).relu()
+    with pytest.raises(TypeError, match="relu: a bool"):
+        F.relu(np.array([True, False]))
+    y = mg.Tensor(np.array([-1, 2])).relu()
+    assert y.dtype == np.int64 and y.tolist() == [0, 2]

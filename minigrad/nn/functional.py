@@ -126,7 +126,15 @@ def relu(x):
     >>> mg.nn.functional.relu(mg.Tensor([-1.0, 2.0])).data
     array([0., 2.], dtype=float32)
     """
+    _refuse_bool("relu", x)
     return ops.ReLU.apply(x)
+
+
+def _refuse_bool(who, x):
+    """A bool input would come out as integers (NumPy's max(True, 0) is 1): refused, as in PyTorch."""
+    if np.asarray(getattr(x, "data", x)).dtype == bool:
+        raise TypeError(f"{who}: a bool input is not supported; convert it with "
+                        f".astype(np.float32) first")
 
 
 def leaky_relu(x, negative_slope=0.01):
@@ -141,6 +149,11 @@ def leaky_relu(x, negative_slope=0.01):
     >>> mg.nn.functional.leaky_relu(mg.Tensor([-2.0, 3.0]), 0.1).data
     array([-0.2,  3. ], dtype=float32)
     """
+    kind = np.asarray(getattr(x, "data", x)).dtype.kind
+    if kind != "f":  # NOTE: an integer input would round the slope (0.1 -> 0) and silently drop it
+        raise TypeError(f"leaky_relu needs a floating-point input, got dtype "
+                        f"{np.asarray(getattr(x, 'data', x)).dtype}: an integer one would round its "
+                        f"slope to 0; convert it with .astype(np.float32) first, as PyTorch requires")
     return ops.LeakyReLU.apply(x, slope=_check_slope(negative_slope))
 
 

@@ -69,6 +69,10 @@ class Adam(Optimizer):
     state is ``{"t": t, "m": m, "v": v}``, with t the parameter's own step
     count.
 
+    NOTE: √v̂ is computed as √v / √(1 − β2^t), the root first, as PyTorch
+    does: v / (1 − β2^t) overflows where √v does not (a float32 gradient of
+    1e20 at t = 1 made v̂ infinite and the step 0 instead of ≈ η).
+
     References
     ----------
     .. [1] D. P. Kingma, J. Ba, "Adam: A Method for Stochastic
@@ -111,8 +115,8 @@ class Adam(Optimizer):
         t, m, v = state["t"], state["m"], state["v"]
         update_moments(m, v, g, beta1, beta2)      # m ← β1·m + (1 − β1)·g,  v ← β2·v + (1 − β2)·g²
         m_hat = m / (1 - beta1 ** t)
-        v_hat = self._second_moment(state) / (1 - beta2 ** t)
-        theta -= group["lr"] * m_hat / (np.sqrt(v_hat) + group["eps"])
+        sqrt_v_hat = np.sqrt(self._second_moment(state)) / np.sqrt(1 - beta2 ** t)  # √v̂ = √v / √(1 − β2^t)
+        theta -= group["lr"] * m_hat / (sqrt_v_hat + group["eps"])
         # END SOLUTION
 
 

@@ -54,11 +54,11 @@ def _adam():
         "moments-weights-swapped": [("m *= beta1; m += (1 - beta1) * g", "m *= 1 - beta1; m += beta1 * g"),
                                     ("v *= beta2; v += (1 - beta2) * g * g", "v *= 1 - beta2; v += beta2 * g * g")],
         "adam-no-bias-correction": [("m_hat = m / (1 - beta1 ** t)", "m_hat = m"),
-                                    ("v_hat = self._second_moment(state) / (1 - beta2 ** t)",
-                                     "v_hat = self._second_moment(state)")],
+                                    ("np.sqrt(self._second_moment(state)) / np.sqrt(1 - beta2 ** t)",
+                                     "np.sqrt(self._second_moment(state))")],
         "adam-t-off-by-one": [('\n        state["t"] += 1', ""),         # advanced last, after the bias correction
-                              ('(np.sqrt(v_hat) + group["eps"])', '(np.sqrt(v_hat) + group["eps"]); state["t"] += 1')],
-        "adam-ignores-second-moment": [("self._second_moment(state) / (1 - beta2 ** t)", "v / (1 - beta2 ** t)")],
+                              ('(sqrt_v_hat + group["eps"])', '(sqrt_v_hat + group["eps"]); state["t"] += 1')],
+        "adam-ignores-second-moment": [("np.sqrt(self._second_moment(state))", "np.sqrt(v)")],
         "amsgrad-max-not-kept": [('np.maximum(state["v_max"], state["v"], out=state["v_max"])',
                                   'np.maximum(state["v_max"], state["v"])')],
     }

@@ -417,6 +417,20 @@ def test_adam_first_step_is_lr_times_sign():
                                rtol=1e-14)
 
 
+@pytest.mark.parametrize("dtype,g", [(np.float32, 1e20), (np.float64, 1e155)])
+@pytest.mark.parametrize("name", ["Adam", "AMSGrad"])
+@pytest.mark.parametrize("foreach", [True, False])
+def test_adam_first_step_on_a_huge_gradient_is_still_lr_times_sign(name, dtype, g, foreach):
+    """v = (1 − β2)·g² is finite here but v / (1 − β2) = g² is not: the root is taken first, as
+    PyTorch does, so the step is η, not the 0 that m̂ / √inf gave."""
+    w = Parameter(np.array([1.0, 1.0], dtype))
+    opt = getattr(optim, name)([w], lr=0.1, foreach=foreach)
+    w.grad = np.array([g, -1.0], dtype)
+    with np.errstate(over="raise"):
+        opt.step()
+    np.testing.assert_allclose(w.data, [0.9, 1.1], rtol=1e-6)
+
+
 def _radam_by_hand(gs, lr, b1, b2, first_adaptive):
     """(θ after each step, ρ_t of each step) for θ₀ = 0, written out from docs/optimizers.md §7."""
     # BEGIN SPOILER optim.adam_moments optim.radam_update
