@@ -120,6 +120,7 @@ class _BaseMLP(BaseEstimator):
             When the loss becomes NaN or infinite (lower ``lr``).
         """
         self._check_params()
+        self._forget_fit()
         X, y = validate_data(self, X, y, dtype=_DTYPES, **self._y_options)
         targets = self._targets(y, first=True)
         rng = _generator(self.random_state)
@@ -130,11 +131,24 @@ class _BaseMLP(BaseEstimator):
         self.n_iter_ = self.epochs
         return self
 
+    def _forget_fit(self):
+        """Drop what an earlier fit learned, so that a fit that fails leaves an unfitted estimator.
+
+        NOTE: ``fit`` sets ``classes_`` (or ``n_outputs_``) and ``n_features_in_``
+        before it builds the network; a failure after that (a bad ``lr``, a
+        loss that overflows) left them beside the old ``model_``, whose answers
+        then had the wrong shape or labels.
+        """
+        for name in ("model_", "optimizer_", "_rng", "loss_curve_", "n_iter_", "classes_",
+                     "n_outputs_", "n_features_in_", "feature_names_in_"):
+            vars(self).pop(name, None)
+
     def _partial_fit(self, X, y, classes=None):
         """One pass over ``(X, y)``, building the network on the first call."""
         first = not hasattr(self, "model_")
         if first:
             self._check_params()
+            self._forget_fit()
         X, y = validate_data(self, X, y, reset=first, dtype=_DTYPES, **self._y_options)
         targets = self._targets(y, first=first, classes=classes)
         if first:

@@ -79,7 +79,9 @@ def grad(output, inputs, grad_output=None, create_graph=False, retain_graph=None
     g = _first_gradient(output, grad_output, create_graph)
     if not output.requires_grad:  # a constant depends on nothing
         return tuple(_zeros(x) for x in inputs)
-    wanted = {id(x): k for k, x in enumerate(inputs)}
+    wanted = {}  # id -> the first place of each input (a tensor listed twice gets its gradient twice)
+    for k, x in enumerate(inputs):
+        wanted.setdefault(id(x), k)
     found = [None] * len(inputs)
 
     def keep(x, gx):  # collect the gradients of the inputs asked for; leave .grad alone
@@ -94,7 +96,7 @@ def grad(output, inputs, grad_output=None, create_graph=False, retain_graph=None
             backward_pass(output, g, retain, keep, lambda node, g: backward_on_tensors(node, g, results[node]))
     else:
         backward_pass(output, g, retain, keep)
-    return tuple(_as_result(gx, x, create_graph) for gx, x in zip(found, inputs))
+    return tuple(_as_result(found[wanted[id(x)]], x, create_graph) for x in inputs)
 
 
 def hvp(output, inputs, vectors):
@@ -185,23 +187,40 @@ def _check_not_rebound(node, result):
     act as a constant and the second derivative through it would be
     silently 0.
     """
-    for name, value, _, _, source in node._protected:
-        tensor = result if source == -1 else node.inputs[source]
-        if tensor is not None and tensor.data is not value:
-            what = "result" if source == -1 else f"input {source}"
-            raise RuntimeError(
-                f"gradients of gradients through {type(node).__name__}: the array it saved as {name!r} "
-                f"is no longer the .data of its {what} (was .data assigned a new array after the "
-                f"forward?); compute the graph again from the tensors as they are now")
+    for name, value, _, _, sources in node._protected:
+        for k in sources:
+            tensor = result if k == -1 else node.inputs[k]
+            if tensor is not None and tensor.data is not value:
+                what = "result" if k == -1 else f"input {k}"
+                raise RuntimeError(
+                    f"gradients of gradients through {type(node).__name__}: the array it saved as "
+                    f"{name!r} is no longer the .data of its {what} (was .data assigned a new array "
+                    f"after the forward?); compute the graph again from the tensors as they are now")
 
 
 def _tensor_for(node, name, value, result):
-    """The Tensor whose numbers ``value`` (saved as ``name``) is: an input's, the result's, or None."""
+    """The Tensor whose numbers ``value`` (saved as ``name``) is: an input's, the result's, or None.
+
+    An array is matched through what the memory guard recorded when the node
+    was made (which inputs' array it was), not by comparing it with the
+    inputs' arrays now: a constant input that shares an input's array
+    (``x * x.data``) must stay a constant. When one array was both an input
+    that requires grad and a constant, the node cannot tell which attribute
+    is which, so that raises.
+    """
     if type(value) is np.ndarray:
-        for x in (*node.inputs, result):
-            if x is not None and x.data is value:
-                return x
-    elif isinstance(value, np.generic) and name not in getattr(node, "constants", ()):
+        for saved_name, saved, _, _, sources in node._protected:
+            if saved_name == name and saved is value:
+                candidates = {id(c): c for c in (result if k == -1 else node.inputs[k] for k in sources)}
+                if len(candidates) > 1:
+                    raise NotImplementedError(
+                        f"gradients of gradients through {type(node).__name__}: one array was given "
+                        f"both as an input that requires grad and as a constant (x and x.data, say), "
+                        f"so its saved {name!r} cannot be told apart; pass x.detach() or a copy as "
+                        f"the constant")
+                return next(iter(candidates.values()))
+        return None
+    if isinstance(value, np.generic) and name not in getattr(node, "constants", ()):
         # NOTE: NumPy gives a 0-d result as a scalar (np.tanh of a 0-d array), which the Tensor
         # then holds as a new 0-d array: a saved scalar of the result's dtype and value is it.
         if result.data.ndim == 0 and value.dtype == result.dtype and value == result.data:
@@ -210,10 +229,15 @@ def _tensor_for(node, name, value, result):
 
 
 def _check_constants(node):
-    """Raise unless every floating-point array ``node`` still saves is a constant of its op."""
+    """Raise unless every floating-point array ``node`` still saves is a constant of its op.
+
+    Arrays inside a saved tuple or list (``self.saved = (x, y)``) cannot be
+    swapped for Tensors, so they raise too unless listed in ``constants``.
+    """
     reachable = {name for name, *_ in node._protected}  # what were inputs' arrays (constants too) or the result
     for name, value in vars(node).items():
-        if (isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fc"
+        inside = value if isinstance(value, (tuple, list)) else (value,)
+        if (any(isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind in "fc" for v in inside)
                 and name not in reachable and name not in getattr(node, "constants", ())):
             raise NotImplementedError(
                 f"gradients of gradients through {type(node).__name__}: its forward saved {name!r}, "

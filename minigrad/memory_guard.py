@@ -100,16 +100,19 @@ def _unlock(memory):
 
 
 def _source(value, arrays, result):
-    """Where a saved array came from: ``k`` for the array of input k, ``-1`` for the result, else None.
+    """Where a saved array came from: the positions k of the inputs whose array it is (``-1``
+    for the result), or None.
 
-    Only those are arrays a user can reach; a mask or table the node made itself is not.
+    Only those are arrays a user can reach; a mask or table the node made itself is not. An
+    array can be several inputs' (``x * x``, or ``x * x.data``, where one of them is a constant).
     """
     if value is result:
-        return -1
+        return (-1,)
+    positions = ()
     for k, a in enumerate(arrays):
         if value is a:
-            return k
-    return None
+            positions += (k,)
+    return positions or None
 
 
 def note_view(a):
@@ -168,7 +171,7 @@ def protect(node, arrays, result):
     Reachable are the inputs' ``arrays`` (a Tensor's data, a user's ndarray)
     and the ``result``; a mask or table the node made itself needs no lock.
     ``node._protected`` keeps one record per array locked: ``(name, array,
-    memory key, version, source)``, source as :func:`_source` gives it.
+    memory key, version, sources)``, sources as :func:`_source` gives them.
     """
     saved = []
     for name, value in vars(node).items():

@@ -300,10 +300,13 @@ class Tensor:
         return func(*_to_arrays(args, who), **{k: _to_arrays(v, who) for k, v in kwargs.items()})
 
     def detach(self):
-        """A new tensor sharing this data but cut from the graph (no grad); the data stays guarded."""
-        t = Tensor.__new__(Tensor)
-        t.data, t._grad, t.requires_grad, t.grad_fn, t.retains_grad = self.data, None, False, None, False
-        return t
+        """A new tensor sharing this data but cut from the graph (no grad); the data stays guarded.
+
+        NOTE: its array is a view of this one (the same memory, another
+        ndarray object), so that an op given both, as in ``x * x.detach()``,
+        can tell the constant from the input when it differentiates twice.
+        """
+        return Tensor._wrap(self.data.view())
 
     def __deepcopy__(self, memo):
         """``copy.deepcopy(t)`` of a leaf: new data, a copy of ``.grad``, the same ``requires_grad``.

@@ -455,3 +455,25 @@ def test_the_estimators_take_the_lecture_spellings_of_a_regime():
     X, y = np.random.default_rng(0).standard_normal((8, 2)), np.array([0, 1] * 4)
     clf = MLPClassifier(regime="off-line", epochs=2, random_state=0).fit(X, y)
     assert clf.n_iter_ == 2 and len(clf.loss_curve_) == 2
+
+
+def test_a_fit_that_fails_leaves_an_unfitted_estimator_not_a_mix_of_two():
+    """fit set the new classes_ / n_outputs_ before the optimizer refused lr = -1: the old network
+    then answered with the wrong shape (regressor) or the wrong labels (classifier)."""
+    from sklearn.exceptions import NotFittedError
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 3))
+    reg = MLPRegressor(lr=0.01, epochs=2, random_state=0).fit(X, X[:, :2])
+    with pytest.raises(ValueError, match="lr"):
+        reg.set_params(lr=-1).fit(X, X[:, 2])
+    with pytest.raises(NotFittedError):
+        reg.predict(X[:5])
+    clf = MLPClassifier(lr=0.01, epochs=2, random_state=0).fit(X, (X[:, 0] > 0).astype(int) + (X[:, 1] > 0))
+    with pytest.raises(ValueError, match="lr"):
+        clf.set_params(lr=-1).fit(X, X[:, 0] > 0)
+    with pytest.raises(NotFittedError):
+        clf.predict_proba(X[:1])
+    with pytest.raises(ValueError, match="classes must be given on the first call"):
+        clf.set_params(lr=0.01).partial_fit(X, X[:, 0] > 0)
+    clf.partial_fit(X, X[:, 0] > 0, classes=[False, True])
+    assert clf.predict_proba(X[:1]).shape == (1, 2)

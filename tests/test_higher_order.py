@@ -331,3 +331,52 @@ def test_float32_graphs_give_float32_gradients_of_gradients():
     (g,) = mg.grad((x.tanh() * x).sum(), x, create_graph=True)
     (h,) = mg.grad(g.sum(), x)
     assert g.dtype == np.float32 and h.dtype == np.float32
+
+
+# ---- corners an audit found ----------------------------------------------------------------------
+
+def test_a_tensor_listed_twice_gets_its_gradient_at_both_places():
+    """Before: the first place came back as zeros (only the last was collected); hvp likewise."""
+    x = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    g1, g2 = mg.grad((x * x).sum(), [x, x])
+    np.testing.assert_array_equal(g1.data, [2.0, 4.0])
+    np.testing.assert_array_equal(g2.data, [2.0, 4.0])
+    h1, h2 = mg.higher_order.hvp((x ** 3).sum(), [x, x], [np.ones(2), np.ones(2)])
+    np.testing.assert_allclose(h1.data, [12.0, 24.0])     # d/dx of 2·3x² (both copies' v)
+    np.testing.assert_allclose(h2.data, [12.0, 24.0])
+
+
+def test_a_detached_operand_stays_a_constant_when_differentiating_twice():
+    """x * x.detach(): the detached array was matched to x by identity and differentiated."""
+    x = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    (g,) = mg.grad((x * x.detach()).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(g.data, [1.0, 2.0])
+    (h,) = mg.grad(g.sum(), x)
+    np.testing.assert_array_equal(h.data, [0.0, 0.0])
+    w = mg.Tensor(np.array([[1.0, 2.0], [3.0, 0.5]]), requires_grad=True)
+    (g,) = mg.grad((mg.nn.functional.linear(w, w.detach()) ** 2).sum(), w, create_graph=True)
+    (h,) = mg.grad(g.sum(), w)
+    np.testing.assert_allclose(h.data, [[27.0, 15.5], [27.0, 15.5]])   # torch.autograd.grad's
+
+
+def test_one_array_as_both_an_input_and_a_constant_is_refused_when_differentiating_twice():
+    x = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(NotImplementedError, match="both as an input that requires grad and as a constant"):
+        mg.grad((x * x.data).sum(), x, create_graph=True)
+
+
+def test_arrays_saved_inside_a_tuple_are_refused_when_differentiating_twice():
+    """Before: a tuple of the inputs' arrays was neither swapped nor refused: a silent constant."""
+    class MulT(mg.Function):
+        def forward(self, x, y):
+            self.saved = (x, y)
+            return x * y
+
+        def backward(self, g):
+            x, y = self.saved
+            return g * y, g * x
+
+    x = mg.Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    np.testing.assert_array_equal(mg.grad(MulT.apply(x, x).sum(), x)[0].data, [1.0, -2.0])
+    with pytest.raises(NotImplementedError, match="its forward saved 'saved'"):
+        mg.grad(MulT.apply(x, x).sum(), x, create_graph=True)

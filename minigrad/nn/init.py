@@ -22,6 +22,15 @@ def _array(tensor):
     return tensor.data
 
 
+def _random_array(tensor, who):
+    """The array a random fill writes into: a float one (an integer array would cut the samples)."""
+    a = _array(tensor)
+    if a.dtype.kind != "f":
+        raise TypeError(f"{who} fills a floating-point tensor, got dtype {a.dtype} (its random "
+                        f"values would be cut to integers); make it float first")
+    return a
+
+
 def _fill(tensor, values):
     """Write ``values`` into ``tensor.data`` in place and return ``tensor``.
 
@@ -49,7 +58,9 @@ def uniform_(tensor, low=0.0, high=1.0, rng=None):
     >>> bool(w.data.min() >= -0.5 and w.data.max() < 0.5), w.dtype
     (True, dtype('float32'))
     """
-    shape = _array(tensor).shape
+    shape = _random_array(tensor, "uniform_").shape
+    if not math.isfinite(low) or not math.isfinite(high):
+        raise ValueError(f"uniform_ needs finite bounds, got low={low} and high={high}")
     if not low <= high:
         raise ValueError(f"uniform_ needs low <= high, got low={low} and high={high}")
     return _fill(tensor, as_generator(rng).uniform(low, high, shape))
@@ -69,9 +80,11 @@ def normal_(tensor, mean=0.0, std=1.0, rng=None):
     >>> round(float(w.data.std()), 1)
     2.0
     """
-    shape = _array(tensor).shape
-    if std < 0:
+    shape = _random_array(tensor, "normal_").shape
+    if not std >= 0:  # NaN too
         raise ValueError(f"normal_ needs std >= 0, got {std}")
+    if not math.isfinite(std) or not math.isfinite(mean):
+        raise ValueError(f"normal_ needs a finite mean and std, got mean={mean} and std={std}")
     return _fill(tensor, as_generator(rng).normal(mean, std, shape))
 
 
@@ -152,6 +165,8 @@ def xavier_uniform_(tensor, gain=1.0, rng=None):
     True
     """
     fan_in, fan_out = fan_in_and_fan_out(tensor)
+    if fan_in + fan_out == 0:  # an empty weight: nothing to fill (PyTorch warns and does nothing)
+        return tensor
     a = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -a, a, rng)
 
@@ -187,6 +202,8 @@ def kaiming_uniform_(tensor, a=0.0, rng=None):
     True
     """
     fan_in, _ = fan_in_and_fan_out(tensor)
+    if fan_in == 0:  # an empty weight: nothing to fill (PyTorch warns and does nothing)
+        return tensor
     bound = math.sqrt(2.0 / (1 + a * a)) * math.sqrt(3.0 / fan_in)
     return uniform_(tensor, -bound, bound, rng)
 

@@ -50,30 +50,59 @@ class Parameter(Tensor):
 
 
 def _check_value(owner, name, value):
-    """Refuse what the walk would miss: Modules or Parameters hidden in a plain list, tuple or
-    dict, and a leaf Tensor that requires grad but is not a Parameter."""
+    """Refuse what the walk would miss or never finish: Modules, Parameters or leaf Tensors that
+    require grad hidden in a plain list, tuple or dict (at any depth), such a Tensor that is not
+    a Parameter, and a Module that holds ``owner`` (a cycle)."""
+    if isinstance(value, Module):
+        _check_no_cycle(owner, name, value)
+        return
     if isinstance(value, Tensor) and value.requires_grad and value.is_leaf and not isinstance(value, Parameter):
         raise TypeError(
             f"{type(owner).__name__}.{name} is a Tensor that requires grad, not a Parameter: "
             f"parameters() would not list it and no optimizer would train it; use "
             f"nn.Parameter(...) (or requires_grad=False for a constant)")
-    if isinstance(value, dict):
-        items = value.values()
-    elif isinstance(value, (list, tuple)):
-        items = value
-    else:
+    if not isinstance(value, (list, tuple, dict)):
         return
-    for item in items:
+    for item in _hidden_in(value):
+        kind = type(value).__name__
         if isinstance(item, Module):
             raise TypeError(
-                f"{type(owner).__name__}.{name} is a plain {type(value).__name__} holding Modules, "
+                f"{type(owner).__name__}.{name} is a plain {kind} holding Modules, "
                 f"whose parameters would not be found; use nn.ModuleList([...]) "
                 f"(or nn.Sequential) instead")
         if isinstance(item, Parameter):
             raise TypeError(
-                f"{type(owner).__name__}.{name} is a plain {type(value).__name__} holding "
+                f"{type(owner).__name__}.{name} is a plain {kind} holding "
                 f"Parameters, which would not be found; assign each Parameter to its own "
                 f"attribute, or wrap them in Modules inside an nn.ModuleList")
+        raise TypeError(
+            f"{type(owner).__name__}.{name} is a plain {kind} holding a Tensor that requires "
+            f"grad: parameters() would not list it and no optimizer would train it; make it an "
+            f"nn.Parameter in its own attribute (or requires_grad=False for a constant)")
+
+
+def _hidden_in(container):
+    """Modules, Parameters and leaf Tensors that require grad inside a list, tuple or dict, nested too."""
+    stack, seen = [container], set()
+    while stack:
+        value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        for item in (value.values() if isinstance(value, dict) else value):
+            if isinstance(item, (Module, Parameter)) or (
+                    isinstance(item, Tensor) and item.requires_grad and item.is_leaf):
+                yield item
+            elif isinstance(item, (list, tuple, dict)):
+                stack.append(item)
+
+
+def _check_no_cycle(owner, name, module):
+    """Refuse a sub-module that holds ``owner``: walking the parameters would never end."""
+    if any(m is owner for m in module.modules()):
+        raise TypeError(f"{type(owner).__name__}.{name}: this {type(module).__name__} holds the "
+                        f"{type(owner).__name__} itself, a cycle that parameters() and state_dict() "
+                        f"would walk forever; keep a back-reference outside the modules")
 
 
 def _attribute_members(owner, attributes):
@@ -417,7 +446,8 @@ class ModuleList(Module):
 
     def append(self, module):
         """Add a Module at the end; return self."""
-        self._items.append(self._checked(module))
+        _check_no_cycle(self, str(len(self._items)), self._checked(module))
+        self._items.append(module)
         return self
 
     def extend(self, modules):
@@ -431,7 +461,8 @@ class ModuleList(Module):
 
     def insert(self, index, module):
         """Insert a Module before ``index``."""
-        self._items.insert(index, self._checked(module))
+        _check_no_cycle(self, str(index), self._checked(module))
+        self._items.insert(index, module)
 
     def __getitem__(self, index):
         if isinstance(index, slice):
