@@ -332,3 +332,35 @@ def test_draw_graph_refuses_a_highlight_outside_the_graph():
         viz.draw_graph(loss, highlight=other.grad_fn)
     with pytest.raises(TypeError, match="highlight"):
         viz.draw_graph(loss, highlight="Swish")
+
+
+class _LogWithABug(mg.Function):
+    def forward(self, x):
+        self.x = x
+        return np.log(x)
+
+    def backward(self, g):
+        return g / (self.x * self.x)          # wrong: g / x
+
+
+class _Log(mg.Function):
+    def forward(self, x):
+        self.x = x
+        return np.log(x)
+
+    def backward(self, g):
+        # BEGIN SPOILER ops.log_backward
+        return g / self.x
+        # END SPOILER
+
+
+def test_a_wrong_backward_on_a_steeply_curved_function_is_caught_not_taken_for_kinks():
+    """log near 0: its one-sided differences are apart by about ε·L'', which used to mark every
+    element a kink and skip it, so a backward off by a factor of 3,000 passed."""
+    x = mg.Tensor(np.array([2e-4, 5e-4, 3e-4]), requires_grad=True)
+    with pytest.raises(GraphCheckError, match="_LogWithABug"):
+        mg.check_graph(_LogWithABug.apply(x).sum())
+    x = mg.Tensor(np.array([2e-4, 5e-4, 3e-4]), requires_grad=True)
+    assert mg.check_graph(_Log.apply(x).sum()) is None
+    x = mg.Tensor(np.array([-1.0, 0.0, 2.0]), requires_grad=True)
+    assert mg.check_graph(x.relu().sum()) is None      # a real kink at 0 is still skipped

@@ -380,3 +380,21 @@ def test_arrays_saved_inside_a_tuple_are_refused_when_differentiating_twice():
     np.testing.assert_array_equal(mg.grad(MulT.apply(x, x).sum(), x)[0].data, [1.0, -2.0])
     with pytest.raises(NotImplementedError, match="its forward saved 'saved'"):
         mg.grad(MulT.apply(x, x).sum(), x, create_graph=True)
+
+
+def test_gradcheck_checks_a_function_that_differentiates_inside():
+    """The gradgradcheck pattern: fn calls mg.grad(create_graph=True). Its numeric side ran under
+    no_grad, where that gradient is 0, and blamed a correct analytic one."""
+    x = mg.Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    assert mg.gradcheck(lambda t: mg.grad((t ** 3).sum(), t, create_graph=True)[0], x)
+
+    class SquareWithABug(mg.Function):
+        def forward(self, x):
+            self.x = x
+            return x * x
+
+        def backward(self, g):
+            return g * self.x                      # wrong: 2 g x
+
+    with pytest.raises(mg.GradcheckError, match="analytic"):   # still catches a wrong backward
+        mg.gradcheck(lambda t: SquareWithABug.apply(mg.grad((t ** 3).sum(), t, create_graph=True)[0]), x)
