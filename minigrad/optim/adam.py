@@ -1,5 +1,7 @@
 """Adam, and AMSGrad: Adam with a running maximum of its second moment."""
 
+import math
+
 import numpy as np
 
 from .optimizer import Optimizer, _pair
@@ -115,7 +117,7 @@ class Adam(Optimizer):
         t, m, v = state["t"], state["m"], state["v"]
         update_moments(m, v, g, beta1, beta2)      # m ← β1·m + (1 − β1)·g,  v ← β2·v + (1 − β2)·g²
         m_hat = m / (1 - beta1 ** t)
-        sqrt_v_hat = np.sqrt(self._second_moment(state)) / np.sqrt(1 - beta2 ** t)  # √v̂ = √v / √(1 − β2^t)
+        sqrt_v_hat = np.sqrt(self._second_moment(state)) / math.sqrt(1 - beta2 ** t)  # √v̂ = √v / √(1 − β2^t)
         theta -= group["lr"] * m_hat / (sqrt_v_hat + group["eps"])
         # END SOLUTION
 

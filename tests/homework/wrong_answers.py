@@ -54,7 +54,7 @@ def _adam():
         "moments-weights-swapped": [("m *= beta1; m += (1 - beta1) * g", "m *= 1 - beta1; m += beta1 * g"),
                                     ("v *= beta2; v += (1 - beta2) * g * g", "v *= 1 - beta2; v += beta2 * g * g")],
         "adam-no-bias-correction": [("m_hat = m / (1 - beta1 ** t)", "m_hat = m"),
-                                    ("np.sqrt(self._second_moment(state)) / np.sqrt(1 - beta2 ** t)",
+                                    ("np.sqrt(self._second_moment(state)) / math.sqrt(1 - beta2 ** t)",
                                      "np.sqrt(self._second_moment(state))")],
         "adam-t-off-by-one": [('\n        state["t"] += 1', ""),         # advanced last, after the bias correction
                               ('(sqrt_v_hat + group["eps"])', '(sqrt_v_hat + group["eps"]); state["t"] += 1')],

@@ -431,6 +431,31 @@ def test_adam_first_step_on_a_huge_gradient_is_still_lr_times_sign(name, dtype, 
     np.testing.assert_allclose(w.data, [0.9, 1.1], rtol=1e-6)
 
 
+@pytest.mark.parametrize("name", ["Adam", "AMSGrad"])
+@pytest.mark.parametrize("foreach", [True, False])
+def test_adam_on_float32_computes_in_float32(name, foreach):
+    """Every number of the rule is a float32 array or a Python float (NumPy 2 keeps float32 for
+    it). np.sqrt(1 - β2^t) is a NumPy float64 scalar, which made the whole update float64: slower,
+    and other last bits than the rule written out in float32 here."""
+    rng = np.random.default_rng(0)
+    w = Parameter(rng.standard_normal(1000).astype(np.float32))
+    opt = getattr(optim, name)([w], lr=0.01, foreach=foreach)
+    theta, m, v, v_max = w.data.copy(), np.zeros(1000, np.float32), np.zeros(1000, np.float32), None
+    for t in range(1, 4):
+        g = rng.standard_normal(1000).astype(np.float32)
+        w.grad = g
+        opt.step()
+        m = 0.9 * m + (1 - 0.9) * g
+        v = 0.999 * v + (1 - 0.999) * g * g
+        v_max = v if v_max is None else np.maximum(v_max, v)
+        second = v_max if name == "AMSGrad" else v
+        m_hat = m / (1 - 0.9 ** t)
+        sqrt_v_hat = np.sqrt(second) / math.sqrt(1 - 0.999 ** t)
+        theta = theta - 0.01 * m_hat / (sqrt_v_hat + 1e-8)
+        assert theta.dtype == np.float32
+        np.testing.assert_array_equal(w.data, theta)
+
+
 def _radam_by_hand(gs, lr, b1, b2, first_adaptive):
     """(θ after each step, ρ_t of each step) for θ₀ = 0, written out from docs/optimizers.md §7."""
     # BEGIN SPOILER optim.adam_moments optim.radam_update
