@@ -334,7 +334,7 @@ def _differences(forward, xs, k, u, base, eps, atol, rtol):
     x = xs[k]
     numeric, kink = np.zeros(x.shape), np.zeros(x.shape, dtype=bool)
 
-    def gap(step):  # right minus left one-sided difference, and the central one
+    def gap(idx, step):  # right minus left one-sided difference at x[idx], and the central one
         orig = x[idx]
         x[idx] = orig + step
         up = float(np.sum(u * forward(*xs)))
@@ -345,7 +345,7 @@ def _differences(forward, xs, k, u, base, eps, atol, rtol):
 
     with np.errstate(all="ignore"):
         for idx in np.ndindex(x.shape):
-            apart, numeric[idx] = gap(eps)
+            apart, numeric[idx] = gap(idx, eps)
             if abs(apart) > atol + rtol * abs(numeric[idx]):
-                kink[idx] = abs(gap(eps / 2)[0]) > 0.75 * abs(apart)
+                kink[idx] = abs(gap(idx, eps / 2)[0]) > 0.75 * abs(apart)
     return numeric, kink

@@ -183,7 +183,7 @@ def _writable_op_views(key):
         v = ref()
         if v is not None and v.flags.writeable:
             views[id(v)] = v
-    return views
+    return views or _NO_VIEWS
 
 
 def protect(node, arrays, result):
@@ -204,7 +204,7 @@ def protect(node, arrays, result):
         memory = _memories.get(key)
         if memory is None:  # the first live save of this memory: lock it, and the views ops made of it
             writable = owner.flags.writeable and (owner.base is None or _reopenable(owner))
-            views = _writable_op_views(key) if writable and key in _op_views else _NO_VIEWS
+            views = _writable_op_views(key) if writable else _NO_VIEWS
             memory = _memories[key] = [0, 0, writable, owner, views]
             _lock(memory)
         if value is not owner and memory[WRITABLE] and value.flags.writeable:
