@@ -87,7 +87,11 @@ class Pow(Function):
     NOTE: where y = 0, dL/dx is 0 (x⁰ = 1 is constant), also at x = 0, where
     y·x^(y−1) would be 0·∞ = NaN. dL/dy is computed only when the exponent
     requires grad; where x = 0 and y ≥ 0 it is 0 (the limit of z·log x for
-    y > 0). PyTorch defines both edges the same way.
+    y > 0). PyTorch defines both edges the same way. Each edge is set with
+    two ``where``: x = 1 inside the formula, 0 outside it. Masking the NaN
+    afterwards alone is not enough on Tensors (``create_graph``): the
+    masked branch sends 0 back into the ∞ it held, and 0·∞ = NaN would come
+    back in the second derivative.
     """
 
     def forward(self, x, y):
@@ -99,16 +103,18 @@ class Pow(Function):
         x, y = self.x, self.y
         gx = gy = None
         if self.inputs[0] is not None:
-            flat = _data(y) == 0  # x⁰ = 1: no slope there, even at x = 0
+            flat = (_data(x) == 0) & (_data(y) == 0)  # 0⁰ = 1: y·x^(y−1) would be 0·∞ there
             if np.any(flat):
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    gx = np.where(flat, 0, g * y * x ** (y - 1))
+                gx = np.where(flat, 0, g * y * np.where(flat, 1, x) ** (y - 1))
             else:
-                gx = g * y * x ** (y - 1)
+                gx = g * y * x ** (y - 1)  # 0 where y = 0 and x ≠ 0, as it should be
         if self.inputs[1] is not None:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                log_x = np.where((_data(x) == 0) & (_data(y) >= 0), 0.0, np.log(x))
-                gy = g * self.z * log_x
+            zero = (_data(x) == 0) & (_data(y) >= 0)  # z·log x → 0 as x → 0
+            with np.errstate(divide="ignore", invalid="ignore"):  # log of x < 0 is NaN, as in PyTorch
+                if np.any(zero):
+                    gy = np.where(zero, 0, g * self.z * np.log(np.where(zero, 1, x)))
+                else:
+                    gy = g * self.z * np.log(x)
                 if gy.dtype != g.dtype:  # a Python number x gave float64
                     gy = gy.astype(g.dtype)
         return gx, gy

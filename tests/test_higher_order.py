@@ -6,6 +6,7 @@ gradients in float64 and, where PyTorch is installed, against a double
 """
 
 import gc
+import warnings
 import weakref
 
 import numpy as np
@@ -171,6 +172,29 @@ def test_mixed_partials_are_symmetric_and_right():
     want = 2 * x.data + (1 - t ** 2) + u * (-2 * t * (1 - t ** 2))
     np.testing.assert_allclose(dxy.data, want, rtol=1e-12)
     np.testing.assert_allclose(dyx.data, want, rtol=1e-12)
+
+
+def test_pow_second_derivatives_at_its_edges_are_right_and_never_nan():
+    # x⁰ = 1 and 0^y: the first derivative sets these edges (0 where 0⁰, 0 for z·log x at x = 0);
+    # a NaN masked only afterwards came back as 0·∞ in the second derivative (NaN at x = 0 for x**0)
+    x = mg.Tensor(np.array([0.0, 2.0, 0.0, 3.0]), requires_grad=True)
+    y = mg.Tensor(np.array([0.0, 3.0, 2.0, 0.0]), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # no 0·∞ along the way either
+        gx, gy = mg.grad((x ** y).sum(), [x, y], create_graph=True)
+        hx, hy = mg.grad(gx.sum() + gy.sum(), [x, y])
+        (h0,) = mg.grad(mg.grad((x ** 0).sum(), x, create_graph=True)[0].sum(), x)
+    np.testing.assert_array_equal(h0.data, [0, 0, 0, 0])
+    a, b = x.data[1:], y.data[1:]  # away from 0⁰: d/dx and d/dy of y·x^(y−1) + x^y·log x
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_a = np.where(a == 0, 0.0, np.log(a))
+        want_x = b * (b - 1) * a ** (b - 2) + b * a ** (b - 1) * log_a + np.where(a == 0, 0.0, a ** (b - 1))
+        want_y = np.where(a == 0, 0.0, a ** (b - 1)) + b * a ** (b - 1) * log_a + a ** b * log_a ** 2
+    want_x[1] = 2.0  # at x = 0, y = 2: d/dx (2x + x² log x) = 2
+    np.testing.assert_allclose(hx.data[1:], want_x, rtol=1e-12)
+    np.testing.assert_allclose(hy.data[1:], want_y, rtol=1e-12)
+    assert hy.data[3] == pytest.approx(1 / 3 + np.log(3) ** 2)  # where y = 0, x ≠ 0: not masked to 0
+    assert np.isfinite(hx.data[0]) and np.isfinite(hy.data[0])
 
 
 def test_a_gradient_penalty_trains_on_the_weights():
