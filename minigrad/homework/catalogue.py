@@ -86,6 +86,9 @@ MISTAKES = (
     Mistake("rmsprop-t-off-by-one", "optim.rmsprop_update",
             "v was set to g² at another step than the first: t counts the steps taken, this one "
             "included, so it is 1 during the first step; is t advanced before it is compared?"),
+    Mistake("rmsprop-first-step-by-v", "optim.rmsprop_update",
+            "the first step was told by v = 0, not by t: after a first gradient of 0 the next step "
+            "must average; advance t ← t + 1 every step and set v ← g² only at t = 1"),
     Mistake("moments-not-in-place", "optim.adam_moments",
             "m and v did not change: update_moments returns nothing, so it must change the arrays "
             "m and v in place, not bind new arrays to the names m and v"),
@@ -149,6 +152,9 @@ MISTAKES = (
     Mistake("backward-overwrites", "function.backward_pass",
             "the gradient of a tensor used by several nodes is only one user's contribution: are "
             "contributions added, not assigned?"),
+    Mistake("backward-adds-in-place", "function.backward_pass",
+            "a gradient changed after it was sent: Add hands one array to both inputs, so += into "
+            "one input's sum changes the other's too; add out of place (a + b)"),
     Mistake("backward-no-unbroadcast", "function.backward_pass",
             "a gradient kept the broadcast shape of the result: each input's gradient must be "
             "un-broadcast to that input's shape"),

@@ -49,7 +49,7 @@ class RAdam(Optimizer):
     minigrad follows ``torch.optim.RAdam``: threshold 5 with a strict ``>``,
     the momentum step η·m̂ before it, and ε added to the uncorrected √v
     (unlike Adam's ε). The paper uses ρ_t > 4 (``threshold=4``) and no ε;
-    with β2 = 0.999, ρ_t = 1, 2, 3, 4, 4.996, 5.994, … for t = 1, 2, …, so
+    with β2 = 0.999, ρ_t = 1, 1.9995, 2.9987, 3.9975, 4.996, 5.994, … for t = 1, 2, …, so
     the first adaptive step is t = 6 with threshold 5 and t = 5 with
     threshold 4. The author's code by default makes *no* update before the
     threshold; minigrad does not. The lecture's formula for ρ is not the
@@ -122,7 +122,7 @@ def rectification(t, beta2):
     --------
     >>> rho, r = rectification(np.arange(1, 8), 0.999)
     >>> rho.round(3).tolist()
-    [1.0, 2.0, 3.0, 4.0, 4.996, 5.994, 6.992]
+    [1.0, 1.999, 2.999, 3.997, 4.996, 5.994, 6.992]
     """
     # BEGIN SPOILER optim.radam_update
     rho_inf = 2 / (1 - beta2) - 1

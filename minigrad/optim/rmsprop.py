@@ -12,6 +12,7 @@ class RMSProp(Optimizer):
 
     Math::
 
+        t ← t + 1                  (the steps taken, this one included)
         v ← g²                     at t = 1 if init = "first_grad"
         v ← α·v + (1 − α)·g²       otherwise (v = 0 before t = 1 if init = "zeros")
         θ ← θ − η·g / (√v + ε)
@@ -73,7 +74,7 @@ class RMSProp(Optimizer):
         return {"t": 0, "v": np.zeros_like(p.data)}
 
     def _update(self, theta, g, state, group):
-        """v ← g² at t = 1 ("first_grad"), else v ← α·v + (1 − α)·g²; θ ← θ − η·g / (√v + ε)."""
+        """t ← t + 1; v ← g² at t = 1 ("first_grad"), else v ← α·v + (1 − α)·g²; θ ← θ − η·g / (√v + ε)."""
         # BEGIN SOLUTION optim.rmsprop_update
         alpha, v = group["alpha"], state["v"]
         state["t"] += 1

@@ -500,6 +500,21 @@ def test_backward_adds_the_contributions_of_a_tensor_used_twice():
 
 
 @backward_ex
+def test_backward_adds_out_of_place_what_add_sent_to_both_inputs():
+    x0 = leaf([3.0])
+    a0 = x0 ** 2
+    (a0 + a0 / 2 - a0.sqrt()).backward()  # first: are contributions added at all?
+    assert np.allclose(x0.grad, [8.0]), likely("backward-overwrites") + f" (x.grad is {x0.grad}, not [8.])"
+    x = leaf([1.0, 2.0])
+    a, b = x + 1, x + 2
+    z = a + b            # Add's backward returns one array for both a and b
+    w = (z + a) / 2      # a's sum then receives a second contribution
+    (w * w).mean().backward()
+    want = (3 * x.data + 4) / 2 * 1.5   # w = (3x + 4)/2, L = mean(w²): dL/dx = w · 3/2
+    assert np.allclose(x.grad, want), likely("backward-adds-in-place") + f" (x.grad is {x.grad}, not {want})"
+
+
+@backward_ex
 def test_backward_runs_each_node_once_after_all_its_users_with_their_sum():
     Logged.log.clear()
     x = leaf([1.0])

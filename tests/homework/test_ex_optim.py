@@ -317,6 +317,15 @@ def test_rmsprop_first_grad_start_versus_zeros_start():
         expect(got, want, f"two steps with init={init!r}", mistakes)
 
 
+@pytest.mark.exercise("optim.rmsprop_update")
+def test_rmsprop_counts_its_steps_even_when_the_first_gradient_is_zero():
+    w, opt = one_param(optim.RMSProp, [0.0], lr=0.1, alpha=0.9)
+    step_with(opt, w, [0.0])                       # t = 1: v = 0² = 0, no step
+    got = step_with(opt, w, [1.0])                 # t = 2: v = 0.9·0 + 0.1·1² = 0.1
+    assert opt.state[w]["t"] == 2, likely("rmsprop-first-step-by-v") + f" (state['t'] is {opt.state[w]['t']} after 2 steps)"
+    expect(got, [-0.1 / (math.sqrt(0.1) + 1e-8)], "the second step averages, whatever v was")
+
+
 @pytest.mark.exercise("optim.adam_update")
 def test_adam_first_step_is_lr_times_sign_and_t_counts_steps():
     w, opt = one_param(optim.Adam, [1.0, -2.0, 0.0], lr=0.1)

@@ -43,6 +43,9 @@ def _adagrad_rmsprop():
         "rmsprop-ignores-init": [('if state["t"] == 1 and group["init"] == "first_grad":', 'if state["t"] == 1:')],
         "rmsprop-t-off-by-one": [('\n        state["t"] += 1', ""),      # advanced last, after the comparison
                                  ('(np.sqrt(v) + group["eps"])', '(np.sqrt(v) + group["eps"]); state["t"] += 1')],
+        "rmsprop-first-step-by-v": [('\n        state["t"] += 1', ""),
+                                    ('if state["t"] == 1 and group["init"] == "first_grad":',
+                                     'if group["init"] == "first_grad" and not v.any():')],
     }
     # END SPOILER
 
@@ -121,6 +124,11 @@ def _engine():
                               "return order[::-1]\n"),
         "backward-overwrites": [("grads[x.grad_fn] = grads[x.grad_fn] + gx if x.grad_fn in grads else gx",
                                  "grads[x.grad_fn] = gx")],
+        "backward-adds-in-place": [("grads[x.grad_fn] = grads[x.grad_fn] + gx if x.grad_fn in grads else gx",
+                                    "if x.grad_fn in grads:\n"
+                                    "                    grads[x.grad_fn] += gx\n"
+                                    "                else:\n"
+                                    "                    grads[x.grad_fn] = gx")],
         "backward-no-unbroadcast": [("gx = _fit(gx, x, node)", "pass")],
         "backward-wrong-order": [("for node in reversed(order):", "for node in order:")],
     }
