@@ -5,14 +5,14 @@ Read this module top to bottom and you know how reverse-mode autodiff works.
 **Forward.** An op is a subclass of :class:`Function` with two methods that
 see only NumPy arrays::
 
-    class Mul(Function):
+    class Div(Function):
         def forward(self, x, y):      # compute the result, keep what backward needs
             self.x, self.y = x, y
-            return x * y
+            return x / y
         def backward(self, g):        # g = dL/d(result); return dL/d(each input)
-            return g * self.y, g * self.x
+            return g / self.y, -g * self.x / self.y ** 2
 
-``Mul.apply(a, b)`` makes a ``Mul`` instance, the *node*, runs ``forward``
+``Div.apply(a, b)`` makes a ``Div`` instance, the *node*, runs ``forward``
 on the inputs' arrays and wraps the result in a new Tensor. When an input
 requires grad, the result remembers its node (``result.grad_fn``) and the
 node remembers its inputs (``node.inputs``): step by step the ops build a

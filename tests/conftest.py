@@ -14,6 +14,10 @@
   have hit the time limit (or crashed the process) ``STRIKES`` times has its
   remaining tests failed unrun, so one hanging stub cannot use up the whole
   run's time.
+- In a student copy, a test that reaches code withheld from the copy (a
+  spoiler: ``NotImplementedError("withheld from the student copy: ...")``)
+  is reported as skipped, with that reason, not as failed: the student's
+  answer may be right, and only the instructor's tests can tell.
 - Outside grading, the session refuses to start when ``minigrad`` is imported
   from anywhere but the tree these tests belong to (an installed copy
   shadowing the checkout under test, e.g. plain ``pytest`` in a student copy
@@ -131,6 +135,21 @@ def _time_limit(what):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+_WITHHELD = "withheld from the student copy"  # how minigrad.homework's spoiler stubs begin
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if (call.excinfo is not None and call.excinfo.errisinstance(NotImplementedError)
+            and str(call.excinfo.value).startswith(_WITHHELD)):
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0,
+                           f"Skipped: this test needs code {call.excinfo.value}; your instructor's "
+                           f"tests run it")
+    return report
 
 
 @pytest.hookimpl(wrapper=True)

@@ -335,8 +335,10 @@ def test_adam_first_step_is_lr_times_sign_and_t_counts_steps():
     if not np.isfinite(first).all():
         pytest.fail(likely("adam-t-off-by-one") + " (the first step divided by 1 − β^0 = 0)")
     m, v = 0.1 * g, 0.001 * g * g                               # the moments after one step
+    shifted = [([1.0, -2.0, 0.0] - 0.1 * m / (1 - 0.9 ** a) / (np.sqrt(v / (1 - 0.999 ** b)) + 1e-8),
+                "adam-t-off-by-one") for a, b in ((2, 1), (1, 2), (2, 2))]   # β^(t+1) in a correction
     expect(first, [0.9, -1.9, 0.0], "the first step is η·g/(|g| + ε) ≈ η·sign(g)",
-           [([1.0, -2.0, 0.0] - 0.1 * m / (np.sqrt(v) + 1e-8), "adam-no-bias-correction")])
+           [([1.0, -2.0, 0.0] - 0.1 * m / (np.sqrt(v) + 1e-8), "adam-no-bias-correction")] + shifted)
     step_with(opt, w, g)
     assert opt.state[w]["t"] == 2, likely("adam-t-off-by-one") + f" (t = {opt.state[w]['t']} after two steps)"
 

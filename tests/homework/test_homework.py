@@ -507,6 +507,8 @@ def test_no_file_of_the_student_copy_holds_a_solution_line(full_copy):
 
 # Code outside the exercises that gives them away (issue 29), each withheld from the copy as a spoiler.
 GIVE_AWAYS = {
+    "bench/bench_ops.py": {"function.apply", "function.toposort", "function.backward_pass",
+                           "ops.mul_backward", "ops.tanh_backward"},              # the bare node graph
     "bench/bench_classifier.py": {"nn.cross_entropy_backward", "ops.matmul_backward", "optim.adam_moments",
                                   "optim.adam_update"},                           # the NumPy floor
     "minigrad/optim/radam.py": {"optim.radam_update"},                            # ρ_t and r_t, for pictures
@@ -627,6 +629,24 @@ def test_student_copy_command_reports_and_refuses(tmp_path, capsys):
     assert homework.student_copy_command(args) == 2        # now DST is not empty
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not an empty folder" in err
+
+
+@pytest.mark.slow
+@needs_solutions
+def test_in_a_student_copy_a_test_that_needs_withheld_code_is_skipped_not_failed(tmp_path):
+    # Adam's tests compare with a NumPy reference, a spoiler of optim.adam_update: withheld
+    copy = tmp_path / "copy"
+    student_copy(REPO, copy, exercises=["optim.adam_update"])
+    key = next(r for r in scan(REPO / "minigrad") if r.id == "optim.adam_update")
+    _plant(copy, "optim.adam_update", list(key.body))     # the right answer
+    out = _pytest("--exercise", "optim.adam_update", "-q", "-rs", cwd=copy)
+    assert out.returncode == 0, out.stdout[-3000:]
+    assert re.search(r"\d+ passed, \d+ skipped", out.stdout), out.stdout[-3000:]
+    assert "needs code withheld from the student copy: it gives away optim.adam_update" in out.stdout
+    (copy / "minigrad" / "optim" / "adam.py").write_text(   # a wrong answer still fails
+        (copy / "minigrad" / "optim" / "adam.py").read_text(encoding="utf-8").replace(
+            "1 - beta1 ** t", "1 - beta1 ** (t + 1)", 1), encoding="utf-8")
+    assert _pytest("--exercise", "optim.adam_update", "-q", cwd=copy).returncode == 1
 
 
 @pytest.mark.slow
