@@ -188,6 +188,17 @@ def test_a_diverging_run_is_cut_and_labelled():
     assert ax.get_xlim()[1] - ax.get_xlim()[0] < 10
 
 
+def test_a_far_start_and_every_path_that_did_not_diverge_are_in_the_window():
+    # from (30, 20), far outside the quadratic's window, no optimizer diverges: all must be seen
+    fig = viz.plot_trajectories("quadratic", None, (30, 20), 40)
+    ax = fig.axes[0]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    for key, path in fig.minigrad_paths.items():
+        assert np.isfinite(path).all(), key
+        assert (path[:, 0] >= x0).all() and (path[:, 0] <= x1).all(), f"{key} leaves x in {x0, x1}"
+        assert (path[:, 1] >= y0).all() and (path[:, 1] <= y1).all(), f"{key} leaves y in {y0, y1}"
+
+
 def test_plot_trajectories_lines_are_the_computed_paths(tmp_path):
     out = tmp_path / "traj.png"
     fig = viz.plot_trajectories("quadratic", None, None, 40, path=out)

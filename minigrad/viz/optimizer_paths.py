@@ -192,28 +192,32 @@ def trajectories(surface, optimizers=None, start=None, steps=None):
 def _window(info, runs):
     """The contour plot's (xlim, ylim): the surface's window grown to hold every path.
 
-    A path that leaves by more than the window's own size (a divergence) is
-    not followed: the window stays readable and the legend says it left.
+    Every path that did not diverge is held whole, with its start, however
+    far from the surface's window it goes. A diverged path (cut at |w| ≥ 1e6
+    or a non-finite loss) is followed only while it stays within one window
+    size of the window: the plot stays readable and the legend says it left.
     """
-    finite = np.concatenate([r.path[np.isfinite(r.path).all(axis=1)] for r in runs])
-    lo, hi = finite.min(axis=0), finite.max(axis=0)
+    finite = [r.path[np.isfinite(r.path).all(axis=1)] for r in runs]
     if info["xlim"] is None:
+        points = np.concatenate(finite)
+        lo, hi = points.min(axis=0), points.max(axis=0)
         span = np.maximum(hi - lo, 1e-3)
         lo, hi = lo - 0.15 * span, hi + 0.15 * span
         return (lo[0], hi[0]), (lo[1], hi[1])
     box_lo = np.array([info["xlim"][0], info["ylim"][0]])
     box_hi = np.array([info["xlim"][1], info["ylim"][1]])
     span = box_hi - box_lo
-    # NOTE: grow to the farthest point that is no more than one window size outside
-    new_lo, new_hi = box_lo.copy(), box_hi.copy()
-    for p in finite:
-        if np.all(p >= box_lo - span) and np.all(p <= box_hi + span):
-            new_lo, new_hi = np.minimum(new_lo, p), np.maximum(new_hi, p)
+    held = [box_lo[None], box_hi[None]]
+    for run, points in zip(runs, finite):
+        if run.diverged_at is not None:  # NOTE: followed only within one window size outside
+            points = points[np.all((points >= box_lo - span) & (points <= box_hi + span), axis=1)]
+        held.append(points)
+    held = np.concatenate(held)
+    new_lo, new_hi = held.min(axis=0), held.max(axis=0)
     pad = 0.03 * (new_hi - new_lo)
     new_lo = np.where(new_lo < box_lo, new_lo - pad, new_lo)
     new_hi = np.where(new_hi > box_hi, new_hi + pad, new_hi)
     return (new_lo[0], new_hi[0]), (new_lo[1], new_hi[1])
-
 
 
 def _run_label(run):
