@@ -99,6 +99,52 @@ def _run(fn, cls_name, kwargs, start, steps):
     return path, texts, opt
 
 
+def _window(info, paths):
+    """The frames' (xlim, ylim): the surface's window grown as the still picture's is.
+
+    The same rule as :func:`minigrad.viz.plot_trajectories`: every path that
+    did not diverge is held whole, with its start; a diverged one only
+    within one window size of the surface's window.
+    """
+    from types import SimpleNamespace
+
+    from .viz.optimizer_paths import _window as still_window
+
+    runs = [SimpleNamespace(path=p, diverged_at=None if np.isfinite(p).all() else 1) for p in paths]
+    return still_window(info, runs)
+
+
+def _gif_writer(fps):
+    """A matplotlib movie writer for GIFs whose frames share one palette, the plot's colours in it.
+
+    NOTE: a GIF frame holds at most 256 colours. Pillow picks them per frame,
+    so as the paths grow a small patch of a rare colour is merged into a
+    common one: the minimum's gold star turned SGDM's orange in later
+    frames. Here every frame is mapped to one palette: the paths' colours,
+    gold, black, white and the contours' grey exactly, the rest chosen from
+    the last frame (which holds every path).
+    """
+    from matplotlib.animation import PillowWriter
+    from matplotlib.colors import to_rgb
+    from PIL import Image
+
+    exact = [tuple(round(255 * c) for c in to_rgb(name))
+             for name in [*COLORS, "gold", "black", "white", "0.7", "0.2"]]
+
+    class SharedPaletteWriter(PillowWriter):
+        def finish(self):
+            frames = [frame.convert("RGB") for frame in self._frames]
+            rest = frames[-1].quantize(256 - len(exact), dither=Image.Dither.NONE).getpalette()
+            colours = [c for rgb in exact for c in rgb] + rest[:3 * (256 - len(exact))]
+            palette = Image.new("P", (1, 1))
+            palette.putpalette(colours + [0] * (768 - len(colours)))
+            frames = [frame.quantize(palette=palette, dither=Image.Dither.NONE) for frame in frames]
+            frames[0].save(self.outfile, save_all=True, append_images=frames[1:],
+                           duration=int(1000 / self.fps), loop=0)
+
+    return SharedPaletteWriter(fps=fps)
+
+
 def animate_trajectories(surface="quadratic", optimizers=None, start=None, steps=None, path=None,
                          frames=80, fps=10):
     """Animate optimizers' paths on a 2-D surface, each frame showing every optimizer's state.
@@ -134,7 +180,7 @@ def animate_trajectories(surface="quadratic", optimizers=None, start=None, steps
     >>> anim.minigrad_states["RAdam"][-1]      # RAdam's 8th step: adaptive, at 4% of Adam's
     'ρ_t = 8.0, r_t = 0.039'
     """
-    from matplotlib.animation import FuncAnimation, PillowWriter
+    from matplotlib.animation import FuncAnimation
 
     info = surface_info(surface)
     start = check_start(info["start"] if start is None else start)
@@ -147,7 +193,7 @@ def animate_trajectories(surface="quadratic", optimizers=None, start=None, steps
 
     fig = new_figure(12.0, 5.6)
     ax, ax_text = fig.subplots(1, 2, width_ratios=[1.0, 1.05])
-    xlim, ylim = info["xlim"] or (-2.0, 2.0), info["ylim"] or (-2.0, 2.0)
+    xlim, ylim = _window(info, paths.values())
     X, Y, Z = grid_values(info["fn"], xlim, ylim)
     low = info["minimum"][2] if info["minimum"] is not None else np.nanmin(Z)
     levels = low + np.geomspace(1e-3, max(np.nanpercentile(Z - low, 98), 2e-3), 18)
@@ -181,5 +227,5 @@ def animate_trajectories(surface="quadratic", optimizers=None, start=None, steps
     anim.minigrad_figure, anim.minigrad_paths = fig, paths
     anim.minigrad_states = {key: run[1] for key, run in runs.items()}
     if path is not None:
-        anim.save(os.fspath(path), writer=PillowWriter(fps=fps))
+        anim.save(os.fspath(path), writer=_gif_writer(fps))
     return anim

@@ -42,3 +42,19 @@ def test_a_diverging_run_says_so(tmp_path):
     anim = animate_trajectories("quadratic", [("sgd", {"lr": 0.5})], steps=30, frames=5, path=tmp_path / "a.gif")
     assert anim.minigrad_states["SGD"][-1].startswith("diverged at step")
     assert np.isnan(anim.minigrad_paths["SGD"][-1]).all()
+
+
+def test_every_frame_keeps_the_plot_colours_exactly(tmp_path):
+    # one palette for all frames: Pillow's per-frame palettes turned the gold star SGDM's orange
+    path = tmp_path / "paths.gif"
+    animate_trajectories("rosenbrock", steps=40, frames=10, path=path)
+    gold, orange = (255, 215, 0), (255, 127, 14)
+    with Image.open(path) as gif:
+        counts = []
+        for k in range(gif.n_frames):
+            gif.seek(k)
+            rgb = np.asarray(gif.convert("RGB")).reshape(-1, 3)
+            colours = {tuple(c) for c in np.unique(rgb, axis=0)}
+            assert gold in colours and orange in colours, k
+            counts.append(int((rgb == gold).all(axis=1).sum()))
+    assert min(counts) == max(counts) > 20, counts    # the star, whole in every frame
