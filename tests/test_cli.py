@@ -281,8 +281,13 @@ def test_plot_without_matplotlib_says_how_to_install_before_any_work(capsys, mon
     (["train", "--plot", "{tmp}/curves.txt"], "cannot write .txt files"),
     (["compare", "--plot", "{tmp}/missing/x.png"], "the folder {tmp}/missing does not exist"),
     (["trajectories", "--plot", "{tmp}/missing/x.png"], "the folder {tmp}/missing does not exist"),
+    pytest.param(["train", "--plot", "/proc/x.png"], "--plot /proc/x.png cannot be written",  # even root can't
+                 marks=pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="Linux's /proc")),
+    (["train", "--plot", ""], "--plot needs a file name"),
+    (["train", "--health", "{tmp}/x.png/"], "ends in /, as a folder would"),
+    (["trajectories", "--gif", ""], "--gif needs a file name"),
 ], ids=["save-folder-missing", "save-is-folder", "plot-folder-missing", "plot-is-folder", "plot-suffix",
-        "compare", "trajectories"])
+        "compare", "trajectories", "plot-unwritable", "plot-empty", "health-trailing-slash", "gif-empty"])
 def test_unwritable_output_path_fails_in_one_line_before_any_work(capsys, monkeypatch, tmp_path, argv, phrase):
     pytest.importorskip("matplotlib")
     from minigrad.cli import classifier

@@ -28,7 +28,7 @@ def cmd_compare(args):
     unknown = set(lr_spec) - {None} - set(names)
     if unknown:
         raise UsageError(f"--lr names {', '.join(sorted(unknown))}, which --optimizers does not include")
-    plot = check_plot_possible(args.plot) if args.plot else None
+    plot = check_plot_possible(args.plot) if args.plot is not None else None
 
     X, y, X_test, y_test = classifier.load_data(s["data"])
     classes = int(y.max()) + 1

@@ -32,12 +32,16 @@ def check_plot_possible(path, flag="--plot"):
     if flag == "--gif":
         if suffix and suffix != "gif":
             raise UsageError(f"--gif {path}: the animation is a GIF; end the name in .gif")
-        return path if suffix else path + ".gif"
-    formats = FigureCanvasBase.get_supported_filetypes()
-    if suffix and suffix not in formats:
-        raise UsageError(f"{flag} {path}: matplotlib cannot write .{suffix} files; end the name in "
-                         f".png (or one of {', '.join('.' + f for f in sorted(formats) if f != 'png')})")
-    return path if suffix else path + ".png"
+    else:
+        formats = FigureCanvasBase.get_supported_filetypes()
+        if suffix and suffix not in formats:
+            raise UsageError(f"{flag} {path}: matplotlib cannot write .{suffix} files; end the name in "
+                             f".png (or one of {', '.join('.' + f for f in sorted(formats) if f != 'png')})")
+    if suffix:
+        return path
+    written = path + (".gif" if flag == "--gif" else ".png")
+    check_output_path(written, flag)
+    return written
 
 
 def check_distinct(**paths):
@@ -57,7 +61,16 @@ def check_distinct(**paths):
 
 
 def check_output_path(path, flag):
-    """Fail before training, not after, when ``path`` cannot be written (a missing folder, say)."""
+    """Fail before training, not after, when ``path`` cannot be written (a missing folder, say).
+
+    NOTE: the test is to open the file for appending (made, then removed, if it
+    was not there; an existing one is not changed): ``os.access`` says yes to
+    every folder for root, even to ``/proc``, where the write then fails.
+    """
+    if not path:
+        raise UsageError(f"{flag} needs a file name, got an empty one")
+    if path.endswith((os.sep, "/")) and not os.path.isdir(path):
+        raise UsageError(f"{flag} {path} ends in {path[-1]}, as a folder would; give a file name")
     if os.path.isdir(path):
         example = {"--save": "run.npz", "--gif": "run.gif"}.get(flag, "run.png")
         raise UsageError(f"{flag} {path} is a folder; give a file name in it, e.g. "
@@ -65,8 +78,14 @@ def check_output_path(path, flag):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise UsageError(f"{flag} {path}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"{flag} {path}: the folder {folder} is not writable")
+    existed = os.path.exists(path)
+    try:
+        with open(path, "ab"):
+            pass
+    except OSError as e:
+        raise UsageError(f"{flag} {path} cannot be written: {e.strerror}") from None
+    if not existed:
+        os.remove(path)
 
 
 def write_stdout(line):

@@ -47,8 +47,8 @@ def cmd_train(args):
     check_batch_size(args, s)
     if args.save:
         check_output_path(args.save, "--save")
-    plot = check_plot_possible(args.plot) if args.plot else None
-    health = check_plot_possible(args.health, "--health") if args.health else None
+    plot = check_plot_possible(args.plot) if args.plot is not None else None
+    health = check_plot_possible(args.health, "--health") if args.health is not None else None
     check_distinct(plot=plot, health=health, save=args.save)
 
     X, y, X_test, y_test = classifier.load_data(s["data"])

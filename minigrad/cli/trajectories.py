@@ -12,8 +12,8 @@ def cmd_trajectories(args):
     """``python -m minigrad trajectories``: the optimizers' paths on a 2-D surface (see viz)."""
     from .. import viz
 
-    plot = check_plot_possible(args.plot) if args.plot else None
-    gif = check_plot_possible(args.gif, "--gif") if args.gif else None
+    plot = check_plot_possible(args.plot) if args.plot is not None else None
+    gif = check_plot_possible(args.gif, "--gif") if args.gif is not None else None
     check_distinct(plot=plot, gif=gif)
     try:
         code = viz.trajectories_command(args.surface, path=plot, steps=args.steps,
