@@ -429,7 +429,8 @@ def test_compare_plot_draws_a_diverged_optimizer_up_to_its_divergence(capsys, mo
     assert re.search(r"^SGD +0.5 diverged: the loss is inf at epoch 8", out, re.M)
     assert re.search(r"^SGDM +5 diverged: the loss is nan at epoch 1,", out, re.M)
     sgd, adam, sgdm = figures[0].axes[0].lines
-    assert [line.get_label() for line in (sgd, adam, sgdm)] == ["SGD (diverged)", "Adam", "SGDM (diverged)"]
+    assert [line.get_label().split(",")[0] for line in (sgd, adam, sgdm)] == ["SGD (diverged)", "Adam",
+                                                                                "SGDM (diverged)"]
     assert list(sgd.get_xdata()) == [1, 2, 3, 4, 5, 6, 7] and np.isfinite(sgd.get_ydata()).all()
     assert len(adam.get_xdata()) == 10 and len(sgdm.get_xdata()) == 0   # SGDM: no epoch finished
 
@@ -459,6 +460,23 @@ def test_compare_plot_ticks_whole_epochs(tmp_path):
     assert [major(v) for v in (0.01, 0.1, 1.0)] == ["0.01", "0.1", "1"]   # not 10⁻², 10⁻¹
     assert [minor(v) for v in (0.02, 0.03, 0.04, 0.5, 0.7)] == ["0.02", "0.03", "", "0.5", ""]
     assert [line.get_label() for line in ax.lines] == ["SGD", "Adam"]
+
+
+def test_compare_plot_keeps_the_finished_runs_in_scale_and_shows_one_epoch(tmp_path):
+    pytest.importorskip("matplotlib")
+    from minigrad.cli import compare as cli
+    # a diverged run's last epoch at 1e34 flattened the others at the bottom of a 1e35 axis
+    fig = cli._plot_compare({"SGD (diverged)": [2.8e34], "Adam": [1.9, 0.9], "RMSProp": [2.9, 1.2]},
+                            tmp_path / "c.png", "diverged")
+    ax = fig.axes[0]
+    assert ax.get_ylim()[1] < 10 and ax.get_ylim()[0] > 0.3
+    assert [line.get_label() for line in ax.lines] == ["SGD (diverged), off the scale", "Adam", "RMSProp"]
+    # one epoch: a point each (with a marker) and the tick "1", not 0.945 ... 1.050
+    fig = cli._plot_compare({"SGD": [1.5], "Adam": [1.9]}, tmp_path / "one.png", "one epoch")
+    ax = fig.axes[0]
+    assert all(line.get_marker() == "o" for line in ax.lines)
+    lo, hi = ax.get_xlim()
+    assert [t for t in ax.get_xticks() if lo <= t <= hi] == [1]
 
 
 # ---------------------------------------------------------------- trajectories and homework

@@ -100,21 +100,33 @@ def _plot_compare(curves, path, title):
     (labelled "(diverged)") stop at its last finished epoch, or are empty.
     """
     import matplotlib.pyplot as plt
+    import numpy as np
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     from ..viz.plotting import COLORS, DASHES
 
     fig, ax = plt.subplots(figsize=(8, 4.5))
+    # NOTE: the scale is that of the runs that finished: a diverged run's last epochs (1e34, say)
+    # would flatten every other curve at the bottom; its label says when it leaves the picture
+    finished = [v for name, losses in curves.items() if not name.endswith("(diverged)") for v in losses]
+    finished = np.asarray([v for v in finished if np.isfinite(v) and v > 0])
+    low, high = (finished.min() / 1.5, finished.max() * 1.5) if finished.size else (None, None)
+    marker = "o" if max(len(losses) for losses in curves.values()) <= 30 else None  # one epoch: a point
     # NOTE: each curve its own dash and a slightly thinner line than the one before, so that
     # curves that coincide (Adam, AMSGrad and SWATS before a switch) stay visible
     for i, (name, losses) in enumerate(curves.items()):
-        ax.plot(range(1, len(losses) + 1), losses, label=name, color=COLORS[i % 8],
-                linestyle=DASHES[i % 8], linewidth=2.6 - 0.15 * (i % 8))
+        off = [v > high or v < low for v in losses] if high is not None else []
+        if any(off):
+            name += ", off the scale" if all(off) else ", partly off the scale"
+        ax.plot(range(1, len(losses) + 1), losses, label=name, color=COLORS[i % 8], marker=marker,
+                markersize=4, linestyle=DASHES[i % 8], linewidth=2.6 - 0.15 * (i % 8))
     ax.set_yscale("log")
+    if high is not None:
+        ax.set_ylim(low, high)
     # NOTE: plain numbers (0.05, not 5×10⁻²); of the minor ticks only 2, 3 and 5 × 10^k are labelled
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "235" else ""))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no "epoch 1.2"
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # no "epoch 1.2", even for one epoch
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss (epoch mean)")
     ax.set_title(title)

@@ -109,7 +109,9 @@ def plot_history(history, path=None, *, updates_per_epoch=None):
     ax.legend(fontsize=9)
     if has_accuracy:
         ax = axes[1]
-        for name, color, text in (("epoch_accuracy", "#1f77b4", "training accuracy"),
+        # NOTE: the training accuracy is counted during the epoch, as the weights change (what
+        # optim.train records for free), so it trails the accuracy of the final weights
+        for name, color, text in (("epoch_accuracy", "#1f77b4", "training accuracy, during the epoch"),
                                   ("val_accuracy", "#d62728", "validation accuracy")):
             acc = curves[name]
             if acc.size:
@@ -122,6 +124,6 @@ def plot_history(history, path=None, *, updates_per_epoch=None):
         ax.set_ylabel("accuracy")
         ax.set_title("accuracy (fraction correct)")
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=9, loc="lower right")
+        ax.legend(fontsize=9, loc="best")  # NOTE: "lower right" covered the points of a run that failed
     save(fig, path)
     return fig
