@@ -199,6 +199,14 @@ def test_a_far_start_and_every_path_that_did_not_diverge_are_in_the_window():
         assert (path[:, 1] >= y0).all() and (path[:, 1] <= y1).all(), f"{key} leaves y in {y0, y1}"
 
 
+def test_the_loss_panel_says_where_it_cuts_rounding_off():
+    fig = viz.plot_trajectories("quadratic", None, None, 100)
+    ax_loss = fig.axes[1]
+    lowest = min(np.nanmin(loss) for loss in fig.minigrad_losses.values())   # f* = 0 here
+    assert lowest < ax_loss.get_ylim()[0]                                     # some curve leaves the bottom
+    assert any(t.get_text().startswith("cut at ") for t in ax_loss.texts)
+
+
 def test_plot_trajectories_lines_are_the_computed_paths(tmp_path):
     out = tmp_path / "traj.png"
     fig = viz.plot_trajectories("quadratic", None, None, 40, path=out)

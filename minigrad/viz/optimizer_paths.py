@@ -339,7 +339,11 @@ def _draw_trajectories(info, start, runs, path):
     all_loss = np.concatenate([r.losses for r in runs]) - (f_min if info["minimum"] is not None else 0)
     if np.nanmin(all_loss) > 0:
         ax_loss.set_yscale("log")
-        ax_loss.set_ylim(bottom=max(np.nanmin(all_loss), np.nanmax(all_loss) * 1e-16) / 2)
+        floor = np.nanmax(all_loss) * 1e-16  # NOTE: below it, f − f* is float64 rounding
+        ax_loss.set_ylim(bottom=max(np.nanmin(all_loss), floor) / 2)
+        if np.nanmin(all_loss) < floor / 2:  # say so where curves leave the bottom
+            ax_loss.text(0.98, 0.02, f"cut at {floor / 2:.0e}: below, f − f* is rounding",
+                         transform=ax_loss.transAxes, ha="right", va="bottom", fontsize=8, color="0.3")
     ax_loss.set_title("loss per step (same start, same budget)")
     ax_loss.grid(True, alpha=0.3)
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=9,
