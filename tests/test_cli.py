@@ -458,7 +458,12 @@ def test_compare_plot_ticks_whole_epochs(tmp_path):
     assert ticks and all(float(t).is_integer() for t in ticks)   # no "epoch 1.2"
     major, minor = ax.yaxis.get_major_formatter(), ax.yaxis.get_minor_formatter()
     assert [major(v) for v in (0.01, 0.1, 1.0)] == ["0.01", "0.1", "1"]   # not 10⁻², 10⁻¹
+    ax.set_ylim(0.01, 1)      # two decades: of the minor ticks, 2, 3 and 5 × 10^k
     assert [minor(v) for v in (0.02, 0.03, 0.04, 0.5, 0.7)] == ["0.02", "0.03", "", "0.5", ""]
+    ax.set_ylim(0.3, 1)       # within one decade: every minor tick, or there would be one label
+    assert [minor(v) for v in (0.4, 0.7)] == ["0.4", "0.7"]
+    ax.set_ylim(1e-8, 1)      # eight decades: none
+    assert [minor(v) for v in (0.02, 0.5)] == ["", ""]
     assert [line.get_label() for line in ax.lines] == ["SGD", "Adam"]
 
 

@@ -101,9 +101,9 @@ def _plot_compare(curves, path, title):
     """
     import matplotlib.pyplot as plt
     import numpy as np
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from matplotlib.ticker import MaxNLocator
 
-    from ..viz.plotting import COLORS, DASHES
+    from ..viz.plotting import COLORS, DASHES, plain_log_ticks
 
     fig, ax = plt.subplots(figsize=(8, 4.5))
     # NOTE: the scale is that of the runs that finished: a diverged run's last epochs (1e34, say)
@@ -123,9 +123,7 @@ def _plot_compare(curves, path, title):
     ax.set_yscale("log")
     if high is not None:
         ax.set_ylim(low, high)
-    # NOTE: plain numbers (0.05, not 5×10⁻²); of the minor ticks only 2, 3 and 5 × 10^k are labelled
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "235" else ""))
+    plain_log_ticks(ax)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # no "epoch 1.2", even for one epoch
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss (epoch mean)")

@@ -7,7 +7,7 @@ layer, gradient norms and update-to-data ratios per weight.
 
 import numpy as np
 
-from .plotting import COLORS, new_figure, save, whole_ticks
+from .plotting import COLORS, new_figure, plain_log_ticks, save, whole_ticks
 
 __all__ = ["plot_health"]
 
@@ -75,7 +75,6 @@ def plot_health(history, path=None, *, title=None, weights_only=True):
     ['saturated: |tanh| > 0.97, ReLU = 0', 'activations: std (solid), mean (dotted)',
      'gradient norm ‖g‖ (epoch mean)', 'update / data ‖Δθ‖/‖θ‖ per update']
     """
-    from matplotlib.ticker import LogFormatter
 
     record = _record(history)
     layers = list(record["saturation"])
@@ -122,9 +121,7 @@ def plot_health(history, path=None, *, title=None, weights_only=True):
         if any(line.get_ydata().size and np.nanmin(np.asarray(line.get_ydata(), float)) > 0
                for line in ax.get_lines()):
             ax.set_yscale("log", nonpositive="mask")
-            # NOTE: plain numbers (0.002, not 2×10⁻³), minor ticks labelled only where matplotlib would
-            ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=False))
-            ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+            plain_log_ticks(ax)
     for ax in (sat, spread, grads, ratio):
         whole_ticks(ax, max(epochs, 1))
         ax.grid(True, alpha=0.3)

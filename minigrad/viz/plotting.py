@@ -8,6 +8,8 @@ These helpers are shared by the modules of :mod:`minigrad.viz` (and
 
 import os
 
+import numpy as np
+
 __all__ = []  # helpers for minigrad.viz's modules only
 
 # Line styles for up to eight curves: colours from matplotlib's "tab10"; the dashes
@@ -49,3 +51,22 @@ def whole_ticks(ax, last):
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if last <= 1:
         ax.set_xlim(0, 1.05)
+
+
+def plain_log_ticks(ax):
+    """Label ``ax``'s log y axis with plain numbers: 0.05 and 2, not 5×10⁻² or "4" beside "6e-01".
+
+    Every major tick (a power of ten) is labelled; the minor ones all while
+    the axis spans at most one decade, then 2, 3 and 5 × 10^k up to two
+    decades, then none (they would crowd it).
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    def minor(value, _):
+        low, high = ax.get_ylim()
+        decades = np.log10(high / low) if 0 < low < high else np.inf
+        shown = decades <= 1 or (decades <= 2 and f"{value:.0e}"[0] in "235")
+        return f"{value:g}" if shown else ""
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(minor))
