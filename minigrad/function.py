@@ -319,6 +319,9 @@ def accumulate(t, g):
     op passed on (``Add`` hands the same g to both inputs) or a custom
     backward returned twice.
     """
+    if t.dtype.kind != "f":  # requires_grad set by hand on integers: the gradient would be cut to ints
+        raise TypeError(f"a gradient reached a tensor of dtype {t.dtype}: only floating-point "
+                        f"tensors can require grad")
     t.grad = np.array(g, dtype=t.dtype) if t.grad is None else np.asarray(t.grad + g, t.dtype)
 
 

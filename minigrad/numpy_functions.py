@@ -23,6 +23,7 @@ Tensor([1.      , 2.718282], op=Exp)
 """
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from . import ops
 from .tensor import Tensor
@@ -40,14 +41,24 @@ def sign(x):
     return Tensor._wrap(np.sign(x.data))
 
 
-def where(condition, x, y):
-    """``np.where(condition, x, y)``: the op ``Where`` (the condition is a constant)."""
+def where(condition, x=None, y=None):
+    """``np.where(condition, x, y)``: the op ``Where`` (the condition is a constant).
+
+    ``np.where(condition)`` alone is ``np.nonzero``: integer indices, no gradient.
+    """
+    if x is None and y is None:
+        return np.nonzero(_data(condition))
+    if x is None or y is None:
+        raise TypeError("np.where takes a condition alone, or a condition with both x and y")
     return ops.Where.apply(x, y, condition=np.asarray(_data(condition), dtype=bool))
 
 
 def broadcast_to(x, shape):
-    """``np.broadcast_to(x, shape)``: the op ``BroadcastTo``."""
-    return ops.BroadcastTo.apply(x, shape=tuple(np.broadcast_shapes(np.shape(_data(x)), tuple(shape))))
+    """``np.broadcast_to(x, shape)``: the op ``BroadcastTo``; ``shape`` must be reachable from x's."""
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if np.broadcast_shapes(np.shape(_data(x)), shape) != shape:  # broadcasting also grows x
+        raise ValueError(f"cannot broadcast a tensor of shape {np.shape(_data(x))} to shape {shape}")
+    return ops.BroadcastTo.apply(x, shape=shape)
 
 
 def expand_dims(x, axis):
@@ -58,23 +69,38 @@ def expand_dims(x, axis):
 
 def swapaxes(x, axis1, axis2):
     """``np.swapaxes(x, axis1, axis2)``: a transpose."""
+    axis1, axis2 = normalize_axis_index(axis1, x.ndim), normalize_axis_index(axis2, x.ndim)
     order = list(range(x.ndim))
     order[axis1], order[axis2] = order[axis2], order[axis1]
     return ops.Transpose.apply(x, axes=tuple(order))
 
 
 def moveaxis(x, source, destination):
-    """``np.moveaxis(x, source, destination)`` for one axis: a transpose."""
-    source, destination = source % x.ndim, destination % x.ndim
-    order = [axis for axis in range(x.ndim) if axis != source]
-    order.insert(destination, source)
+    """``np.moveaxis(x, source, destination)``, one axis or several: a transpose.
+
+    The axes not moved keep their order; each moved one is put at its destination.
+    """
+    source = normalize_axis_tuple(source, x.ndim, "source")
+    destination = normalize_axis_tuple(destination, x.ndim, "destination")
+    if len(source) != len(destination):
+        raise ValueError("moveaxis: source and destination must name as many axes")
+    order = [axis for axis in range(x.ndim) if axis not in source]
+    for dest, src in sorted(zip(destination, source)):
+        order.insert(dest, src)
     return ops.Transpose.apply(x, axes=tuple(order))
 
 
 def split(x, indices, axis=0):
-    """``np.split(x, indices, axis)`` at the given indices: a slice of x for each piece."""
-    bounds = [0, *(int(i) for i in indices), x.shape[axis]]
-    before = (slice(None),) * (axis % x.ndim)
+    """``np.split(x, indices, axis)``: a slice of x for each piece, at the given indices or into
+    ``indices`` equal pieces."""
+    axis = normalize_axis_index(axis, x.ndim)
+    n = x.shape[axis]
+    if isinstance(indices, (int, np.integer)):
+        if indices <= 0 or n % indices:
+            raise ValueError(f"np.split: an axis of length {n} does not split into {indices} equal pieces")
+        indices = range(n // indices, n, n // indices)
+    bounds = [0, *(int(i) for i in indices), n]
+    before = (slice(None),) * axis
     return [x[before + (slice(a, b),)] for a, b in zip(bounds[:-1], bounds[1:])]
 
 

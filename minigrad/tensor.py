@@ -84,8 +84,13 @@ class Tensor:
         if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
             dtype = np.float32  # Python scalars and lists
         try:
-            self.data = np.array(data, dtype=dtype)
-        except (TypeError, ValueError) as e:
+            # NOTE: first as NumPy reads it, so that None or "1.5" is refused, not made nan or 1.5
+            given = data if isinstance(data, (np.ndarray, np.generic)) else np.asarray(data)
+            if given.dtype.kind not in "biuf":
+                raise TypeError(f"Tensor data must be numeric, got {type(data).__name__} "
+                                f"(NumPy reads it as dtype {given.dtype})")
+            self.data = np.array(given, dtype=dtype)
+        except ValueError as e:
             raise TypeError(f"Tensor data must be numeric array-like, got "
                             f"{type(data).__name__}: {e}") from None
         if self.data.dtype.kind not in "biuf":
@@ -116,6 +121,9 @@ class Tensor:
 
     @grad.setter
     def grad(self, value):
+        if value is not None and np.shape(value) != self.data.shape:  # the next backward would add to it
+            raise ValueError(f".grad must have the tensor's shape {self.data.shape} (or be None), "
+                             f"got shape {np.shape(value)}")
         self._grad = value
 
     def requires_grad_(self, flag=True):
@@ -444,6 +452,8 @@ class Tensor:
     def __isub__(self, other): return self._in_place(np.subtract, other, "-=")
     def __imul__(self, other): return self._in_place(np.multiply, other, "*=")
     def __itruediv__(self, other): return self._in_place(np.true_divide, other, "/=")
+    def __ipow__(self, other): return self._in_place(np.power, other, "**=")
+    def __imatmul__(self, other): return self._in_place(np.matmul, other, "@=")
 
     def _in_place(self, ufunc, other, symbol):
         """``x op= y``: in place unless it must be recorded, then ``x = x op y``.
@@ -844,6 +854,8 @@ def _axes_arg(axes, ndim):
 
 
 def _creation(data, requires_grad):
+    if data.dtype.kind not in "biuf":  # as Tensor(...) refuses them
+        raise TypeError(f"a tensor's dtype must be numeric (bool, int or float), got {data.dtype}")
     return Tensor._wrap(data).requires_grad_(requires_grad)
 
 
@@ -880,6 +892,8 @@ def randn(*shape, rng=None, dtype=np.float32, requires_grad=False):
     >>> bool((mg.randn(3, rng=0).data == mg.randn((3,), rng=0).data).all())
     True
     """
+    if np.dtype(dtype).kind != "f":  # normal samples cast to int or bool are 0s and 1s, not samples
+        raise TypeError(f"randn draws real numbers: dtype must be a float type, got {np.dtype(dtype)}")
     gen = as_generator(rng)
     data = gen.standard_normal(_shape_arg(shape, "randn")).astype(dtype, copy=False)
     return _creation(data, requires_grad)
@@ -908,6 +922,8 @@ def concatenate(tensors, axis=0):
     >>> mg.concatenate([mg.ones(2), mg.zeros(1)]).data
     array([1., 1., 0.], dtype=float32)
     """
+    if axis is None:  # as NumPy: flattened first
+        tensors, axis = [t.reshape(-1) if isinstance(t, Tensor) else np.ravel(t) for t in tensors], 0
     return ops.Concatenate.apply(*tensors, axis=axis)
 
 

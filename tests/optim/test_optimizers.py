@@ -1034,8 +1034,11 @@ def test_bad_hyperparameter_type_raises():
 def test_gradient_of_wrong_shape_raises():
     w = Parameter(np.zeros(3))
     opt = optim.SGD([w])
-    w.grad = np.zeros(2)
-    with pytest.raises(ValueError, match=r"gradient of shape \(2,\) for a parameter of shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"\.grad must have the tensor's shape \(3,\)"):
+        w.grad = np.zeros(2)                     # refused as it is set
+    w.grad = np.zeros(2)[[0, 1, 1]]
+    w.data = np.zeros(2)                         # the parameter rebound to another shape since
+    with pytest.raises(ValueError, match=r"gradient of shape \(3,\) for a parameter of shape \(2,\)"):
         opt.step()
 
 
