@@ -90,9 +90,9 @@ class Tensor:
                 raise TypeError(f"Tensor data must be numeric, got {type(data).__name__} "
                                 f"(NumPy reads it as dtype {given.dtype})")
             self.data = np.array(given, dtype=dtype)
-        except ValueError as e:
-            raise TypeError(f"Tensor data must be numeric array-like, got "
-                            f"{type(data).__name__}: {e}") from None
+        except ValueError as e:  # a ragged list: a bad shape, as NumPy says
+            raise ValueError(f"Tensor data must be a numeric array-like of one shape, got "
+                             f"{type(data).__name__}: {e}") from None
         if self.data.dtype.kind not in "biuf":
             raise TypeError(f"Tensor data must be numeric, got dtype {self.data.dtype}")
         self._grad = None
