@@ -264,8 +264,16 @@ show(mg.function.backward_pass)
 #
 # Look at the last lines of that loop: gradients are **added**
 # (`grads[x.grad_fn] + gx`, and `accumulate` adds into `.grad`), never
-# assigned.
-# The reason is the multivariable chain rule: when a value reaches the loss
+# assigned. The loop does not call `accumulate` itself: it calls
+# `keep(x, gx)`, and `keep` is by default `keep_grad`, which calls
+# `accumulate` for a leaf (or a tensor that asked for `retain_grad()`):
+
+# %%
+show(mg.function.keep_grad)
+show(mg.function.accumulate)
+
+# %% [markdown]
+# The reason they add is the multivariable chain rule: when a value reaches the loss
 # along several paths, $\partial L/\partial a$ is the **sum** over the paths.
 #
 # The smallest example: $b = a + a$. Both inputs of `Add` are the same

@@ -313,10 +313,13 @@ print(f"backward through {depth} ops: dL/dh = {h.grad[0]:.4f}, expected {1.0001 
 show(mg.function.backward_pass)
 
 # %% [markdown]
-# `accumulate` adds into `.grad` *out of place* (`t.grad + g`, never
-# `+=`), for the reason its note gives:
+# The loop does not call `accumulate` itself: it calls `keep(x, gx)`, and
+# `keep` is by default `keep_grad`, which calls `accumulate` for a leaf (or
+# a tensor that asked for `retain_grad()`). `accumulate` adds into `.grad`
+# *out of place* (`t.grad + g`, never `+=`), for the reason its note gives:
 
 # %%
+show(mg.function.keep_grad)
 show(mg.function.accumulate)
 
 # %% [markdown]

@@ -80,7 +80,12 @@ def show(obj):
 # skips parameters without a gradient, adds L2 weight decay if asked, creates
 # the per-parameter state on first use (`_init_state`), and calls `_update`,
 # the method that holds each optimizer's rule. (Two small hooks come up
-# later: AMSGrad's `_second_moment` and SWATS' `_after_step`.)
+# later: AMSGrad's `_second_moment` and SWATS' `_after_step`.) The code
+# below has two more paths to the same `_update`: Adam, AMSGrad and RAdam
+# (`foreach`, on by default for them) join a small group's parameters end
+# to end and update them in one call (`minigrad/optim/foreach.py`), and
+# every optimizer but SWATS updates a large parameter in blocks
+# (`minigrad/optim/blocks.py`); each element gets the same formula either way.
 
 # %%
 show(optim.Optimizer.step)

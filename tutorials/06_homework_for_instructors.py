@@ -78,7 +78,7 @@ show(mg.ops.Tanh)
 # `forward` saved for it (`self.y`). The id names the file and the function.
 # Tests that grade an exercise carry `@pytest.mark.exercise("<id>")`. The
 # tanh tests come from a table of cases; here is the first test written out
-# by hand, for `ops.mul_backward` (its id is held in the constant `MUL`):
+# by hand, for `ops.exp_backward` (its id is held in the constant `EXP`):
 
 # %%
 test_source = (ROOT / "tests" / "homework" / "test_ex_ops.py").read_text()
@@ -88,9 +88,9 @@ show_text(test_source[start:test_source.index("\n\n\n", start)])
 # %% [markdown]
 # `homework.scan` finds every region in a tree, in the order of the
 # curriculum `homework.EXERCISES`. The curriculum goes from easy to hard, in
-# four levels (`homework.LEVELS`): one-line rules first (a derivative, an SGD
-# step), then a few lines with state or an axis, then the engine, and last
-# the algorithms from papers and gradients of gradients. Each exercise's
+# four levels (`homework.LEVELS`): single rules first (a derivative, an SGD
+# step; a rule may take up to three lines), then a few lines with state or
+# an axis, then the engine, and last the algorithms from papers and gradients of gradients. Each exercise's
 # tests use only the exercises before it, so students can go top to bottom.
 
 # %%

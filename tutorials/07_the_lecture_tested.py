@@ -371,7 +371,7 @@ assert sparse_wins == "confirmed"
 #
 # **A problem that changes.** Linear regression, 5 weights drawn
 # $N(0, 10^2)$ (large gradients at the start), mini-batches of 8 with noise
-# 0.1; at update 1,000 the true weights move by $N(0, 0.3^2)$ (small
+# 0.1; at update 600 the true weights move by $N(0, 0.3^2)$ (small
 # gradients after). This is the lecture's scenario: Adagrad's sum $s$ still
 # holds the large early gradients when the small late ones arrive.
 # Measured: the squared distance to the true weights over the 200 updates
@@ -784,7 +784,7 @@ record("SWATS generalises like SGD",
 
 # %% [markdown]
 # With `switch_rtol` SWATS really switches, early (the waiting time above
-# predicts a few hundred steps at most, and a run may also never switch:
+# predicts a few hundred steps on average, and a run may also never switch:
 # the printout says how many did), to an SGD rate $\Lambda$ close to the
 # smooth $\hat\Lambda$ of the trace plot, and then trains as SGDM. Whether
 # that generalises better cannot be seen on digits, where Adam and SGDM
@@ -1058,11 +1058,15 @@ ax.legend(fontsize=9, loc="upper left")
 plt.show()
 
 # %% [markdown]
-# The dotted curve is $\lambda = (1-\sqrt{\eta L})^2$: above it the steep
-# direction's error spirals (complex eigenvalues) and decays like
-# $\sqrt\lambda^{\,t}$, below it the error decays without oscillating; the
-# optimum sits where the two directions' rates meet. The minigrad class
-# agrees with this NumPy recurrence at the optimum:
+# The dotted curve is $\lambda = (1-\sqrt{\eta L})^2$, a U with its
+# bottom at $\eta = 1/L$. Inside the U the steep direction's eigenvalues
+# are complex: its error spirals and decays like $\sqrt\lambda^{\,t}$.
+# Left of the U they are real and positive: the error decays without
+# oscillating. Right of it they are real and negative: the error zig-zags,
+# changing sign from step to step, and diverges once
+# $\eta > 2(1+\lambda)/L$. The optimum sits where the two directions'
+# rates meet. The minigrad class agrees with this NumPy recurrence at the
+# optimum:
 
 # %%
 w = nn.Parameter(np.array([-3.0, 1.2]))

@@ -40,7 +40,7 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import FormatStrFormatter
+from matplotlib.ticker import FormatStrFormatter, FuncFormatter
 
 import minigrad as mg
 import minigrad.nn.functional as F
@@ -504,7 +504,12 @@ for ax, (name, run) in zip(axes.ravel(), runs.items()):
         ax.axhline(run["limit"], color="k", ls=":", lw=1.5, label="momentum limit")
     ax.set(yscale="log", title=f"{name}, η = {eta:g}")
     ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-    ax.yaxis.set_minor_formatter(FormatStrFormatter("%g") if name in ("SGD", "SGDM") else "")
+    if name in ("SGD", "SGDM", "Adagrad"):                  # about a decade: label every minor tick
+        ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
+    elif name == "RMSProp":                                  # two decades: label the 2s and 5s
+        ax.yaxis.set_minor_formatter(FuncFormatter(lambda y, _: f"{y:g}" if f"{y:g}"[0] in "25" else ""))
+    else:
+        ax.yaxis.set_minor_formatter("")
     ax.grid(True, alpha=0.3)
 for ax in axes[1]:
     ax.set_xlabel("step")

@@ -65,8 +65,9 @@ print(X_train.shape, "training examples of 8×8 digits,", X_test.shape[0], "for 
 # $$\frac{dy}{dx} = \sigma(x) + x\,\sigma(x)\,(1 - \sigma(x)).$$
 #
 # A student who remembers $\sigma' = \sigma(1 - \sigma)$ and forgets the
-# product rule writes the backward below. It has the right sign almost
-# everywhere, so gradient descent still goes downhill.
+# product rule writes the backward below. It is always positive, so it has
+# the right sign wherever $x > -1.28$, where most pre-activations lie (at
+# the start, all but a few), and gradient descent still goes downhill.
 #
 # NOTE(torch): PyTorch has it as `torch.nn.SiLU`.
 
@@ -250,7 +251,7 @@ for ax, scale in zip(axes, (10, 1)):
         h = tanh_mlp(scale)[:2](mg.Tensor(X_train)).data     # the first tanh layer's outputs
     saturated = np.mean(np.abs(h) > 0.97)
     ax.hist(h.ravel(), bins=50, color="#d62728" if scale == 10 else "#2ca02c")
-    ax.set(title=f"weights × {scale}: {100 * saturated:.0f}% with |tanh| > 0.97", xlabel="tanh output")
+    ax.set(title=f"weights × {scale}: {100 * saturated:.1f}% with |tanh| > 0.97", xlabel="tanh output")
     if scale == 10:
         assert saturated > 0.5
     else:

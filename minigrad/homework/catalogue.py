@@ -45,7 +45,7 @@ class Mistake:
 
 #: Every catalogued mistake, in curriculum order of the exercises.
 MISTAKES = (
-    # ---- level 1: one line
+    # ---- level 1: one rule
     Mistake("exp-no-upstream", "ops.exp_backward",
             "the gradient does not scale with the upstream gradient g: is the local derivative "
             "multiplied by g (the chain rule)?"),

@@ -15,7 +15,7 @@ __all__ = ["LEVELS", "EXERCISES"]
 
 #: The curriculum in four levels, easiest first: (name, what the level asks, exercise ids).
 LEVELS = (
-    ("one line", "a rule read off the docstring: a derivative, a plain or a remembered step", (
+    ("one rule", "a rule read off the docstring: a derivative, a plain or a remembered step", (
         "ops.exp_backward", "ops.log_backward", "ops.tanh_backward", "ops.mul_backward",
         "optim.sgd_update", "optim.sgdm_update", "optim.adagrad_update",
     )),
