@@ -562,7 +562,12 @@ def test_backward_fills_retained_intermediates():
 @backward_ex
 def test_backward_undoes_broadcasting():
     x, w = leaf(np.ones((3, 1))), leaf(np.ones(4))
-    BroadcastGrad.apply(x, w).backward(np.ones((3, 4)))  # its backward returns (3, 4) arrays
+    try:
+        BroadcastGrad.apply(x, w).backward(np.ones((3, 4)))  # its backward returns (3, 4) arrays
+    except ValueError as e:  # a leaf's .grad refuses another shape than the leaf's
+        if ".grad must have the tensor's shape" in str(e):
+            pytest.fail(likely("backward-no-unbroadcast") + f" ({e})")
+        raise
     assert np.shape(x.grad) == (3, 1) and np.shape(w.grad) == (4,), \
         likely("backward-no-unbroadcast") + f" (x.grad {np.shape(x.grad)}, w.grad {np.shape(w.grad)})"
     np.testing.assert_allclose(x.grad, np.full((3, 1), 4.0))
