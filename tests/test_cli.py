@@ -242,12 +242,19 @@ def test_train_plot_is_written_up_to_a_divergence(capsys, monkeypatch, tmp_path)
     assert steps.get_xdata()[-1] == pytest.approx(1047 / 142)   # the last finite update, in epoch 8
 
 
-def test_train_plot_writes_a_png(capsys, tmp_path):
+def test_train_plot_writes_a_png_naming_the_held_out_data_as_the_printed_lines_do(capsys, monkeypatch, tmp_path):
     pytest.importorskip("matplotlib")
+    figures = []
+    real = minigrad.viz.plot_history
+    monkeypatch.setattr(minigrad.viz, "plot_history", lambda *a, **k: figures.append(real(*a, **k)))
     path = tmp_path / "history.png"
     code, out, _ = run(capsys, "train", "--data", "iris", "--epochs", "3", "--no-progress", "--plot", str(path))
     assert code == 0 and f"plot: {path}" in out
     assert path.read_bytes()[:8] == PNG
+    legends = [t.get_text() for ax in figures[0].axes for t in ax.get_legend().get_texts()]
+    assert "test loss" in out and any(t.startswith("test loss (last") for t in legends), legends
+    assert any(t.startswith("test accuracy (last") for t in legends), legends
+    assert not any("validation" in t for t in legends), legends
 
 
 @pytest.mark.parametrize("argv", [["train", "--data", "iris", "--epochs", "1", "--no-progress"],

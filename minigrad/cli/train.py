@@ -117,5 +117,5 @@ def _plot_history(history, path, updates_per_epoch, note=""):
     if not history.step_loss:
         print("plot: not written, the loss was not finite from the first update on: nothing to draw")
         return
-    viz.plot_history(history, path, updates_per_epoch=updates_per_epoch)
+    viz.plot_history(history, path, updates_per_epoch=updates_per_epoch, held_out="test")  # as printed
     print(f"plot: {path}{note}")

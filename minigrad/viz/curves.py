@@ -28,7 +28,7 @@ def _history_lists(history):
     return out
 
 
-def plot_history(history, path=None, *, updates_per_epoch=None):
+def plot_history(history, path=None, *, updates_per_epoch=None, held_out="validation"):
     """Plot a training History: loss per update and per epoch, accuracy, validation curves.
 
     Parameters
@@ -46,6 +46,10 @@ def plot_history(history, path=None, *, updates_per_epoch=None):
         updates over the number of epochs, right for a run that finished its
         last epoch; give it for a run stopped within an epoch (a divergence),
         whose last updates then reach past the last epoch.
+    held_out : str, optional
+        What the curves of ``val_loss`` and ``val_accuracy`` are called in the
+        legend: "validation loss", ... by default; ``python -m minigrad
+        train`` passes ``"test"``, the name its printed lines use.
 
     Returns
     -------
@@ -94,7 +98,7 @@ def plot_history(history, path=None, *, updates_per_epoch=None):
     if curves["val_loss"].size:
         val = curves["val_loss"]
         ax.plot(np.arange(1, val.size + 1), val, color="#d62728", linewidth=2, marker=marker, markersize=4,
-                label=f"validation loss (last {val[-1]:.4g})")
+                label=f"{held_out} loss (last {val[-1]:.4g})")
     values = np.concatenate([steps, epochs, curves["val_loss"]])
     values = values[np.isfinite(values) & (values > 0)]
     if values.size and values.max() / values.min() > 20:
@@ -112,7 +116,7 @@ def plot_history(history, path=None, *, updates_per_epoch=None):
         # NOTE: the training accuracy is counted during the epoch, as the weights change (what
         # optim.train records for free), so it trails the accuracy of the final weights
         for name, color, text in (("epoch_accuracy", "#1f77b4", "training accuracy, during the epoch"),
-                                  ("val_accuracy", "#d62728", "validation accuracy")):
+                                  ("val_accuracy", "#d62728", f"{held_out} accuracy")):
             acc = curves[name]
             if acc.size:
                 ax.plot(np.arange(1, acc.size + 1), acc, color=color, linewidth=2, marker=marker,
