@@ -135,7 +135,8 @@ class Function:
         2. ``node = cls()``; the result is ``Tensor._wrap(node.forward(*arrays,
            **params))``. Keyword ``params`` (an axis, a shape, ...) go to
            ``forward`` unchanged and are never differentiated. A ``ValueError``
-           from ``forward`` is raised again naming the op and the input shapes.
+           from ``forward`` is raised again, of the same type (NumPy's
+           ``AxisError``, say), naming the op and the input shapes.
         3. Under ``detect_anomaly`` (``GradMode.anomaly``), check the result with
            ``check_finite(result array, cls.__name__, "forward")``, which raises
            ``FloatingPointError`` naming the op if it holds NaN or inf.
@@ -161,7 +162,7 @@ class Function:
             out = Tensor._wrap(node.forward(*arrays, **params))
         except ValueError as e:  # name the op and the shapes it was given
             shapes = " and ".join(str(np.shape(a)) for a in arrays)
-            raise ValueError(f"{cls.__name__}: {e} (input shapes {shapes})") from None
+            raise type(e)(f"{cls.__name__}: {e} (input shapes {shapes})") from None
         if GradMode.anomaly:
             check_finite(out.data, cls.__name__, "forward")
         if needs_grad and GradMode.enabled:  # record: the result remembers its node, the node its inputs

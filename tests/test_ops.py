@@ -322,6 +322,15 @@ def test_a_list_of_axes_is_taken_as_a_tuple(op):
     assert x.grad.shape == a.shape
 
 
+@pytest.mark.parametrize("call", [lambda t: t.sum(axis=3), lambda t: t.max(axis=-3),
+                                  lambda t: mg.concatenate([t, t], axis=2)], ids=["sum", "max", "concatenate"])
+def test_an_axis_out_of_range_raises_numpys_axis_error_naming_the_op(call):
+    # as NumPy does: AxisError is both a ValueError and an IndexError, and code may catch it by name
+    t = mg.ones(2, 3, requires_grad=True)
+    with pytest.raises(np.exceptions.AxisError, match=r"^\w+: axis -?\d is out of bounds.*\(input shapes "):
+        call(t)
+
+
 def test_concatenate_names_a_bad_axis_or_0d_inputs():
     a = mg.ones(2, 2, requires_grad=True)
     with pytest.raises(ValueError, match=r"Concatenate: axis 2 is out of bounds.*input shapes"):
