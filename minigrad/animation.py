@@ -16,7 +16,7 @@ import os
 import numpy as np
 
 from .optim.radam import rectification
-from .viz.optimizer_paths import check_start, optimizer_specs
+from .viz.optimizer_paths import check_start, mark_landmarks, optimizer_specs
 from .viz.plotting import COLORS, DASHES, new_figure
 from .viz.surfaces import grid_values, surface_info
 
@@ -198,9 +198,8 @@ def animate_trajectories(surface="quadratic", optimizers=None, start=None, steps
     low = info["minimum"][2] if info["minimum"] is not None else np.nanmin(Z)
     levels = low + np.geomspace(1e-3, max(np.nanpercentile(Z - low, 98), 2e-3), 18)
     ax.contour(X, Y, Z, levels=levels, colors="0.7", linewidths=0.6, linestyles="solid")
-    ax.plot(*start, "o", color="black", markersize=6)
-    if info["minimum"] is not None:
-        ax.plot(*info["minimum"][:2], "*", color="gold", markeredgecolor="black", markersize=13)
+    mark_landmarks(ax, info, start)
+    ax.legend(loc="lower left", fontsize=8, framealpha=0.9)  # the paths are named on the right
     ax.set(xlim=xlim, ylim=ylim, xlabel="x = w[0]", ylabel="y = w[1]")
     ax_text.axis("off")
     lines, dots, texts = {}, {}, {}

@@ -20,6 +20,16 @@ def test_gif_has_one_frame_per_shown_step_and_paths_match_viz(tmp_path):
         np.testing.assert_array_equal(anim.minigrad_paths[key], points)
 
 
+def test_gif_marks_and_names_the_start_the_minima_and_the_saddle_above_the_paths(tmp_path):
+    anim = animate_trajectories("saddle", ["sgd", "adam"], steps=4, frames=4, path=tmp_path / "s.gif")
+    ax = anim.minigrad_figure.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["start", "minimum", "saddle point"]
+    marks = [line for line in ax.lines if line.get_label() == "start" or line.get_marker() in ("*", "X")]
+    paths = [line for line in ax.lines if line not in marks]
+    assert [line.get_marker() for line in marks] == ["o", "*", "*", "X"]   # the saddle surface has two minima
+    assert len(paths) == 4 and min(m.get_zorder() for m in marks) > max(p.get_zorder() for p in paths)
+
+
 def test_state_lines_follow_each_optimizer(tmp_path):
     anim = animate_trajectories("quadratic", steps=8, frames=8, path=tmp_path / "eight.gif")
     states = anim.minigrad_states

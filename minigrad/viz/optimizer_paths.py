@@ -287,6 +287,22 @@ def plot_trajectories(surface, optimizers=None, start=None, steps=None, path=Non
     return _draw_trajectories(info, start, runs, path)
 
 
+def mark_landmarks(ax, info, start):
+    """Draw the start (black dot), the minimum (gold star) and the surface's other points on ``ax``.
+
+    They sit above the paths (``zorder`` 5), each labelled for a legend:
+    ``plot_trajectories`` and the GIF of :mod:`minigrad.animation` mark them alike.
+    """
+    ax.plot(*start, "o", color="black", markersize=7, zorder=5, label="start")
+    if info["minimum"] is not None:
+        ax.plot(*info["minimum"][:2], "*", color="gold", markeredgecolor="black", markersize=15, zorder=5,
+                label="minimum")
+    for x, y, what in info.get("others", ()):
+        ax.plot(x, y, "*" if what == "minimum" else "X", color="gold" if what == "minimum" else "white",
+                markeredgecolor="black", markersize=15 if what == "minimum" else 10, zorder=5,
+                label=None if what == "minimum" else what)
+
+
 def _draw_trajectories(info, start, runs, path):
     """The figure of :func:`plot_trajectories`, from runs already made."""
     steps = len(runs[0].path) - 1
@@ -305,14 +321,7 @@ def _draw_trajectories(info, start, runs, path):
         levels = np.linspace(np.nanmin(Z), f_min + top, 20)
     ax.contourf(X, Y, Z, levels=levels, cmap="Greys", alpha=0.3, extend="both")
     ax.contour(X, Y, Z, levels=levels, colors="0.6", linewidths=0.5, linestyles="solid")
-    ax.plot(*start, "o", color="black", markersize=7, zorder=5, label="start")
-    if info["minimum"] is not None:
-        ax.plot(*info["minimum"][:2], "*", color="gold", markeredgecolor="black", markersize=15, zorder=5,
-                label="minimum")
-    for x, y, what in info.get("others", ()):
-        ax.plot(x, y, "*" if what == "minimum" else "X", color="gold" if what == "minimum" else "white",
-                markeredgecolor="black", markersize=15 if what == "minimum" else 10, zorder=5,
-                label=None if what == "minimum" else what)
+    mark_landmarks(ax, info, start)
     mark = max(1, steps // 40)  # a marker every `mark` steps shows the step sizes
     for i, run in enumerate(runs):
         # NOTE: later lines are thinner, so a path hidden under a later one (Adam under SWATS) shows at its edges
