@@ -244,11 +244,23 @@ class Sigmoid(Function):
     """
 
     def forward(self, x):
-        self.y = stable_sigmoid(x)
+        self.y = stable_sigmoid(_floating("Sigmoid", x))
         return self.y
 
     def backward(self, g):
         return g * self.y * (1 - self.y)
+
+
+def _floating(op, x):
+    """``x``, refused unless floating point: integer arithmetic wraps (uint8: 0 - 255 = 1).
+
+    NOTE: σ needs -|x| and softmax x - max(x); in uint8 these wrap around and
+    the result is silently wrong. PyTorch refuses integer input to all three.
+    """
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op} needs a floating-point input, got dtype {x.dtype}; convert it with "
+                        f".astype(np.float32) first (integer arithmetic would wrap around)")
+    return x
 
 
 def stable_sigmoid(x):
@@ -587,7 +599,7 @@ class Softmax(Function):
     """
 
     def forward(self, x, axis=-1):
-        e = np.exp(x - _max_or_zero(x, axis))
+        e = np.exp(_floating("Softmax", x) - _max_or_zero(x, axis))
         e /= e.sum(axis=axis, keepdims=True)
         self.y, self.axis = e, axis
         return e
@@ -606,7 +618,7 @@ class LogSoftmax(Function):
     """
 
     def forward(self, x, axis=-1):
-        shifted = x - _max_or_zero(x, axis)
+        shifted = _floating("LogSoftmax", x) - _max_or_zero(x, axis)
         s = np.exp(shifted).sum(axis=axis, keepdims=True)
         with np.errstate(divide="ignore"):  # s ≥ 1 (the max's term is e^0), or 0 for an empty axis
             self.y, self.axis = shifted - np.log(s), axis

@@ -42,6 +42,7 @@ class Linear(Function):
 
     def forward(self, x, w, b=None):
         _check_linear(x.shape, w.shape, None if b is None else b.shape)
+        _check_linear_dtypes(x, w, b)
         self.x, self.w = x, w
         return x @ w.T if b is None else x @ w.T + b
 
@@ -71,6 +72,18 @@ def _check_linear(x_shape, w_shape, b_shape):
                          f"got {b_shape}")
 
 
+def _check_linear_dtypes(x, w, b):
+    """Raise a TypeError unless x, W and b are floating point.
+
+    NOTE: NumPy would multiply an integer x by a float32 W in float64, so one
+    integer batch would turn every later layer float64; PyTorch refuses it.
+    """
+    for name, a in (("input", x), ("weight", w), ("bias", b)):
+        if a is not None and a.dtype.kind != "f":
+            raise TypeError(f"linear: the {name} must be floating point, got dtype {a.dtype}; "
+                            f"convert it with .astype(np.float32) first")
+
+
 def linear(x, weight, bias=None):
     """Affine map of the last axis: ``x @ weight.T + bias``.
 
@@ -89,6 +102,9 @@ def linear(x, weight, bias=None):
     ------
     ValueError
         If the shapes do not fit (both shapes named).
+    TypeError
+        If x, W or b is not floating point (an integer batch would turn the
+        result, and every later layer, float64).
 
     Notes
     -----
@@ -239,7 +255,7 @@ def dropout(x, p=0.5, training=True, rng=None):
     p : float in [0, 1)
         Probability of zeroing an element.
     training : bool, default True
-        When False (or p = 0) ``x`` is returned unchanged.
+        When False (or p = 0) ``x`` is returned unchanged (as a Tensor).
     rng : None, int or numpy.random.Generator
 
     Notes
@@ -255,10 +271,13 @@ def dropout(x, p=0.5, training=True, rng=None):
     [0.0, 2.0]
     """
     _check_p(p)
-    if not training or p == 0:
-        return x
     if not isinstance(x, Tensor):
         x = Tensor(x)
+    if x.dtype.kind != "f":  # NOTE: the mask's 1/(1 - p) would be rounded (or refused) in integers
+        raise TypeError(f"dropout needs a floating-point input, got dtype {x.dtype}; convert it with "
+                        f".astype(np.float32) first")
+    if not training or p == 0:
+        return x
     a = x.data
     dtype = a.dtype if a.dtype in (np.float32, np.float64) else np.float64
     mask = (as_generator(rng).random(a.shape, dtype=dtype) >= p).astype(a.dtype)
@@ -267,7 +286,7 @@ def dropout(x, p=0.5, training=True, rng=None):
 
 
 def _check_p(p):
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0 <= p < 1:
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.integer, np.floating)) or not 0 <= p < 1:
         raise ValueError(f"dropout probability p must be a number in [0, 1), got {p!r}")
 
 
@@ -296,8 +315,8 @@ def flatten(x):
 
 def _reduce(losses, reduction):
     """L from the per-element losses ℓ: their mean (1/n) Σ ℓ, their sum Σ ℓ, or ℓ itself ('none')."""
-    if reduction == "mean":
-        return losses.sum() / losses.size
+    if reduction == "mean":  # NOTE: NumPy adds float16 losses in float32 here (a float16 sum overflows at 65504)
+        return losses.mean()
     if reduction == "sum":
         return losses.sum()
     return losses

@@ -105,6 +105,24 @@ def _check_no_cycle(owner, name, module):
                         f"would walk forever; keep a back-reference outside the modules")
 
 
+def _check_replacement(owner, name, value):
+    """Refuse to replace a Parameter (or a sub-Module) by something else, as PyTorch does.
+
+    ``lin.weight = lin.weight * 2`` would otherwise drop the weight from
+    ``parameters()`` and ``state_dict()``, while an optimizer kept stepping
+    the old Parameter, which the model no longer uses. ``None`` may replace
+    either (it removes the member).
+    """
+    old = vars(owner).get(name)
+    for kind, how in ((Parameter, "assign an nn.Parameter, or change the values in place "
+                                  "(load_state_dict, or t[...] = v under mg.no_grad())"),
+                      (Module, "assign a Module (or None)")):
+        if isinstance(old, kind) and not isinstance(value, kind) and value is not None:
+            raise TypeError(f"{type(owner).__name__}.{name} is a {kind.__name__}; assigning a "
+                            f"{type(value).__name__} would drop it from parameters() and "
+                            f"state_dict() (an optimizer would keep training the old one): {how}")
+
+
 def _attribute_members(owner, attributes):
     """The (name, value) pairs of ``attributes`` whose value is a Parameter or a Module."""
     for name, value in attributes:
@@ -200,6 +218,7 @@ class Module:
 
     def __setattr__(self, name, value):
         # NOTE: only a check, no registration: the walk over vars(self) finds members.
+        _check_replacement(self, name, value)
         _check_value(self, name, value)
         object.__setattr__(self, name, value)
 
@@ -223,9 +242,11 @@ class Module:
         return _attribute_members(self, vars(self).items())
 
     def named_children(self):
-        """Yield ``(name, module)`` for each direct sub-module."""
+        """Yield ``(name, module)`` for each direct sub-module, once each (a shared one by its first name)."""
+        seen = set()
         for name, value in self._members():
-            if isinstance(value, Module):
+            if isinstance(value, Module) and id(value) not in seen:
+                seen.add(id(value))
                 yield name, value
 
     def children(self):
@@ -330,7 +351,8 @@ class Module:
         state_dict : mapping of str to array_like
             As ``state_dict()`` gives it, or as loaded by ``minigrad.load``;
             values may be NumPy arrays, Tensors or anything ``np.asarray``
-            accepts (a ``torch.Tensor`` on the CPU).
+            accepts (a ``torch.Tensor`` on the CPU); a Python list or number
+            takes the parameter's dtype.
         strict : bool, default True
             Missing and unexpected keys are errors. With ``strict=False`` they
             are skipped (and returned); shape and dtype mismatches are always
@@ -357,6 +379,8 @@ class Module:
         if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
             raise TypeError(f"load_state_dict needs a mapping of names to arrays, "
                             f"got {type(state_dict).__name__}")
+        if not isinstance(strict, (bool, np.bool_)):
+            raise TypeError(f"load_state_dict: strict must be True or False, got {strict!r}")
         own = dict(self._named_parameters_all())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict.keys() if k not in own]
@@ -370,6 +394,8 @@ class Module:
             if name not in state_dict:
                 continue
             v = state_dict[name]
+            if isinstance(v, (list, tuple, int, float)):  # Python values take the model's dtype, as in Tensor()
+                v = np.asarray(v, dtype=p.data.dtype)
             v = np.asarray(v.data if isinstance(v, Tensor) else v)
             if v.shape != p.data.shape:
                 problems.append(f"shape mismatch for {name!r}: the model has {p.data.shape}, "
@@ -470,7 +496,8 @@ class ModuleList(Module):
         return self._items[index]
 
     def __setitem__(self, index, module):
-        self._items[index] = self._checked(module)
+        _check_no_cycle(self, str(index), self._checked(module))
+        self._items[index] = module
 
     def __delitem__(self, index):
         del self._items[index]

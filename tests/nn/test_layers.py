@@ -398,3 +398,43 @@ def test_linear_promotes_dtypes_as_numpy_and_the_unfused_ops_do(dx, dw, db):
     np.testing.assert_allclose(y.data, y_ref.data, rtol=1e-6)
     for t, r in zip(leaves, leaves_ref):
         assert t.grad.dtype == r.grad.dtype == t.dtype
+
+
+# ---------------------------------------------------------------- inputs of the wrong dtype (an audit)
+
+@pytest.mark.parametrize("call", [lambda x: nn.Softmax()(x), lambda x: nn.LogSoftmax()(x), lambda x: x.sigmoid(),
+                                  lambda x: F.softmax(x), lambda x: x.log_softmax()],
+                         ids=["Softmax", "LogSoftmax", "sigmoid", "F.softmax", "log_softmax"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int64, bool])
+def test_softmax_and_sigmoid_refuse_integer_input_which_would_wrap_around(call, dtype):
+    """Before: softmax of uint8 [0, 255] gave [0.73, 0.27] (0 - 255 wraps to 1), sigmoid(uint8 200) gave 0."""
+    with pytest.raises(TypeError, match=r"needs a floating-point input, got dtype .*astype\(np.float32\)"):
+        call(mg.Tensor(np.array([[0, 1]], dtype)))
+
+
+def test_linear_refuses_an_integer_input_which_would_turn_the_model_float64():
+    lin = nn.Linear(3, 2, rng=0)
+    with pytest.raises(TypeError, match="linear: the input must be floating point, got dtype int64"):
+        lin(mg.Tensor(np.ones((2, 3), np.int64)))
+    with pytest.raises(TypeError, match="linear: the weight must be floating point"):
+        F.linear(mg.ones(2, 3), mg.Tensor(np.ones((2, 3), np.int32)))
+    assert lin(mg.Tensor(np.ones((2, 3), np.float32))).dtype == np.float32
+
+
+def test_dropout_refuses_integer_input_and_takes_numpy_numbers_as_p():
+    with pytest.raises(TypeError, match="dropout needs a floating-point input, got dtype int64"):
+        F.dropout(mg.Tensor(np.array([1, 2, 3])), 0.5, rng=0)
+    assert nn.Dropout(np.int64(0)).p == 0 and nn.Dropout(np.float32(0.25)).p == 0.25
+    with pytest.raises(ValueError, match="in \\[0, 1\\)"):
+        nn.Dropout(np.True_)
+    kept = F.dropout([1.0, 2.0], 0.5, training=False)             # eval gives a Tensor, as training does
+    assert isinstance(kept, mg.Tensor) and kept.data.tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("loss,each", [(F.mse_loss, 10.0 ** 2),                              # (10 - 0)²
+                                       (F.binary_cross_entropy_with_logits, np.log1p(np.exp(10.0)))],
+                         ids=["mse", "bce"])
+def test_a_float16_mean_loss_is_summed_without_overflow(loss, each):
+    """Before: 2,000 float16 losses of 100 summed past 65,504 to inf (PyTorch adds half in float32)."""
+    value = loss(mg.Tensor(np.full(2000, 10, np.float16)), np.zeros(2000, np.float16))
+    assert value.dtype == np.float16 and float(value.data) == pytest.approx(each, rel=1e-3)

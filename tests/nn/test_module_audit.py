@@ -1,4 +1,4 @@
-"""Module corners an audit found: members hidden in nested containers, cycles, and nn.init's inputs."""
+"""Module corners audits found: members hidden in nested containers, cycles, replaced members, nn.init's inputs."""
 
 import numpy as np
 import pytest
@@ -46,6 +46,9 @@ def test_a_cycle_of_modules_is_refused_at_assignment():
         items.append(items)
     with pytest.raises(TypeError, match="a cycle"):
         items.insert(0, items)
+    with pytest.raises(TypeError, match="a cycle"):        # before: accepted, then parameters() hung
+        items[0] = items
+    assert isinstance(items[0], nn.Linear)
     shared = nn.Linear(2, 2, rng=3)
     a.one, b.other = shared, shared               # sharing is not a cycle
     assert len(list(a.parameters())) == 6
@@ -73,3 +76,44 @@ def test_an_empty_weight_is_left_as_it_is(fill, shape):
     """Before: ZeroDivisionError for a fan of 0; PyTorch does nothing (with a warning)."""
     w = nn.Parameter(np.zeros(shape, np.float32))
     assert fill(w, rng=0) is w and w.shape == shape
+
+
+@pytest.mark.parametrize("value", [lambda lin: lin.weight * 2, lambda lin: np.zeros((2, 3), np.float32),
+                                   lambda lin: mg.Tensor(np.zeros((2, 3), np.float32))],
+                         ids=["a result Tensor", "an ndarray", "a constant Tensor"])
+def test_a_parameter_is_not_replaced_by_something_else(value):
+    """Before: the weight dropped out of parameters() and state_dict(), and SGD kept stepping the old one."""
+    lin = nn.Linear(3, 2, rng=0)
+    with pytest.raises(TypeError, match=r"Linear.weight is a Parameter; assigning a \w+ would drop it"):
+        lin.weight = value(lin)
+    assert [name for name, _ in lin.named_parameters()] == ["weight", "bias"]
+    lin.weight = nn.Parameter(np.ones((2, 3), np.float32))       # a new Parameter is fine, as in PyTorch
+    lin.bias = None                                              # and None removes it
+    assert [name for name, _ in lin.named_parameters()] == ["weight"]
+
+
+def test_a_sub_module_is_not_replaced_by_something_else():
+    net = _net(fc=nn.Linear(2, 2, rng=0))()
+    with pytest.raises(TypeError, match="Net.fc is a Module; assigning a int would drop it"):
+        net.fc = 3
+    net.fc = nn.Tanh()
+    assert list(net.named_children()) == [("fc", net.fc)]
+
+
+def test_children_yield_a_shared_module_once_as_pytorch_does():
+    shared = nn.Linear(2, 2, rng=0)
+    seq = nn.Sequential(shared, nn.ReLU(), shared)
+    assert [name for name, _ in seq.named_children()] == ["0", "1"]
+    assert len(list(seq.children())) == 2 and len(list(seq.parameters())) == 2
+
+
+def test_load_state_dict_takes_python_lists_in_the_parameters_dtype_and_a_bool_strict():
+    """Before: a list became float64 and was refused as a dtype mismatch; strict='no' meant True."""
+    lin = nn.Linear(2, 1, rng=0)
+    lin.load_state_dict({"weight": [[1.0, 2.0]], "bias": [0.5]})
+    np.testing.assert_array_equal(lin.weight.data, np.array([[1, 2]], np.float32))
+    assert lin.weight.dtype == np.float32 and lin.bias.data[0] == 0.5
+    with pytest.raises(ValueError, match="dtype mismatch"):        # an array still keeps its dtype
+        lin.load_state_dict({"weight": np.ones((1, 2)), "bias": np.ones(1, np.float32)})
+    with pytest.raises(TypeError, match="strict must be True or False, got 'no'"):
+        lin.load_state_dict({"weight": [[1.0, 2.0]]}, strict="no")
