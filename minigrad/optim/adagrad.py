@@ -55,6 +55,7 @@ class Adagrad(Optimizer):
     array([ 0.5, -1.5], dtype=float32)
     """
 
+    _torch_order = ("params", "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
     _nonnegative_state = ("s",)  # Σ g²: load_state_dict refuses a negative s
 
     def __init__(self, params, lr=0.01, eps=1e-10, weight_decay=0, foreach=None):

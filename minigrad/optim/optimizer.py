@@ -8,6 +8,7 @@ which parameters have a gradient, weight decay (L2 in the gradient, or
 decoupled), hyper-parameter checks, and saving and loading state.
 """
 
+import copy
 import math
 import numbers
 
@@ -179,6 +180,7 @@ class Optimizer:
     _extra_state = ()   # state entries an optimizer adds after _init_state
     _nonnegative_state = ()  # state arrays that are sums or averages of g² (load_state_dict checks ≥ 0)
     _torch_keywords = {}  # a PyTorch keyword this class lacks -> where the lecture put it
+    _torch_order = ()     # the positional arguments of the torch.optim class of the same rule
     _elementwise = True      # _update treats each element alone: foreach may join the parameters
     _foreach_default = False  # what foreach=None means, measured per rule (see foreach.py)
 
@@ -193,12 +195,21 @@ class Optimizer:
         for name in kwargs:
             if name in cls._torch_keywords:
                 raise TypeError(f"{cls.__name__}() takes no {name}=: {cls._torch_keywords[name]}")
+        # NOTE: and a value given by position where PyTorch's class has another argument:
+        # SGD(params, 0.1, 0.9) is momentum 0.9 in PyTorch, and would be weight decay 0.9 here
+        code = cls.__init__.__code__
+        own = code.co_varnames[1:code.co_argcount]   # params, lr, ...
+        for i in range(2, min(len(args), len(own), len(cls._torch_order))):
+            if own[i] != cls._torch_order[i]:
+                raise TypeError(f"{cls.__name__}(): argument {i + 1} given by position is {own[i]} here, "
+                                f"but {cls._torch_order[i]} in PyTorch's; pass {own[i]}= by name")
         return super().__new__(cls)
 
     def __init__(self, params, defaults, foreach=None):
         if isinstance(params, Tensor):
             raise TypeError("params must be an iterable of tensors or of dicts, got one tensor; "
                             "wrap it in a list")
+        _check_ordered(params)
         _check_hyperparameters(defaults)
         self.defaults = dict(defaults)
         self._group_names = {"params", *self.defaults}  # what every group holds: step() checks
@@ -225,6 +236,7 @@ class Optimizer:
         if not isinstance(group, dict) or "params" not in group:
             raise TypeError(f"a parameter group must be a dict with a 'params' list, got {group!r}")
         params = group["params"]
+        _check_ordered(params)
         params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
             if not isinstance(p, Tensor):
@@ -245,6 +257,7 @@ class Optimizer:
                              f"this optimizer takes {sorted(self.defaults)}")
         full = {**self.defaults, **group, "params": params}
         _check_hyperparameters(full)
+        _check_eps_fits(full)
         self.param_groups.append(full)
 
     def zero_grad(self):
@@ -263,12 +276,16 @@ class Optimizer:
         Every group's hyper-parameters are checked first, at every step, with
         the constructor's messages: ``param_groups`` may have been edited since
         (a schedule setting ``group["lr"]``, a typo), and nothing is updated
-        when one is wrong.
+        when one is wrong. So is every gradient's type and shape.
         """
         for i, group in enumerate(self.param_groups):
             if group.keys() != self._group_names:
                 _check_names(group, self.defaults, f"parameter group {i}")
             _check_hyperparameters(group)
+        for group in self.param_groups:  # and every gradient, so that a bad one leaves all unchanged
+            for p in group["params"]:
+                if p.grad is not None:
+                    _checked_grad(p)
         for group in self.param_groups:
             if self.foreach and foreach_step.step_group(self, group):
                 continue  # all the group's parameters joined in one _update (foreach.py)
@@ -327,7 +344,7 @@ class Optimizer:
         index = {}
         groups = []
         for group in self.param_groups:
-            saved = {k: v for k, v in group.items() if k != "params"}
+            saved = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}  # no list shared
             saved["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
             groups.append(saved)
         state = {index[id(p)]: {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
@@ -453,6 +470,29 @@ class Optimizer:
             settings = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
             lines.append(f"  group {i}: {len(group['params'])} parameters, {settings}")
         return "\n".join(lines + [")"])
+
+
+def _check_ordered(params):
+    """Refuse a set of parameters: its order changes from run to run, so a saved state would
+    load onto other parameters (PyTorch refuses it too)."""
+    if isinstance(params, (set, frozenset)):
+        raise TypeError("optimizer parameters must be in an ordered collection (a list, or "
+                        "model.parameters()), not a set: a set's order changes between runs, so a "
+                        "saved state would load onto the wrong parameters")
+
+
+def _check_eps_fits(group):
+    """Refuse an ``eps`` > 0 that rounds to 0 in a parameter's dtype (1e-8 in float16):
+    a coordinate with only zero gradients would then get 0/0 = NaN instead of 0/ε = 0."""
+    eps = group.get("eps")
+    if not eps:
+        return
+    for dtype in {p.data.dtype for p in group["params"]}:
+        if dtype.type(eps) == 0:
+            raise ValueError(f"eps={eps:g} is 0 in {dtype} (its smallest number is "
+                             f"{np.finfo(dtype).smallest_subnormal:.3g}), so a coordinate whose "
+                             f"gradients are all 0 would get 0/0 = NaN; use float32 parameters "
+                             f"or a larger eps")
 
 
 def _checked_grad(p):

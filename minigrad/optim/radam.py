@@ -78,6 +78,7 @@ class RAdam(Optimizer):
     """
 
     _foreach_default = True  # measured: the toy classifier's epoch 6-8% faster (foreach.py)
+    _torch_order = ("params", "lr", "betas", "eps", "weight_decay", "decoupled_weight_decay")
     _nonnegative_state = ("v",)  # a running mean of g²: load_state_dict refuses a negative v
 
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, threshold=5, weight_decay=0,

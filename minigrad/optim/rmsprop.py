@@ -63,6 +63,7 @@ class RMSProp(Optimizer):
     array([ 0.9, -1.9], dtype=float32)
     """
 
+    _torch_order = ("params", "lr", "alpha", "eps", "weight_decay", "momentum", "centered")
     _nonnegative_state = ("v",)  # a running mean of g²: load_state_dict refuses a negative v
 
     def __init__(self, params, lr=0.001, alpha=0.9, eps=1e-8, init="first_grad", weight_decay=0,

@@ -51,6 +51,7 @@ class SGD(Optimizer):
         "momentum": "SGD with momentum is optim.SGDM(params, lr, momentum=0.9), as in the lecture",
         "nesterov": "minigrad has no Nesterov momentum; optim.SGDM is heavy-ball momentum",
     }
+    _torch_order = ("params", "lr", "momentum", "dampening", "weight_decay", "nesterov")  # torch.optim.SGD
 
     def __init__(self, params, lr=0.01, weight_decay=0, foreach=None):
         super().__init__(params, dict(lr=lr, weight_decay=weight_decay), foreach)
@@ -120,6 +121,7 @@ class SGDM(Optimizer):
         "nesterov": "minigrad has no Nesterov momentum; SGDM is heavy-ball momentum",
         "dampening": "SGDM has no dampening: v ← λ·v − η·g takes the whole gradient (PyTorch's dampening=0)",
     }
+    _torch_order = ("params", "lr", "momentum", "dampening", "weight_decay", "nesterov")  # torch.optim.SGD
 
     def __init__(self, params, lr=0.01, momentum=0.9, weight_decay=0, foreach=None):
         super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay), foreach)

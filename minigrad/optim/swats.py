@@ -170,8 +170,8 @@ class SWATS(Optimizer):
         self._updated = False
 
     def load_state_dict(self, state_dict):
-        if not isinstance(state_dict, dict):
-            return super().load_state_dict(state_dict)  # which names the type
+        if not isinstance(state_dict, dict) or _python_value(state_dict.get("optimizer")) != "SWATS":
+            return super().load_state_dict(state_dict)  # which names the type, or the other optimizer
         phase = state_dict.get("phase")
         phase = phase.item() if isinstance(phase, np.ndarray) else phase
         if phase not in ("adam", "sgd"):

@@ -361,3 +361,81 @@ def test_swats_switched_state_still_loads():
     opt.load_state_dict(saved)
     assert opt.phase == "sgd" and opt.switch_step == saved["switch_step"]
     assert math.isfinite(opt.sgd_lr)
+
+
+# ---------------------------------------------------------------- corners an audit found
+
+ALL = [optim.SGD, optim.SGDM, optim.Adagrad, optim.RMSProp, optim.Adam, optim.AMSGrad, optim.SWATS, optim.RAdam]
+
+
+@pytest.mark.parametrize("make", [lambda a, b: optim.Adam({a, b}), lambda a, b: optim.Adam([{"params": {a, b}}]),
+                                  lambda a, b: optim.SGD([a]).add_param_group({"params": frozenset([b])})],
+                         ids=["params", "a group's params", "add_param_group"])
+def test_a_set_of_parameters_is_refused_as_pytorch_does(make):
+    """Before: accepted, and a state dict saved from one run loaded onto other parameters in the next."""
+    with pytest.raises(TypeError, match="not a set: a set's order changes between runs"):
+        make(Parameter([1.0, 1.0]), Parameter([5.0, 5.0]))
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: optim.SGD(p, 0.1, 0.9), r"SGD\(\): argument 3 given by position is weight_decay here, but momentum"),
+    (lambda p: optim.SGDM(p, 0.1, 0.9, 1e-4), r"SGDM\(\): argument 4 .* weight_decay here, but dampening"),
+    (lambda p: optim.Adagrad(p, 0.01, 0.0, 1e-4), r"Adagrad\(\): argument 3 .* eps here, but lr_decay"),
+    (lambda p: optim.RMSProp(p, 0.01, 0.99, 1e-8, "zeros"), r"argument 5 .* init here, but weight_decay"),
+    (lambda p: optim.RAdam(p, 1e-3, (0.9, 0.999), 1e-8, 0.01), r"argument 5 .* threshold here, but weight_decay"),
+])
+def test_a_value_given_where_pytorch_has_another_argument_is_refused(make, words):
+    """Before: SGD(p, 0.1, 0.9), momentum 0.9 in PyTorch, ran as L2 weight decay 0.9."""
+    with pytest.raises(TypeError, match=words):
+        make([Parameter([1.0])])
+
+
+def test_positions_that_agree_with_pytorch_still_work():
+    p = [Parameter([1.0])]
+    assert optim.SGDM(p, 0.1, 0.8).defaults["momentum"] == 0.8
+    assert optim.Adam(p, 1e-3, (0.8, 0.9), 1e-6, 0.01).defaults["weight_decay"] == 0.01
+    assert optim.RMSProp(p, 0.01, 0.99, 1e-6).defaults["eps"] == 1e-6
+    assert optim.SWATS(p, 1e-3, (0.9, 0.999), 1e-9, 0.0).defaults["eps"] == 1e-9
+
+
+@pytest.mark.parametrize("cls", [optim.Adagrad, optim.RMSProp, optim.Adam, optim.AMSGrad, optim.SWATS, optim.RAdam])
+def test_an_eps_that_is_0_in_float16_is_refused(cls):
+    """Before: Adam on float16 turned a coordinate with a zero gradient into 0/0 = NaN."""
+    half = Parameter(np.array([1.0, 2.0], np.float16))
+    with pytest.raises(ValueError, match=r"eps=1e-\d+ is 0 in float16 .* 0/0 = NaN"):
+        cls([half])
+    opt = cls([half], eps=1e-4)                                     # an eps float16 can hold
+    half.grad = np.array([0.5, 0.0], np.float16)
+    opt.step()
+    assert np.isfinite(half.data).all() and half.data[1] == 2.0
+    optim.SGD([Parameter(np.ones(2, np.float16))])                  # no eps: nothing to refuse
+
+
+@pytest.mark.parametrize("cls", ALL)
+@pytest.mark.parametrize("foreach", [False, None])
+def test_a_bad_gradient_leaves_every_parameter_unchanged(cls, foreach):
+    """Before: the parameters before it were updated, and SWATS kept their p·p and p·g for the next step."""
+    kwargs = {} if cls is optim.SWATS else {"foreach": foreach}
+    a, b = Parameter([1.0, 2.0]), Parameter([3.0])
+    opt = cls([a, b], **kwargs)
+    a.grad, b.grad = np.array([0.5, -0.5], np.float32), [0.1]
+    with pytest.raises(TypeError, match="must be a NumPy array"):
+        opt.step()
+    assert a.data.tolist() == [1.0, 2.0] and opt.state.get(a, {}).get("t", 0) == 0
+    if cls is optim.SWATS:
+        assert opt._pp == opt._pg == 0.0
+
+
+def test_a_saved_group_shares_no_list_with_the_live_optimizer():
+    opt = optim.Adam([Parameter([1.0])])
+    opt.add_param_group({"params": [Parameter([3.0])], "betas": [0.9, 0.999]})
+    saved = opt.state_dict()
+    saved["param_groups"][1]["betas"][0] = 0.0
+    assert opt.param_groups[1]["betas"][0] == 0.9
+
+
+def test_swats_names_the_optimizer_whose_state_it_is_given():
+    """Before: it said "phase must be 'adam' or 'sgd', got None"."""
+    adam = optim.Adam([Parameter([1.0])])
+    with pytest.raises(ValueError, match="cannot load the state of optimizer 'Adam' into SWATS"):
+        optim.SWATS([Parameter([1.0])]).load_state_dict(adam.state_dict())
