@@ -107,6 +107,9 @@ def load(name, test_size=0.2, rng=0, **kwargs):
     else:
         X, y = _generated(name, gen, kwargs)
     classes, y = np.unique(y, return_inverse=True)  # labels 0 … k−1 whatever the source used
+    if len(classes) < 2:
+        raise ValueError(f"data set {name!r} came out with one class only; a classifier needs two or "
+                         f"more (blobs: centers >= 2)")
     train, test = _stratified_split(y, len(classes), test_size, gen)
     X_train, X_test = _standardise(X[train], X[test])
     return X_train, y[train].astype(np.int64), X_test, y[test].astype(np.int64)
@@ -140,8 +143,12 @@ def _generated(name, gen, kwargs):
         return sklearn.datasets.make_moons(int(n), noise=noise, random_state=seed)
     if name == "circles":
         return sklearn.datasets.make_circles(int(n), noise=noise, factor=args["factor"], random_state=seed)
-    return sklearn.datasets.make_blobs(int(n), n_features=args["n_features"], centers=args["centers"],
+    X, y = sklearn.datasets.make_blobs(int(n), n_features=args["n_features"], centers=args["centers"],
                                        cluster_std=noise, random_state=seed)
+    with np.errstate(over="ignore"):
+        if not np.isfinite(np.square(X).sum(axis=0)).all():  # NOTE: else standardising divides by inf: all 0
+            raise ValueError(f"noise {noise:g} makes the features too large to standardise in float64")
+    return X, y
 
 
 def _stratified_split(y, k, test_size, gen):

@@ -436,8 +436,8 @@ def test_compare_plot_draws_a_diverged_optimizer_up_to_its_divergence(capsys, mo
     assert re.search(r"^SGD +0.5 diverged: the loss is inf at epoch 8", out, re.M)
     assert re.search(r"^SGDM +5 diverged: the loss is nan at epoch 1,", out, re.M)
     sgd, adam, sgdm = figures[0].axes[0].lines
-    assert [line.get_label().split(",")[0] for line in (sgd, adam, sgdm)] == ["SGD (diverged)", "Adam",
-                                                                                "SGDM (diverged)"]
+    assert [line.get_label().split(",")[0] for line in (sgd, adam, sgdm)] == [
+        "SGD (diverged)", "Adam", "SGDM (diverged in epoch 1: nothing to draw)"]
     assert list(sgd.get_xdata()) == [1, 2, 3, 4, 5, 6, 7] and np.isfinite(sgd.get_ydata()).all()
     assert len(adam.get_xdata()) == 10 and len(sgdm.get_xdata()) == 0   # SGDM: no epoch finished
 
@@ -598,3 +598,41 @@ def test_trajectories_gif_writes_an_animation(capsys, tmp_path):
     code, out, _ = run(capsys, "trajectories", "--optimizers", "sgd,radam", "--steps", "12", "--gif", str(gif))
     assert code == 0 and out.rstrip().endswith(f"animation: {gif}")
     assert gif.read_bytes()[:6] in (b"GIF87a", b"GIF89a")
+
+
+# ---------------------------------------------------------------- corners an audit found
+
+@pytest.mark.parametrize("argv, words", [
+    (["train", "--data", "iris", "--epochs", "2", "--resume", ""], "--resume needs a file name, got an empty one"),
+    (["train", "--data", "iris", "--epochs", "1", "--save", ""], "--save needs a file name, got an empty one"),
+    (["--data", "iris", "train"], "--data goes after the command, e.g. python -m minigrad train --data"),
+    (["--epochs", "3"], "--epochs goes after the command"),
+    (["train", "--epoch", "2"], "unrecognized arguments: --epoch 2"),
+    (["compare", "--lr", "sgd=0.1,sgd=0.2"], "sgd is given two rates in 'sgd=0.1,sgd=0.2'"),
+    (["trajectories", "--start", "2e6,0"], r"start must lie within \|x\|, \|y\| < 1e5"),
+    (["trajectories", "--steps", "100000000"], r"--steps: expected an integer in \[1, 100,000\]"),
+])
+def test_an_empty_path_a_flag_before_the_command_an_abbreviation_or_a_repeat_is_one_line_error(
+        capsys, tmp_path, monkeypatch, argv, words):
+    """Before: --resume "" trained from scratch, --epoch read as --epochs, --data before the command
+    gave "invalid choice: 'iris'", and a start of 2e6 reported converging runs as diverged at step 1."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and re.search(words, err) and len(err.strip().splitlines()) == 1, err
+    assert "epoch 1" not in out and list(tmp_path.iterdir()) == []
+
+
+def test_a_memory_error_in_trajectories_names_its_own_flag(capsys, monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+    monkeypatch.setattr(minigrad.viz, "trajectories_command", out_of_memory)
+    code, _, err = run(capsys, "trajectories", "--steps", "5")
+    assert code == 2 and "try fewer --steps" in err and "--hidden" not in err
+
+
+def test_compare_plot_names_a_run_that_diverged_before_its_first_epoch_ended(tmp_path):
+    pytest.importorskip("matplotlib")
+    from minigrad.cli import compare as cli
+    fig = cli._plot_compare({"SGD (diverged)": [], "Adam": [1.0, 0.9]}, tmp_path / "c.png", "early")
+    labels = [line.get_label() for line in fig.axes[0].lines]
+    assert labels == ["SGD (diverged in epoch 1: nothing to draw)", "Adam"]

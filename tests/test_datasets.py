@@ -171,3 +171,13 @@ ERRORS = [  # id, kwargs, exception, message fragment
 def test_errors(name, kwargs, exc, match):
     with pytest.raises(exc, match=match):
         datasets.load(**kwargs)
+
+
+def test_a_data_set_of_one_class_or_of_overflowing_features_is_refused():
+    """Before: blobs with centers=1 gave labels all 0, and noise=1e300 features all 0 (X / inf)."""
+    with pytest.raises(ValueError, match="one class only; a classifier needs two or more"):
+        datasets.load("blobs", centers=1, rng=0)
+    with pytest.raises(ValueError, match="noise 1e\\+300 makes the features too large"):
+        datasets.load("blobs", noise=1e300, rng=0)
+    X_train, *_ = datasets.load("blobs", noise=1e100, rng=0)       # large, but it standardises
+    assert np.isfinite(X_train).all() and X_train.std(axis=0) == pytest.approx(1, rel=1e-5)

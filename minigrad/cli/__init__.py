@@ -55,7 +55,12 @@ def main(argv=None):
     0
     """
     parser = build_parser()
-    args, extra = parser.parse_known_args(glue_negative_start(sys.argv[1:] if argv is None else argv))
+    argv = sys.argv[1:] if argv is None else list(argv)
+    first = argv[0].split("=")[0] if argv else ""
+    if first not in ("-h", "--help") and any(first in p._option_string_actions for p in parser.commands.values()):
+        parser.error(f"{argv[0]} goes after the command, e.g. python -m minigrad train {argv[0]} ...; "
+                     f"the commands are {', '.join(parser.commands)}")
+    args, extra = parser.parse_known_args(glue_negative_start(argv))
     if extra:  # NOTE: argparse would blame the top-level parser; name the command instead
         parser.commands.get(args.command, parser).error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:
@@ -70,8 +75,9 @@ def main(argv=None):
         print(f"minigrad {args.command}: {e}", file=sys.stderr)
         return 1
     except MemoryError:  # NOTE: a backstop; train and compare check the model's size first
-        print(f"minigrad {args.command}: error: out of memory; try smaller --hidden sizes or a smaller "
-              f"--batch-size", file=sys.stderr)
+        hint = ("fewer --steps" if args.command == "trajectories" else
+                "smaller --hidden sizes or a smaller --batch-size")
+        print(f"minigrad {args.command}: error: out of memory; try {hint}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"minigrad {args.command}: interrupted", file=sys.stderr)

@@ -44,9 +44,10 @@ def accuracy(model, X, y):
     was_training = model.training
     model.eval()
     with no_grad():
-        predicted = model(Tensor(X)).data.argmax(axis=-1)
+        output = model(Tensor(X)).data
     model.train(was_training)
-    return float(np.mean(predicted == y))
+    finite = np.isfinite(output).all(axis=-1)  # NOTE: a NaN row's arg-max is 0: count it wrong instead
+    return float(np.mean((output.argmax(axis=-1) == y) & finite))
 
 
 def updates_per_epoch(settings, n):

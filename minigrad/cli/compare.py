@@ -116,7 +116,9 @@ def _plot_compare(curves, path, title):
     # curves that coincide (Adam, AMSGrad and SWATS before a switch) stay visible
     for i, (name, losses) in enumerate(curves.items()):
         off = [v > high or v < low for v in losses] if high is not None else []
-        if any(off):
+        if not losses:
+            name = name.replace("(diverged)", "(diverged in epoch 1: nothing to draw)")
+        elif any(off):
             name += ", off the scale" if all(off) else ", partly off the scale"
         ax.plot(range(1, len(losses) + 1), losses, label=name, color=COLORS[i % 8], marker=marker,
                 markersize=4, linestyle=DASHES[i % 8], linewidth=2.6 - 0.15 * (i % 8))

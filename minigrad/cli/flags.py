@@ -44,6 +44,7 @@ def number(convert, what, allowed, bound):
 
 
 positive_int = number(int, "an integer", lambda n: n >= 1, ">= 1")
+MAX_STEPS = 100_000  # trajectories: steps per optimizer
 seed = number(int, "an integer seed", lambda n: n >= 0, ">= 0")
 positive_float = number(float, "a number", lambda x: 0 < x < float("inf"), "> 0 and finite")  # NaN too
 # NOTE: a learning rate follows the optimizers' one rule, [0, inf): 0 keeps the initial weights
@@ -82,6 +83,14 @@ def optimizer_name(text):
     return name
 
 
+def step_count(text):
+    """--steps: an integer in [1, 100,000] (a longer path draws no clearer, and 10^8 steps ran for minutes)."""
+    return _step_count(text)
+
+
+_step_count = number(int, "an integer", lambda n: 1 <= n <= MAX_STEPS, f"in [1, {MAX_STEPS:,}]")
+
+
 def optimizer_list(text):
     """'sgd,Adam,sgd' -> ['sgd', 'adam']: optimizer names, in the order given, without repeats."""
     names = [optimizer_name(part) for part in text.split(",") if part.strip()]
@@ -97,7 +106,10 @@ def lr_spec(text):
     spec = {}
     for part in text.split(","):
         name, _, value = part.partition("=")
-        spec[optimizer_name(name)] = learning_rate(value)
+        name = optimizer_name(name)
+        if name in spec:
+            raise argparse.ArgumentTypeError(f"{name} is given two rates in {text!r}; give each one once")
+        spec[name] = learning_rate(value)
     return spec
 
 

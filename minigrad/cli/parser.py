@@ -17,7 +17,12 @@ EPILOG = "Without a command this help is printed: try `python -m minigrad train`
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is ONE line on stderr (then exit 2), without the usage block."""
+    """argparse, but a usage error is ONE line on stderr (then exit 2), without the usage block,
+    and a flag must be spelt out: ``--epoch 2`` is refused, not read as ``--epochs``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -92,8 +97,8 @@ def build_parser():
                    help="default quadratic (any case)")
     p.add_argument("--optimizers", type=flags.optimizer_list, default=None, metavar="NAMES",
                    help="comma-separated names (default: all eight)")
-    p.add_argument("--steps", type=flags.positive_int, default=None, metavar="N",
-                   help="steps per optimizer (default: the surface's)")
+    p.add_argument("--steps", type=flags.step_count, default=None, metavar="N",
+                   help="steps per optimizer (default: the surface's; at most 100,000)")
     p.add_argument("--start", metavar="X,Y", default=None,
                    help="starting point, e.g. -1.5,2 (default: the surface's)")
     p.add_argument("--plot", metavar="PATH", help="write the paths and losses as a PNG")

@@ -27,7 +27,9 @@ def cmd_train(args):
     from ..optim.train import loss_text
 
     checkpoint, start = None, 0
-    if args.resume:
+    if args.resume is not None:
+        if not args.resume:  # NOTE: an unset shell variable, --resume "$CKPT", must not start a fresh run
+            raise UsageError("--resume needs a file name, got an empty one")
         args.save = args.save or args.resume  # a resumed run keeps its checkpoint up to date
         checkpoint = read_checkpoint(args.resume)
         s, start = check_checkpoint(checkpoint, args.resume)
@@ -45,8 +47,8 @@ def cmd_train(args):
         s = flag_values(args, **TRAIN_DEFAULTS)
         s["lr"] = DEFAULT_LR[s["optimizer"]] if s["lr"] is None else s["lr"]  # --lr 0 is a rate
     check_batch_size(args, s)
-    if args.save:
-        check_output_path(args.save, "--save")
+    if args.save is not None:
+        check_output_path(args.save, "--save")  # which refuses an empty name
     plot = check_plot_possible(args.plot) if args.plot is not None else None
     health = check_plot_possible(args.health, "--health") if args.health is not None else None
     check_distinct(plot=plot, health=health, save=args.save)

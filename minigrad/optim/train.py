@@ -384,14 +384,19 @@ class _Tally:
 
 
 def _correct(output, labels):
-    """How many rows of ``output`` predict their label (arg-max, or logit > 0 for one column)."""
+    """How many rows of ``output`` predict their label (arg-max, or logit > 0 for one column).
+
+    A row that is not finite predicts nothing and counts as wrong: NumPy's
+    arg-max of a NaN row is 0, which would score class 0's share of the data.
+    """
     if _one_column(output):
         predicted = output.reshape(len(labels)) > 0
     else:
         predicted = output.argmax(axis=-1)
     if labels.shape != predicted.shape:  # (n, 1) targets of a one-column output
         labels = labels.reshape(predicted.shape)
-    return int(np.count_nonzero(predicted == labels))
+    finite = np.isfinite(output.reshape(len(predicted), -1)).all(axis=1)
+    return int(np.count_nonzero((predicted == labels) & finite))
 
 
 def _loss_value(loss):

@@ -102,6 +102,12 @@ def plot_health(history, path=None, *, title=None, weights_only=True):
             ylim=(-2, 102))
     spread.set(title="activations: std (solid), mean (dotted)", xlabel="epoch", ylabel="value")
     spread.axhline(0, color="#999", linewidth=0.8)
+    if not layers:  # a model without hidden layers (train --hidden ''): say why these stay empty
+        for ax in (sat, spread):
+            ax.text(0.5, 0.5, "no activation layer in the model:\nnothing to show", transform=ax.transAxes,
+                    ha="center", va="center", color="#666")
+            if epochs > 1:
+                ax.set_xlim(1, epochs)  # the epochs of the panels below, not matplotlib's 0 … 1
 
     for k, name in enumerate(params):
         color = COLORS[k % len(COLORS)]

@@ -72,6 +72,9 @@ def check_start(start):
         raise ValueError(f"start must be a pair of floats (shape (2,)), got shape {start.shape}: {start}")
     if not np.isfinite(start).all():
         raise ValueError(f"start must be finite, got ({start[0]:g}, {start[1]:g})")
+    if np.abs(start).max() >= 1e5:  # NOTE: else a converging path would be called diverged at once
+        raise ValueError(f"start must lie within |x|, |y| < 1e5, got ({start[0]:g}, {start[1]:g}): "
+                         f"a path that leaves |w| < 1e6 counts as diverged")
     return start
 
 

@@ -166,6 +166,16 @@ def test_plot_health_draws_four_panels(tmp_path):
     assert fig._suptitle.get_text() == "weights × 10"
 
 
+def test_plot_health_of_a_model_without_hidden_layers_says_why_two_panels_are_empty():
+    """Before: two blank panels on an x axis from 0 to 1, beside panels of epochs 1-3."""
+    record = {"saturation": {}, "activation_std": {}, "activation_mean": {},
+              "grad_norm": {"0.weight": [0.9, 0.88, 0.86]}, "update_ratio": {"0.weight": [3e-3] * 12}}
+    fig = viz.plot_health(record)
+    for ax in fig.axes[:2]:
+        assert [t.get_text() for t in ax.texts] == ["no activation layer in the model:\nnothing to show"]
+        assert ax.get_xlim() == (1, 3)
+
+
 def test_plot_health_says_what_is_missing():
     with pytest.raises(ValueError, match="health=True"):
         viz.plot_health(run(tanh_mlp()))

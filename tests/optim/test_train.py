@@ -513,3 +513,18 @@ def test_the_progress_bar_prints_a_huge_loss_in_e_notation():
     from minigrad.optim.train import _postfix
     history = optim.History(epoch_loss=[1.5495e20], epoch_accuracy=[0.5])
     assert _postfix(3, 5, history) == "epoch 3/5, loss 1.55e+20, acc 0.500"
+
+
+def test_a_row_of_nan_outputs_is_counted_wrong_not_as_class_0():
+    """Before: NumPy's arg-max of a NaN row is 0, so a diverged model scored class 0's share."""
+    from minigrad.cli import classifier
+    from minigrad.optim.train import _correct
+    output = np.array([[np.nan, np.nan], [0.0, 1.0], [np.inf, 0.0], [2.0, 1.0]])
+    labels = np.array([0, 1, 0, 0])
+    assert _correct(output, labels) == 2                          # rows 1 and 3; not the NaN or inf rows
+    assert _correct(np.array([[np.nan], [1.0]]), np.array([[0.0], [1.0]])) == 1   # one column too
+
+    class Fixed(nn.Module):
+        def forward(self, x):
+            return mg.Tensor(output)
+    assert classifier.accuracy(Fixed(), np.zeros((4, 2), np.float32), labels) == 0.5
