@@ -422,3 +422,29 @@ def test_gradcheck_checks_a_function_that_differentiates_inside():
 
     with pytest.raises(mg.GradcheckError, match="analytic"):   # still catches a wrong backward
         mg.gradcheck(lambda t: SquareWithABug.apply(mg.grad((t ** 3).sum(), t, create_graph=True)[0]), x)
+
+
+# ---------------------------------------------------------------- corners an audit found
+
+def test_bce_with_logits_has_its_second_derivative_at_a_logit_of_zero():
+    """Before: 0 there (σ from e^(-|x|) took |x|'s derivative sign(0) = 0), so a zero-initialised
+    last layer had a singular Hessian. The Hessian of Σ BCE(Xw, t) is Xᵀ diag(σ(1 - σ)) X."""
+    X, t = np.array([[1.0, 2.0], [-1.0, 0.5], [0.3, -1.2]]), np.array([1.0, 0.0, 1.0])
+    for w0 in (np.zeros(2), np.array([0.4, -0.7])):
+        w = mg.Tensor(w0, requires_grad=True)
+        loss = F.binary_cross_entropy_with_logits(mg.Tensor(X) @ w, t, reduction="sum")
+        (g,) = mg.grad(loss, w, create_graph=True)
+        H = np.stack([mg.grad(g[i], w, retain_graph=True)[0].data for i in range(2)])
+        s = 1 / (1 + np.exp(-X @ w0))
+        np.testing.assert_allclose(H, X.T @ (X * (s * (1 - s))[:, None]), rtol=1e-12)
+
+
+def test_a_gradient_of_a_gradient_goes_through_dropout():
+    """Before: NotImplementedError, as if Dropout's mask were computed from its input."""
+    x = mg.Tensor(np.array([1.0, 2.0, 3.0, 4.0]), requires_grad=True)
+    y = F.dropout(x, 0.5, rng=0)
+    mask = y.data / x.data
+    (g,) = mg.grad((y ** 2).sum(), x, create_graph=True)            # 2 m² x
+    np.testing.assert_allclose(g.data, 2 * mask ** 2 * x.data)
+    (h,) = mg.grad(g.sum(), x)                                         # 2 m²
+    np.testing.assert_allclose(h.data, 2 * mask ** 2)

@@ -237,6 +237,8 @@ class Dropout(Function):
         self.mask = mask
         return x * mask
 
+    constants = ("mask",)  # for gradients of gradients: a random draw, derivative 0
+
     def backward(self, g):
         return g * self.mask
 
@@ -546,10 +548,18 @@ class BCEWithLogits(Function):
 
     def backward(self, g):
         w = _upstream(g, self.reduction, self.x.size)
-        # NOTE: σ(x) from e^(−|x|) ≤ 1, accurate far in the tails too; the one call here that
-        # takes arrays only (on Tensors, for gradients of gradients: self.x.sigmoid())
-        gx = (ops.stable_sigmoid(self.x) - self.t) * w
+        gx = (_sigmoid(self.x) - self.t) * w
         return gx, (-self.x * w if self.inputs[1] is not None else None)
+
+
+def _sigmoid(x):
+    """σ(x) of an array, from e^(−|x|) ≤ 1 (accurate far in the tails), or of a Tensor.
+
+    NOTE: on a Tensor (gradients of gradients) through the Sigmoid op, whose
+    derivative σ(1 − σ) is right at 0; e^(−|x|) there would take |x|'s
+    derivative sign(0) = 0 and give a second derivative of 0 at x = 0.
+    """
+    return x.sigmoid() if isinstance(x, Tensor) else ops.stable_sigmoid(x)
 
 
 def binary_cross_entropy_with_logits(logits, targets, reduction="mean"):
