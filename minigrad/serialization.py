@@ -20,6 +20,7 @@ allocating anything, an archive that would take more than ``max_bytes``
 """
 
 import errno
+import enum
 import json
 import numbers
 import os
@@ -271,12 +272,33 @@ def _check_int(value, keys, what="the int"):
     return value
 
 
+def _refuse_lossy(value, keys):
+    """Refuse a value that would come back as another type: a masked array without its mask,
+    np.matrix as an array, a namedtuple as a tuple, an Enum as its plain value."""
+    where = _where(keys)
+    if isinstance(value, np.ndarray) and type(value) is not np.ndarray:
+        if isinstance(value, np.ma.MaskedArray):
+            lost = ("its mask would be lost and the masked values come back as data; save "
+                    "np.ma.getdata(...) and np.ma.getmaskarray(...) instead")
+        else:
+            lost = "it would come back as a plain ndarray; save np.asarray(...) instead"
+        raise UnsupportedTypeError(f"cannot save {where}, a {type(value).__name__}: {lost}")
+    if isinstance(value, enum.Enum):
+        raise UnsupportedTypeError(f"cannot save {where}, the Enum member {value!r}: it would come back "
+                                   f"as its plain value; save {type(value).__name__}'s .value or .name")
+    if isinstance(value, (list, tuple)) and type(value) not in (list, tuple):
+        hint = "; save its _asdict()" if hasattr(value, "_asdict") else ""
+        raise UnsupportedTypeError(f"cannot save {where}, a {type(value).__name__}: it would come back "
+                                   f"as a plain {'tuple' if isinstance(value, tuple) else 'list'}{hint}")
+
+
 def _encode(value, keys, arrays, active, used):
     """The JSON description of ``value``; its arrays are added to ``arrays`` under dotted names.
 
     ``active`` holds the ids of the containers being encoded (to catch cycles),
     ``used`` the entry names given out so far.
     """
+    _refuse_lossy(value, keys)
     # NOTE: NumPy scalars first: np.float64 is a subclass of float, np.str_ of str.
     if isinstance(value, (np.ndarray, np.generic)):
         if value.dtype.hasobject:
@@ -325,7 +347,7 @@ def _encode_key(key, keys):
     if isinstance(key, str):
         return str(key)
     if isinstance(key, numbers.Integral) and not isinstance(key, (bool, np.bool_)):
-        return _check_int(int(key), keys, f"the int key of {key.bit_length()} bits")
+        return _check_int(int(key), keys, f"the int key of {int(key).bit_length()} bits")
     raise UnsupportedTypeError(
         f"cannot save the key {key!r} of type {type(key).__name__} in {_where(keys)}: "
         f"dict keys must be str or int")

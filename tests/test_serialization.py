@@ -795,3 +795,31 @@ def test_fuzz_corrupted_files_load_or_raise_value_error(edits, cut):
         load(io.BytesIO(bytes(data)))
     except ValueError:
         pass
+
+
+# ---------------------------------------------------------------- corners an audit found
+
+def test_a_value_that_would_come_back_as_another_type_is_refused():
+    """Before: a masked array came back without its mask (masked values as data), a namedtuple
+    as a tuple, an IntEnum as an int, an ndarray subclass (np.matrix) as an ndarray."""
+    import collections
+    import enum
+    class Units(np.ndarray):   # any subclass, as np.matrix (which warns that it is deprecated)
+        pass
+    point = collections.namedtuple("Point", "x y")
+    colour = enum.IntEnum("Colour", "RED GREEN")
+    for value, words in [(np.ma.array([1.0, 2.0], mask=[0, 1]), "its mask would be lost"),
+                         (np.eye(2).view(Units), "a Units: it would come back as a plain ndarray"),
+                         (point(1, 2), "a Point: it would come back as a plain tuple; save its _asdict"),
+                         (colour.RED, "the Enum member .* as its plain value")]:
+        with pytest.raises(minigrad.serialization.UnsupportedTypeError, match=words):
+            minigrad.save({"v": value}, io.BytesIO())
+
+
+def test_a_numpy_integer_key_is_saved_as_an_int():
+    """Before: AttributeError: 'numpy.int64' object has no attribute 'bit_length'."""
+    buffer = io.BytesIO()
+    minigrad.save({np.int64(3): np.ones(2), int(np.int8(-1)): "a"}, buffer)
+    buffer.seek(0)
+    back = minigrad.load(buffer)
+    assert list(back) == [3, -1] and all(type(k) is int for k in back)
