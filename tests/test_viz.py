@@ -438,9 +438,9 @@ def test_draw_graph_errors_and_edge_cases(tmp_path):
     _, boxes = svg_boxes(viz.draw_graph(w))  # a lone leaf, after backward
     assert [b[5] for b in boxes] == [["Parameter", "(2,)", "|grad| 4.47"]]
     chain = mg.Tensor(np.ones(4), requires_grad=True)
-    for _ in range(1500):  # deep graphs: no recursion
+    for _ in range(viz.graph.MAX_OPS - 1):  # deep graphs, up to the limit: no recursion
         chain = chain * 1.0
-    assert viz.draw_graph(chain.sum()).count("<rect") > 1500
+    assert viz.draw_graph(chain.sum()).count("<rect") > viz.graph.MAX_OPS
 
 
 # ---------------------------------------------------------------- draw_graph: whose gradients (issue 31)
@@ -675,3 +675,34 @@ def test_trajectories_table_prints_where_the_formula_cannot_be_encoded(encoding)
     text = out.buffer.getvalue().decode(encoding)
     assert text.startswith("saddle: f = x^2 - y^2 + y^4/2, 3 steps from (-1.5, 0.001)")
     assert "\nSGD " in text
+
+
+# ---------------------------------------------------------------- draw_graph corners an audit found
+
+def test_draw_graph_after_a_larger_losss_backward_says_whose_gradient_the_boxes_show():
+    """Before: drawing ce after (ce + 10 Σw).backward() showed |grad| 24.4 as if it were dce/dw (7.48)."""
+    w = mg.nn.Parameter(np.array([1.0, 2.0, 3.0]))
+    ce = (w * w).sum()
+    (ce + 10 * w.sum()).backward()
+    svg = viz.draw_graph(ce, names={"w": w})
+    assert "|grad| 24.4" in svg and "d(result backward() started from)/d(leaf)" in svg
+    fresh = (w * w).sum()                                    # before its backward: no such note
+    assert "started from" not in viz.draw_graph(fresh, names={"w": w})
+
+
+def test_draw_graph_draws_a_tensor_without_a_graph_as_a_constant():
+    """Before: a blue box, in the legend "leaf that requires grad", for tensors that do not."""
+    with mg.no_grad():
+        z = (mg.Tensor([1.0, 2.0], requires_grad=True) * 2).sum()
+    for t in (z, mg.Tensor(np.array([3]))):
+        svg = viz.draw_graph(t)
+        assert "constant (no grad)" in svg and "requires grad" not in svg
+
+
+def test_draw_graph_refuses_a_graph_too_big_to_read():
+    """Before: 2,000 ops took a minute and gave a picture of a diagonal hairline."""
+    y = mg.Tensor(np.ones(2), requires_grad=True)
+    for _ in range(viz.graph.MAX_OPS):
+        y = y * 0.99
+    with pytest.raises(ValueError, match=r"draw_graph: the graph has 501 ops, .*\(at most 500"):
+        viz.draw_graph(y.sum())

@@ -21,6 +21,9 @@ __all__ = ["draw_graph", "SVG"]
 NO_GRAD_NOTE = "(no gradients yet: call backward() to see them)"
 NO_OWN_GRAD_NOTE = "(no gradients of this graph yet: zero_grad(), then backward(), shows them)"
 STALE_NOTE = "stale |grad|: what an earlier backward() left in .grad, not this graph's gradient"
+MAX_OPS = 500  # more op boxes than this make a picture nobody can read (and a slow one)
+AFTER_NOTE = ("|grad| after backward(): the leaves' .grad, d(result backward() started from)/d(leaf): "
+              "this tensor, or a later one computed from it")
 CONST_NOTE = "const with no value: released by backward() or never kept; minigrad.record_calls() keeps it"
 
 
@@ -69,9 +72,12 @@ def draw_graph(tensor, path=None, *, format=None, names=None, highlight=None):
     some ``backward`` put it there):
 
     1. After ``backward()`` through this graph (its nodes are released:
-       ``tensor.grad_fn.released``), the leaves' ``.grad`` hold its
-       gradient, and are shown. (Plus what earlier passes left, if nobody
-       called ``zero_grad()``: ``.grad`` accumulates.)
+       ``tensor.grad_fn.released``), the leaves' ``.grad`` are shown, and
+       the legend says what they are: the gradient of the result that
+       ``backward()`` started from, which is ``tensor`` or a later result
+       computed from it (a released graph cannot tell which). (Plus what
+       earlier passes left, if nobody called ``zero_grad()``: ``.grad``
+       accumulates.)
     2. Before ``backward()``, or after ``backward(retain_graph=True)``, the
        nodes still hold what they saved: when ``tensor`` has one element,
        this graph's gradients are computed here (the chain rule from
@@ -147,6 +153,10 @@ def _walk(root):
     if not isinstance(root, Tensor):
         raise TypeError(f"draw_graph needs a minigrad Tensor, got {type(root).__name__}")
     order = toposort(root.grad_fn) if root.grad_fn is not None else []
+    if len(order) > MAX_OPS:
+        raise ValueError(f"draw_graph: the graph has {len(order):,} ops, more than a drawing shows "
+                         f"readably (at most {MAX_OPS}; 2,000 took a minute and came out a hairline): "
+                         f"draw a smaller part, e.g. a loss built on a few examples or layers")
     result_of = {root.grad_fn: root}  # a result is held by the nodes that use it
     leaves, seen = [], set()
     for node in order:
@@ -343,7 +353,9 @@ def _boxes(root, names, highlight=None):
     found, unknown = set(), False
     boxes, by_key, edges = [], {}, {}
     for t in leaves:
-        if isinstance(t, Parameter):
+        if not t.requires_grad:  # NOTE: a tensor made without a graph (under no_grad, say) is a constant
+            title, kind = leaf_names.get(id(t), "const"), "const"
+        elif isinstance(t, Parameter):
             title, kind = leaf_names.get(id(t), "Parameter"), "param"
         else:  # a named tensor that is no Parameter keeps the leaf colour, with its name
             title, kind = leaf_names.get(id(t), "leaf"), "leaf"
@@ -381,6 +393,7 @@ def _boxes(root, names, highlight=None):
         raise ValueError(f"draw_graph: {len(marks - found)} of what highlight names is not in the graph "
                          f"behind this tensor (a node of another graph, or of one built again since?)")
     notes = [] if grads else [NO_OWN_GRAD_NOTE if stale else NO_GRAD_NOTE]
+    notes += [AFTER_NOTE] if grads and order and root.grad_fn.released else []
     notes += [STALE_NOTE] if stale else []
     notes += [CONST_NOTE] if unknown else []
     return boxes, notes
