@@ -100,6 +100,8 @@ class StackedMLP(Module):
     def __init__(self, sizes, seeds):
         super().__init__()
         self.seeds = list(seeds)
+        if not self.seeds:
+            raise ValueError("StackedMLP needs one or more seeds (one network each)")
         per_seed = []  # per_seed[s][l]: seed s's l-th nn.Linear
         for seed in self.seeds:
             gen = np.random.default_rng(seed)
@@ -225,9 +227,12 @@ def mean_sd(values, digits=3):
     >>> mean_sd([0.97, 0.98, 0.96])
     '0.970 ± 0.010'
     """
-    values = np.asarray(values, dtype=float)
-    sd = values.std(ddof=1) if values.size > 1 else 0.0
-    return f"{values.mean():.{digits}f} ± {sd:.{digits}f}"
+    values = np.asarray(values, dtype=float).reshape(-1)
+    if values.size == 0:
+        raise ValueError("mean_sd of no values")
+    if values.size == 1:  # NOTE: one value has no spread to speak of; "± 0.000" would claim one
+        return f"{values[0]:.{digits}f} (one value, no sd)"
+    return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
 
 
 def difference(a, b):
@@ -248,6 +253,9 @@ def difference(a, b):
     >>> round(d, 3), round(se, 4)
     (0.03, 0.0082)
     """
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    a, b = np.asarray(a, dtype=float).reshape(-1), np.asarray(b, dtype=float).reshape(-1)
+    if min(a.size, b.size) < 2:
+        raise ValueError(f"difference needs two or more values in each sample (their sd), got {a.size} "
+                         f"and {b.size}")
     se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
     return float(a.mean() - b.mean()), se

@@ -72,6 +72,18 @@ def test_before_step_sees_every_update():
 
 def test_mean_sd_and_difference():
     assert mean_sd([1.0, 2.0, 3.0], 1) == "2.0 ± 1.0"
-    assert mean_sd([0.5]) == "0.500 ± 0.000"
+    assert mean_sd([0.5]) == "0.500 (one value, no sd)"   # not "± 0.000": one value has no spread
     d, se = difference([1.0, 2.0, 3.0], [1.0, 1.0, 1.0])
     assert d == pytest.approx(1.0) and se == pytest.approx(np.sqrt(1.0 / 3))
+
+
+def test_the_statistics_refuse_samples_too_small_for_a_spread():
+    """Before: mean_sd([0.9]) printed "0.900 ± 0.000", difference([0.5], [0.4, 0.6]) gave (0.0, nan)
+    with a warning, and StackedMLP(sizes, seeds=[]) built a model with no parameters."""
+    assert mean_sd([0.9]) == "0.900 (one value, no sd)"
+    with pytest.raises(ValueError, match="mean_sd of no values"):
+        mean_sd([])
+    with pytest.raises(ValueError, match="two or more values in each sample"):
+        difference([0.5], [0.4, 0.6])
+    with pytest.raises(ValueError, match="one or more seeds"):
+        StackedMLP((3, 2), seeds=[])

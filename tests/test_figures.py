@@ -247,3 +247,19 @@ def test_mg_figures_as_the_readme_writes_it_after_import_minigrad_alone():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+def test_the_figure_functions_refuse_what_they_cannot_draw(tmp_path):
+    """Before: run_optimizer("adam") found the module optim.adam ("'module' object is not callable"),
+    adam_amsgrad_figure(steps=50) an IndexError, only="momentum.png" was read letter by letter,
+    and steps_scale=-1 drew one-step figures."""
+    from minigrad import figures
+    with pytest.raises(ValueError, match="'adam' is not an optimizer class .* Adam, AMSGrad"):
+        figures.run_optimizer("adam", lambda w, t: (w * w).sum(), [1.0], 3)
+    assert figures.run_optimizer("Adam", lambda w, t: (w * w).sum(), [1.0], 3)[0].shape == (4, 1)
+    with pytest.raises(ValueError, match="steps >= 101"):
+        figures.adam_amsgrad_figure(steps=50)
+    with pytest.raises(ValueError, match="steps_scale must be a number > 0"):
+        figures.lecture_figures(tmp_path, steps_scale=-1)
+    paths = figures.lecture_figures(tmp_path, steps_scale=0.05, only="momentum.png")
+    assert [p.split("/")[-1] for p in paths] == ["momentum.png"]

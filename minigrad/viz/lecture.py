@@ -83,8 +83,16 @@ def run_optimizer(name, loss, start, steps, before_step=None, after_step=None, *
     from .. import optim
     from ..nn import Parameter
 
+    from ..optim.optimizer import Optimizer
+
+    cls = getattr(optim, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Optimizer)):  # NOTE: optim.adam is a module
+        known = [n for n in optim.__all__ if isinstance(getattr(optim, n), type)
+                 and issubclass(getattr(optim, n), Optimizer) and n != "Optimizer"]
+        raise ValueError(f"run_optimizer: {name!r} is not an optimizer class of minigrad.optim; "
+                         f"the names are {', '.join(known)} (their case)")
     w = Parameter(np.array(start, dtype=np.float64))
-    opt = getattr(optim, name)([w], **kwargs)
+    opt = cls([w], **kwargs)
     path = np.empty((steps + 1,) + w.shape)
     grads = np.empty((steps,) + w.shape)
     path[0] = w.data
@@ -356,6 +364,8 @@ def adam_amsgrad_figure(alpha=1.0, betas=(0.9, 0.99), steps=5000, path=None):
         np.clip(w.data, -1.0, 1.0, out=w.data)               # x ← clip(x, −1, 1)
 
     periods = steps // 101
+    if periods < 1:
+        raise ValueError(f"adam_amsgrad_figure needs steps >= 101 (one period of the problem), got {steps}")
     data = {}
     for name in ("Adam", "AMSGrad"):
         xs = run_optimizer(name, lambda w, t: (w * _reddi_gradient(t)).sum(), [0.0], steps,
@@ -626,6 +636,10 @@ def lecture_figures(directory, steps_scale=1.0, only=None):
         "swats.png": lambda p: swats_figure(steps=steps(400), path=p),
         "radam_warmup.png": lambda p: radam_warmup_figure(steps=steps(300), path=p),
     }
+    if isinstance(only, str):  # NOTE: else its letters would be taken for the names
+        only = [only]
+    if not (isinstance(steps_scale, (int, float)) and not isinstance(steps_scale, bool) and steps_scale > 0):
+        raise ValueError(f"steps_scale must be a number > 0, got {steps_scale!r}")
     if only is not None:
         unknown = set(only) - set(made)
         if unknown:
