@@ -353,6 +353,6 @@ def _check_saved(node):
     if node.released:
         raise RuntimeError(
             f"backward through the graph a second time: the {type(node).__name__} node was released "
-            f"by an earlier backward(); call backward(retain_graph=True) the first time if you "
+            f"by an earlier backward() or mg.grad(); pass retain_graph=True to the first one if you "
             f"need to go through the graph again")
     memory_guard.check_unchanged(node)

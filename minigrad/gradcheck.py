@@ -74,9 +74,10 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
             raise ValueError(f"gradcheck: {name} must be a finite number >= 0, got {tol!r}")
     # NOTE: an intermediate result (a tensor made by an op) is checked as the leaf it would be
     # if fn were all there is: backward() keeps no .grad on it, and its data may be saved
-    # read-only by the op that made it; a copy is both a leaf and writable.
-    inputs = [Tensor(x.data, requires_grad=True) if isinstance(x, Tensor) and x.grad_fn is not None
-              else x for x in inputs]
+    # read-only by the op that made it; a copy is both a leaf and writable. So is a copy of a
+    # leaf that another live graph holds read-only (its values are what is checked).
+    inputs = [Tensor(x.data.copy(), requires_grad=True) if isinstance(x, Tensor) and (
+              x.grad_fn is not None or not x.data.flags.writeable) else x for x in inputs]
     checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input is a Tensor with requires_grad=True")

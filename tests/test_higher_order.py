@@ -448,3 +448,20 @@ def test_a_gradient_of_a_gradient_goes_through_dropout():
     np.testing.assert_allclose(g.data, 2 * mask ** 2 * x.data)
     (h,) = mg.grad(g.sum(), x)                                         # 2 m²
     np.testing.assert_allclose(h.data, 2 * mask ** 2)
+
+
+def test_gradcheck_checks_a_leaf_that_a_live_graph_holds_read_only_and_leaves_that_graph_intact():
+    """Before: "ValueError: assignment destination is read-only", naming neither gradcheck nor the graph."""
+    x = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = (x * x).sum()                                   # keeps x's array locked until its backward
+    assert mg.gradcheck(lambda t: t.tanh(), x)
+    y.backward()                                        # the graph is as it was
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+
+
+def test_a_second_pass_through_a_released_graph_names_both_ways_in():
+    x = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = (x * x).sum()
+    mg.grad(y, x)
+    with pytest.raises(RuntimeError, match=r"backward\(\) or mg.grad\(\); pass retain_graph=True"):
+        mg.grad(y, x)
