@@ -317,8 +317,10 @@ def flatten(x):
 
 def _reduce(losses, reduction):
     """L from the per-element losses ℓ: their mean (1/n) Σ ℓ, their sum Σ ℓ, or ℓ itself ('none')."""
-    if reduction == "mean":  # NOTE: NumPy adds float16 losses in float32 here (a float16 sum overflows at 65504)
-        return losses.mean()
+    if reduction == "mean":
+        if losses.dtype == np.float16:  # NOTE: added in float32, as PyTorch does: a float16 sum overflows at 65,504
+            return np.float16(losses.sum(dtype=np.float32) / losses.size)
+        return losses.sum() / losses.size
     if reduction == "sum":
         return losses.sum()
     return losses
