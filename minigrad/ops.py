@@ -259,7 +259,7 @@ def _floating(op, x):
     """
     if x.dtype.kind != "f":
         raise TypeError(f"{op} needs a floating-point input, got dtype {x.dtype}; convert it with "
-                        f".astype(np.float32) first (integer arithmetic would wrap around)")
+                        f".astype(np.float32) first")
     return x
 
 

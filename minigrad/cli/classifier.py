@@ -40,14 +40,14 @@ def accuracy(model, X, y):
     import numpy as np
 
     from .. import Tensor, no_grad
+    from ..optim.train import _correct
 
     was_training = model.training
     model.eval()
     with no_grad():
         output = model(Tensor(X)).data
     model.train(was_training)
-    finite = np.isfinite(output).all(axis=-1)  # NOTE: a NaN row's arg-max is 0: count it wrong instead
-    return float(np.mean((output.argmax(axis=-1) == y) & finite))
+    return _correct(output, np.asarray(y)) / len(y)  # a row of NaN counts as wrong, as in optim.train
 
 
 def updates_per_epoch(settings, n):

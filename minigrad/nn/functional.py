@@ -275,9 +275,7 @@ def dropout(x, p=0.5, training=True, rng=None):
     _check_p(p)
     if not isinstance(x, Tensor):
         x = Tensor(x)
-    if x.dtype.kind != "f":  # NOTE: the mask's 1/(1 - p) would be rounded (or refused) in integers
-        raise TypeError(f"dropout needs a floating-point input, got dtype {x.dtype}; convert it with "
-                        f".astype(np.float32) first")
+    ops._floating("dropout", x.data)  # NOTE: the mask's 1/(1 - p) would be rounded (or refused) in integers
     if not training or p == 0:
         return x
     a = x.data
