@@ -24,6 +24,16 @@ __all__ = ["linear", "relu", "leaky_relu", "tanh", "sigmoid", "softmax", "log_so
 REDUCTIONS = ("mean", "sum", "none")
 
 
+class DtypeError(TypeError, ValueError):
+    """A loss was given the wrong dtype (integer logits, float labels, mismatched targets).
+
+    A ``TypeError``, by minigrad's rule for a wrong type (DESIGN.md), and also
+    a ``ValueError``, which the losses raised for it before: code that
+    catches either keeps working. NumPy's ``AxisError`` is both a
+    ``ValueError`` and an ``IndexError`` for the same reason.
+    """
+
+
 # =========================================================================
 # Layers
 # =========================================================================
@@ -344,7 +354,7 @@ def _as_input(fn, x):
     if not isinstance(x, Tensor):
         x = Tensor(x)
     if x.data.dtype.kind != "f":
-        raise ValueError(f"{fn}: input must be floating point, got dtype {x.dtype}")
+        raise DtypeError(f"{fn}: input must be floating point, got dtype {x.dtype}")
     return x
 
 
@@ -357,7 +367,7 @@ def _as_target(fn, target, x, what="target"):
     if isinstance(target, Tensor) and target.requires_grad:
         if target.dtype != x.dtype:
             verb = "have" if what.endswith("s") else "has"
-            raise ValueError(f"{fn}: the {what} {verb} dtype {target.dtype} and the input "
+            raise DtypeError(f"{fn}: the {what} {verb} dtype {target.dtype} and the input "
                              f"{x.dtype}; they must match")
         return target, target.data
     if isinstance(target, (list, tuple, float, int)):
@@ -401,6 +411,9 @@ def mse_loss(input, target, reduction="mean"):
     ------
     ValueError
         If the shapes differ (both named).
+    DtypeError
+        (a ``TypeError`` and a ``ValueError``) for an integer input, or a
+        target that requires grad in another dtype.
 
     Notes
     -----
@@ -474,7 +487,7 @@ def _check_cross_entropy(x, y, reduction):
                          f"probabilities; it takes class indices of shape ({shape[0]},): for "
                          f"one-hot rows pass labels.argmax(axis=1)")
     if y.dtype.kind not in "iu":
-        raise ValueError(f"cross_entropy: labels must be integer class indices, got dtype "
+        raise DtypeError(f"cross_entropy: labels must be integer class indices, got dtype "
                          f"{y.dtype}; convert an array with y.astype(np.int64), or make the "
                          f"tensor with mg.Tensor(labels, dtype=np.int64) (a list becomes float32)")
     n, c = shape
@@ -508,8 +521,11 @@ def cross_entropy(logits, labels, reduction="mean"):
     Raises
     ------
     ValueError
-        For non-integer labels, labels outside [0, C), a batch-size mismatch
-        (both shapes named), logits that are not 2-D, a bad ``reduction``.
+        For labels outside [0, C), a batch-size mismatch (both shapes named),
+        logits that are not 2-D, a bad ``reduction``.
+    DtypeError
+        (a ``TypeError`` and a ``ValueError``) for integer logits or
+        non-integer labels.
 
     Notes
     -----
@@ -583,8 +599,11 @@ def binary_cross_entropy_with_logits(logits, targets, reduction="mean"):
     Raises
     ------
     ValueError
-        For a shape mismatch (both shapes named), integer or boolean targets,
-        targets outside [0, 1], a bad ``reduction``.
+        For a shape mismatch (both shapes named), targets outside [0, 1], a
+        bad ``reduction``.
+    DtypeError
+        (a ``TypeError`` and a ``ValueError``) for integer logits, integer or
+        boolean targets, or targets that require grad in another dtype.
 
     Notes
     -----
@@ -610,7 +629,7 @@ def binary_cross_entropy_with_logits(logits, targets, reduction="mean"):
         raise ValueError(f"{fn}: logits of shape {x.shape} and targets of shape {t_data.shape} "
                          f"differ; they must match exactly")
     if t_data.dtype.kind != "f":
-        raise ValueError(f"{fn}: targets must be floating point in [0, 1], got dtype "
+        raise DtypeError(f"{fn}: targets must be floating point in [0, 1], got dtype "
                          f"{t_data.dtype}; convert with .astype(np.float32)")
     if t_data.size and not (t_data.min() >= 0 and t_data.max() <= 1):  # also catches NaN
         raise ValueError(f"{fn}: targets must be in [0, 1], got values from {t_data.min()} "

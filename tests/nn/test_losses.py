@@ -269,3 +269,23 @@ def test_loss_modules_call_the_functions(module, fn, make, reduction):
     np.testing.assert_array_equal(module(reduction=reduction)(x, t).data,
                                   fn(x, t, reduction=reduction).data)
     assert list(module().parameters()) == []
+
+
+DTYPE_ERRORS = [  # every wrong dtype the losses refuse
+    lambda: F.cross_entropy(mg.zeros(2, 3), np.array([0.0, 1.0])),
+    lambda: F.cross_entropy(mg.zeros(2, 3), np.array([True, False])),
+    lambda: F.cross_entropy(mg.Tensor(np.zeros((2, 3), int)), [0, 1]),
+    lambda: F.mse_loss(mg.Tensor(np.zeros(2, int)), np.zeros(2)),
+    lambda: F.mse_loss(mg.zeros(2), mg.Tensor(np.zeros(2), requires_grad=True)),
+    lambda: F.binary_cross_entropy_with_logits(mg.zeros(2), np.array([0, 1])),
+    lambda: F.binary_cross_entropy_with_logits(mg.zeros(2), mg.Tensor(np.zeros(2), requires_grad=True)),
+]
+
+
+@pytest.mark.parametrize("call", DTYPE_ERRORS, ids=range(len(DTYPE_ERRORS)))
+def test_a_wrong_dtype_is_a_type_error_and_still_a_value_error(call):
+    """DESIGN.md: a wrong type raises TypeError; the losses raised ValueError before, so both catch it."""
+    with pytest.raises(TypeError, match="dtype") as caught:
+        call()
+    assert isinstance(caught.value, ValueError)
+    assert type(caught.value) is F.DtypeError
