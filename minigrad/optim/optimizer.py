@@ -14,6 +14,7 @@ import numbers
 
 import numpy as np
 
+from ..grad_mode import enable_grad
 from ..memory_guard import modifying
 from ..tensor import Tensor
 from . import blocks
@@ -270,14 +271,27 @@ class Optimizer:
             for p in group["params"]:
                 p.grad = None
 
-    def step(self):
+    def step(self, closure=None):
         """Update every parameter that has a gradient, with its group's hyper-parameters.
 
         Every group's hyper-parameters are checked first, at every step, with
         the constructor's messages: ``param_groups`` may have been edited since
         (a schedule setting ``group["lr"]``, a typo), and nothing is updated
         when one is wrong. So is every gradient's type and shape.
+
+        ``closure``, as in PyTorch, is a function of no arguments that zeroes
+        the gradients, computes the loss, calls ``backward`` and returns the
+        loss: ``step`` calls it first (with grad mode on) and returns what it
+        returned; without one, ``step`` returns None. None of the eight rules
+        needs to evaluate the loss more than once, so this only saves a line.
         """
+        loss = None
+        if closure is not None:
+            if not callable(closure):
+                raise TypeError(f"step(closure): the closure must be a function that computes the "
+                                f"loss and calls backward(), got {type(closure).__name__}")
+            with enable_grad():
+                loss = closure()
         for i, group in enumerate(self.param_groups):
             if group.keys() != self._group_names:
                 _check_names(group, self.defaults, f"parameter group {i}")
@@ -302,6 +316,7 @@ class Optimizer:
                     else:
                         self._update(p.data, g, self.state[p], group)
         self._after_step()  # SWATS: the global switch test
+        return loss
 
     def _weight_decay(self, theta, g, group):
         """The gradient the rule sees: ``g + wd·θ`` (L2), or ``g`` with θ shrunk in place (decoupled).
