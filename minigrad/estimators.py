@@ -29,10 +29,12 @@ one of the eight optimizers of :mod:`minigrad.optim`, and every pass is one call
 """
 
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import check_random_state
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
@@ -118,18 +120,30 @@ class _BaseMLP(BaseEstimator):
             below 1), bad data (NaN, wrong shapes), or fewer than two classes.
         FloatingPointError
             When the loss becomes NaN or infinite (lower ``lr``).
+
+        A ``fit`` that raises leaves the estimator unfitted, whatever an
+        earlier ``fit`` had learned.
         """
-        self._check_params()
         self._forget_fit()
-        X, y = validate_data(self, X, y, dtype=_DTYPES, **self._y_options)
-        targets = self._targets(y, first=True)
-        rng = _generator(self.random_state)
-        model, optimizer = self._build(X.shape[1], X.dtype, rng)
-        history = self._pass(model, optimizer, X, targets, self.epochs, rng)
+        try:
+            self._check_params()
+            X, y = validate_data(self, X, y, dtype=_DTYPES, **self._y_options)
+            targets = self._targets(y, first=True)
+            rng = _generator(self.random_state)
+            model, optimizer = self._build(X.shape[1], X.dtype, rng)
+            history = self._pass(model, optimizer, X, targets, self.epochs, rng)
+        except BaseException:
+            self._forget_fit()  # no classes_ or n_features_in_ of a fit that never finished
+            raise
         self.model_, self.optimizer_, self._rng = model, optimizer, rng
+        self._network_ = self._network()
         self.loss_curve_ = list(history.epoch_loss)
         self.n_iter_ = self.epochs
         return self
+
+    def __sklearn_is_fitted__(self):
+        """Fitted means a trained network: ``check_is_fitted`` asks this, not the ``_`` attributes."""
+        return hasattr(self, "model_")
 
     def _forget_fit(self):
         """Drop what an earlier fit learned, so that a fit that fails leaves an unfitted estimator.
@@ -139,27 +153,52 @@ class _BaseMLP(BaseEstimator):
         loss that overflows) left them beside the old ``model_``, whose answers
         then had the wrong shape or labels.
         """
-        for name in ("model_", "optimizer_", "_rng", "loss_curve_", "n_iter_", "classes_",
+        for name in ("model_", "optimizer_", "_rng", "_network_", "loss_curve_", "n_iter_", "classes_",
                      "n_outputs_", "n_features_in_", "feature_names_in_"):
             vars(self).pop(name, None)
 
     def _partial_fit(self, X, y, classes=None):
-        """One pass over ``(X, y)``, building the network on the first call."""
+        """One pass over ``(X, y)``, building the network on the first call.
+
+        Every call checks the parameters again: a later call takes a new
+        ``lr``, ``weight_decay``, ``regime``, ``batch_size`` (set with
+        ``set_params`` between calls, a schedule by hand), and refuses a new
+        ``optimizer``, ``hidden_layer_sizes`` or ``activation``, which would
+        need another network or optimizer state (``fit`` starts again).
+        """
         first = not hasattr(self, "model_")
+        self._check_params()
         if first:
-            self._check_params()
             self._forget_fit()
+        else:
+            self._check_same_network()
         X, y = validate_data(self, X, y, reset=first, dtype=_DTYPES, **self._y_options)
         targets = self._targets(y, first=first, classes=classes)
         if first:
             self._rng = _generator(self.random_state)
             self.model_, self.optimizer_ = self._build(X.shape[1], X.dtype, self._rng)
+            self._network_ = self._network()
             self.loss_curve_, self.n_iter_ = [], 0
+        for group in self.optimizer_.param_groups:  # the optimizer checks them at its step
+            group["lr"], group["weight_decay"] = self.lr, self.weight_decay
         X = X.astype(self.model_[0].weight.dtype, copy=False)  # the dtype of the first call
         history = self._pass(self.model_, self.optimizer_, X, targets, 1, self._rng)
         self.loss_curve_.extend(history.epoch_loss)
         self.n_iter_ += 1
         return self
+
+    def _network(self):
+        """What the network and optimizer were built from: (hidden sizes, activation, optimizer)."""
+        return (_hidden_sizes(self.hidden_layer_sizes), self.activation, self.optimizer.lower())
+
+    def _check_same_network(self):
+        """Raise ValueError if a parameter the network or optimizer was built from changed since."""
+        names = ("hidden_layer_sizes", "activation", "optimizer")
+        for name, built, now in zip(names, self._network_, self._network()):
+            if built != now:
+                raise ValueError(f"partial_fit: {name} is {getattr(self, name)!r}, but the network was "
+                                 f"built with {built!r} on the first call; a partial_fit continues that "
+                                 f"network and its optimizer state, so call fit() to start a new one")
 
     def _pass(self, model, optimizer, X, targets, epochs, rng):
         """``epochs`` passes of minigrad's training loop under ``regime``; the History."""
@@ -206,17 +245,31 @@ class _BaseMLP(BaseEstimator):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+        seed = self.random_state
+        if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed < 0:
+            raise ValueError(f"random_state must be None, an int >= 0, a RandomState or a Generator, "
+                             f"got {seed!r}")
 
     # ------------------------------------------------------------ predicting
 
     def _forward(self, X):
-        """The network's outputs for ``X``, as an ndarray: eval mode, no graph."""
+        """The network's outputs for ``X``, as an ndarray: eval mode, no graph.
+
+        ``X`` is not cast down to a float32 network's dtype: float64 input
+        runs in float64 (NumPy's promotion), so a value beyond float32's range
+        (1e39) is not turned into inf. Outputs that are not finite raise
+        ``ValueError``: a row of NaN would otherwise become class 0.
+        """
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype=_DTYPES)
-        dtype = self.model_[0].weight.dtype
         self.model_.eval()
-        with no_grad():
-            return self.model_(Tensor(X.astype(dtype, copy=False))).data
+        with no_grad(), np.errstate(over="ignore", invalid="ignore"):  # the check below says it
+            out = self.model_(Tensor(X)).data
+        if not np.isfinite(out).all():
+            rows = np.flatnonzero(~np.isfinite(out.reshape(len(out), -1)).all(axis=1))
+            raise ValueError(f"the network's output is not finite for {len(rows)} row(s) of X (the "
+                             f"first: row {rows[0]}); its values are too large for the network")
+        return out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -357,7 +410,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         """Class labels → int64 indices into ``classes_`` (set on the first call)."""
         check_classification_targets(y)
         if first:
-            classes = np.unique(y if classes is None else np.asarray(classes))
+            if classes is not None:
+                classes = np.asarray(classes)
+                if classes.ndim != 1:
+                    raise ValueError(f"classes must be a 1-D list of labels, got shape {classes.shape}")
+                check_classification_targets(classes)  # no NaN, no 1.5
+            classes = np.unique(y if classes is None else classes)
             if len(classes) < 2:
                 raise ValueError(f"MLPClassifier needs samples of at least 2 classes, got 1 class: "
                                  f"{classes.tolist()}")
@@ -457,6 +515,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _targets(self, y, first, classes=None):
         """``y`` as a float 2-D array (n_samples, n_outputs)."""
         y = np.asarray(y, dtype=np.float64)
+        if y.ndim == 2 and y.shape[1] == 1:  # scikit-learn's MLPRegressor warns too
+            warnings.warn("a column-vector y was passed when a 1d array was expected; its "
+                          "predictions are 1-D (use y.ravel())", DataConversionWarning, stacklevel=4)
         targets = y.reshape(len(y), -1)
         if first:
             self.n_outputs_ = targets.shape[1]

@@ -477,3 +477,75 @@ def test_a_fit_that_fails_leaves_an_unfitted_estimator_not_a_mix_of_two():
         clf.set_params(lr=0.01).partial_fit(X, X[:, 0] > 0)
     clf.partial_fit(X, X[:, 0] > 0, classes=[False, True])
     assert clf.predict_proba(X[:1]).shape == (1, 2)
+
+
+def test_a_fit_that_fails_on_its_data_leaves_nothing_that_check_is_fitted_accepts(iris):
+    from sklearn.utils.validation import check_is_fitted
+    X, y = iris
+    clf = MLPClassifier(epochs=1, random_state=0)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        clf.fit(X, np.zeros(len(X)))
+    assert not hasattr(clf, "n_features_in_")
+    with pytest.raises(NotFittedError):
+        check_is_fitted(clf)
+    fitted = MLPClassifier(epochs=1, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        fitted.set_params(hidden_layer_sizes=(0,)).fit(X, y)   # a bad parameter forgets the old fit too
+    with pytest.raises(NotFittedError):
+        check_is_fitted(fitted)
+
+
+def test_a_float32_model_predicts_float64_input_beyond_float32s_range(iris):
+    """The input was cast to the network's float32, so 1e39 became inf: NaN probabilities, class 0."""
+    X, y = iris
+    clf = MLPClassifier(epochs=2, random_state=0).fit(X.astype(np.float32), y)
+    big = np.array([[1e39, 0.0, 0.0, 0.0]])
+    proba = clf.predict_proba(big)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    logits = clf._forward(big)
+    assert clf.predict(big)[0] == clf.classes_[np.argmax(logits)]
+    with pytest.raises(ValueError, match=r"output is not finite for 1 row\(s\) of X \(the first: row 1\)"):
+        clf.predict(np.array([[0.0] * 4, [1.7e308, -1.7e308, 1.7e308, -1.7e308]]))
+
+
+def test_partial_fit_takes_a_new_lr_and_refuses_a_new_network(iris):
+    X, y = iris
+    clf = MLPClassifier(optimizer="sgd", lr=0.1, random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    clf.set_params(lr=0.0, weight_decay=0.0)
+    before = [p.data.copy() for p in clf.model_.parameters()]
+    clf.partial_fit(X, y)                                     # lr 0: nothing moves
+    for p, old in zip(clf.model_.parameters(), before):
+        np.testing.assert_array_equal(p.data, old)
+    assert clf.optimizer_.param_groups[0]["lr"] == 0.0
+    for name, value in [("optimizer", "adam"), ("hidden_layer_sizes", (8,)), ("activation", "tanh")]:
+        changed = clone(clf).set_params(**{name: value})
+        changed.__dict__.update({k: v for k, v in vars(clf).items() if k.endswith("_")})
+        with pytest.raises(ValueError, match=f"partial_fit: {name} is .* call fit"):
+            changed.partial_fit(X, y)
+    with pytest.raises(ValueError, match="lr"):
+        clf.set_params(lr=-1.0).partial_fit(X, y)
+
+
+@pytest.mark.parametrize("classes, message", [
+    ([0, 1, 2, np.nan], "NaN"),
+    ([0, 1, 2, 1.5], "Unknown label type"),
+    (3, r"classes must be a 1-D list of labels, got shape \(\)"),
+])
+def test_partial_fit_checks_the_classes_it_is_given(iris, classes, message):
+    X, y = iris
+    with pytest.raises(ValueError, match=message):
+        MLPClassifier(random_state=0).partial_fit(X, y, classes=classes)
+
+
+def test_a_negative_random_state_names_the_parameter(iris):
+    with pytest.raises(ValueError, match="random_state must be None, an int >= 0"):
+        MLPClassifier(random_state=-1).fit(*iris)
+
+
+def test_the_regressor_warns_for_a_column_vector_y_as_scikit_learn_does():
+    from sklearn.exceptions import DataConversionWarning
+    X = np.random.default_rng(0).standard_normal((20, 2))
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        reg = MLPRegressor(epochs=1, random_state=0).fit(X, X[:, :1])
+    assert reg.predict(X).shape == (20,)
