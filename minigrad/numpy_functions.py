@@ -67,6 +67,24 @@ def expand_dims(x, axis):
     return ops.Reshape.apply(x, shape=shape)
 
 
+def squeeze(x, axis=None):
+    """``np.squeeze(x, axis)``: a reshape that drops axes of size 1 (all of them, or ``axis``)."""
+    shape = np.squeeze(np.broadcast_to(False, x.shape), axis).shape
+    return ops.Reshape.apply(x, shape=shape)
+
+
+def transpose(x, axes=None):
+    """``np.transpose(x, axes)``: ``x.transpose(*axes)``, the axes reversed when none are given."""
+    return x.transpose() if axes is None else x.transpose(*axes)
+
+
+def reshape(x, shape, order="C"):
+    """``np.reshape(x, shape)``: ``x.reshape(shape)``, in C order only (as minigrad's reshape)."""
+    if order != "C":
+        raise ValueError(f"np.reshape on a tensor: only order='C' is supported, got {order!r}")
+    return x.reshape(shape)
+
+
 def swapaxes(x, axis1, axis2):
     """``np.swapaxes(x, axis1, axis2)``: a transpose."""
     axis1, axis2 = normalize_axis_index(axis1, x.ndim), normalize_axis_index(axis2, x.ndim)
@@ -110,4 +128,5 @@ UFUNCS = {np.exp: Tensor.exp, np.log: Tensor.log, np.sqrt: Tensor.sqrt, np.tanh:
 
 # NumPy function -> the same on a tensor that requires grad
 FUNCTIONS = {np.where: where, np.broadcast_to: broadcast_to, np.expand_dims: expand_dims,
-             np.swapaxes: swapaxes, np.moveaxis: moveaxis, np.split: split}
+             np.swapaxes: swapaxes, np.moveaxis: moveaxis, np.split: split, np.squeeze: squeeze,
+             np.transpose: transpose, np.reshape: reshape}

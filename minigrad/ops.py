@@ -397,6 +397,9 @@ class Max(Function):
 
     NOTE: when several elements share the maximum the gradient is split evenly
     among them (PyTorch's ``amax`` does this; ``max(dim)`` picks one index).
+    A maximum that is NaN (NaN in the slice) sends the gradient to the NaN
+    elements, split evenly, as ``torch.max()`` does (``amax`` gives NaN to
+    every element).
     """
 
     constants = ("share",)  # for gradients of gradients: [x = y] / ties, derivative 0 (almost everywhere)
@@ -408,7 +411,10 @@ class Max(Function):
         except ValueError:  # NumPy's "zero-size array to reduction operation maximum"
             raise ValueError(f"max over an axis of length 0 (shape {x.shape}, axis {axis}) "
                              f"has no value") from None
-        share = (x == y).astype(x.dtype)
+        hit = x == y
+        if np.isnan(y).any():  # NaN == NaN is False: the NaN elements are the maximum there
+            hit |= np.isnan(x) & np.isnan(y)
+        share = hit.astype(x.dtype)
         share /= share.sum(axis=axes, keepdims=True)
         self.share = share
         self.axis, self.keepdims = axes, keepdims

@@ -266,7 +266,7 @@ class Tensor:
         name = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
         if any(isinstance(x, Tensor) for x in kwargs.get("out", ())):
             raise TypeError(f"{name}: out= cannot be a Tensor; use its .data array")
-        if any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
+        if ufunc not in _NO_GRADIENT_UFUNCS and any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
             method_name = _UFUNC_METHODS.get(ufunc) if method == "__call__" else None
             if method_name is None:
                 raise _cut_from_graph(name)
@@ -383,7 +383,7 @@ class Tensor:
 
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
-        extra = ""
+        extra = f", shape={self.data.shape}" if self.data.size == 0 and self.data.ndim != 1 else ""
         if self.data.dtype != np.float32:
             extra += f", dtype={self.data.dtype}"
         if self.grad_fn is not None:
@@ -481,6 +481,12 @@ class Tensor:
                     f"'{symbol}' on a leaf tensor that requires grad (a parameter) would be recorded "
                     f"as a new tensor and leave the parameter unchanged; update it by hand under "
                     f"`with mg.no_grad():`, or use an optimizer")
+            if self.data.base is not None:  # a view: the tensor it views would not see the change
+                raise RuntimeError(
+                    f"'{symbol}' on a view of another tensor (h[:2], h.reshape(...), h.T) must be "
+                    f"recorded, and minigrad records it as a new tensor: the tensor it views would "
+                    f"stay unchanged (PyTorch writes through). Compute the whole new tensor instead: "
+                    f"h = h + delta, or mg.where(mask, new, h)")
             return NotImplemented  # Python falls back to x = x op y
         try:
             with memory_guard.modifying(self.data):
@@ -576,8 +582,9 @@ class Tensor:
     def max(self, axis=None, keepdims=False):
         """y = the largest x over ``axis``.   dL/dx = g * [x = y] / (number of ties).
 
-        Ties share the gradient evenly, as PyTorch's ``amax`` does. On an
-        integer or bool tensor (never differentiated) the result is a constant.
+        Ties share the gradient evenly, as PyTorch's ``amax`` does; where the
+        maximum is NaN, the NaN elements share it. On an integer or bool tensor
+        (never differentiated) the result is a constant.
         """
         if self.data.dtype.kind != "f":
             return Tensor._wrap(np.max(self.data, axis=_axis_arg(axis), keepdims=keepdims))
@@ -739,7 +746,10 @@ class Tensor:
         return t
 
 
-_READS_NO_VALUES = {np.shape, np.ndim, np.size, np.result_type}
+_READS_NO_VALUES = {np.shape, np.ndim, np.size, np.result_type,
+                    np.zeros_like, np.ones_like, np.empty_like, np.full_like}
+# ufuncs whose result (bools) has no gradient to lose: computed for a tensor that requires grad too
+_NO_GRADIENT_UFUNCS = {np.isnan, np.isfinite, np.isinf, np.signbit}
 
 # NumPy's ufunc for an operator -> the name of the op (in ops.py) it records when a NumPy
 # array or scalar is on the operator's left
@@ -780,9 +790,17 @@ def _in_graph(x, y):
 
 def _raw(x):
     """The other operand of a comparison, ``op=`` or item assignment: a Tensor's data, a NumPy
-    scalar as the Python number it holds (so it does not promote the tensor's dtype)."""
+    scalar as the Python number it holds (so it does not promote the tensor's dtype).
+
+    NOTE: a 0-d array too: NumPy hands ``np.float64(0.1) == t`` to ``__array_ufunc__``
+    with the scalar made a 0-d array, which compared in float64 where ``t ==
+    np.float64(0.1)`` compares in float32 (``t`` float32 [0.1]: False one way, True
+    the other). Both compare in the tensor's dtype, as in PyTorch.
+    """
     if isinstance(x, Tensor):
         return x.data
+    if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "biuf":
+        return as_operand(x[()])
     return as_operand(x) if isinstance(x, np.generic) else x
 
 

@@ -1544,3 +1544,78 @@ def test_constructors_refuse_dtypes_a_tensor_cannot_have():
         with pytest.raises(TypeError, match="must be numeric"):
             make(2, dtype=dtype)
     assert mg.zeros(2, dtype=np.int64).dtype == np.int64 and mg.ones(2, dtype=bool).dtype == bool
+
+
+# ---------------------------------------------------------------- audit: views, comparisons, NumPy protocol
+
+def test_op_assign_on_a_view_that_must_be_recorded_raises_instead_of_leaving_the_base_unchanged():
+    """``v = h[:2]; v += 10`` rebound v to a new tensor: h kept [1, 2, 3] (PyTorch: [11, 12, 3])."""
+    w = mg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = w * 1
+    for view in (h[:2], h.reshape(3, 1), h.detach()):
+        with pytest.raises(RuntimeError, match=r"'\+=' on a view of another tensor .* h = h \+ delta"):
+            view += mg.Tensor([10.0], requires_grad=True) if view.grad_fn is None else 10.0
+    np.testing.assert_array_equal(h.data, [1.0, 2.0, 3.0])
+    c = mg.Tensor([1.0, 2.0, 3.0])
+    v = c[:2]
+    v += 1.0                                   # nothing recorded: in place, through to c, as before
+    np.testing.assert_array_equal(c.data, [2.0, 3.0, 3.0])
+    y = w * 2
+    y += 1.0                                   # not a view: recorded as a new tensor, as before
+    assert type(y.grad_fn).__name__ == "Add"
+
+
+@pytest.mark.parametrize("scalar", [np.float64(0.1), np.array(0.1)])
+def test_a_comparison_is_the_same_with_the_numpy_scalar_on_either_side(scalar):
+    t = mg.Tensor([0.1, 0.2])                 # float32
+    for left, right in [(np.equal, np.equal), (np.less, np.greater), (np.less_equal, np.greater_equal)]:
+        np.testing.assert_array_equal(left(scalar, t).data, right(t, scalar).data)
+    assert (scalar == t).data.tolist() == [True, False]
+    assert (t == 0.1).data.tolist() == [True, False]
+
+
+def test_numpy_shape_functions_keep_the_gradient():
+    rng = np.random.default_rng(0)
+    x = mg.Tensor(rng.standard_normal((2, 1, 3)), requires_grad=True)
+    w = rng.standard_normal(6)
+    for f in (lambda t: np.squeeze(t), lambda t: np.squeeze(t, axis=1), lambda t: np.transpose(t),
+              lambda t: np.transpose(t, (2, 0, 1)), lambda t: np.reshape(t, (3, 2)),
+              lambda t: np.reshape(t, shape=6)):
+        x.grad = None
+        y = f(x)
+        np.testing.assert_array_equal(y.data, f(x.data))
+        (y.reshape(-1) * w).sum().backward()
+        where = f(np.arange(6).reshape(2, 1, 3)).reshape(-1)   # the x element at each place of y
+        expected = np.zeros(6)
+        expected[where] = w
+        np.testing.assert_array_equal(x.grad, expected.reshape(2, 1, 3))
+    with pytest.raises(ValueError, match="only order='C'"):
+        np.reshape(x, 6, order="F")
+
+
+def test_numpy_functions_without_a_gradient_take_a_tensor_that_requires_grad():
+    x = mg.Tensor([1.0, np.nan, np.inf], requires_grad=True)
+    np.testing.assert_array_equal(np.isnan(x), [False, True, False])
+    np.testing.assert_array_equal(np.isfinite(x), [True, False, False])
+    np.testing.assert_array_equal(np.zeros_like(x), np.zeros(3, np.float32))
+    assert np.full_like(x, 2.0).tolist() == [2.0, 2.0, 2.0]
+
+
+def test_max_with_nan_sends_the_gradient_to_the_nans_without_a_warning():
+    torch = pytest.importorskip("torch")
+    data = np.array([[1.0, np.nan, 2.0, np.nan], [1.0, 3.0, 3.0, 0.0]])
+    x = mg.Tensor(data, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x.max().backward()
+    tx = torch.tensor(data, requires_grad=True)
+    tx.max().backward()
+    np.testing.assert_array_equal(x.grad, tx.grad.numpy())
+    x.grad = None
+    x.max(axis=1).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0, 0.5, 0, 0.5], [0, 0.5, 0.5, 0]])
+
+
+def test_an_empty_tensor_shows_its_shape():
+    assert repr(mg.zeros(0, 3)) == "Tensor([], shape=(0, 3))"
+    assert repr(mg.zeros(0)) == "Tensor([])"
