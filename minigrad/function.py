@@ -193,7 +193,8 @@ class Function:
         self.released = True
 
     def __del__(self):
-        if self._protected:  # a dropped graph gives its saved memory back
+        # a dropped graph gives its saved memory back (at interpreter exit, modules may be gone)
+        if self._protected and memory_guard is not None:
             memory_guard.release(self)
 
     def __repr__(self):

@@ -1,5 +1,8 @@
 """function.py and tensor.py: what the engine asks of NumPy; op subclasses."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -46,3 +49,18 @@ def test_a_subclass_of_an_op_runs_its_own_forward_and_backward():
             return "own"
 
     assert Own.apply(x) == "own"
+
+
+def test_a_graph_alive_at_interpreter_exit_frees_quietly(tmp_path):
+    """Tutorials 01 and 02, run as scripts, ended with 'Exception ignored in: Function.__del__':
+    with IPython imported, the graph was freed after function.py's globals were set to None."""
+    pytest.importorskip("IPython")
+    script = tmp_path / "graph_at_exit.py"
+    script.write_text("from IPython.display import Markdown\n"
+                      "import numpy as np\n"
+                      "import minigrad as mg\n"
+                      "w = mg.Tensor(np.float64(0.5), requires_grad=True)\n"
+                      "L = ((w * 2.0).tanh() - 1.0) ** 2\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0
+    assert "Exception ignored" not in done.stderr, done.stderr
