@@ -66,6 +66,10 @@ def test_py_and_ipynb_hold_the_same_cells(path):
         assert a == b, f"{path.stem}: cell {i} differs between .py and .ipynb:\n{a}\n---\n{b}"
 
 
+# notebook -> text of the cells a student runs a second time (with an answer of their own)
+RUN_AGAIN = {"06_homework_for_instructors": "student_copy("}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
@@ -81,9 +85,17 @@ def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
         [str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     client = nbclient.NotebookClient(nb, timeout=BUDGET, kernel_name="python3",
                                      resources={"metadata": {"path": str(tmp_path)}})
+    code = [(i, cell) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
     start = time.perf_counter()
-    client.execute()  # raises CellExecutionError naming the failing cell
-    seconds = time.perf_counter() - start
+    with client.setup_kernel():
+        for i, cell in code:
+            client.execute_cell(cell, i)  # raises CellExecutionError naming the failing cell
+        seconds = time.perf_counter() - start
+        # a student runs everything, then writes an answer and runs its cells again
+        again = [(i, cell) for i, cell in code if RUN_AGAIN.get(path.stem, "\0") in cell.source]
+        assert again or path.stem not in RUN_AGAIN
+        for i, cell in again:
+            client.execute_cell(cell, i)
     # NOTE: a budget from issue 9, not a speed claim: fast mode aims at a third of it
     assert seconds < BUDGET, f"{path.stem} took {seconds:.0f} s in fast mode (budget {BUDGET:.0f} s)"
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs

@@ -34,6 +34,7 @@
 # %matplotlib inline
 import inspect
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -141,6 +142,12 @@ plt.show()
 # derivatives and the momentum update of SGDM.
 
 # %%
+def fresh(path):
+    """``path``, with what an earlier run of the cell left there removed: each cell can run again."""
+    shutil.rmtree(path, ignore_errors=True)
+    return path
+
+
 workdir = Path(tempfile.mkdtemp(prefix="minigrad_homework_"))
 student = workdir / "student"                       # the student's copy of the repository
 assignment = ["ops.exp_backward", "ops.tanh_backward", "optim.sgdm_update"]
@@ -240,6 +247,7 @@ def answer(root, ex_id, body):
     raise ValueError(f"no stub for {ex_id}")
 
 
+homework.student_copy(ROOT, fresh(student), exercises=assignment)
 answer(student, "ops.exp_backward", key["ops.exp_backward"].body)
 answer(student, "ops.tanh_backward", "return g * (1 - self.y)")        # wrong: 1 - y, not 1 - y²
 
@@ -306,7 +314,7 @@ assert {m.exercise for m in homework.MISTAKES} == set(homework.EXERCISES)
 
 # %%
 order_copy = workdir / "in_order"
-homework.student_copy(ROOT, order_copy, exercises=["function.apply", "function.toposort"])
+homework.student_copy(ROOT, fresh(order_copy), exercises=["function.apply", "function.toposort"])
 answer(order_copy, "function.toposort", key["function.toposort"].body)
 waiting = homework.grade(order_copy, exercises=["function.toposort"])
 print(waiting.table())
@@ -328,7 +336,7 @@ assert waiting.notes()["function.toposort"][0].endswith("stopped at function.app
 # a small module of our own:
 
 # %%
-course = workdir / "course"
+course = fresh(workdir / "course")
 course.mkdir()
 (course / "activations.py").write_text('''\
 import numpy as np
@@ -341,7 +349,7 @@ def softplus_backward(x, g):
     # END MARK
 '''.replace("MARK", "SOLUTION"))   # written in two pieces, or this notebook would hold a marker itself
 print([r.id for r in homework.scan(course)])
-copied = homework.student_copy(course, workdir / "course_student")
+copied = homework.student_copy(course, fresh(workdir / "course_student"))
 show_text((workdir / "course_student" / "activations.py").read_text())
 assert copied == ["activations.softplus_backward"]
 
@@ -356,7 +364,8 @@ assert copied == ["activations.softplus_backward"]
 # %%
 spoilers = homework.find_spoilers(ROOT)
 for s in spoilers:
-    print(f"  {str(Path(s.path).relative_to(ROOT)) + ':' + str(s.begin):42} gives away {', '.join(s.ids)}")
+    where = f"{Path(s.path).relative_to(ROOT)}:" + (f"cell {s.cell + 1}:" if s.cell is not None else "") + str(s.begin)
+    print(f"  {where:48} gives away {', '.join(s.ids)}")
 assert {ex for s in spoilers for ex in s.ids} <= set(homework.EXERCISES)
 
 # %% [markdown]
@@ -417,13 +426,13 @@ your_sgdm = None           # your answer: a list of lines of SGDM's update, each
 # *Solution.* Put the answers in and grade again:
 
 # %%
-ops_file = student / "minigrad" / "ops.py"
-wrong = "        return g * (1 - self.y)\n"
-tanh_lines = [your_tanh] if your_tanh is not None else key["ops.tanh_backward"].body
-ops_file.write_text(ops_file.read_text().replace(wrong, "".join(row.rstrip("\n") + "\n" for row in tanh_lines)))
-answer(student, "optim.sgdm_update", your_sgdm if your_sgdm is not None else key["optim.sgdm_update"].body)
+fixed = workdir / "student_fixed"
+homework.student_copy(ROOT, fresh(fixed), exercises=assignment)
+answer(fixed, "ops.exp_backward", key["ops.exp_backward"].body)
+answer(fixed, "ops.tanh_backward", your_tanh.strip() if your_tanh is not None else key["ops.tanh_backward"].body)
+answer(fixed, "optim.sgdm_update", your_sgdm if your_sgdm is not None else key["optim.sgdm_update"].body)
 
-final = homework.grade(student, exercises=assignment)
+final = homework.grade(fixed, exercises=assignment)
 print(final.table())
 assert final.score == 1.0
 
@@ -449,7 +458,7 @@ assert final.score == 1.0
 
 # %%
 full_copy = workdir / "full_copy"
-homework.student_copy(ROOT, full_copy)
+homework.student_copy(ROOT, fresh(full_copy))
 copy_text = "\n".join(p.read_text(encoding="utf-8") for p in full_copy.rglob("*.py"))
 found = {r.id: len(r.body) for r in regions if "\n".join(r.body).strip() in copy_text}
 print("bodies found verbatim in the copy (id: lines):", found)
