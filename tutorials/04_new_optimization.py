@@ -716,7 +716,7 @@ for name, h in histories.items():
           f"{seconds[name]:8.2f}")
 
 # %%
-fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.5))
+fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 5.2), layout="constrained")
 styles = ["-", "--", "-.", ":"]
 for i, (name, h) in enumerate(histories.items()):
     epochs = np.arange(1, EPOCHS + 1)
@@ -726,7 +726,8 @@ ax_loss.set(xlabel="epoch", ylabel="training loss (mean over the epoch)", title=
 ax_acc.set(xlabel="epoch", ylabel="test accuracy", title="test accuracy after each epoch")
 for ax in (ax_loss, ax_acc):
     ax.grid(True, alpha=0.3)
-ax_loss.legend(fontsize=8, ncol=2)
+fig.legend(*ax_loss.get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=8,
+           frameon=False)   # below the panels, off every curve
 ax_acc.xaxis.get_major_locator().set_params(integer=True)
 ax_loss.xaxis.get_major_locator().set_params(integer=True)
 fig.suptitle(f"MLP 64-64-10 on digits, batch 32, {EPOCHS} epochs, same initial weights")

@@ -160,7 +160,8 @@ ax.contour(xs, ys, rosenbrock(np.stack([xs, ys])), levels=np.logspace(-1, 3.5, 1
 ax.plot(*gd_path.T, color="tab:blue", lw=2, label=f"gradient descent, η = 1e-3, {GD_STEPS} steps")
 ax.plot(*newton_path.T, "o-", color="tab:red", ms=5, label=f"Newton, {len(newton_path) - 1} steps")
 for k, (px, py) in enumerate(newton_path[:5]):
-    ax.annotate(str(k), (px, py), textcoords="offset points", xytext=(6, 4), color="tab:red")
+    ax.annotate(str(k), (px, py), textcoords="offset points", xytext=(-14 if k >= 3 else 6, 4), color="tab:red",
+                fontweight="bold", bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8))
 ax.plot(1, 1, "*", color="gold", ms=16, mec="k", label="minimum (1, 1)")
 ax.set(xlabel="x", ylabel="y", title="Rosenbrock: Newton against gradient descent from (−1.2, 1)")
 ax.legend(loc="upper center", framealpha=0.95)

@@ -351,10 +351,12 @@ def _draw_trajectories(info, start, runs, path):
     all_loss = np.concatenate([r.losses for r in runs]) - (f_min if info["minimum"] is not None else 0)
     if np.nanmin(all_loss) > 0:
         ax_loss.set_yscale("log")
-        floor = np.nanmax(all_loss) * 1e-16  # NOTE: below it, f − f* is float64 rounding
+        # NOTE: 16 decades, float64's precision: where f* ≠ 0, f − f* below it is rounding; where
+        # f* = 0 (the bowl) the values below are real, but would squash the curves above
+        floor = np.nanmax(all_loss) * 1e-16
         ax_loss.set_ylim(bottom=max(np.nanmin(all_loss), floor) / 2)
         if np.nanmin(all_loss) < floor / 2:  # say so where curves leave the bottom
-            ax_loss.text(0.98, 0.02, f"cut at {floor / 2:.0e}: below, f − f* is rounding",
+            ax_loss.text(0.98, 0.02, f"cut at {floor / 2:.0e}, 16 decades below the top; curves go on below",
                          transform=ax_loss.transAxes, ha="right", va="bottom", fontsize=8, color="0.3")
     ax_loss.set_title("loss per step (same start, same budget)")
     ax_loss.grid(True, alpha=0.3)
