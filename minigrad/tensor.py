@@ -862,12 +862,12 @@ def _axes_arg(axes, ndim):
             hint = (f"; as in NumPy, give the new order of all the axes: PyTorch's "
                     f"transpose{tuple(axes)} is transpose{tuple(order)} here")
         raise ValueError(f"transpose: axes {axes} are not a permutation of {ndim} axes{hint}")
-    axes = tuple(a % ndim for a in axes)
+    given, axes = tuple(axes), tuple(a % ndim for a in axes)
     if axes == (0, 1):
         warnings.warn(
-            "transpose(0, 1) of a 2-D tensor leaves both axes where they are: as in NumPy, the "
-            "arguments are the new order of the axes; to swap them as PyTorch's transpose(0, 1) "
-            "does, write transpose(1, 0) or .T", UserWarning, stacklevel=3)
+            f"transpose{given} of a 2-D tensor leaves both axes where they are: as in NumPy, the "
+            f"arguments are the new order of the axes; to swap them as PyTorch's transpose{given} "
+            f"does, write transpose(1, 0) or .T", UserWarning, stacklevel=3)
     return axes
 
 

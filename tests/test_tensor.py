@@ -500,6 +500,8 @@ def test_transpose_explains_numpys_meaning_to_a_pytorch_user():
     with pytest.warns(UserWarning, match=r"transpose\(0, 1\) of a 2-D tensor leaves both axes.*"
                                          r"transpose\(1, 0\) or \.T"):
         assert x.transpose(0, 1).shape == (2, 3)       # NumPy's identity, not PyTorch's swap
+    with pytest.warns(UserWarning, match=r"transpose\(-2, -1\) of a 2-D tensor .* PyTorch's transpose\(-2, -1\)"):
+        assert x.transpose(-2, -1).shape == (2, 3)     # named as the user wrote it
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert x.transpose(1, 0).shape == x.T.shape == x.transpose().shape == (3, 2)
