@@ -238,8 +238,17 @@ def offline(X, y):
 # ---------------------------------------------------------------- helpers
 
 def _as_array(a):
-    """An ndarray from array-likes and minigrad Tensors (whose ``.data`` is used, not copied)."""
-    return a.data if isinstance(a, Tensor) else np.asarray(a)
+    """An ndarray from array-likes and minigrad Tensors (whose ``.data`` is used, not copied).
+
+    Python floats become float32, as in ``Tensor``; Python ints stay integers
+    (class labels).
+    """
+    if isinstance(a, Tensor):
+        return a.data
+    array = np.asarray(a)
+    if array.dtype == np.float64 and not isinstance(a, np.ndarray) and not isinstance(a, np.generic):
+        array = array.astype(np.float32)  # a list of Python floats, not a float64 array
+    return array
 
 
 def _check_data(X, y):
@@ -292,6 +301,10 @@ def _stream(pairs):
             x, y = item
         except (TypeError, ValueError):
             raise ValueError(f"stream item {count - 1} is not an (x, y) pair: {item!r:.80}") from None
+        if isinstance(item, list) and all(isinstance(v, numbers.Number) for v in item):
+            raise ValueError(f"stream item {count - 1} is a list of numbers, {item!r:.80}, not an (x, y) "
+                             f"pair: for rows of features (X.tolist()) call online(X, y); a stream "
+                             f"pairs each x with its y in a tuple")
         yield _as_array(x)[np.newaxis], _as_array(y)[np.newaxis]
     if count == 0:
         raise ValueError("the stream held no (x, y) pair")

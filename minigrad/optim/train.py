@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import blas_threads
+from .. import blas_threads, ops
 from .._rng import as_generator
 from ..grad_mode import no_grad
 from ..tensor import Tensor
@@ -203,9 +203,15 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
     it had. Only Python floats are kept, never a Tensor, so no graph outlives
     its update and memory stays flat however long the run (a classifier's
     outputs, plain arrays, are kept until the end of their epoch, which counts
-    the correct ones). For a classifier with one output column (logits of a
-    binary problem) a logit > 0 predicts class 1; otherwise the predicted
-    class is the arg-max of the outputs.
+    the correct ones). Accuracy is counted when the targets are labels: with
+    several output columns, integer targets (the predicted class is the
+    arg-max); with one column, targets that are all 0 or 1, where a logit > 0
+    predicts class 1, or a probability > 0.5 when the model's output is a
+    sigmoid's. Other targets (a regression's, integer counts included) get
+    no accuracy. A validation figure of an earlier epoch that had none (a
+    continued run) is NaN. ``X`` and ``y`` are read-only during the run: the
+    on-line and off-line batches are views of them, and a model that wrote
+    into its input would change the data set.
     Training goes on from the parameters and optimizer state as they are, so
     calling ``train`` twice continues the run (pass the first call's History
     as ``history`` to get one History of the whole run).
@@ -231,7 +237,7 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
     batches = _regime(regime, batch_size)
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
         raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
-    X, y = _as_array(X), _as_array(y)
+    X, y = _read_only(_as_array(X)), _read_only(_as_array(y))
     if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
         raise ValueError(f"X and y must hold the same number of examples, got shapes {X.shape} and {y.shape}")
     if len(X) == 0:
@@ -248,9 +254,10 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
     gen = as_generator(rng)
     n = len(X)
     classify = None  # decided at the first update, from the model's output (see _is_labels)
+    threshold = 0.0  # one output column: class 1 above it (0.5 for a sigmoid's probability)
     per_epoch = _updates_per_epoch(regime, n, batch_size)
     done = history.epochs  # NOTE: a continued run counts its epochs on from the History's
-    was_training = getattr(model, "training", None)
+    modes = _modes(model)  # each module's train/eval mode, given back on return
     bar = _progress_bar(epochs * per_epoch) if progress else None
     # NOTE: small models run BLAS on one thread (blas_threads: up to 7x faster on a busy machine)
     batch = {"online": 1, "minibatch": batch_size, "offline": n}[regime]
@@ -275,6 +282,7 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
                     if epoch == done + 1 and update == 1:
                         _check_gradients_arrive(optimizer)
                         classify = _is_labels(y, output.data)
+                        threshold = 0.5 if isinstance(output.grad_fn, ops.Sigmoid) else 0.0
                     if monitor is None:
                         optimizer.step()
                     else:  # the same step, measured (optim/health.py)
@@ -287,9 +295,9 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
                         bar.update()
                 history.epoch_loss.append(total / n)
                 if classify:
-                    history.epoch_accuracy.append(tally.correct() / n)
+                    history.epoch_accuracy.append(tally.correct(threshold) / n)
                 if validation is not None:
-                    _validate(model, loss_fn, *validation, history)
+                    _validate(model, loss_fn, *validation, history, threshold)
                 if bar is not None:
                     bar.set_postfix_str(_postfix(epoch, done + epochs, history), refresh=False)
                 if monitor is not None:
@@ -299,8 +307,8 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
     finally:
         if bar is not None:
             bar.close()
-        if was_training is not None and getattr(model, "training", None) is not was_training:
-            _set_mode(model, training=was_training)  # (a walk over all modules: only when needed)
+        for module, training in modes:
+            module.training = training
     return history
 
 
@@ -341,13 +349,14 @@ def _check_validation(validation):
 def _is_labels(y, output):
     """Whether ``y`` holds class labels, so that the loop counts correct predictions.
 
-    Integer targets are labels; so are float targets that are all 0 or 1 when
-    the model has one output column (a logit): binary_cross_entropy_with_logits
-    refuses integer targets.
+    With several output columns, integer targets are labels (cross-entropy's).
+    With one column, targets that are all 0 or 1 are (binary labels, float for
+    binary_cross_entropy_with_logits, which refuses integers); other values,
+    integer counts included, are a regression's targets.
     """
-    if y.dtype.kind in "iu":
-        return True
-    return y.dtype.kind == "f" and _one_column(output) and bool(np.all((y == 0) | (y == 1)))
+    if not _one_column(output):
+        return y.dtype.kind in "iu"
+    return y.dtype.kind in "iuf" and bool(np.all((y == 0) | (y == 1)))
 
 
 def _one_column(output):
@@ -378,19 +387,21 @@ class _Tally:
         self.outputs[start:self.rows] = output
         self.labels[start:self.rows] = labels
 
-    def correct(self):
+    def correct(self, threshold=0.0):
         """How many of the rows added so far predict their label (see ``_correct``)."""
-        return _correct(self.outputs[:self.rows], self.labels[:self.rows])
+        return _correct(self.outputs[:self.rows], self.labels[:self.rows], threshold)
 
 
-def _correct(output, labels):
-    """How many rows of ``output`` predict their label (arg-max, or logit > 0 for one column).
+def _correct(output, labels, threshold=0.0):
+    """How many rows of ``output`` predict their label (arg-max; for one column, output > threshold).
 
-    A row that is not finite predicts nothing and counts as wrong: NumPy's
-    arg-max of a NaN row is 0, which would score class 0's share of the data.
+    One column holds a logit (class 1 where it is > 0) or, after a sigmoid, a
+    probability (``threshold`` 0.5). A row that is not finite predicts nothing
+    and counts as wrong: NumPy's arg-max of a NaN row is 0, which would score
+    class 0's share of the data.
     """
     if _one_column(output):
-        predicted = output.reshape(len(labels)) > 0
+        predicted = output.reshape(len(labels)) > threshold
     else:
         predicted = output.argmax(axis=-1)
     if labels.shape != predicted.shape:  # (n, 1) targets of a one-column output
@@ -411,14 +422,44 @@ def _loss_value(loss):
     return float(data.reshape(()))  # (float() of a 1-element array of more axes is deprecated)
 
 
-def _validate(model, loss_fn, X_val, y_val, history):
+def _validate(model, loss_fn, X_val, y_val, history, threshold=0.0):
     """One forward pass over the validation set, in eval mode and without a graph."""
     _set_mode(model, training=False)
     with no_grad():
         output = model(Tensor(X_val))
-        history.val_loss.append(_loss_value(loss_fn(output, Tensor(y_val))))
+        loss = _loss_value(loss_fn(output, Tensor(y_val)))
+    earlier = len(history.epoch_loss) - 1  # NaN for earlier epochs without validation (a continued run)
+    _pad(history.val_loss, earlier).append(loss)
     if _is_labels(y_val, output.data):
-        history.val_accuracy.append(_correct(output.data, y_val) / len(y_val))
+        _pad(history.val_accuracy, earlier).append(_correct(output.data, y_val, threshold) / len(y_val))
+
+
+def _pad(curve, n):
+    """``curve`` with NaN appended up to ``n`` values: one per epoch, measured or not."""
+    curve.extend([math.nan] * (n - len(curve)))
+    return curve
+
+
+def _read_only(a):
+    """A read-only view of ``a``.
+
+    NOTE: the on-line and off-line batches are views of the caller's arrays, so
+    a model that wrote into its input (``x -= mean``) changed the data set for
+    every later epoch; through this view the write raises instead.
+    """
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
+def _modes(model):
+    """``(module, its training flag)`` for the model and each of its modules (none for a plain function).
+
+    NOTE: each one's own flag, not the model's alone: ``model.train(mode)`` would
+    also switch back a submodule the user had put in eval mode on purpose.
+    """
+    modules = model.modules() if callable(getattr(model, "modules", None)) else ()
+    return [(m, m.training) for m in modules if isinstance(getattr(m, "training", None), bool)]
 
 
 def _set_mode(model, training):

@@ -528,3 +528,99 @@ def test_a_row_of_nan_outputs_is_counted_wrong_not_as_class_0():
         def forward(self, x):
             return mg.Tensor(output)
     assert classifier.accuracy(Fixed(), np.zeros((4, 2), np.float32), labels) == 0.5
+
+
+# ---------------------------------------------------------------- audit: what train counts and touches
+
+def _quadrants(n=200, seed=0):
+    """A binary problem a small tanh network learns: the sign of x₀·x₁, as (n, 1) float targets."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 2)).astype(np.float32)
+    y = (X[:, 0] * X[:, 1] > 0).astype(np.float32).reshape(-1, 1)
+    return X, y
+
+
+def test_a_sigmoid_output_is_a_probability_classified_at_one_half():
+    """A model ending in a sigmoid scored the share of 1s: every probability is > 0, the logits' cut."""
+    X, y = _quadrants()
+    model = nn.Sequential(nn.Linear(2, 16, rng=0), nn.Tanh(), nn.Linear(16, 1, rng=1), nn.Sigmoid())
+
+    def bce(p, t):
+        return -(t * p.log() + (1 - t) * (1 - p).log()).mean()
+
+    h = optim.train(model, bce, optim.Adam(model.parameters(), lr=0.05), X, y, epochs=30, rng=0,
+                    validation=(X, y))
+    with mg.no_grad():
+        p = model(mg.Tensor(X)).data
+    expected = float(np.mean((p > 0.5) == (y > 0.5)))
+    assert expected > 0.9
+    assert h.val_accuracy[-1] == pytest.approx(expected)
+    assert h.epoch_accuracy[-1] > 0.85
+
+
+def test_integer_counts_as_regression_targets_get_no_accuracy():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 2)).astype(np.float32)
+    y = rng.integers(0, 5, (30, 1))
+    model = nn.Linear(2, 1, rng=0)
+    h = optim.train(model, lambda out, t: F.mse_loss(out, t.astype(np.float32)), optim.SGD(model.parameters(), lr=0.01),
+                    X, y, epochs=2, validation=(X, y))
+    assert h.epoch_accuracy == [] and h.val_accuracy == []
+
+
+@pytest.mark.parametrize("regime", ["online", "offline", "minibatch"])
+def test_a_model_that_writes_into_its_input_raises_instead_of_changing_the_data(regime):
+    class Centre(nn.Module):
+        def forward(self, x):
+            x -= 1.0                                  # in place, into the batch
+            return x
+
+    X = np.zeros((6, 2), np.float32)
+    y = np.array([0, 1, 0, 1, 0, 1])
+    model = nn.Sequential(Centre(), nn.Linear(2, 2, rng=0))
+    if regime == "minibatch":                          # its batches are copies: nothing to protect
+        optim.train(model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.1), X, y, regime=regime,
+                    batch_size=4, epochs=2)
+    else:
+        with pytest.raises(ValueError, match="writable"):
+            optim.train(model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.1), X, y, regime=regime,
+                        epochs=2)
+    np.testing.assert_array_equal(X, 0.0)
+    assert X.flags.writeable
+
+
+def test_a_continued_run_pads_the_validation_curves_of_its_earlier_epochs():
+    X, y = blobs()
+    model = mlp([3, 8, 3])
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    h = optim.train(model, F.cross_entropy, opt, X, y, epochs=2)
+    optim.train(model, F.cross_entropy, opt, X, y, epochs=2, history=h, validation=(X, y))
+    assert len(h.val_loss) == len(h.val_accuracy) == len(h.epoch_loss) == 4
+    assert all(math.isnan(v) for v in h.val_loss[:2] + h.val_accuracy[:2])
+    assert not any(math.isnan(v) for v in h.val_loss[2:] + h.val_accuracy[2:])
+
+
+def test_a_list_of_floats_trains_in_float32_as_a_tensor_would():
+    X, y = blobs()
+    a, b = mlp([3, 8, 3]), mlp([3, 8, 3])
+    ha = optim.train(a, F.cross_entropy, optim.SGD(a.parameters(), lr=0.1), X, y, epochs=2, rng=0)
+    hb = optim.train(b, F.cross_entropy, optim.SGD(b.parameters(), lr=0.1), X.astype(np.float64).tolist(),
+                     y.tolist(), epochs=2, rng=0)
+    assert ha.step_loss == hb.step_loss                 # float32 both: the same numbers
+    assert all(p.dtype == np.float32 for p in b.parameters())
+
+
+def test_train_gives_back_each_modules_own_mode():
+    X, y = blobs()
+    model = nn.Sequential(nn.Linear(3, 8, rng=0), nn.Dropout(0.5), nn.Linear(8, 3, rng=1))
+    model[1].eval()                                    # the user's choice, for this one layer
+    optim.train(model, F.cross_entropy, optim.SGD(model.parameters(), lr=0.1), X, y, epochs=1, rng=0)
+    assert [m.training for m in model.modules()] == [True, True, False, True]
+
+
+def test_a_stream_of_feature_rows_is_refused_not_read_as_pairs():
+    X = np.arange(6.0).reshape(3, 2)
+    with pytest.raises(ValueError, match=r"stream item 0 is a list of numbers.*online\(X, y\)"):
+        next(optim.online(X.tolist()))
+    xb, yb = next(optim.online([(0.5, 1.0)]))          # a pair in a tuple: one feature, one target
+    assert xb.shape == yb.shape == (1,)
