@@ -24,6 +24,7 @@ name                       does
 """
 
 import math
+import numbers
 
 import numpy as np
 
@@ -153,6 +154,16 @@ def train_stacked(model, optimizer, X, y, *, epochs, batch_size=32, validation=N
         (over the epoch's batches, before each update), ``"test_accuracy"``
         (with ``validation``).
 
+    Raises
+    ------
+    FloatingPointError
+        When a seed's loss is NaN or infinite (no step is taken with it).
+    ValueError
+        For ``epochs`` or ``batch_size`` below 1, or an optimizer whose rule
+        is not elementwise (SWATS) with two seeds or more.
+    TypeError
+        For labels that are not integers.
+
     Examples
     --------
     >>> import numpy as np
@@ -165,7 +176,13 @@ def train_stacked(model, optimizer, X, y, *, epochs, batch_size=32, validation=N
     >>> result["loss"].shape, bool((result["loss"][:, -1] < result["loss"][:, 0]).all())
     ((3, 20), True)
     """
-    X, y = np.asarray(X), np.asarray(y)
+    X, y = np.asarray(X), _labels(y, "train_stacked")
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"train_stacked: {name} must be an int >= 1, got {value!r}")
+    if len(model.seeds) > 1 and not getattr(optimizer, "_elementwise", True):  # SWATS: one test summed over the seeds
+        raise ValueError(f"train_stacked: {type(optimizer).__name__}'s rule is not elementwise, so the "
+                         f"seeds of one stacked model would steer each other; train one model per seed")
     S, n = len(model.seeds), len(X)
     gens = [np.random.default_rng(seed) for seed in model.seeds]
     result = {"loss": np.zeros((S, epochs)), "train_accuracy": np.zeros((S, epochs))}
@@ -183,9 +200,13 @@ def train_stacked(model, optimizer, X, y, *, epochs, batch_size=32, validation=N
             optimizer.zero_grad()
             logits = model(xb)
             loss = _stacked_cross_entropy(logits, yb)
+            per_seed = _per_seed_loss(logits.data, yb)
+            if not np.isfinite(per_seed).all():  # as optim.train: no step with it, and no NaN results
+                seeds = [seed for seed, v in zip(model.seeds, per_seed) if not np.isfinite(v)]
+                raise FloatingPointError(f"train_stacked: the loss of seed(s) {seeds} is not finite in "
+                                         f"epoch {epoch + 1}, update {t}; lower the learning rate")
             loss.backward()
             optimizer.step()
-            per_seed = _per_seed_loss(logits.data, yb)
             result["loss"][:, epoch] += per_seed * yb.shape[1] / n
             result["train_accuracy"][:, epoch] += (logits.data.argmax(-1) == yb).sum(axis=1) / n
         if validation is not None:
@@ -214,8 +235,18 @@ def evaluate(model, X, y):
     """
     with no_grad():
         logits = model(np.asarray(X)).data
+    y = _labels(y, "evaluate")
+    finite = np.isfinite(logits).all(axis=-1)  # a row of NaN predicts nothing (its arg-max would be 0)
+    return _per_seed_loss(logits, y), ((logits.argmax(-1) == y) & finite).mean(axis=1)
+
+
+def _labels(y, fn):
+    """``y`` as an array of integer class labels; anything else is refused, naming ``fn``."""
     y = np.asarray(y)
-    return _per_seed_loss(logits, y), (logits.argmax(-1) == y).mean(axis=1)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"{fn}: labels must be integer class indices, got dtype {y.dtype}; convert "
+                        f"them with y.astype(np.int64)")
+    return y
 
 
 def mean_sd(values, digits=3):
@@ -254,6 +285,8 @@ def difference(a, b):
     (0.03, 0.0082)
     """
     a, b = np.asarray(a, dtype=float).reshape(-1), np.asarray(b, dtype=float).reshape(-1)
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):  # a diverged run is no measurement
+        raise ValueError(f"difference of samples that hold NaN or inf: {a.tolist()} and {b.tolist()}")
     if min(a.size, b.size) < 2:
         raise ValueError(f"difference needs two or more values in each sample (their sd), got {a.size} "
                          f"and {b.size}")

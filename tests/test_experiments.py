@@ -87,3 +87,30 @@ def test_the_statistics_refuse_samples_too_small_for_a_spread():
         difference([0.5], [0.4, 0.6])
     with pytest.raises(ValueError, match="one or more seeds"):
         StackedMLP((3, 2), seeds=[])
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow that the test provokes
+def test_a_diverging_seed_raises_instead_of_scoring_nan_rows_as_class_0():
+    X, y = _data()
+    model = StackedMLP((4, 8, 3), [0, 1])
+    with pytest.raises(FloatingPointError, match=r"train_stacked: the loss of seed\(s\) \[0, 1\] is not finite"):
+        train_stacked(model, optim.SGD(model.parameters(), lr=1e4), X, y, epochs=20)
+    with pytest.raises(ValueError, match="NaN or inf"):
+        difference([0.9, np.nan], [0.8, 0.85])
+    with mg.no_grad():
+        for p in model.parameters():
+            p.data[...] = np.nan                           # every logit NaN
+    assert evaluate(model, X, y)[1].tolist() == [0.0, 0.0]
+
+
+def test_train_stacked_refuses_what_would_mislead():
+    X, y = _data()
+    model = StackedMLP((4, 8, 3), [0, 1])
+    with pytest.raises(ValueError, match="batch_size must be an int >= 1, got 0"):
+        train_stacked(model, optim.SGD(model.parameters(), lr=0.1), X, y, epochs=1, batch_size=0)
+    with pytest.raises(ValueError, match="SWATS's rule is not elementwise"):
+        train_stacked(model, optim.SWATS(model.parameters()), X, y, epochs=1)
+    one = StackedMLP((4, 8, 3), [0])                   # one seed: nothing to couple
+    assert train_stacked(one, optim.SWATS(one.parameters()), X, y, epochs=1)["loss"].shape == (1, 1)
+    with pytest.raises(TypeError, match="labels must be integer class indices, got dtype float64"):
+        evaluate(model, X, y.astype(float))
