@@ -231,14 +231,23 @@ def _tensor_for(node, name, value, result):
 def _check_constants(node):
     """Raise unless every floating-point array ``node`` still saves is a constant of its op.
 
-    Arrays inside a saved tuple or list (``self.saved = (x, y)``) cannot be
-    swapped for Tensors, so they raise too unless listed in ``constants``.
+    Arrays inside a saved tuple, list or dict (``self.saved = (x, y)``)
+    cannot be swapped for Tensors, so they raise too unless listed in
+    ``constants``.
     """
     reachable = {name for name, *_ in node._protected}  # what were inputs' arrays (constants too) or the result
     for name, value in vars(node).items():
-        inside = value if isinstance(value, (tuple, list)) else (value,)
+        inside = (value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list))
+                  else (value,))
         if (any(isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind in "fc" for v in inside)
                 and name not in reachable and name not in getattr(node, "constants", ())):
+            if not isinstance(value, (np.ndarray, np.generic)):
+                raise NotImplementedError(
+                    f"gradients of gradients through {type(node).__name__}: its forward saved arrays "
+                    f"inside {name!r} (a {type(value).__name__}), which cannot be swapped for Tensors, "
+                    f"so its backward would use them as constants; save each as an attribute of its "
+                    f"own (self.x = x), or list {name!r} in {type(node).__name__}.constants if their "
+                    f"derivative is 0")
             raise NotImplementedError(
                 f"gradients of gradients through {type(node).__name__}: its forward saved {name!r}, "
                 f"computed from its inputs, which its backward would use as a constant; save the "

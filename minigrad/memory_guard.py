@@ -193,27 +193,39 @@ def protect(node, arrays, result):
     and the ``result``; a mask or table the node made itself needs no lock.
     ``node._protected`` keeps one record per array locked: ``(name, array,
     memory key, version, sources)``, sources as :func:`_source` gives them.
+    The items of a saved tuple, list or dict count too (a custom op's
+    ``self.saved = (x, y)``), named ``"saved[0]"``.
     """
     saved = []
     for name, value in vars(node).items():
-        source = _source(value, arrays, result) if isinstance(value, np.ndarray) else None
-        if source is None:
-            continue  # a number, a shape, an axis, or an array the node made itself
-        owner = value if value.base is None else _owner(value)
-        key = id(owner)
-        memory = _memories.get(key)
-        if memory is None:  # the first live save of this memory: lock it, and the views ops made of it
-            writable = owner.flags.writeable and (owner.base is None or _reopenable(owner))
-            views = _writable_op_views(key) if writable else _NO_VIEWS
-            memory = _memories[key] = [0, 0, writable, owner, views]
-            _lock(memory)
-        if value is not owner and memory[WRITABLE] and value.flags.writeable:
-            value.setflags(False)  # a view, made before the lock: lock it too
-            _add_view(memory, value)
-        memory[COUNT] += 1
-        saved.append((name, value, key, memory[VERSION], source))
+        if isinstance(value, np.ndarray):
+            _save(saved, name, value, arrays, result)
+        elif isinstance(value, (tuple, list, dict)) and value:
+            for key, item in (value.items() if isinstance(value, dict) else enumerate(value)):
+                if isinstance(item, np.ndarray):
+                    _save(saved, f"{name}[{key!r}]", item, arrays, result)
     if saved:
         node._protected = tuple(saved)
+
+
+def _save(saved, name, value, arrays, result):
+    """Lock array ``value`` (saved as ``name``) if a user can reach it, and add its record to ``saved``."""
+    source = _source(value, arrays, result)
+    if source is None:
+        return  # an array the node made itself
+    owner = value if value.base is None else _owner(value)
+    key = id(owner)
+    memory = _memories.get(key)
+    if memory is None:  # the first live save of this memory: lock it, and the views ops made of it
+        writable = owner.flags.writeable and (owner.base is None or _reopenable(owner))
+        views = _writable_op_views(key) if writable else _NO_VIEWS
+        memory = _memories[key] = [0, 0, writable, owner, views]
+        _lock(memory)
+    if value is not owner and memory[WRITABLE] and value.flags.writeable:
+        value.setflags(False)  # a view, made before the lock: lock it too
+        _add_view(memory, value)
+    memory[COUNT] += 1
+    saved.append((name, value, key, memory[VERSION], source))
 
 
 def release(node):

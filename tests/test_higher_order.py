@@ -402,8 +402,23 @@ def test_arrays_saved_inside_a_tuple_are_refused_when_differentiating_twice():
 
     x = mg.Tensor(np.array([0.5, -1.0]), requires_grad=True)
     np.testing.assert_array_equal(mg.grad(MulT.apply(x, x).sum(), x)[0].data, [1.0, -2.0])
-    with pytest.raises(NotImplementedError, match="its forward saved 'saved'"):
+    with pytest.raises(NotImplementedError, match=r"its forward saved arrays inside 'saved' \(a tuple\)"):
         mg.grad(MulT.apply(x, x).sum(), x, create_graph=True)
+
+
+def test_arrays_saved_inside_a_dict_are_refused_when_differentiating_twice():
+    """A dict was not looked into: the second derivative of x² came out 0, silently (PyTorch: 2)."""
+    class Square(mg.Function):
+        def forward(self, x):
+            self.d = {"x": x}
+            return x ** 2
+
+        def backward(self, g):
+            return g * 2 * self.d["x"]
+
+    x = mg.Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    with pytest.raises(NotImplementedError, match=r"saved arrays inside 'd' \(a dict\)"):
+        mg.grad(Square.apply(x).sum(), x, create_graph=True)
 
 
 def test_gradcheck_checks_a_function_that_differentiates_inside():

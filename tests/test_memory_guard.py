@@ -192,3 +192,31 @@ def test_gradients_of_gradients_refuse_an_input_whose_data_was_rebound():
     (g,) = mg.grad(y, x, create_graph=True)
     (h,) = mg.grad(g.sum(), x)
     np.testing.assert_array_equal(h.data, [2.0, 2.0])
+
+
+@pytest.mark.parametrize("container", ["tuple", "list", "dict"])
+def test_a_custom_op_that_saves_its_inputs_in_a_container_is_guarded_too(container):
+    """A custom op's ``self.saved = (x, y)`` was not locked: a raw write gave a silently wrong gradient."""
+    class Mul(mg.Function):
+        def forward(self, x, y):
+            self.saved = {"tuple": (x, y), "list": [x, y], "dict": {"x": x, "y": y}}[container]
+            return x * y
+
+        def backward(self, g):
+            x, y = self.saved.values() if isinstance(self.saved, dict) else self.saved
+            return g * y, g * x
+
+    a = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    b = mg.Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    z = Mul.apply(a, b).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        a.data[0] = 100.0
+    with mg.no_grad():
+        a -= 1.0                                       # minigrad's own write: counted
+    key = {"tuple": "0", "list": "0", "dict": "'x'"}[container]
+    with pytest.raises(RuntimeError, match=rf"saved as .saved\[{key}\]. was changed in place"):
+        z.backward()
+    z = Mul.apply(a, b).sum()
+    z.backward()                                       # released: writable again
+    a.data[0] = 5.0
+    np.testing.assert_array_equal(b.grad, [0.0, 1.0])
