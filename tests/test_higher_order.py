@@ -480,3 +480,54 @@ def test_a_second_pass_through_a_released_graph_names_both_ways_in():
     mg.grad(y, x)
     with pytest.raises(RuntimeError, match=r"backward\(\) or mg.grad\(\); pass retain_graph=True"):
         mg.grad(y, x)
+
+
+def test_gradcheck_catches_a_second_derivative_that_comes_out_zero():
+    """A constant saved from the input (cos x) gave 0 for the second derivative; so did the numeric
+    side under no_grad, where mg.grad returns zeros, and gradcheck passed (gradgradcheck fails it)."""
+    class Sin(mg.Function):
+        constants = ("c",)
+
+        def forward(self, x):
+            self.c = np.cos(x)
+            return np.sin(x)
+
+        def backward(self, g):
+            return g * self.c
+
+    x = mg.Tensor(np.array([0.3, -1.1, 2.0]), requires_grad=True)
+    with pytest.raises(mg.GradcheckError):
+        mg.gradcheck(lambda t: mg.grad(Sin.apply(t).sum(), t, create_graph=True)[0], x)
+
+
+def test_gradcheck_leaves_every_grad_alone():
+    """It called backward(): the .grad of a tensor it does not check (a layer's weight) changed."""
+    x = mg.Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    lin = mg.nn.Linear(2, 3, rng=0, dtype=np.float64)
+    assert mg.gradcheck(lin, x)
+    assert x.grad is None and lin.weight.grad is None and lin.bias.grad is None
+
+
+def test_gradcheck_is_not_fooled_by_a_large_unrelated_output():
+    """The difference of two sums lost the change of a small element beside one of 1e9."""
+    x = mg.Tensor(np.array([0.3, 0.5]), requires_grad=True)
+    assert mg.gradcheck(lambda t: t * np.array([1e9, 1.0]), x)
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor([0.3, 0.5], dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda t: t * torch.tensor([1e9, 1.0], dtype=torch.float64), (tx,))
+
+
+def test_gradcheck_refuses_a_bool_step_and_names_a_float32_output():
+    x = mg.Tensor(np.array([0.5, 1.5]), requires_grad=True)
+    with pytest.raises(ValueError, match="eps must be a finite number > 0, got True"):
+        mg.gradcheck(lambda t: t * 2, x, eps=True)
+
+    class Wrong(mg.Function):
+        def forward(self, x):
+            return (x * 3).astype(np.float32)
+
+        def backward(self, g):
+            return g * 2.0
+
+    with pytest.raises(mg.GradcheckError, match="fn's output is float32, too coarse"):
+        mg.gradcheck(Wrong.apply, x)
