@@ -364,3 +364,37 @@ def test_a_wrong_backward_on_a_steeply_curved_function_is_caught_not_taken_for_k
     assert mg.check_graph(_Log.apply(x).sum()) is None
     x = mg.Tensor(np.array([-1.0, 0.0, 2.0]), requires_grad=True)
     assert mg.check_graph(x.relu().sum()) is None      # a real kink at 0 is still skipped
+
+
+@pytest.mark.parametrize("make", [
+    lambda: mg.Tensor(np.array([3e7, 0.5]), requires_grad=True).sum(),
+    lambda: (mg.Tensor(np.array([0.3, 0.5]), requires_grad=True) * np.array([1e9, 1.0])).sum(),
+    lambda: (mg.Tensor(np.array([1e12, -2.0, 0.25]), requires_grad=True) ** 2).mean(),
+], ids=["sum", "mul", "pow-mean"])
+def test_a_large_element_does_not_make_a_correct_op_look_wrong(make):
+    """The difference of two sums lost a small element's change in a large one's rounding: Sum was blamed."""
+    with mg.record_calls():                            # the constant operands are kept: every node checked
+        loss = make()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for seed in range(5):
+            assert mg.check_graph(loss, seed=seed) is None
+
+
+@pytest.mark.parametrize("x", [5e-7, -3e-7, 2e-7])
+def test_a_kink_closer_than_eps_is_not_blamed(x):
+    """abs at |x| = 5e-7 < ε looked smooth at ε and at ε/2, and Abs was blamed."""
+    t = mg.Tensor(np.array([x, 1.0]), requires_grad=True)
+    assert mg.check_graph(t.abs().sum()) is None
+    with mg.record_calls():                            # leaky_relu's slope is a keyword parameter
+        loss = F.leaky_relu(t, 0.1).sum()
+    assert mg.check_graph(loss) is None
+
+
+def test_a_node_whose_output_overflows_is_skipped_not_blamed():
+    """Differences of inf are NaN: Sum and Exp were blamed for an overflow that is no backward's fault."""
+    x = mg.Tensor(np.array([1000.0, 1.0]), requires_grad=True)
+    with np.errstate(over="ignore"):
+        loss = x.exp().sum()
+    with pytest.warns(UserWarning, match=r"Sum \(node 1, its output not finite\), Exp \(node 2, its output not finite\)"):
+        assert mg.check_graph(loss) is None
