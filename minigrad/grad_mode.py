@@ -8,10 +8,15 @@ under ``no_grad`` must not cut ops out of a graph another thread is building.
 Each switch is a context manager and a decorator. As a decorator, every call
 of the function enters and leaves a block of its own (``_recreate_cm``), so
 a recursive function decorated with ``@no_grad()`` restores the mode its
-outermost call found.
+outermost call found; a generator function is switched while it runs, not
+while it waits between items, as in PyTorch. ``@no_grad`` without the
+parentheses works too. One switch object may be entered again inside its
+own block: each ``with`` restores what it found.
 """
 
 import contextlib
+import functools
+import inspect
 import threading
 
 import numpy as np
@@ -47,17 +52,58 @@ class _Switch(contextlib.ContextDecorator):
 
     flag, value = "enabled", True
 
+    def __new__(cls, func=None):
+        if func is not None:  # @no_grad, without the parentheses: decorate func with a new switch
+            if not callable(func):
+                raise TypeError(f"{cls.__name__}() takes no arguments, got {type(func).__name__}")
+            return cls()(func)
+        return super().__new__(cls)
+
+    def __init__(self, func=None):
+        self._previous = []  # a stack: the same object may be entered again inside its own block
+
     def _recreate_cm(self):
         return type(self)()  # a decorated function's calls each get their own block (and saved flag)
 
+    def __call__(self, func):
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def generator(*args, **kwargs):
+                return (yield from _switched(self, func(*args, **kwargs)))
+            return generator
+        return super().__call__(func)
+
     def __enter__(self):
-        self._previous = getattr(GradMode, self.flag)
+        self._previous.append(getattr(GradMode, self.flag))
         setattr(GradMode, self.flag, self.value)
         return self
 
     def __exit__(self, *exc):
-        setattr(GradMode, self.flag, self._previous)
+        setattr(GradMode, self.flag, self._previous.pop())
         return False
+
+
+def _switched(switch, gen):
+    """Generator ``gen`` with ``switch`` on while it runs and off while it waits for the next ``next()``.
+
+    NOTE: ``ContextDecorator`` alone would leave the block as soon as the
+    generator object is made, before its body runs; the caller's code between
+    two items runs in the caller's own mode.
+    """
+    method, arg = gen.send, None
+    while True:
+        with switch._recreate_cm():
+            try:
+                item = method(arg)
+            except StopIteration as stop:
+                return stop.value
+        try:
+            arg, method = (yield item), gen.send
+        except GeneratorExit:
+            gen.close()
+            raise
+        except BaseException as error:  # thrown in by the caller: passed on, inside the block
+            arg, method = error, gen.throw
 
 
 class no_grad(_Switch):
@@ -118,14 +164,19 @@ class detect_anomaly(_Switch):
 
     flag, value = "anomaly", True
 
+    def __init__(self, func=None):
+        super().__init__()
+        self._errstates = []
+
     def __enter__(self):
-        self._errstate = np.errstate(divide="ignore", over="ignore", invalid="ignore")
-        self._errstate.__enter__()
+        errstate = np.errstate(divide="ignore", over="ignore", invalid="ignore")
+        errstate.__enter__()
+        self._errstates.append(errstate)
         return super().__enter__()
 
     def __exit__(self, *exc):
         super().__exit__(*exc)
-        self._errstate.__exit__(*exc)
+        self._errstates.pop().__exit__(*exc)
         return False
 
 

@@ -1621,3 +1621,50 @@ def test_max_with_nan_sends_the_gradient_to_the_nans_without_a_warning():
 def test_an_empty_tensor_shows_its_shape():
     assert repr(mg.zeros(0, 3)) == "Tensor([], shape=(0, 3))"
     assert repr(mg.zeros(0)) == "Tensor([])"
+
+
+@pytest.mark.parametrize("switch, flag, inside", [
+    (mg.no_grad, "enabled", False), (mg.enable_grad, "enabled", True), (mg.detect_anomaly, "anomaly", True)])
+def test_a_decorated_generator_is_switched_while_it_runs_and_only_then(switch, flag, inside):
+    """ContextDecorator left the block before the generator's body ran: @no_grad did nothing there."""
+    from minigrad.grad_mode import GradMode
+    outside = not inside
+
+    @switch()
+    def gen():
+        received = yield getattr(GradMode, flag)
+        try:
+            yield getattr(GradMode, flag), received
+        except KeyError:
+            yield "caught inside", getattr(GradMode, flag)
+        return "done"
+
+    setattr(GradMode, flag, outside)
+    try:
+        g = gen()
+        assert next(g) is inside and getattr(GradMode, flag) is outside
+        assert g.send("hello") == (inside, "hello") and getattr(GradMode, flag) is outside
+        assert g.throw(KeyError("x")) == ("caught inside", inside)
+        with pytest.raises(StopIteration) as stop:
+            next(g)
+        assert stop.value.value == "done" and getattr(GradMode, flag) is outside
+    finally:
+        setattr(GradMode, flag, flag == "enabled")
+
+
+def test_no_grad_decorates_without_parentheses_and_a_switch_can_be_reentered():
+    x = mg.Tensor([1.0], requires_grad=True)
+
+    @mg.no_grad
+    def double(t):
+        return t * 2
+
+    assert not double(x).requires_grad and mg.is_grad_enabled()
+    with pytest.raises(TypeError, match=r"no_grad\(\) takes no arguments, got int"):
+        mg.no_grad(3)
+    for switch in (mg.no_grad(), mg.detect_anomaly()):
+        before = (mg.is_grad_enabled(), mg.grad_mode.GradMode.anomaly, np.geterr())
+        with switch:
+            with switch:                               # NumPy's errstate token was used twice here
+                pass
+        assert (mg.is_grad_enabled(), mg.grad_mode.GradMode.anomaly, np.geterr()) == before
