@@ -342,7 +342,8 @@ def _as_tuple(grads, node):
 
 def _fit(gx, x, node):
     """``gx`` un-broadcast to the shape of input ``x``; raise if it cannot fit."""
-    fitted = unbroadcast(gx if isinstance(gx, Tensor) else np.asarray(gx), x.shape)
+    gx = gx if isinstance(gx, Tensor) else np.asarray(gx)
+    fitted = unbroadcast(gx, x.shape) if gx.ndim >= len(x.shape) else gx  # fewer axes: it cannot fit
     if fitted.shape != x.shape:
         raise RuntimeError(f"{type(node).__name__}.backward returned a gradient of shape {np.shape(gx)} "
                            f"for an input of shape {x.shape}; it must have the input's shape")

@@ -173,7 +173,11 @@ def backward_on_tensors(node, g, result):
         if hasattr(node, "on_tensors"):
             node.on_tensors()
         _check_constants(node)
-        return node.backward(g)
+        try:
+            return node.backward(g)
+        except FloatingPointError as error:  # detect_anomaly: an op of this backward, run as a graph
+            raise FloatingPointError(f"{error}, while computing the backward of {type(node).__name__} "
+                                     f"on Tensors (create_graph=True)") from None
     finally:
         saved.clear()
         saved.update(before)

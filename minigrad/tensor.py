@@ -418,6 +418,8 @@ class Tensor:
         if grad is None and self.data.size != 1:
             raise ValueError(f"backward() needs a grad argument for a tensor of shape "
                              f"{self.shape}; only one-element tensors default to 1")
+        if grad is not None and np.iscomplexobj(getattr(grad, "data", grad)):  # the cast would drop the imaginary part
+            raise TypeError(f"backward(): grad is complex; minigrad's tensors and gradients are real")
         grad = np.ones_like(self.data) if grad is None else np.array(getattr(grad, "data", grad), self.dtype)
         if grad.shape != self.shape:
             raise ValueError(f"backward(): grad has shape {grad.shape} but the tensor has shape {self.shape}")

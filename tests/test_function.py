@@ -6,6 +6,7 @@ import sys
 import numpy as np
 import pytest
 
+import minigrad as mg
 from minigrad.tensor import _check_numpy_version
 
 
@@ -64,3 +65,26 @@ def test_a_graph_alive_at_interpreter_exit_frees_quietly(tmp_path):
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0
     assert "Exception ignored" not in done.stderr, done.stderr
+
+
+def test_a_gradient_with_fewer_axes_than_its_input_gets_the_shape_message():
+    """unbroadcast raised a bare IndexError for a (3,) gradient of a (3, 1) input."""
+    class Flatten(mg.Function):
+        def forward(self, x):
+            return x.reshape(-1)
+
+        def backward(self, g):
+            return g                                   # forgot to reshape back
+
+    x = mg.Tensor(np.ones((3, 1)), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Flatten.backward returned a gradient of shape \(3,\) for an "
+                                           r"input of shape \(3, 1\); it must have the input's shape"):
+        Flatten.apply(x).sum().backward()
+
+
+def test_a_complex_grad_for_backward_is_refused():
+    """NumPy dropped the imaginary part with only a ComplexWarning."""
+    x = mg.Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(TypeError, match="grad is complex"):
+        (x * 2).backward(np.ones(3) * 1j)
+    assert x.grad is None

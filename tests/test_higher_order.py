@@ -531,3 +531,11 @@ def test_gradcheck_refuses_a_bool_step_and_names_a_float32_output():
 
     with pytest.raises(mg.GradcheckError, match="fn's output is float32, too coarse"):
         mg.gradcheck(Wrong.apply, x)
+
+
+def test_an_anomaly_inside_a_backward_run_on_tensors_names_that_backward():
+    """It said 'Div produced non-finite values in its forward' and nothing of Sqrt, whose backward it was."""
+    x = mg.Tensor(np.array([0.0, 1.0]), requires_grad=True)
+    with mg.detect_anomaly(), pytest.raises(FloatingPointError, match=r"Div produced .* while computing the "
+                                                                     r"backward of Sqrt on Tensors"):
+        mg.grad(x.sqrt().sum(), x, create_graph=True)
