@@ -330,13 +330,8 @@ def _floating(a):
     return isinstance(a, np.ndarray) and a.dtype.kind == "f"
 
 
-def _central(forward, xs, k, u, idx, step):
-    """(L(x + step) − L(x − step)) / 2·step at element ``idx`` of ``xs[k]``, L = Σ u·forward(xs).
-
-    NOTE: differenced output element by output element before the sum: the
-    elements that do not depend on x[idx] cancel exactly, where a difference
-    of two sums lost x[idx]'s change in the rounding of a large one.
-    """
+def _around(forward, xs, k, idx, step):
+    """The outputs with element ``idx`` of ``xs[k]`` moved up by ``step``, then down; xs left as they were."""
     x = xs[k]
     orig = x[idx]
     x[idx] = orig + step
@@ -344,6 +339,17 @@ def _central(forward, xs, k, u, idx, step):
     x[idx] = orig - step
     down = forward(*xs)
     x[idx] = orig
+    return up, down
+
+
+def _central(forward, xs, k, u, idx, step):
+    """(L(x + step) − L(x − step)) / 2·step at element ``idx`` of ``xs[k]``, L = Σ u·forward(xs).
+
+    NOTE: differenced output element by output element before the sum: the
+    elements that do not depend on x[idx] cancel exactly, where a difference
+    of two sums lost x[idx]'s change in the rounding of a large one.
+    """
+    up, down = _around(forward, xs, k, idx, step)
     with np.errstate(all="ignore"):
         return float(np.sum(u * (up - down)) / (2 * step))
 
@@ -367,12 +373,7 @@ def _differences(forward, xs, k, u, y, eps, atol, rtol):
     numeric, kink = np.zeros(x.shape), np.zeros(x.shape, dtype=bool)
 
     def gap(idx, step):  # right minus left one-sided difference at x[idx], and the central one
-        orig = x[idx]
-        x[idx] = orig + step
-        up = forward(*xs)
-        x[idx] = orig - step
-        down = forward(*xs)
-        x[idx] = orig
+        up, down = _around(forward, xs, k, idx, step)
         right, left = np.sum(u * (up - y)) / step, np.sum(u * (y - down)) / step
         return float(right - left), float(np.sum(u * (up - down)) / (2 * step))
 
