@@ -201,6 +201,13 @@ class Tensor:
         """``int(t)`` for a one-element tensor (truncates, like ``int`` of a float)."""
         return int(self.item())
 
+    def __index__(self):
+        """A 0-d integer tensor where Python wants an index: ``x[i:j]``, ``range(n)`` (NumPy's rule)."""
+        if self.data.ndim != 0 or self.data.dtype.kind not in "iu":
+            raise TypeError(f"only a 0-d integer tensor can be an index, got shape {self.shape} and "
+                            f"dtype {self.dtype}")
+        return int(self.data)
+
     def numpy(self):
         """The data as a NumPy array (shared, not copied): read-only while a live graph saved it."""
         return self.data

@@ -1668,3 +1668,13 @@ def test_no_grad_decorates_without_parentheses_and_a_switch_can_be_reentered():
             with switch:                               # NumPy's errstate token was used twice here
                 pass
         assert (mg.is_grad_enabled(), mg.grad_mode.GradMode.anomaly, np.geterr()) == before
+
+
+def test_a_0d_integer_tensor_is_an_index_as_in_numpy():
+    x = mg.Tensor(np.arange(10.0), requires_grad=True)
+    i, j = mg.Tensor(np.array(2)), mg.Tensor(np.array(5))
+    np.testing.assert_array_equal(x[i:j].data, [2.0, 3.0, 4.0])
+    assert list(range(j)) == [0, 1, 2, 3, 4]
+    for bad in (mg.Tensor(np.array(2.0)), mg.Tensor(np.array([2]))):
+        with pytest.raises(TypeError, match="only a 0-d integer tensor can be an index"):
+            x[bad:5]
