@@ -149,6 +149,10 @@ MISTAKES = (
     Mistake("toposort-preorder", "function.toposort",
             "a node came before a node that makes one of its inputs: a node may join the order only "
             "after every node it depends on has"),
+    Mistake("toposort-seen-on-push", "function.toposort",
+            "a node used by two others came after one of them: it was already counted as visited "
+            "while it still waited on the stack, so its other user did not wait for it; when is a "
+            "node visited, and when is it done?"),
     Mistake("backward-overwrites", "function.backward_pass",
             "the gradient of a tensor used by several nodes is only one user's contribution: are "
             "contributions added, not assigned?"),

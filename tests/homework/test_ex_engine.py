@@ -328,8 +328,11 @@ def test_unbroadcast_keeps_the_dtype():
 
 # ============================================================ function.toposort
 
-def check_topological(order, root):
-    """``order`` = toposort(root.grad_fn): each node root needs once, after its inputs' nodes."""
+def check_topological(order, root, mistake="toposort-preorder"):
+    """``order`` = toposort(root.grad_fn): each node root needs once, after its inputs' nodes.
+
+    A node placed before the node of one of its inputs fails with the hint of ``mistake``
+    (None: without a hint, where the graph cannot tell which mistake it was)."""
     assert type(order) is list, f"toposort returns a list of nodes, got {type(order).__name__}"
     assert all(isinstance(node, Function) for node in order), \
         "toposort lists nodes (Function instances, the grad_fn of tensors), never Tensors or leaves"
@@ -341,7 +344,8 @@ def check_topological(order, root):
         for x in node.inputs:
             if x is not None and x.grad_fn is not None:
                 assert place[x.grad_fn] < place[node], \
-                    likely("toposort-preorder") + f" ({x.grad_fn!r} made an input of {node!r})"
+                    (likely(mistake) + " " if mistake else "a node came before a node that makes one of "
+                     "its inputs ") + f"({x.grad_fn!r} made an input of {node!r})"
     assert order[-1] is root.grad_fn, "the root's node comes last"
 
 
@@ -373,6 +377,47 @@ def test_toposort_lists_a_node_of_a_diamond_once():
     order = toposort(e.grad_fn)
     check_topological(order, e)
     assert len(order) == 5, f"5 nodes (a, b, c, d, e), each once: got {len(order)}"
+
+
+@toposort_ex
+def test_toposort_waits_for_a_shared_node_whichever_input_it_is():
+    x = leaf([1.0])
+    a = x * 2          # used by b, c and d
+    b = a.exp()        # used by c and d
+    c = a + b          # a is the first input here ...
+    d = b - a          # ... and the second here
+    r = d + c
+    order = toposort(r.grad_fn)
+    names = {t.grad_fn: name for t, name in ((a, "a"), (b, "b"), (c, "c"), (d, "d"), (r, "r"))}
+    got = [names.get(node, "?") for node in order]
+    # Marking a node visited when it is pushed, not when it is popped, places b before a here,
+    # whichever way round the inputs are pushed: b's walk finds a "visited" but not yet placed.
+    if got in (["b", "a", "c", "d", "r"], ["b", "a", "d", "c", "r"]):
+        pytest.fail(likely("toposort-seen-on-push") + f" (the order was {', '.join(got)})")
+    check_topological(order, r)
+
+
+def random_graph(rng, size):
+    """The root of a random graph of ``size`` ops on two leaves, each op using earlier results."""
+    made = [leaf([0.5]), leaf([1.5])]
+    for _ in range(size):
+        kind = rng.integers(3)
+        i, j = rng.integers(len(made), size=2)
+        if kind == 0:
+            made.append(made[i] + made[j])
+        elif kind == 1:
+            made.append(made[i] - made[j])
+        else:
+            made.append(made[i].tanh())
+    return made[-1] + made[-2] + made[-3]
+
+
+@toposort_ex
+def test_toposort_of_random_graphs_puts_every_node_after_its_inputs_nodes():
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        root = random_graph(rng, 30)
+        check_topological(toposort(root.grad_fn), root, mistake=None)
 
 
 @toposort_ex

@@ -122,6 +122,18 @@ def _engine():
                               "    order.append(node)\n"
                               "    stack.extend(x.grad_fn for x in node.inputs if x is not None and x.grad_fn is not None)\n"
                               "return order[::-1]\n"),
+        "toposort-seen-on-push": ("order, seen, stack = [], {root}, [(root, False)]\n"
+                                  "while stack:\n"
+                                  "    node, inputs_done = stack.pop()\n"
+                                  "    if inputs_done:\n"
+                                  "        order.append(node)\n"
+                                  "        continue\n"
+                                  "    stack.append((node, True))\n"
+                                  "    for x in node.inputs:\n"
+                                  "        if x is not None and x.grad_fn is not None and x.grad_fn not in seen:\n"
+                                  "            seen.add(x.grad_fn)\n"
+                                  "            stack.append((x.grad_fn, False))\n"
+                                  "return order\n"),
         "backward-overwrites": [("grads[x.grad_fn] = grads[x.grad_fn] + gx if x.grad_fn in grads else gx",
                                  "grads[x.grad_fn] = gx")],
         "backward-adds-in-place": [("grads[x.grad_fn] = grads[x.grad_fn] + gx if x.grad_fn in grads else gx",
