@@ -162,6 +162,13 @@ MISTAKES = (
     Mistake("backward-no-unbroadcast", "function.backward_pass",
             "a gradient kept the broadcast shape of the result: each input's gradient must be "
             "un-broadcast to that input's shape"),
+    Mistake("backward-unbroadcast-kept-only", "function.backward_pass",
+            "the node that made an input got that input's gradient in the broadcast shape of the "
+            "result, though keep got it un-broadcast: what goes on to the next node must be fitted "
+            "to the input's shape as well"),
+    Mistake("backward-constant-input", "function.backward_pass",
+            "a gradient was sent to a constant input ('NoneType' has no attribute ...): an op hands "
+            "every input a gradient, but node.inputs holds None where an input needs none; skip it"),
     Mistake("backward-wrong-order", "function.backward_pass",
             "a node's backward ran before all its users had sent it their gradients: go through the "
             "order from the root down"),

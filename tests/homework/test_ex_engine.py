@@ -620,6 +620,55 @@ def test_backward_undoes_broadcasting():
 
 
 @backward_ex
+def test_backward_hands_the_un_broadcast_gradient_on_to_the_next_node():
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    h = x.mean(axis=1, keepdims=True)        # (2, 1), made by a node: its gradient goes on to Mean
+    w = leaf([10.0, 20.0])                   # (2,)
+    z = BroadcastGrad.apply(h, w)            # (2, 2); its backward hands g in that shape to both
+    g = np.array([[1.0, 2.0], [3.0, 4.0]])
+    try:
+        z.backward(g)
+    except ValueError as e:  # a leaf's .grad refuses another shape than the leaf's
+        if ".grad must have the tensor's shape" in str(e):
+            pytest.fail(likely("backward-no-unbroadcast") + f" ({e})")
+        raise
+    # dL/dh = g summed over the broadcast axis = [[3], [7]]; Mean spreads it: dL/dx = dL/dh / 2
+    want = [[1.5, 1.5], [3.5, 3.5]]
+    if np.shape(x.grad) == (2, 2) and np.allclose(x.grad, g / 2):
+        pytest.fail(likely("backward-unbroadcast-kept-only") + f" (x.grad is {x.grad.tolist()}, not {want})")
+    np.testing.assert_allclose(x.grad, want, err_msg="dL/dx = (g summed over the copies of h) / 2")
+    np.testing.assert_allclose(w.grad, [4.0, 6.0], err_msg="dL/dw = g summed over its copies (the rows)")
+
+
+@backward_ex
+def test_backward_skips_a_constant_input():
+    x = leaf([1.0, 2.0])
+    y = (x + 0.5) / 2.0 - 1.0          # Add, Div and Sub each have a constant input: None in node.inputs
+    try:
+        y.mean().backward()
+    except AttributeError as e:
+        if "'NoneType'" in str(e):
+            pytest.fail(likely("backward-constant-input") + f" ({e})")
+        raise
+    np.testing.assert_allclose(x.grad, [0.25, 0.25], err_msg="dL/dx = 1/2 · 1/2")
+
+
+@backward_ex
+def test_backward_releases_a_node_that_no_gradient_reached():
+    x, w = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    branch = w / 2                           # a node whose users send it no gradient
+    FirstOnly.apply(x, branch).mean().backward(retain_graph=True)
+    assert not branch.grad_fn.released, "retain_graph=True releases nothing, not even a skipped node"
+    x2, w2 = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    branch2 = w2 / 2
+    FirstOnly.apply(x2, branch2).mean().backward()
+    assert branch2.grad_fn.released, \
+        ("Div received no gradient, so its backward was skipped, but it must still be released "
+         "(node.release()): after the pass no node holds what it saved")
+    assert not vars(branch2.grad_fn), "a released node holds nothing of what forward saved"
+
+
+@backward_ex
 def test_backward_releases_each_node_and_a_second_pass_raises():
     x = leaf([2.0])
     y = (x ** 2 + 1).mean()

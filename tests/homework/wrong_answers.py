@@ -142,6 +142,11 @@ def _engine():
                                     "                else:\n"
                                     "                    grads[x.grad_fn] = gx")],
         "backward-no-unbroadcast": [("gx = _fit(gx, x, node)", "pass")],
+        "backward-unbroadcast-kept-only": [("    if type(gx) is not np.ndarray or gx.shape != x.data.shape:\n"
+                                            "                gx = _fit(gx, x, node)  # un-broadcast it, or raise\n"
+                                            "            keep(x, gx)",
+                                            "    keep(x, _fit(gx, x, node))")],
+        "backward-constant-input": [("if x is None or gx is None:", "if gx is None:")],
         "backward-wrong-order": [("for node in reversed(order):", "for node in order:")],
     }
     # END SPOILER
