@@ -197,6 +197,10 @@ MISTAKES = (
     Mistake("swats-no-bias-correction", "optim.swats_update",
             "the first Adam-phase step is not η·sign(g): is p bias-corrected with "
             "√(1 − β2^t)/(1 − β1^t)?"),
+    Mistake("swats-dots-not-summed", "optim.swats_update",
+            "with two parameters the rate Λ was that of one parameter alone: p·p and p·g of the "
+            "switch test are sums over all the parameters of a step; is each parameter's share "
+            "added to them, or does each overwrite the last?"),
     Mistake("hvp-no-create-graph", "higher_order.hvp",
             "the first gradient was not recorded, so it cannot be differentiated again: ask grad "
             "for a graph of the gradient (create_graph=True) the first time"),

@@ -430,89 +430,122 @@ def test_update_moments_over_many_steps_match_the_closed_form():
 
 # ---- SWATS ---------------------------------------------------------------------------
 
-def swats_reference(theta, grad, steps, lr=0.001, betas=(0.9, 0.999), eps=1e-9):
-    """Keskar and Socher's Algorithm 1 for one parameter, as SWATS's docstring states it."""
+def swats_reference(thetas, grad, steps, lr=0.001, betas=(0.9, 0.999), eps=1e-9):
+    """Keskar and Socher's Algorithm 1, as SWATS's docstring states it, for the parameters ``thetas``
+    (each gets a gradient at every step); ``grad(thetas, step)`` gives their gradients."""
     # BEGIN SPOILER optim.adam_moments optim.swats_update
     beta1, beta2 = betas
-    m = a = 0.0
-    lam, phase, k, v, rate_at_switch, switch = 0.0, "adam", 0, None, None, None
+    thetas = [np.array(theta, dtype=np.float64) for theta in thetas]
+    m, a, v = [0.0] * len(thetas), [0.0] * len(thetas), None
+    lam, phase, k, rate_at_switch, switch = 0.0, "adam", 0, None, None
     path = []
     for step in range(1, steps + 1):
-        g = grad(theta, step)
+        gs = grad(thetas, step)
         k += 1
         if phase == "sgd":
-            v = beta1 * v + g
-            theta = theta - (1 - beta1) * rate_at_switch * v
+            v = [beta1 * vi + g for vi, g in zip(v, gs)]
+            thetas = [theta - (1 - beta1) * rate_at_switch * vi for theta, vi in zip(thetas, v)]
         else:
-            m = beta1 * m + (1 - beta1) * g
-            a = beta2 * a + (1 - beta2) * g * g
-            p = -lr * math.sqrt(1 - beta2 ** k) / (1 - beta1 ** k) * m / (np.sqrt(a) + eps)
-            theta = theta + p
-            if p @ g != 0:
-                gamma = (p @ p) / -(p @ g)
+            pp = pg = 0.0                                  # summed over all parameters
+            for i, g in enumerate(gs):
+                m[i] = beta1 * m[i] + (1 - beta1) * g
+                a[i] = beta2 * a[i] + (1 - beta2) * g * g
+                p = -lr * math.sqrt(1 - beta2 ** k) / (1 - beta1 ** k) * m[i] / (np.sqrt(a[i]) + eps)
+                thetas[i] = thetas[i] + p
+                pp, pg = pp + p @ p, pg + p @ g
+            if pg != 0:
+                gamma = pp / -pg
                 lam = beta2 * lam + (1 - beta2) * gamma
                 rate = lam / (1 - beta2 ** k)
                 if k > 1 and rate > 0 and abs(rate - gamma) < eps:
-                    phase, rate_at_switch, switch, v = "sgd", rate, k, np.zeros_like(theta)
-        path.append(theta.copy())
+                    phase, rate_at_switch, switch = "sgd", rate, k
+                    v = [np.zeros_like(theta) for theta in thetas]
+        path.append([theta.copy() for theta in thetas])
     return path, phase, switch, rate_at_switch
     # END SPOILER
 
 
-def swats_run(grad, steps, start, dtype=np.float64, **kwargs):
-    w = nn.Parameter(np.array(start, dtype=dtype))
-    opt = optim.SWATS([w], **kwargs)
+def swats_run(grad, steps, starts, dtype=np.float64, **kwargs):
+    """SWATS on one parameter per entry of ``starts``; the values of all of them after each step."""
+    params = [nn.Parameter(np.array(start, dtype=dtype)) for start in starts]
+    opt = optim.SWATS(params, **kwargs)
     path = []
     for step in range(1, steps + 1):
-        w.grad = np.asarray(grad(w.data, step), dtype=dtype)
-        before = w.grad.copy()
+        for p, g in zip(params, grad([p.data for p in params], step)):
+            p.grad = np.asarray(g, dtype=dtype)
+        before = [p.grad.copy() for p in params]
         opt.step()
-        assert np.array_equal(w.grad, before, equal_nan=True), likely("step-writes-grad")
-        path.append(w.data.copy())
+        assert all(np.array_equal(p.grad, b, equal_nan=True) for p, b in zip(params, before)), \
+            likely("step-writes-grad")
+        path.append([p.data.copy() for p in params])
     return path, opt
 
 
-SWATS_CASES = [  # id, gradient, start, kwargs, switch expected
-    ("adam-phase", grad_w, [1.5, 1.0, 0.3], dict(lr=0.01), False),
-    ("constant-gradient", lambda th, t: np.array([0.3, -0.7]), [1.0, 1.0], dict(lr=0.01), True),
-    ("quadratic-small-lr", lambda th, t: np.array([1.0, 20.0]) * th, [1.0, 1.0],
+def constant(*gradients):
+    """The gradient function of parameters whose gradients never change."""
+    return lambda thetas, step: [np.array(g) for g in gradients]
+
+
+SWATS_CASES = [  # id, gradient, starts (one per parameter), kwargs, switch expected
+    ("adam-phase", lambda ths, t: [grad_w(ths[0], t)], [[1.5, 1.0, 0.3]], dict(lr=0.01), False),
+    ("constant-gradient", constant([0.3, -0.7]), [[1.0, 1.0]], dict(lr=0.01), True),
+    ("quadratic-small-lr", lambda ths, t: [np.array([1.0, 20.0]) * ths[0]], [[1.0, 1.0]],
      dict(lr=1e-4), True),
+    ("two-parameters-constant", constant([0.3, -0.7], [2.0]), [[1.0, 1.0], [1.0]], dict(lr=0.01), True),
+    ("two-parameters-quadratic", lambda ths, t: [np.array([1.0, 20.0]) * ths[0], 3 * ths[1]],
+     [[1.0, 1.0], [0.5]], dict(lr=1e-4), True),
 ]
 
 
 @pytest.mark.exercise("optim.swats_update")
-@pytest.mark.parametrize("grad, start, kwargs, switches", [c[1:] for c in SWATS_CASES],
+@pytest.mark.parametrize("grad, starts, kwargs, switches", [c[1:] for c in SWATS_CASES],
                          ids=[c[0] for c in SWATS_CASES])
-def test_swats_follows_algorithm_1(grad, start, kwargs, switches):
-    got, opt = swats_run(grad, 40, start, **kwargs)
-    want, phase, switch, rate = swats_reference(np.array(start, dtype=np.float64), grad, 40,
-                                                **kwargs)
+def test_swats_follows_algorithm_1(grad, starts, kwargs, switches):
+    got, opt = swats_run(grad, 40, starts, **kwargs)
+    want, phase, switch, rate = swats_reference(starts, grad, 40, **kwargs)
     assert (opt.phase, opt.switch_step) == (phase, switch)
     assert (phase == "sgd") == switches
     if switches:
         assert opt.sgd_lr == pytest.approx(rate, rel=1e-9)
-    for t, (w, w_ref) in enumerate(zip(got, want), start=1):
-        np.testing.assert_allclose(w, w_ref, rtol=1e-9, atol=1e-12, err_msg=f"after step {t}")
+    for t, (ws, ws_ref) in enumerate(zip(got, want), start=1):
+        for i, (w, w_ref) in enumerate(zip(ws, ws_ref)):
+            np.testing.assert_allclose(w, w_ref, rtol=1e-9, atol=1e-12, err_msg=f"parameter {i} after step {t}")
 
 
 @pytest.mark.exercise("optim.swats_update")
 def test_swats_switches_at_step_2_on_a_constant_gradient():
     c = np.array([0.3, -0.7])
-    path, opt = swats_run(lambda th, t: c, 3, [1.0, 1.0], lr=0.01)
+    path, opt = swats_run(constant(c), 3, [[1.0, 1.0]], lr=0.01)
     m, a = 0.1 * c, 0.001 * c * c                          # the moments after one step
-    expect(path[0] - 1.0, -0.01 * np.sign(c), "the first Adam-phase step is η·sign(g)",
+    expect(path[0][0] - 1.0, -0.01 * np.sign(c), "the first Adam-phase step is η·sign(g)",
            [(-0.01 * m / (np.sqrt(a) + 1e-9), "swats-no-bias-correction")])
     assert (opt.phase, opt.switch_step) == ("sgd", 2)
     assert opt.sgd_lr == pytest.approx(0.02, rel=1e-6)     # Λ = η·d/‖c‖₁
     # step 3, the first SGD step: v = β1·0 + c, θ ← θ − (1 − β1)·Λ·v
-    expect(path[2] - path[1], -0.1 * 0.02 * c, "the first SGD-phase step", [(-0.02 * c, "swats-sgd-no-damping")])
+    expect(path[2][0] - path[1][0], -0.1 * 0.02 * c, "the first SGD-phase step",
+           [(-0.02 * c, "swats-sgd-no-damping")])
+
+
+@pytest.mark.exercise("optim.swats_update")
+def test_swats_sums_the_switch_test_over_all_parameters():
+    # Two parameters, constant gradients c1 = (0.3, −0.7) and c2 = (2): every Adam-phase step is
+    # p = −η·sign(c), so p·p = η²·d and −p·g = η·‖c‖₁ over all d = 3 coordinates, and γ = η·d/‖c‖₁
+    # = 0.01·3/3 = 0.01 at both steps: the test switches at k = 2 with Λ = 0.01.
+    path, opt = swats_run(constant([0.3, -0.7], [2.0]), 3, [[1.0, 1.0], [1.0]], lr=0.01)
+    assert (opt.phase, opt.switch_step) == ("sgd", 2), \
+        f"expected the switch at step 2, got phase {opt.phase!r}, switch_step {opt.switch_step}"
+    expect(opt.sgd_lr, 0.01, "Λ = η·d/‖c‖₁ over both parameters = 0.01·3/3",
+           [(0.01 * 1 / 2.0, "swats-dots-not-summed"),        # the second parameter alone: 0.01·1/2
+            (0.01 * 2 / 1.0, "swats-dots-not-summed")])       # the first alone: 0.01·2/1
+    # step 3, the first SGD step: θ ← θ − (1 − β1)·Λ·c = θ − 0.1·0.01·c
+    np.testing.assert_allclose(path[2][0] - path[1][0], [-0.0003, 0.0007], rtol=1e-6)
+    np.testing.assert_allclose(path[2][1] - path[1][1], [-0.002], rtol=1e-6)
 
 
 @pytest.mark.exercise("optim.swats_update")
 def test_swats_keeps_float32():
-    got, opt = swats_run(lambda th, t: np.array([0.3, -0.7]), 6, [1.0, 1.0], dtype=np.float32,
-                         lr=0.01)
-    assert got[-1].dtype == np.float32
+    got, opt = swats_run(constant([0.3, -0.7], [2.0]), 6, [[1.0, 1.0], [1.0]], dtype=np.float32, lr=0.01)
+    assert all(w.dtype == np.float32 for w in got[-1])
     assert all(v.dtype == np.float32 for s in opt.state.values() for v in s.values()
                if isinstance(v, np.ndarray))
 

@@ -172,6 +172,8 @@ def _papers():
         "swats-sgd-no-damping": [("theta -= (1 - beta1) * self.sgd_lr * v", "theta -= self.sgd_lr * v")],
         "swats-no-bias-correction": [('p = -group["lr"] * math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t) * m /',
                                       'p = -group["lr"] * m /')],
+        "swats-dots-not-summed": [("self._pp += float(np.vdot(p, p))", "self._pp = float(np.vdot(p, p))"),
+                                  ("self._pg += float(np.vdot(p, g))", "self._pg = float(np.vdot(p, g))")],
         "hvp-no-create-graph": [("grads = grad(output, inputs, create_graph=True)", "grads = grad(output, inputs)")],
     }
     # END SPOILER
