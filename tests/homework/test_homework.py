@@ -8,6 +8,7 @@ every catalogued mistake, a copy holding that wrong answer must fail with its
 hint, and no other, next to the exercise in the grade table.
 """
 
+import ast
 import concurrent.futures
 import importlib.util
 import json
@@ -109,6 +110,36 @@ def test_markers_sit_below_a_docstring_around_a_whole_body():
         before = text[r.begin - 2].strip()
         assert before.endswith(('"""', "'''")) or before.startswith("def "), \
             f"{r.path}:{r.begin}: BEGIN SOLUTION is not the first line of a body"
+
+
+def _docstrings_around(region):
+    """The docstrings of the function that ``region`` is the body of, and of its class (if any)."""
+    tree = ast.parse(Path(region.path).read_text(encoding="utf-8"))
+    found = []
+    def visit(node, outer):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.ClassDef)):
+                here = outer + [child]
+                if isinstance(child, ast.FunctionDef) and child.lineno < region.begin <= child.end_lineno:
+                    found.extend(ast.get_docstring(n) or "" for n in here)
+                visit(child, here)
+    visit(tree, [])
+    return "\n".join(found)
+
+
+def test_each_docstring_states_the_state_its_answer_writes():
+    # A student writes the body from the docstrings alone: what the answer keeps on the optimizer
+    # (self._pp) or in a parameter's state (state["v"]) must be named there, and a step count
+    # that the answer advances must say so (t ← t + 1).
+    missing = []
+    for r in scan(REPO / "minigrad"):
+        body, docs = "\n".join(r.body), _docstrings_around(r)
+        assert docs, f"{r.id}: no docstring found around {r.path}:{r.begin}"
+        for name in sorted(set(re.findall(r"\b(self\.\w+|state\[\"\w+\"\])\s*[-+*/]?=(?!=)", body))):
+            said = "t ← t + 1" if name == 'state["t"]' else name
+            if said not in docs:
+                missing.append(f"{r.id}: the answer writes {name}, its docstrings never say {said!r}")
+    assert not missing, "\n".join(missing)
 
 
 # ================================================================ markers
