@@ -4,9 +4,10 @@
 Each test grades one exercise and uses only that exercise and the ones before it in
 ``minigrad.homework.EXERCISES``: unbroadcast's tests are NumPy alone, apply's tests never call
 backward, toposort's tests build graphs with apply and never call backward, and the backward
-loop is tested with ops whose derivatives are not exercises (+, -, /, **, unary -, mean, sqrt)
-and with the small Function subclasses defined here. A test that sees the symptom of a
-catalogued mistake (``minigrad.homework.catalogue``) fails with its hint.
+loop is tested with ops whose derivatives are not exercises (+, -, /, **, unary -, sqrt), with
+mean (whose backward is Sum's, ops.sum_backward, an earlier exercise) and with the small Function
+subclasses defined here. A test that sees the symptom of a catalogued mistake
+(``minigrad.homework.catalogue``) fails with its hint.
 """
 
 import warnings
@@ -759,7 +760,7 @@ def test_backward_pass_hands_every_gradient_to_keep_and_calls_run():
     """``keep(x, gx)`` gets the root's and every input's gradient; ``run(node, g)`` replaces node.backward(g)."""
     from minigrad.function import backward_pass
     x = leaf([1.0, 2.0])
-    h = x / 0.5                       # ops whose derivatives are not exercises: Div, Add, Mean
+    h = x / 0.5                       # Div and Add, not exercises, and Mean (Sum's backward)
     y = (h + x).mean()
     kept, ran = [], []
 

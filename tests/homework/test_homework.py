@@ -112,6 +112,35 @@ def test_markers_sit_below_a_docstring_around_a_whole_body():
             f"{r.path}:{r.begin}: BEGIN SOLUTION is not the first line of a body"
 
 
+def test_no_answer_is_one_call_of_a_helper_the_copy_keeps():
+    # The student copy keeps every function outside the exercises: an answer that is one call of
+    # such a helper gives itself away (`return _expand(g, ...)` once scored ops.sum_backward 14/14).
+    found = []
+    for r in scan(REPO / "minigrad"):
+        code = [row.strip() for row in r.body if row.strip() and not row.strip().startswith("#")]
+        if len(code) != 1:
+            continue
+        statement = ast.parse(code[0]).body[0]
+        call = getattr(statement, "value", None)
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+            module = ast.parse(Path(r.path).read_text(encoding="utf-8"))
+            helpers = {node.name for node in module.body if isinstance(node, ast.FunctionDef)}
+            if call.func.id in helpers:
+                found.append(f"{r.id}: its answer is one call of {call.func.id}, which the copy keeps")
+    assert not found, "\n".join(found)
+
+
+def test_mean_backward_waits_for_the_sum_exercise_in_the_copy(full_copy):
+    # Mean's gradient is Sum's of g / n: in the copy it must not answer ops.sum_backward for it.
+    out = subprocess.run([sys.executable, "-c", "import numpy as np; from minigrad import ops\n"
+                          "node = ops.Mean(); node.forward(np.ones((2, 3)), axis=1)\n"
+                          "try:\n    node.backward(np.ones(2))\n"
+                          "except NotImplementedError as e:\n    print(e)"],
+                         cwd=full_copy, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(full_copy)}, check=True)
+    assert out.stdout.strip() == "exercise ops.sum_backward", out.stdout + out.stderr
+
+
 def _docstrings_around(region):
     """The docstrings of the function that ``region`` is the body of, and of its class (if any)."""
     tree = ast.parse(Path(region.path).read_text(encoding="utf-8"))
@@ -498,6 +527,8 @@ GENERIC = {
     # the steps of any walk over a graph (viz draws one, tests check an order, tutorial 02's naive walk)
     "fornodeinorder:", "fornodeinreversed(order):", "forxinnode.inputs:", "ifgisNone:", "seen.add(node)",
     "order.append(node)", "ifxisnotNoneandx.grad_fnisnotNone:", "grads_in=node.backward(g)",
+    # a full sum's gradient (bench's bare Sum node): alone it is a catalogued wrong answer of Sum's
+    "returnnp.broadcast_to(g,self.shape)",
 }
 
 
