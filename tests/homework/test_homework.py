@@ -577,7 +577,8 @@ GIVE_AWAYS = {
                                   "optim.adam_update"},                           # the NumPy floor
     "minigrad/optim/radam.py": {"optim.radam_update"},                            # ρ_t and r_t, for pictures
     "tests/optim/test_optimizers.py": {"optim.adam_moments", "optim.adam_update", "optim.radam_update",
-                                       "optim.swats_update"},                     # NumPy RAdam and SWATS
+                                       "optim.swats_update", "optim.amsgrad_second_moment"},
+                                                                # NumPy RAdam, SWATS, float32 Adam and AMSGrad
     "tests/homework/test_ex_optim.py": {"optim.sgd_update", "optim.sgdm_update", "optim.adagrad_update",
                                         "optim.rmsprop_update", "optim.adam_moments", "optim.adam_update",
                                         "optim.amsgrad_second_moment", "optim.radam_update",
@@ -599,6 +600,22 @@ def test_the_code_that_gives_exercises_away_is_withheld_from_the_copy(full_copy)
         assert ids <= marked.get(rel, set()), f"{rel}: no spoiler of {sorted(ids - marked.get(rel, set()))}"
     withheld = homework.find_spoilers(full_copy)
     assert len(withheld) == sum(1 for _ in homework.find_spoilers(REPO)) and all(s.stubbed for s in withheld)
+
+
+# Answers an audit found spelled out in other words than the answer key's (so the line-by-line
+# search above missed them), as code without whitespace: they must stay out of every copy.
+AUDITED_LEAKS = {
+    "tests/optim/test_optimizers.py": ["np.maximum(v_max,v)", "np.sqrt(second)/math.sqrt(1-0.999**t)"],  # float32 Adam
+    "tests/homework/test_ex_ops.py": ["np.outer(x,g)", "np.outer(g,y)", "lambdax,y,g:y@g"],  # 1-D matmul
+}
+
+
+def test_the_answers_an_audit_found_spelled_out_stay_out_of_the_copy(full_copy):
+    found = []
+    for rel, snippets in AUDITED_LEAKS.items():
+        text = re.sub(r"\s+", "", (full_copy / rel).read_text(encoding="utf-8"))
+        found += [f"{rel}: {snippet}" for snippet in snippets if snippet in text]
+    assert not found, "\n".join(found)
 
 
 @needs_solutions
