@@ -21,6 +21,7 @@ import time
 import types
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from minigrad import homework
@@ -997,6 +998,41 @@ def _report(tests, results=None):
         passed, total = results.get(ex_id, (0, 0))
         results[ex_id] = (passed + (outcome == "passed"), total + 1)
     return homework.GradeReport("copy", None, {ex: homework.ExerciseResult(*pt) for ex, pt in results.items()}, tests)
+
+
+def _load_conftest():
+    """tests/conftest.py, loaded by path, for its helpers."""
+    spec = importlib.util.spec_from_file_location("minigrad_tests_conftest", REPO / "tests" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _failure_of(check):
+    """The message pytest records for the AssertionError that ``check()`` raises."""
+    with pytest.raises(AssertionError) as info:
+        check()
+    return info.exconly()
+
+
+def test_the_grade_report_keeps_the_tests_own_message_after_numpys_header():
+    summary = _load_conftest()._summary
+    a, b = np.array([1.0, 2.0]), np.array([1.0, 3.0])
+    said = "x.grad and y.grad share memory: accumulate(t, g) copies the first g"
+    assert summary(_failure_of(lambda: np.testing.assert_array_equal(a, b, err_msg=said))) == \
+        f"AssertionError: Arrays are not equal: {said}"
+    assert summary(_failure_of(lambda: np.testing.assert_allclose(a, b, rtol=1e-5, err_msg="w after step 3"))) == \
+        "AssertionError: Not equal to tolerance rtol=1e-05, atol=0: w after step 3"
+    assert summary(_failure_of(lambda: np.testing.assert_allclose(a, [1.0, 3.0, 4.0], err_msg="shape"))) == \
+        "AssertionError: Not equal to tolerance rtol=1e-07, atol=0: shape"
+    assert summary(_failure_of(lambda: np.testing.assert_allclose(a, b))) == \
+        "AssertionError: Not equal to tolerance rtol=1e-07, atol=0"       # no message of its own
+    assert summary(_failure_of(lambda: np.testing.assert_array_equal(a, b))) == "AssertionError: Arrays are not equal"
+    def plain():
+        assert a[0] == 2.0, "a plain assert's message"
+    assert summary(_failure_of(plain)) == "AssertionError: a plain assert's message"
+    assert summary("Failed: likely mistake [sgd-uphill]: θ moved\nmore") == "Failed: likely mistake [sgd-uphill]: θ moved"
+    assert summary("") == ""
 
 
 def test_the_table_shows_the_likely_mistake_next_to_the_failing_exercise():
