@@ -318,12 +318,14 @@ def test_rmsprop_first_grad_start_versus_zeros_start():
 
 
 @pytest.mark.exercise("optim.rmsprop_update")
-def test_rmsprop_counts_its_steps_even_when_the_first_gradient_is_zero():
+def test_rmsprop_counts_its_steps_even_when_the_first_gradients_are_zero():
     w, opt = one_param(optim.RMSProp, [0.0], lr=0.1, alpha=0.9)
     step_with(opt, w, [0.0])                       # t = 1: v = 0² = 0, no step
-    got = step_with(opt, w, [1.0])                 # t = 2: v = 0.9·0 + 0.1·1² = 0.1
-    assert opt.state[w]["t"] == 2, likely("rmsprop-first-step-by-v") + f" (state['t'] is {opt.state[w]['t']} after 2 steps)"
-    expect(got, [-0.1 / (math.sqrt(0.1) + 1e-8)], "the second step averages, whatever v was")
+    step_with(opt, w, [0.0])                       # t = 2: v = 0.9·0 + 0.1·0² = 0, no step
+    got = step_with(opt, w, [1.0])                 # t = 3: v = 0.9·0 + 0.1·1² = 0.1
+    assert opt.state[w]["t"] == 3, likely("rmsprop-first-step-by-v") + f" (state['t'] is {opt.state[w]['t']} after 3 steps)"
+    expect(got, [-0.1 / (math.sqrt(0.1) + 1e-8)], "the third step averages, whatever v was",
+           [([-0.1 / (1 + 1e-8)], "rmsprop-first-step-by-v")])      # v ← g² = 1 because v was 0
 
 
 @pytest.mark.exercise("optim.adam_update")
@@ -359,15 +361,27 @@ def test_adam_reads_the_second_moment_through_its_hook():
 
 @pytest.mark.exercise("optim.amsgrad_second_moment")
 def test_amsgrad_divides_by_the_largest_second_moment_seen():
-    w, opt = one_param(optim.AMSGrad, [1.0], lr=0.1)
-    for g in (10.0, 0.0, 0.0):
-        step_with(opt, w, [g])
+    w, opt = one_param(optim.AMSGrad, [1.0, 1.0], lr=0.1)
+    try:
+        first = step_with(opt, w, [10.0, 0.1])
+    except (ValueError, TypeError) as e:    # max(a, b) of two arrays; np.max(a, b) reads b as an axis
+        if "truth value" in str(e) or "scalar index" in str(e):
+            pytest.fail(likely("amsgrad-max-not-elementwise") + f" ({e})")
+        raise
     state = opt.state[w]
-    assert np.any(state.get("v_max", 0.0)), likely("amsgrad-max-not-kept")
-    np.testing.assert_allclose(state["v"], [0.999 ** 2 * 0.001 * 100], rtol=1e-12)
-    np.testing.assert_allclose(state["v_max"], [0.1], rtol=1e-12)
+    if not np.any(state.get("v_max", 0.0)):
+        if np.all(np.abs(first - 1.0) > 1.0):   # Adam's first step is η = 0.1; η·m̂/ε is 1e8
+            pytest.fail(likely("amsgrad-max-is-minimum") + f" (θ went from 1 to {first.tolist()})")
+        pytest.fail(likely("amsgrad-max-not-kept"))
+    if np.shape(state["v_max"]) != np.shape(state["v"]):
+        pytest.fail(likely("amsgrad-max-not-elementwise") + f" (v_max has shape {np.shape(state['v_max'])})")
+    for g in ([0.0, 0.0], [0.0, 0.0]):
+        step_with(opt, w, g)
+    # v = β2²·(1 − β2)·g₁² after two zero gradients; v_max keeps the first (1 − β2)·g₁²
+    np.testing.assert_allclose(state["v"], [0.999 ** 2 * 0.001 * 100, 0.999 ** 2 * 0.001 * 0.01], rtol=1e-12)
+    np.testing.assert_allclose(state["v_max"], [0.1, 1e-5], rtol=1e-12)
     out = opt._second_moment({"v": np.array([1.0, 5.0]), "v_max": np.array([3.0, 2.0])})
-    np.testing.assert_array_equal(out, [3.0, 5.0])
+    np.testing.assert_array_equal(out, [3.0, 5.0], err_msg="the maximum is taken coordinate by coordinate")
 
 
 @pytest.mark.exercise("optim.radam_update")
@@ -385,12 +399,57 @@ def test_radam_takes_momentum_steps_until_rho_passes_the_threshold():
            [([0.1 * r_t / (math.sqrt(1 - 0.999 ** 6) + 1e-8)], "radam-v-not-corrected")])
 
 
+# RAdam's ρ_t and r_t for β2 = 0.999, from the docstring's formulas, computed once:
+#   ρ∞ = 2/(1 − 0.999) − 1 = 1999;  ρ_t = ρ∞ − 2t·0.999^t/(1 − 0.999^t):  ρ_5 = 4.995998,  ρ_6 = 5.994164
+#   r_t = √[(ρ_t − 4)(ρ_t − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρ_t)]:  r_5 = √(0.995998·2.995998·1999 / (1995·1997·4.995998))
+R5, R6 = 0.017311503166315034, 0.02582111280185855
+C5, C6 = 0.0706400027958733, 0.07736291091347328     # √(1 − 0.999^t) for t = 5 and 6
+
+
 @pytest.mark.exercise("optim.radam_update")
 def test_radam_early_steps_are_momentum_alone():
     w, opt = one_param(optim.RAdam, [1.0], lr=0.1)
     got = [step_with(opt, w, [2.0])[0] for _ in range(5)]   # ρ_t ≤ 5: steps η·m̂ = η·2
+    # a rectified fifth step: m̂ = 2, √v = 2·√(1 − 0.999⁵), so η·r_5·m̂·√(1 − β2^5)/(√v + ε) ≈ η·r_5
+    rectified_at_5 = 0.2 - 0.1 * R5 * 2 * C5 / (2 * C5 + 1e-8)
     expect(got, [1 - 0.2 * k for k in range(1, 6)], "five steps of η·m̂",
-           [([1 - 0.1 * k * 2 / (2 + 1e-8) for k in range(1, 6)], "radam-early-adaptive")])
+           [([1 - 0.1 * k * 2 / (2 + 1e-8) for k in range(1, 6)], "radam-early-adaptive"),
+            ([0.8, 0.6, 0.4, 0.2, rectified_at_5], "radam-threshold-fixed")])
+
+
+@pytest.mark.exercise("optim.radam_update")
+def test_radam_with_threshold_4_rectifies_from_step_5():
+    w, opt = one_param(optim.RAdam, [1.0], lr=0.1, threshold=4)
+    got = [step_with(opt, w, [2.0])[0] for _ in range(5)]   # ρ_1..4 ≤ 4: η·m̂ = 0.2; ρ_5 = 4.996 > 4
+    expect(got, [0.8, 0.6, 0.4, 0.2, 0.2 - 0.1 * R5 * 2 * C5 / (2 * C5 + 1e-8)],   # = 0.19826885
+           "four momentum steps, then the rectified one", [([0.8, 0.6, 0.4, 0.2, 0.0], "radam-threshold-fixed")])
+
+
+@pytest.mark.exercise("optim.radam_update")
+def test_radam_adds_eps_to_the_uncorrected_root():
+    # ε = 1 shows where ε sits. g = 1: m̂ = 1 and √v = √(1 − 0.999^t), so the first rectified
+    # step (t = 6) is η·r_6·√(1 − β2^6)/(√(1 − β2^6) + ε) = 0.1·r_6·C6/(C6 + 1) = 0.000185415;
+    # with ε on the corrected root it would be η·r_6·m̂/(√v̂ + ε) = 0.1·r_6/(1 + 1) = 0.00129106.
+    w, opt = one_param(optim.RAdam, [0.0], lr=0.1, eps=1.0)
+    got = [step_with(opt, w, [1.0])[0] for _ in range(6)]
+    expect(got, [-0.1, -0.2, -0.3, -0.4, -0.5, -0.5 - 0.1 * R6 * C6 / (C6 + 1)],
+           "five steps of η·m̂, then η·r_6·m̂·√(1 − β2^6)/(√v + ε)",
+           [([-0.1, -0.2, -0.3, -0.4, -0.5, -0.5 - 0.1 * R6 / 2], "radam-eps-on-corrected-root"),
+            ([-0.1, -0.2, -0.3, -0.4, -0.5, -0.5 - 0.1 * R6 / (C6 + 1)], "radam-v-not-corrected")])
+
+
+@pytest.mark.exercise("optim.radam_update")
+def test_radam_both_branches_with_changing_gradients():
+    # β = (0.5, 0.8), threshold 4, η = 0.1, θ₀ = 0, gradients 1, −1, 2, 2, 4:
+    #   m  = 0.5, −0.25, 0.875, 1.4375, 2.71875     m̂ = m/(1 − 0.5^t) = 1, −1/3, 1, 1.53333, 2.80645
+    #   v  = 0.2, 0.36, 1.088, 1.6704, 4.53632      ρ∞ = 9, ρ_t = 1, 1.889, 2.705, 3.450, 4.126
+    #   t = 1..4: θ −= η·m̂, so θ = −0.1, −0.066667, −0.166667, −0.32
+    #   t = 5: r_5 = √(0.126130·2.126130·9/(5·7·4.126130)) = 0.129277,
+    #          θ −= η·r_5·m̂·√(1 − 0.8⁵)/(√v + ε) = 0.1·0.129277·2.80645·0.819951/2.129864 = 0.0139674
+    w, opt = one_param(optim.RAdam, [0.0], lr=0.1, betas=(0.5, 0.8), threshold=4)
+    got = [step_with(opt, w, [g])[0] for g in (1.0, -1.0, 2.0, 2.0, 4.0)]
+    expect(got, [-0.1, -0.1 + 0.1 / 3, -0.1 + 0.1 / 3 - 0.1, -0.32, -0.33396736070068084],
+           "four momentum steps, then a rectified one")
 
 
 # ---- Adam's moments, shared by Adam, AMSGrad, RAdam and SWATS -----------------------
@@ -540,6 +599,17 @@ def test_swats_sums_the_switch_test_over_all_parameters():
     # step 3, the first SGD step: θ ← θ − (1 − β1)·Λ·c = θ − 0.1·0.01·c
     np.testing.assert_allclose(path[2][0] - path[1][0], [-0.0003, 0.0007], rtol=1e-6)
     np.testing.assert_allclose(path[2][1] - path[1][1], [-0.002], rtol=1e-6)
+
+
+@pytest.mark.exercise("optim.swats_update")
+def test_swats_adds_eps_to_the_uncorrected_root():
+    # ε = 1 shows where ε sits. The first step with g = 1: m = 0.1, a = 0.001, so
+    # p = −η·√(1 − β2)/(1 − β1)·m/(√a + ε) = −0.1·0.0316228/0.1·0.1/(0.0316228 + 1) = −0.00306534;
+    # with ε on the corrected root, −η·m̂/(√â + ε) = −0.1·1/(1 + 1) = −0.05.
+    path, opt = swats_run(constant([1.0]), 1, [[0.0]], lr=0.1, eps=1.0)
+    expect(path[0][0], [-0.1 * math.sqrt(0.001) / (math.sqrt(0.001) + 1)], "p = −η·√(1 − β2)/(1 − β1)·m/(√a + ε)",
+           [([-0.05], "swats-eps-on-corrected-root"),
+            ([-0.1 * 0.1 / (math.sqrt(0.001) + 1)], "swats-no-bias-correction")])
 
 
 @pytest.mark.exercise("optim.swats_update")

@@ -1101,7 +1101,26 @@ def planted(tmp_path_factory):
 @needs_solutions
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[m.slug for m in MISTAKES])
 def test_each_catalogued_mistake_is_caught_and_named(planted, mistake):
-    report = planted[mistake.slug]
+    _check_caught_and_named(planted[mistake.slug], mistake)
+
+
+@pytest.mark.slow
+@needs_solutions
+def test_other_ways_to_make_a_catalogued_mistake_are_caught_and_named(tmp_path):
+    module = _load_wrong_answers()
+    key, by_slug = {r.id: r for r in scan(REPO / "minigrad")}, {m.slug: m for m in MISTAKES}
+    variants = module.variants()
+    assert variants and all(slug in by_slug for slug, _ in variants)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [(by_slug[slug], pool.submit(
+            _grade_planted, by_slug[slug], module.planted_body(key[by_slug[slug].exercise], wrong), tmp_path / str(i)))
+            for i, (slug, wrong) in enumerate(variants)]
+        for mistake, future in futures:
+            _check_caught_and_named(future.result(), mistake)
+
+
+def _check_caught_and_named(report, mistake):
+    """The grade of a copy holding a wrong answer fails its exercise naming ``mistake``, and no other."""
     result = report[mistake.exercise]
     assert not report.problems, report.problems
     assert result.passed < result.total, f"{mistake.slug}: the wrong answer passes every test"
