@@ -283,6 +283,18 @@ def test_sgdm_velocity_remembers_past_steps():
     np.testing.assert_allclose(step_with(opt, w, [0.0]), [0.675])     # coasting: v = −0.075
 
 
+@pytest.mark.exercise("optim.sgdm_update")
+def test_sgdm_keeps_float32_and_each_coordinate_its_own_velocity():
+    w = nn.Parameter(np.array([1.0, -1.0], dtype=np.float32))
+    opt = optim.SGDM([w], lr=0.5, momentum=0.5)
+    step_with(opt, w, [1.0, -2.0])             # v = −0.5·g = (−0.5, 1):         θ = (0.5, 0)
+    got = step_with(opt, w, [0.0, 2.0])        # v = 0.5·v − 0.5·g = (−0.25, −0.5): θ = (0.25, −0.5)
+    assert w.data.dtype == np.float32 and opt.state[w]["v"].dtype == np.float32, \
+        f"float32 stays float32: θ is {w.data.dtype}, v is {opt.state[w]['v'].dtype}"
+    np.testing.assert_allclose(got, [0.25, -0.5], rtol=1e-6)
+    np.testing.assert_allclose(opt.state[w]["v"], [-0.25, -0.5], rtol=1e-6)
+
+
 @pytest.mark.exercise("optim.adagrad_update")
 def test_adagrad_first_step_is_lr_times_sign_then_shrinks():
     w, opt = one_param(optim.Adagrad, [0.0, 0.0, 0.0], lr=0.5)
@@ -384,6 +396,28 @@ def test_amsgrad_divides_by_the_largest_second_moment_seen():
     np.testing.assert_array_equal(out, [3.0, 5.0], err_msg="the maximum is taken coordinate by coordinate")
 
 
+@pytest.mark.exercise("optim.amsgrad_second_moment")
+def test_amsgrad_maximum_rises_with_v_and_stays_when_v_falls():
+    # η = 0.1, defaults β = (0.9, 0.999), θ₀ = 0, gradients 1, 10, 0:
+    #   v     = 0.001, 0.100999, 0.100898001     (falls at t = 3)
+    #   v_max = 0.001, 0.100999, 0.100999        (rose with v, then stays)
+    #   m̂ = 1, 1.09/0.19 = 5.736842, 0.981/0.271 = 3.619926
+    #   √v̂ = √v_max/√(1 − β2^t) = 1, 0.317803/0.044710 = 7.108077, 0.317803/0.054745 = 5.805172
+    #   θ −= η·m̂/(√v̂ + ε): −0.1, −0.180709, −0.243066 (Adam's own v at t = 3 would give −0.243097)
+    w, opt = one_param(optim.AMSGrad, [0.0], lr=0.1)
+    got = [step_with(opt, w, [g])[0] for g in (1.0, 10.0, 0.0)]
+    expect(got, [-0.09999999900000002, -0.18070877416770886, -0.24306568941087492],
+           "three AMSGrad steps, the last divided by the kept maximum")
+    np.testing.assert_allclose(opt.state[w]["v_max"], [0.100999], rtol=1e-12)
+
+
+# RAdam's ρ_t and r_t for β2 = 0.999, from the docstring's formulas, computed once:
+#   ρ∞ = 2/(1 − 0.999) − 1 = 1999;  ρ_t = ρ∞ − 2t·0.999^t/(1 − 0.999^t):  ρ_5 = 4.995998,  ρ_6 = 5.994164
+#   r_t = √[(ρ_t − 4)(ρ_t − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρ_t)]:  r_5 = √(0.995998·2.995998·1999 / (1995·1997·4.995998))
+R5, R6 = 0.017311503166315034, 0.02582111280185855
+C5, C6 = 0.0706400027958733, 0.07736291091347328     # √(1 − 0.999^t) for t = 5 and 6
+
+
 @pytest.mark.exercise("optim.radam_update")
 def test_radam_takes_momentum_steps_until_rho_passes_the_threshold():
     w, opt = one_param(optim.RAdam, [1.0], lr=0.1)
@@ -392,18 +426,9 @@ def test_radam_takes_momentum_steps_until_rho_passes_the_threshold():
     np.testing.assert_allclose(w.data, [0.5], rtol=1e-12)
     before = w.data.copy()
     step_with(opt, w, [1.0])                 # t = 6, ρ = 5.994 > 5: the first rectified step
-    rho_t, r_t = rectifier(6, 0.999)
-    assert rho_t == pytest.approx(5.994, abs=1e-3)
-    # m̂ = 1 and √v = √(1 − β2^t) under a constant g = 1: the step is η·r
-    expect(before - w.data, [0.1 * r_t], "the first rectified step, η·r",
-           [([0.1 * r_t / (math.sqrt(1 - 0.999 ** 6) + 1e-8)], "radam-v-not-corrected")])
-
-
-# RAdam's ρ_t and r_t for β2 = 0.999, from the docstring's formulas, computed once:
-#   ρ∞ = 2/(1 − 0.999) − 1 = 1999;  ρ_t = ρ∞ − 2t·0.999^t/(1 − 0.999^t):  ρ_5 = 4.995998,  ρ_6 = 5.994164
-#   r_t = √[(ρ_t − 4)(ρ_t − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρ_t)]:  r_5 = √(0.995998·2.995998·1999 / (1995·1997·4.995998))
-R5, R6 = 0.017311503166315034, 0.02582111280185855
-C5, C6 = 0.0706400027958733, 0.07736291091347328     # √(1 − 0.999^t) for t = 5 and 6
+    # m̂ = 1 and √v = √(1 − β2^t) under a constant g = 1: the step is η·r_6 (ε = 1e-8 aside)
+    expect(before - w.data, [0.1 * R6 * C6 / (C6 + 1e-8)], "the first rectified step, η·r",
+           [([0.1 * R6 / (C6 + 1e-8)], "radam-v-not-corrected")])
 
 
 @pytest.mark.exercise("optim.radam_update")

@@ -9,6 +9,7 @@ hint, and no other, next to the exercise in the grade table.
 """
 
 import ast
+import collections
 import concurrent.futures
 import importlib.util
 import json
@@ -1147,6 +1148,25 @@ def test_a_right_answer_waiting_for_an_earlier_exercise_says_which(tmp_path, cap
     row = next(line for line in out.splitlines() if line.startswith("function.toposort "))
     n = sum(ex == "function.toposort" for ex in grading._expected_tests(REPO / "tests").values())
     assert row.endswith(f"0/{n}    0.0%  {n} of {n} failed tests stopped at function.apply, not done yet"), out
+
+
+@pytest.mark.slow
+@needs_solutions
+def test_a_student_copy_still_checks_every_exercise_with_its_own_tests(tmp_path):
+    # There the tests that compare with withheld code are skipped, so a wrong answer could look
+    # green: hand-computed steps and finite differences must still check each exercise. Every
+    # answer is written back into a full copy, which is graded with its own tests.
+    copy = tmp_path / "copy"
+    student_copy(REPO, copy)
+    for region in scan(REPO / "minigrad"):
+        _plant(copy, region.id, list(region.body))
+    report = grade(copy, tests=copy / "tests", timeout=30)
+    outcomes = {ex_id: collections.Counter() for ex_id in EXERCISES}
+    for ex_id, outcome, _ in report.tests.values():
+        outcomes[ex_id][outcome] += 1
+    assert all(set(counts) <= {"passed", "skipped"} for counts in outcomes.values()), outcomes
+    few = {ex_id: counts["passed"] for ex_id, counts in outcomes.items() if counts["passed"] < 2}
+    assert not few, f"exercises checked by fewer than 2 tests in a student copy: {few}"
 
 
 # ================================================================ one exercise at a time
