@@ -357,15 +357,11 @@ def _axes(shape, axis):
     return tuple(axes)
 
 
-def _expand(g, shape, axis, keepdims):
-    """Put back the axes a reduction removed, then broadcast g to the input's shape."""
-    if axis is not None and not keepdims and g.ndim < len(shape):
-        g = np.expand_dims(g, axis)
-    return np.broadcast_to(g, shape)
-
-
 class Sum(Function):
-    """y = Σ x over ``axis``.   dL/dx = g broadcast back to x's shape."""
+    """y = Σ x over ``axis``.   dL/dx = g broadcast back to x's shape.
+
+    ``self.axis`` is None (every axis) or a tuple of axes, each in [0, x.ndim).
+    """
 
     def forward(self, x, axis=None, keepdims=False):
         axis = _axes(x.shape, axis)
@@ -374,12 +370,17 @@ class Sum(Function):
 
     def backward(self, g):
         # BEGIN SOLUTION ops.sum_backward
-        return _expand(g, self.shape, self.axis, self.keepdims)
+        if self.axis is not None and not self.keepdims:
+            g = np.expand_dims(g, self.axis)    # the summed axes back, with size 1
+        return np.broadcast_to(g, self.shape)   # every x that was summed gets its sum's g
         # END SOLUTION
 
 
-class Mean(Function):
-    """y = (1/n) Σ x over ``axis`` (n elements reduced).   dL/dx = g / n, broadcast."""
+class Mean(Sum):
+    """y = (1/n) Σ x over ``axis`` (n elements reduced).   dL/dx = g / n, broadcast as for Sum.
+
+    A Sum divided by n: its backward is Sum's (an earlier exercise), of g / n.
+    """
 
     def forward(self, x, axis=None, keepdims=False):
         axis = _axes(x.shape, axis)
@@ -389,7 +390,7 @@ class Mean(Function):
         return out
 
     def backward(self, g):
-        return _expand(g / self.n, self.shape, self.axis, self.keepdims)
+        return super().backward(g / self.n)
 
 
 class Max(Function):
@@ -416,12 +417,11 @@ class Max(Function):
             hit |= np.isnan(x) & np.isnan(y)
         share = hit.astype(x.dtype)
         share /= share.sum(axis=axes, keepdims=True)
-        self.share = share
-        self.axis, self.keepdims = axes, keepdims
+        self.share, self.kept = share, y.shape  # kept: y's shape with the reduced axes of size 1
         return y if keepdims else np.max(x, axis=axes)
 
     def backward(self, g):
-        return _expand(g, self.share.shape, self.axis, self.keepdims) * self.share
+        return g.reshape(self.kept) * self.share  # broadcasting spreads g over each reduced slice
 
 
 # =========================================================================

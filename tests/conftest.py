@@ -27,6 +27,7 @@
 import contextlib
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -177,6 +178,29 @@ def _inside(path, root):
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
+# What NumPy's assertions write after their header and the test's own message (err_msg)
+_NUMPY_DETAIL = re.compile(r"(Mismatched elements|Mismatch at index|Max (absolute|relative) difference|"
+                           r"\(shapes |\(mismatch|x: |y: |ACTUAL: |DESIRED: )")
+
+
+def _summary(message):
+    """A failure's message in one line, as the grade report records it: its first line; for
+    NumPy's assertions, whose first line is only ``AssertionError:``, the header after it
+    ("Arrays are not equal") and the test's own message (``err_msg``), if it gave one."""
+    rows = [row.strip() for row in message.splitlines()]
+    filled = [i for i, row in enumerate(rows) if row]
+    if not filled:
+        return ""
+    summary = rows[filled[0]]
+    if summary.endswith(":") and len(filled) > 1:  # NumPy's "AssertionError: \nNot equal to ..."
+        header = filled[1]
+        summary = f"{summary} {rows[header]}"
+        own = rows[header + 1] if header + 1 < len(rows) else ""
+        if own and not _NUMPY_DETAIL.match(own):
+            summary = f"{summary}: {own}"
+    return summary
+
+
 class _GradeReporter:
     """Writes the JSON lines that ``minigrad.homework.grade`` reads (flushed as it goes,
     so a run stopped by the overall time limit still leaves the tests it finished)."""
@@ -249,11 +273,7 @@ class _GradeReporter:
         state = self.outcomes.setdefault(report.nodeid, [None, ""])  # outcome so far
         if report.failed:
             crash = getattr(report.longrepr, "reprcrash", None)
-            message = getattr(crash, "message", None) or str(report.longrepr)
-            lines = [line.strip() for line in message.splitlines() if line.strip()]
-            message = lines[0] if lines else ""
-            if message.endswith(":") and len(lines) > 1:  # NumPy's "AssertionError: \nNot equal..."
-                message = f"{message} {lines[1]}"
+            message = _summary(getattr(crash, "message", None) or str(report.longrepr))
             if state[0] in (None, "skipped", "passed"):  # the first failure of a test decides
                 outcome = ("timeout" if _TIME_LIMIT_TEXT in message else
                            "not run" if _GAVE_UP_TEXT in message else "failed")

@@ -105,8 +105,15 @@ MISTAKES = (
             "a subclass's second moment was ignored: Adam must read v through "
             "self._second_moment(state), which AMSGrad overrides"),
     Mistake("amsgrad-max-not-kept", "optim.amsgrad_second_moment",
-            "after a large gradient the steps grew back as in Adam: is the running maximum stored "
-            "in state[\"v_max\"], so that it never decreases?"),
+            "state[\"v_max\"] stayed 0 while the steps divided by v, as Adam's do: the maximum was "
+            "taken but not kept; is it written into state[\"v_max\"] (in place, or assigned back)?"),
+    Mistake("amsgrad-max-is-minimum", "optim.amsgrad_second_moment",
+            "state[\"v_max\"] stayed 0, so the step divided by ε alone (about η·m̂/ε, far beyond η): "
+            "v_max starts at 0 and must keep the larger of v_max and v; is the smaller kept?"),
+    Mistake("amsgrad-max-not-elementwise", "optim.amsgrad_second_moment",
+            "v_max must be a maximum coordinate by coordinate, an array of v's shape: Python's max "
+            "compares whole arrays and np.max reduces one array; which NumPy function compares two "
+            "arrays element by element?"),
     Mistake("sum-axis-not-restored", "ops.sum_backward",
             "a sum over an axis without keepdims failed or spread g the wrong way: put the summed "
             "axis back (size 1) before broadcasting g to x's shape"),
@@ -149,6 +156,10 @@ MISTAKES = (
     Mistake("toposort-preorder", "function.toposort",
             "a node came before a node that makes one of its inputs: a node may join the order only "
             "after every node it depends on has"),
+    Mistake("toposort-seen-on-push", "function.toposort",
+            "a node used by two others came after one of them: it was already counted as visited "
+            "while it still waited on the stack, so its other user did not wait for it; when is a "
+            "node visited, and when is it done?"),
     Mistake("backward-overwrites", "function.backward_pass",
             "the gradient of a tensor used by several nodes is only one user's contribution: are "
             "contributions added, not assigned?"),
@@ -158,6 +169,13 @@ MISTAKES = (
     Mistake("backward-no-unbroadcast", "function.backward_pass",
             "a gradient kept the broadcast shape of the result: each input's gradient must be "
             "un-broadcast to that input's shape"),
+    Mistake("backward-unbroadcast-kept-only", "function.backward_pass",
+            "the node that made an input got that input's gradient in the broadcast shape of the "
+            "result, though keep got it un-broadcast: what goes on to the next node must be fitted "
+            "to the input's shape as well"),
+    Mistake("backward-constant-input", "function.backward_pass",
+            "a gradient was sent to a constant input ('NoneType' has no attribute ...): an op hands "
+            "every input a gradient, but node.inputs holds None where an input needs none; skip it"),
     Mistake("backward-wrong-order", "function.backward_pass",
             "a node's backward ran before all its users had sent it their gradients: go through the "
             "order from the root down"),
@@ -180,12 +198,26 @@ MISTAKES = (
     Mistake("radam-early-adaptive", "optim.radam_update",
             "before ρ_t passes the threshold the step must be momentum alone, η·m̂, without the "
             "division by √v̂"),
+    Mistake("radam-threshold-fixed", "optim.radam_update",
+            "the rectified steps started at another step than ρ_t > threshold says (t = 6 for the "
+            "default 5, t = 5 for threshold=4): is the threshold read from group[\"threshold\"], "
+            "not written as a number?"),
+    Mistake("radam-eps-on-corrected-root", "optim.radam_update",
+            "ε was added to the bias-corrected root √v̂: the docstring adds it to the uncorrected √v "
+            "and multiplies by √(1 − β2^t) instead, which weighs ε 1/√(1 − β2^t) times more"),
     Mistake("swats-sgd-no-damping", "optim.swats_update",
             "after the switch the steps are 1/(1 − β1) times too large: the SGD phase's step is "
             "damped by (1 − β1)"),
     Mistake("swats-no-bias-correction", "optim.swats_update",
             "the first Adam-phase step is not η·sign(g): is p bias-corrected with "
             "√(1 − β2^t)/(1 − β1^t)?"),
+    Mistake("swats-eps-on-corrected-root", "optim.swats_update",
+            "ε was added to the bias-corrected root √â: the docstring adds it to the uncorrected √a "
+            "and puts √(1 − β2^t) in p's factor instead, which weighs ε 1/√(1 − β2^t) times more"),
+    Mistake("swats-dots-not-summed", "optim.swats_update",
+            "with two parameters Λ was that of one parameter alone: p·p and p·g of the switch test "
+            "sum over all the parameters of a step; is each one's share added, or does each "
+            "overwrite the last?"),
     Mistake("hvp-no-create-graph", "higher_order.hvp",
             "the first gradient was not recorded, so it cannot be differentiated again: ask grad "
             "for a graph of the gradient (create_graph=True) the first time"),

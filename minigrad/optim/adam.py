@@ -190,7 +190,7 @@ class AMSGrad(Adam):
     _nonnegative_state = ("v", "v_max")
 
     def _second_moment(self, state):
-        """v_max ← max(v_max, v), kept in ``state`` (created at zero), and returned."""
+        """v_max ← max(v_max, v), elementwise, kept in ``state["v_max"]`` (created at zero), and returned."""
         # BEGIN SOLUTION optim.amsgrad_second_moment
         if "v_max" not in state:
             state["v_max"] = np.zeros_like(state["v"])

@@ -91,7 +91,8 @@ class RAdam(Optimizer):
         return {"t": 0, "m": np.zeros_like(p.data), "v": np.zeros_like(p.data)}
 
     def _update(self, theta, g, state, group):
-        """Adam's moments, then the rectified step if ρ_t > threshold, else θ ← θ − η·m̂."""
+        """t ← t + 1 (the parameter's own count, this step included), Adam's moments, then the
+        rectified step if ρ_t > ``group["threshold"]``, else θ ← θ − η·m̂."""
         # BEGIN SOLUTION optim.radam_update
         beta1, beta2 = group["betas"]
         state["t"] += 1

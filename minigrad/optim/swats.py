@@ -130,7 +130,29 @@ class SWATS(Optimizer):
         return {"t": 0, "m": np.zeros_like(p.data), "a": np.zeros_like(p.data)}
 
     def _update(self, theta, g, state, group):
-        """Phase "sgd": the SGD step. Else Adam's step p, θ ← θ + p, and p·p, p·g summed."""
+        """One parameter's step: SGD's after the switch, else Adam's step p, θ ← θ + p.
+
+        The switch test itself runs once per ``step()``, in ``_after_step``, from
+        what this method leaves in ``self._pp`` and ``self._pg``.
+
+        Steps:
+
+        1. ``beta1, beta2 = group["betas"]``; set ``self._updated`` to True (a
+           parameter was updated, so ``_after_step`` advances the global k).
+        2. In phase ``"sgd"`` (``self.phase``): create ``state["v"]`` as zeros
+           like θ if it is not there yet (v = 0 at the switch); v ← β1·v + g,
+           in place; θ ← θ − (1 − β1)·Λ·v, with Λ = ``self.sgd_lr``. Then
+           return: nothing else changes in this phase.
+        3. Else (phase ``"adam"``): t ← t + 1, the parameter's own count
+           (``state["t"]``, this step included); m ← β1·m + (1 − β1)·g and
+           a ← β2·a + (1 − β2)·g², in place, with :func:`update_moments` on
+           ``state["m"]`` and ``state["a"]``; p = −η·√(1 − β2^t)/(1 − β1^t) ·
+           m / (√a + ε), with η = ``group["lr"]`` and ε = ``group["eps"]`` next
+           to the uncorrected √a; θ ← θ + p, in place.
+        4. Add this parameter's p·p and p·g (Python floats, e.g.
+           ``float(np.vdot(p, g))``) to ``self._pp`` and ``self._pg``: they sum
+           over all the parameters of the step (``_after_step`` resets them).
+        """
         # BEGIN SOLUTION optim.swats_update
         beta1, beta2 = group["betas"]
         self._updated = True

@@ -4,9 +4,10 @@
 Each test grades one exercise and uses only that exercise and the ones before it in
 ``minigrad.homework.EXERCISES``: unbroadcast's tests are NumPy alone, apply's tests never call
 backward, toposort's tests build graphs with apply and never call backward, and the backward
-loop is tested with ops whose derivatives are not exercises (+, -, /, **, unary -, mean, sqrt)
-and with the small Function subclasses defined here. A test that sees the symptom of a
-catalogued mistake (``minigrad.homework.catalogue``) fails with its hint.
+loop is tested with ops whose derivatives are not exercises (+, -, /, **, unary -, sqrt), with
+mean (whose backward is Sum's, ops.sum_backward, an earlier exercise) and with the small Function
+subclasses defined here. A test that sees the symptom of a catalogued mistake
+(``minigrad.homework.catalogue``) fails with its hint.
 """
 
 import warnings
@@ -328,8 +329,11 @@ def test_unbroadcast_keeps_the_dtype():
 
 # ============================================================ function.toposort
 
-def check_topological(order, root):
-    """``order`` = toposort(root.grad_fn): each node root needs once, after its inputs' nodes."""
+def check_topological(order, root, mistake="toposort-preorder"):
+    """``order`` = toposort(root.grad_fn): each node root needs once, after its inputs' nodes.
+
+    A node placed before the node of one of its inputs fails with the hint of ``mistake``
+    (None: without a hint, where the graph cannot tell which mistake it was)."""
     assert type(order) is list, f"toposort returns a list of nodes, got {type(order).__name__}"
     assert all(isinstance(node, Function) for node in order), \
         "toposort lists nodes (Function instances, the grad_fn of tensors), never Tensors or leaves"
@@ -341,7 +345,8 @@ def check_topological(order, root):
         for x in node.inputs:
             if x is not None and x.grad_fn is not None:
                 assert place[x.grad_fn] < place[node], \
-                    likely("toposort-preorder") + f" ({x.grad_fn!r} made an input of {node!r})"
+                    (likely(mistake) + " " if mistake else "a node came before a node that makes one of "
+                     "its inputs ") + f"({x.grad_fn!r} made an input of {node!r})"
     assert order[-1] is root.grad_fn, "the root's node comes last"
 
 
@@ -373,6 +378,47 @@ def test_toposort_lists_a_node_of_a_diamond_once():
     order = toposort(e.grad_fn)
     check_topological(order, e)
     assert len(order) == 5, f"5 nodes (a, b, c, d, e), each once: got {len(order)}"
+
+
+@toposort_ex
+def test_toposort_waits_for_a_shared_node_whichever_input_it_is():
+    x = leaf([1.0])
+    a = x * 2          # used by b, c and d
+    b = a.exp()        # used by c and d
+    c = a + b          # a is the first input here ...
+    d = b - a          # ... and the second here
+    r = d + c
+    order = toposort(r.grad_fn)
+    names = {t.grad_fn: name for t, name in ((a, "a"), (b, "b"), (c, "c"), (d, "d"), (r, "r"))}
+    got = [names.get(node, "?") for node in order]
+    # Marking a node visited when it is pushed, not when it is popped, places b before a here,
+    # whichever way round the inputs are pushed: b's walk finds a "visited" but not yet placed.
+    if got in (["b", "a", "c", "d", "r"], ["b", "a", "d", "c", "r"]):
+        pytest.fail(likely("toposort-seen-on-push") + f" (the order was {', '.join(got)})")
+    check_topological(order, r)
+
+
+def random_graph(rng, size):
+    """The root of a random graph of ``size`` ops on two leaves, each op using earlier results."""
+    made = [leaf([0.5]), leaf([1.5])]
+    for _ in range(size):
+        kind = rng.integers(3)
+        i, j = rng.integers(len(made), size=2)
+        if kind == 0:
+            made.append(made[i] + made[j])
+        elif kind == 1:
+            made.append(made[i] - made[j])
+        else:
+            made.append(made[i].tanh())
+    return made[-1] + made[-2] + made[-3]
+
+
+@toposort_ex
+def test_toposort_of_random_graphs_puts_every_node_after_its_inputs_nodes():
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        root = random_graph(rng, 30)
+        check_topological(toposort(root.grad_fn), root, mistake=None)
 
 
 @toposort_ex
@@ -575,6 +621,55 @@ def test_backward_undoes_broadcasting():
 
 
 @backward_ex
+def test_backward_hands_the_un_broadcast_gradient_on_to_the_next_node():
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    h = x.mean(axis=1, keepdims=True)        # (2, 1), made by a node: its gradient goes on to Mean
+    w = leaf([10.0, 20.0])                   # (2,)
+    z = BroadcastGrad.apply(h, w)            # (2, 2); its backward hands g in that shape to both
+    g = np.array([[1.0, 2.0], [3.0, 4.0]])
+    try:
+        z.backward(g)
+    except ValueError as e:  # a leaf's .grad refuses another shape than the leaf's
+        if ".grad must have the tensor's shape" in str(e):
+            pytest.fail(likely("backward-no-unbroadcast") + f" ({e})")
+        raise
+    # dL/dh = g summed over the broadcast axis = [[3], [7]]; Mean spreads it: dL/dx = dL/dh / 2
+    want = [[1.5, 1.5], [3.5, 3.5]]
+    if np.shape(x.grad) == (2, 2) and np.allclose(x.grad, g / 2):
+        pytest.fail(likely("backward-unbroadcast-kept-only") + f" (x.grad is {x.grad.tolist()}, not {want})")
+    np.testing.assert_allclose(x.grad, want, err_msg="dL/dx = (g summed over the copies of h) / 2")
+    np.testing.assert_allclose(w.grad, [4.0, 6.0], err_msg="dL/dw = g summed over its copies (the rows)")
+
+
+@backward_ex
+def test_backward_skips_a_constant_input():
+    x = leaf([1.0, 2.0])
+    y = (x + 0.5) / 2.0 - 1.0          # Add, Div and Sub each have a constant input: None in node.inputs
+    try:
+        y.mean().backward()
+    except AttributeError as e:
+        if "'NoneType'" in str(e):
+            pytest.fail(likely("backward-constant-input") + f" ({e})")
+        raise
+    np.testing.assert_allclose(x.grad, [0.25, 0.25], err_msg="dL/dx = 1/2 · 1/2")
+
+
+@backward_ex
+def test_backward_releases_a_node_that_no_gradient_reached():
+    x, w = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    branch = w / 2                           # a node whose users send it no gradient
+    FirstOnly.apply(x, branch).mean().backward(retain_graph=True)
+    assert not branch.grad_fn.released, "retain_graph=True releases nothing, not even a skipped node"
+    x2, w2 = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    branch2 = w2 / 2
+    FirstOnly.apply(x2, branch2).mean().backward()
+    assert branch2.grad_fn.released, \
+        ("Div received no gradient, so its backward was skipped, but it must still be released "
+         "(node.release()): after the pass no node holds what it saved")
+    assert not vars(branch2.grad_fn), "a released node holds nothing of what forward saved"
+
+
+@backward_ex
 def test_backward_releases_each_node_and_a_second_pass_raises():
     x = leaf([2.0])
     y = (x ** 2 + 1).mean()
@@ -665,7 +760,7 @@ def test_backward_pass_hands_every_gradient_to_keep_and_calls_run():
     """``keep(x, gx)`` gets the root's and every input's gradient; ``run(node, g)`` replaces node.backward(g)."""
     from minigrad.function import backward_pass
     x = leaf([1.0, 2.0])
-    h = x / 0.5                       # ops whose derivatives are not exercises: Div, Add, Mean
+    h = x / 0.5                       # Div and Add, not exercises, and Mean (Sum's backward)
     y = (h + x).mean()
     kept, ran = [], []
 

@@ -283,6 +283,18 @@ def test_sgdm_velocity_remembers_past_steps():
     np.testing.assert_allclose(step_with(opt, w, [0.0]), [0.675])     # coasting: v = −0.075
 
 
+@pytest.mark.exercise("optim.sgdm_update")
+def test_sgdm_keeps_float32_and_each_coordinate_its_own_velocity():
+    w = nn.Parameter(np.array([1.0, -1.0], dtype=np.float32))
+    opt = optim.SGDM([w], lr=0.5, momentum=0.5)
+    step_with(opt, w, [1.0, -2.0])             # v = −0.5·g = (−0.5, 1):         θ = (0.5, 0)
+    got = step_with(opt, w, [0.0, 2.0])        # v = 0.5·v − 0.5·g = (−0.25, −0.5): θ = (0.25, −0.5)
+    assert w.data.dtype == np.float32 and opt.state[w]["v"].dtype == np.float32, \
+        f"float32 stays float32: θ is {w.data.dtype}, v is {opt.state[w]['v'].dtype}"
+    np.testing.assert_allclose(got, [0.25, -0.5], rtol=1e-6)
+    np.testing.assert_allclose(opt.state[w]["v"], [-0.25, -0.5], rtol=1e-6)
+
+
 @pytest.mark.exercise("optim.adagrad_update")
 def test_adagrad_first_step_is_lr_times_sign_then_shrinks():
     w, opt = one_param(optim.Adagrad, [0.0, 0.0, 0.0], lr=0.5)
@@ -318,12 +330,14 @@ def test_rmsprop_first_grad_start_versus_zeros_start():
 
 
 @pytest.mark.exercise("optim.rmsprop_update")
-def test_rmsprop_counts_its_steps_even_when_the_first_gradient_is_zero():
+def test_rmsprop_counts_its_steps_even_when_the_first_gradients_are_zero():
     w, opt = one_param(optim.RMSProp, [0.0], lr=0.1, alpha=0.9)
     step_with(opt, w, [0.0])                       # t = 1: v = 0² = 0, no step
-    got = step_with(opt, w, [1.0])                 # t = 2: v = 0.9·0 + 0.1·1² = 0.1
-    assert opt.state[w]["t"] == 2, likely("rmsprop-first-step-by-v") + f" (state['t'] is {opt.state[w]['t']} after 2 steps)"
-    expect(got, [-0.1 / (math.sqrt(0.1) + 1e-8)], "the second step averages, whatever v was")
+    step_with(opt, w, [0.0])                       # t = 2: v = 0.9·0 + 0.1·0² = 0, no step
+    got = step_with(opt, w, [1.0])                 # t = 3: v = 0.9·0 + 0.1·1² = 0.1
+    assert opt.state[w]["t"] == 3, likely("rmsprop-first-step-by-v") + f" (state['t'] is {opt.state[w]['t']} after 3 steps)"
+    expect(got, [-0.1 / (math.sqrt(0.1) + 1e-8)], "the third step averages, whatever v was",
+           [([-0.1 / (1 + 1e-8)], "rmsprop-first-step-by-v")])      # v ← g² = 1 because v was 0
 
 
 @pytest.mark.exercise("optim.adam_update")
@@ -359,15 +373,49 @@ def test_adam_reads_the_second_moment_through_its_hook():
 
 @pytest.mark.exercise("optim.amsgrad_second_moment")
 def test_amsgrad_divides_by_the_largest_second_moment_seen():
-    w, opt = one_param(optim.AMSGrad, [1.0], lr=0.1)
-    for g in (10.0, 0.0, 0.0):
-        step_with(opt, w, [g])
+    w, opt = one_param(optim.AMSGrad, [1.0, 1.0], lr=0.1)
+    try:
+        first = step_with(opt, w, [10.0, 0.1])
+    except (ValueError, TypeError) as e:    # max(a, b) of two arrays; np.max(a, b) reads b as an axis
+        if "truth value" in str(e) or "scalar index" in str(e):
+            pytest.fail(likely("amsgrad-max-not-elementwise") + f" ({e})")
+        raise
     state = opt.state[w]
-    assert np.any(state.get("v_max", 0.0)), likely("amsgrad-max-not-kept")
-    np.testing.assert_allclose(state["v"], [0.999 ** 2 * 0.001 * 100], rtol=1e-12)
-    np.testing.assert_allclose(state["v_max"], [0.1], rtol=1e-12)
+    if not np.any(state.get("v_max", 0.0)):
+        if np.all(np.abs(first - 1.0) > 1.0):   # Adam's first step is η = 0.1; η·m̂/ε is 1e8
+            pytest.fail(likely("amsgrad-max-is-minimum") + f" (θ went from 1 to {first.tolist()})")
+        pytest.fail(likely("amsgrad-max-not-kept"))
+    if np.shape(state["v_max"]) != np.shape(state["v"]):
+        pytest.fail(likely("amsgrad-max-not-elementwise") + f" (v_max has shape {np.shape(state['v_max'])})")
+    for g in ([0.0, 0.0], [0.0, 0.0]):
+        step_with(opt, w, g)
+    # v = β2²·(1 − β2)·g₁² after two zero gradients; v_max keeps the first (1 − β2)·g₁²
+    np.testing.assert_allclose(state["v"], [0.999 ** 2 * 0.001 * 100, 0.999 ** 2 * 0.001 * 0.01], rtol=1e-12)
+    np.testing.assert_allclose(state["v_max"], [0.1, 1e-5], rtol=1e-12)
     out = opt._second_moment({"v": np.array([1.0, 5.0]), "v_max": np.array([3.0, 2.0])})
-    np.testing.assert_array_equal(out, [3.0, 5.0])
+    np.testing.assert_array_equal(out, [3.0, 5.0], err_msg="the maximum is taken coordinate by coordinate")
+
+
+@pytest.mark.exercise("optim.amsgrad_second_moment")
+def test_amsgrad_maximum_rises_with_v_and_stays_when_v_falls():
+    # η = 0.1, defaults β = (0.9, 0.999), θ₀ = 0, gradients 1, 10, 0:
+    #   v     = 0.001, 0.100999, 0.100898001     (falls at t = 3)
+    #   v_max = 0.001, 0.100999, 0.100999        (rose with v, then stays)
+    #   m̂ = 1, 1.09/0.19 = 5.736842, 0.981/0.271 = 3.619926
+    #   √v̂ = √v_max/√(1 − β2^t) = 1, 0.317803/0.044710 = 7.108077, 0.317803/0.054745 = 5.805172
+    #   θ −= η·m̂/(√v̂ + ε): −0.1, −0.180709, −0.243066 (Adam's own v at t = 3 would give −0.243097)
+    w, opt = one_param(optim.AMSGrad, [0.0], lr=0.1)
+    got = [step_with(opt, w, [g])[0] for g in (1.0, 10.0, 0.0)]
+    expect(got, [-0.09999999900000002, -0.18070877416770886, -0.24306568941087492],
+           "three AMSGrad steps, the last divided by the kept maximum")
+    np.testing.assert_allclose(opt.state[w]["v_max"], [0.100999], rtol=1e-12)
+
+
+# RAdam's ρ_t and r_t for β2 = 0.999, from the docstring's formulas, computed once:
+#   ρ∞ = 2/(1 − 0.999) − 1 = 1999;  ρ_t = ρ∞ − 2t·0.999^t/(1 − 0.999^t):  ρ_5 = 4.995998,  ρ_6 = 5.994164
+#   r_t = √[(ρ_t − 4)(ρ_t − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρ_t)]:  r_5 = √(0.995998·2.995998·1999 / (1995·1997·4.995998))
+R5, R6 = 0.017311503166315034, 0.02582111280185855
+C5, C6 = 0.0706400027958733, 0.07736291091347328     # √(1 − 0.999^t) for t = 5 and 6
 
 
 @pytest.mark.exercise("optim.radam_update")
@@ -378,19 +426,55 @@ def test_radam_takes_momentum_steps_until_rho_passes_the_threshold():
     np.testing.assert_allclose(w.data, [0.5], rtol=1e-12)
     before = w.data.copy()
     step_with(opt, w, [1.0])                 # t = 6, ρ = 5.994 > 5: the first rectified step
-    rho_t, r_t = rectifier(6, 0.999)
-    assert rho_t == pytest.approx(5.994, abs=1e-3)
-    # m̂ = 1 and √v = √(1 − β2^t) under a constant g = 1: the step is η·r
-    expect(before - w.data, [0.1 * r_t], "the first rectified step, η·r",
-           [([0.1 * r_t / (math.sqrt(1 - 0.999 ** 6) + 1e-8)], "radam-v-not-corrected")])
+    # m̂ = 1 and √v = √(1 − β2^t) under a constant g = 1: the step is η·r_6 (ε = 1e-8 aside)
+    expect(before - w.data, [0.1 * R6 * C6 / (C6 + 1e-8)], "the first rectified step, η·r",
+           [([0.1 * R6 / (C6 + 1e-8)], "radam-v-not-corrected")])
 
 
 @pytest.mark.exercise("optim.radam_update")
 def test_radam_early_steps_are_momentum_alone():
     w, opt = one_param(optim.RAdam, [1.0], lr=0.1)
     got = [step_with(opt, w, [2.0])[0] for _ in range(5)]   # ρ_t ≤ 5: steps η·m̂ = η·2
+    # a rectified fifth step: m̂ = 2, √v = 2·√(1 − 0.999⁵), so η·r_5·m̂·√(1 − β2^5)/(√v + ε) ≈ η·r_5
+    rectified_at_5 = 0.2 - 0.1 * R5 * 2 * C5 / (2 * C5 + 1e-8)
     expect(got, [1 - 0.2 * k for k in range(1, 6)], "five steps of η·m̂",
-           [([1 - 0.1 * k * 2 / (2 + 1e-8) for k in range(1, 6)], "radam-early-adaptive")])
+           [([1 - 0.1 * k * 2 / (2 + 1e-8) for k in range(1, 6)], "radam-early-adaptive"),
+            ([0.8, 0.6, 0.4, 0.2, rectified_at_5], "radam-threshold-fixed")])
+
+
+@pytest.mark.exercise("optim.radam_update")
+def test_radam_with_threshold_4_rectifies_from_step_5():
+    w, opt = one_param(optim.RAdam, [1.0], lr=0.1, threshold=4)
+    got = [step_with(opt, w, [2.0])[0] for _ in range(5)]   # ρ_1..4 ≤ 4: η·m̂ = 0.2; ρ_5 = 4.996 > 4
+    expect(got, [0.8, 0.6, 0.4, 0.2, 0.2 - 0.1 * R5 * 2 * C5 / (2 * C5 + 1e-8)],   # = 0.19826885
+           "four momentum steps, then the rectified one", [([0.8, 0.6, 0.4, 0.2, 0.0], "radam-threshold-fixed")])
+
+
+@pytest.mark.exercise("optim.radam_update")
+def test_radam_adds_eps_to_the_uncorrected_root():
+    # ε = 1 shows where ε sits. g = 1: m̂ = 1 and √v = √(1 − 0.999^t), so the first rectified
+    # step (t = 6) is η·r_6·√(1 − β2^6)/(√(1 − β2^6) + ε) = 0.1·r_6·C6/(C6 + 1) = 0.000185415;
+    # with ε on the corrected root it would be η·r_6·m̂/(√v̂ + ε) = 0.1·r_6/(1 + 1) = 0.00129106.
+    w, opt = one_param(optim.RAdam, [0.0], lr=0.1, eps=1.0)
+    got = [step_with(opt, w, [1.0])[0] for _ in range(6)]
+    expect(got, [-0.1, -0.2, -0.3, -0.4, -0.5, -0.5 - 0.1 * R6 * C6 / (C6 + 1)],
+           "five steps of η·m̂, then η·r_6·m̂·√(1 − β2^6)/(√v + ε)",
+           [([-0.1, -0.2, -0.3, -0.4, -0.5, -0.5 - 0.1 * R6 / 2], "radam-eps-on-corrected-root"),
+            ([-0.1, -0.2, -0.3, -0.4, -0.5, -0.5 - 0.1 * R6 / (C6 + 1)], "radam-v-not-corrected")])
+
+
+@pytest.mark.exercise("optim.radam_update")
+def test_radam_both_branches_with_changing_gradients():
+    # β = (0.5, 0.8), threshold 4, η = 0.1, θ₀ = 0, gradients 1, −1, 2, 2, 4:
+    #   m  = 0.5, −0.25, 0.875, 1.4375, 2.71875     m̂ = m/(1 − 0.5^t) = 1, −1/3, 1, 1.53333, 2.80645
+    #   v  = 0.2, 0.36, 1.088, 1.6704, 4.53632      ρ∞ = 9, ρ_t = 1, 1.889, 2.705, 3.450, 4.126
+    #   t = 1..4: θ −= η·m̂, so θ = −0.1, −0.066667, −0.166667, −0.32
+    #   t = 5: r_5 = √(0.126130·2.126130·9/(5·7·4.126130)) = 0.129277,
+    #          θ −= η·r_5·m̂·√(1 − 0.8⁵)/(√v + ε) = 0.1·0.129277·2.80645·0.819951/2.129864 = 0.0139674
+    w, opt = one_param(optim.RAdam, [0.0], lr=0.1, betas=(0.5, 0.8), threshold=4)
+    got = [step_with(opt, w, [g])[0] for g in (1.0, -1.0, 2.0, 2.0, 4.0)]
+    expect(got, [-0.1, -0.1 + 0.1 / 3, -0.1 + 0.1 / 3 - 0.1, -0.32, -0.33396736070068084],
+           "four momentum steps, then a rectified one")
 
 
 # ---- Adam's moments, shared by Adam, AMSGrad, RAdam and SWATS -----------------------
@@ -430,89 +514,133 @@ def test_update_moments_over_many_steps_match_the_closed_form():
 
 # ---- SWATS ---------------------------------------------------------------------------
 
-def swats_reference(theta, grad, steps, lr=0.001, betas=(0.9, 0.999), eps=1e-9):
-    """Keskar and Socher's Algorithm 1 for one parameter, as SWATS's docstring states it."""
+def swats_reference(thetas, grad, steps, lr=0.001, betas=(0.9, 0.999), eps=1e-9):
+    """Keskar and Socher's Algorithm 1, as SWATS's docstring states it, for the parameters ``thetas``
+    (each gets a gradient at every step); ``grad(thetas, step)`` gives their gradients."""
     # BEGIN SPOILER optim.adam_moments optim.swats_update
     beta1, beta2 = betas
-    m = a = 0.0
-    lam, phase, k, v, rate_at_switch, switch = 0.0, "adam", 0, None, None, None
+    thetas = [np.array(theta, dtype=np.float64) for theta in thetas]
+    m, a, v = [0.0] * len(thetas), [0.0] * len(thetas), None
+    lam, phase, k, rate_at_switch, switch = 0.0, "adam", 0, None, None
     path = []
     for step in range(1, steps + 1):
-        g = grad(theta, step)
+        gs = grad(thetas, step)
         k += 1
         if phase == "sgd":
-            v = beta1 * v + g
-            theta = theta - (1 - beta1) * rate_at_switch * v
+            v = [beta1 * vi + g for vi, g in zip(v, gs)]
+            thetas = [theta - (1 - beta1) * rate_at_switch * vi for theta, vi in zip(thetas, v)]
         else:
-            m = beta1 * m + (1 - beta1) * g
-            a = beta2 * a + (1 - beta2) * g * g
-            p = -lr * math.sqrt(1 - beta2 ** k) / (1 - beta1 ** k) * m / (np.sqrt(a) + eps)
-            theta = theta + p
-            if p @ g != 0:
-                gamma = (p @ p) / -(p @ g)
+            pp = pg = 0.0                                  # summed over all parameters
+            for i, g in enumerate(gs):
+                m[i] = beta1 * m[i] + (1 - beta1) * g
+                a[i] = beta2 * a[i] + (1 - beta2) * g * g
+                p = -lr * math.sqrt(1 - beta2 ** k) / (1 - beta1 ** k) * m[i] / (np.sqrt(a[i]) + eps)
+                thetas[i] = thetas[i] + p
+                pp, pg = pp + p @ p, pg + p @ g
+            if pg != 0:
+                gamma = pp / -pg
                 lam = beta2 * lam + (1 - beta2) * gamma
                 rate = lam / (1 - beta2 ** k)
                 if k > 1 and rate > 0 and abs(rate - gamma) < eps:
-                    phase, rate_at_switch, switch, v = "sgd", rate, k, np.zeros_like(theta)
-        path.append(theta.copy())
+                    phase, rate_at_switch, switch = "sgd", rate, k
+                    v = [np.zeros_like(theta) for theta in thetas]
+        path.append([theta.copy() for theta in thetas])
     return path, phase, switch, rate_at_switch
     # END SPOILER
 
 
-def swats_run(grad, steps, start, dtype=np.float64, **kwargs):
-    w = nn.Parameter(np.array(start, dtype=dtype))
-    opt = optim.SWATS([w], **kwargs)
+def swats_run(grad, steps, starts, dtype=np.float64, **kwargs):
+    """SWATS on one parameter per entry of ``starts``; the values of all of them after each step."""
+    params = [nn.Parameter(np.array(start, dtype=dtype)) for start in starts]
+    opt = optim.SWATS(params, **kwargs)
     path = []
     for step in range(1, steps + 1):
-        w.grad = np.asarray(grad(w.data, step), dtype=dtype)
-        before = w.grad.copy()
+        for p, g in zip(params, grad([p.data for p in params], step)):
+            p.grad = np.asarray(g, dtype=dtype)
+        before = [p.grad.copy() for p in params]
         opt.step()
-        assert np.array_equal(w.grad, before, equal_nan=True), likely("step-writes-grad")
-        path.append(w.data.copy())
+        assert all(np.array_equal(p.grad, b, equal_nan=True) for p, b in zip(params, before)), \
+            likely("step-writes-grad")
+        path.append([p.data.copy() for p in params])
     return path, opt
 
 
-SWATS_CASES = [  # id, gradient, start, kwargs, switch expected
-    ("adam-phase", grad_w, [1.5, 1.0, 0.3], dict(lr=0.01), False),
-    ("constant-gradient", lambda th, t: np.array([0.3, -0.7]), [1.0, 1.0], dict(lr=0.01), True),
-    ("quadratic-small-lr", lambda th, t: np.array([1.0, 20.0]) * th, [1.0, 1.0],
+def constant(*gradients):
+    """The gradient function of parameters whose gradients never change."""
+    return lambda thetas, step: [np.array(g) for g in gradients]
+
+
+SWATS_CASES = [  # id, gradient, starts (one per parameter), kwargs, switch expected
+    ("adam-phase", lambda ths, t: [grad_w(ths[0], t)], [[1.5, 1.0, 0.3]], dict(lr=0.01), False),
+    ("constant-gradient", constant([0.3, -0.7]), [[1.0, 1.0]], dict(lr=0.01), True),
+    ("quadratic-small-lr", lambda ths, t: [np.array([1.0, 20.0]) * ths[0]], [[1.0, 1.0]],
      dict(lr=1e-4), True),
+    ("two-parameters-constant", constant([0.3, -0.7], [2.0]), [[1.0, 1.0], [1.0]], dict(lr=0.01), True),
+    ("two-parameters-quadratic", lambda ths, t: [np.array([1.0, 20.0]) * ths[0], 3 * ths[1]],
+     [[1.0, 1.0], [0.5]], dict(lr=1e-4), True),
 ]
 
 
 @pytest.mark.exercise("optim.swats_update")
-@pytest.mark.parametrize("grad, start, kwargs, switches", [c[1:] for c in SWATS_CASES],
+@pytest.mark.parametrize("grad, starts, kwargs, switches", [c[1:] for c in SWATS_CASES],
                          ids=[c[0] for c in SWATS_CASES])
-def test_swats_follows_algorithm_1(grad, start, kwargs, switches):
-    got, opt = swats_run(grad, 40, start, **kwargs)
-    want, phase, switch, rate = swats_reference(np.array(start, dtype=np.float64), grad, 40,
-                                                **kwargs)
+def test_swats_follows_algorithm_1(grad, starts, kwargs, switches):
+    got, opt = swats_run(grad, 40, starts, **kwargs)
+    want, phase, switch, rate = swats_reference(starts, grad, 40, **kwargs)
     assert (opt.phase, opt.switch_step) == (phase, switch)
     assert (phase == "sgd") == switches
     if switches:
         assert opt.sgd_lr == pytest.approx(rate, rel=1e-9)
-    for t, (w, w_ref) in enumerate(zip(got, want), start=1):
-        np.testing.assert_allclose(w, w_ref, rtol=1e-9, atol=1e-12, err_msg=f"after step {t}")
+    for t, (ws, ws_ref) in enumerate(zip(got, want), start=1):
+        for i, (w, w_ref) in enumerate(zip(ws, ws_ref)):
+            np.testing.assert_allclose(w, w_ref, rtol=1e-9, atol=1e-12, err_msg=f"parameter {i} after step {t}")
 
 
 @pytest.mark.exercise("optim.swats_update")
 def test_swats_switches_at_step_2_on_a_constant_gradient():
     c = np.array([0.3, -0.7])
-    path, opt = swats_run(lambda th, t: c, 3, [1.0, 1.0], lr=0.01)
+    path, opt = swats_run(constant(c), 3, [[1.0, 1.0]], lr=0.01)
     m, a = 0.1 * c, 0.001 * c * c                          # the moments after one step
-    expect(path[0] - 1.0, -0.01 * np.sign(c), "the first Adam-phase step is η·sign(g)",
+    expect(path[0][0] - 1.0, -0.01 * np.sign(c), "the first Adam-phase step is η·sign(g)",
            [(-0.01 * m / (np.sqrt(a) + 1e-9), "swats-no-bias-correction")])
     assert (opt.phase, opt.switch_step) == ("sgd", 2)
     assert opt.sgd_lr == pytest.approx(0.02, rel=1e-6)     # Λ = η·d/‖c‖₁
     # step 3, the first SGD step: v = β1·0 + c, θ ← θ − (1 − β1)·Λ·v
-    expect(path[2] - path[1], -0.1 * 0.02 * c, "the first SGD-phase step", [(-0.02 * c, "swats-sgd-no-damping")])
+    expect(path[2][0] - path[1][0], -0.1 * 0.02 * c, "the first SGD-phase step",
+           [(-0.02 * c, "swats-sgd-no-damping")])
+
+
+@pytest.mark.exercise("optim.swats_update")
+def test_swats_sums_the_switch_test_over_all_parameters():
+    # Two parameters, constant gradients c1 = (0.3, −0.7) and c2 = (2): every Adam-phase step is
+    # p = −η·sign(c), so p·p = η²·d and −p·g = η·‖c‖₁ over all d = 3 coordinates, and γ = η·d/‖c‖₁
+    # = 0.01·3/3 = 0.01 at both steps: the test switches at k = 2 with Λ = 0.01.
+    path, opt = swats_run(constant([0.3, -0.7], [2.0]), 3, [[1.0, 1.0], [1.0]], lr=0.01)
+    assert (opt.phase, opt.switch_step) == ("sgd", 2), \
+        f"expected the switch at step 2, got phase {opt.phase!r}, switch_step {opt.switch_step}"
+    expect(opt.sgd_lr, 0.01, "Λ = η·d/‖c‖₁ over both parameters = 0.01·3/3",
+           [(0.01 * 1 / 2.0, "swats-dots-not-summed"),        # the second parameter alone: 0.01·1/2
+            (0.01 * 2 / 1.0, "swats-dots-not-summed")])       # the first alone: 0.01·2/1
+    # step 3, the first SGD step: θ ← θ − (1 − β1)·Λ·c = θ − 0.1·0.01·c
+    np.testing.assert_allclose(path[2][0] - path[1][0], [-0.0003, 0.0007], rtol=1e-6)
+    np.testing.assert_allclose(path[2][1] - path[1][1], [-0.002], rtol=1e-6)
+
+
+@pytest.mark.exercise("optim.swats_update")
+def test_swats_adds_eps_to_the_uncorrected_root():
+    # ε = 1 shows where ε sits. The first step with g = 1: m = 0.1, a = 0.001, so
+    # p = −η·√(1 − β2)/(1 − β1)·m/(√a + ε) = −0.1·0.0316228/0.1·0.1/(0.0316228 + 1) = −0.00306534;
+    # with ε on the corrected root, −η·m̂/(√â + ε) = −0.1·1/(1 + 1) = −0.05.
+    path, opt = swats_run(constant([1.0]), 1, [[0.0]], lr=0.1, eps=1.0)
+    expect(path[0][0], [-0.1 * math.sqrt(0.001) / (math.sqrt(0.001) + 1)], "p = −η·√(1 − β2)/(1 − β1)·m/(√a + ε)",
+           [([-0.05], "swats-eps-on-corrected-root"),
+            ([-0.1 * 0.1 / (math.sqrt(0.001) + 1)], "swats-no-bias-correction")])
 
 
 @pytest.mark.exercise("optim.swats_update")
 def test_swats_keeps_float32():
-    got, opt = swats_run(lambda th, t: np.array([0.3, -0.7]), 6, [1.0, 1.0], dtype=np.float32,
-                         lr=0.01)
-    assert got[-1].dtype == np.float32
+    got, opt = swats_run(constant([0.3, -0.7], [2.0]), 6, [[1.0, 1.0], [1.0]], dtype=np.float32, lr=0.01)
+    assert all(w.dtype == np.float32 for w in got[-1])
     assert all(v.dtype == np.float32 for s in opt.state.values() for v in s.values()
                if isinstance(v, np.ndarray))
 

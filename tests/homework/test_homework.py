@@ -8,6 +8,8 @@ every catalogued mistake, a copy holding that wrong answer must fail with its
 hint, and no other, next to the exercise in the grade table.
 """
 
+import ast
+import collections
 import concurrent.futures
 import importlib.util
 import json
@@ -20,6 +22,7 @@ import time
 import types
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from minigrad import homework
@@ -109,6 +112,65 @@ def test_markers_sit_below_a_docstring_around_a_whole_body():
         before = text[r.begin - 2].strip()
         assert before.endswith(('"""', "'''")) or before.startswith("def "), \
             f"{r.path}:{r.begin}: BEGIN SOLUTION is not the first line of a body"
+
+
+def test_no_answer_is_one_call_of_a_helper_the_copy_keeps():
+    # The student copy keeps every function outside the exercises: an answer that is one call of
+    # such a helper gives itself away (`return _expand(g, ...)` once scored ops.sum_backward 14/14).
+    found = []
+    for r in scan(REPO / "minigrad"):
+        code = [row.strip() for row in r.body if row.strip() and not row.strip().startswith("#")]
+        if len(code) != 1:
+            continue
+        statement = ast.parse(code[0]).body[0]
+        call = getattr(statement, "value", None)
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+            module = ast.parse(Path(r.path).read_text(encoding="utf-8"))
+            helpers = {node.name for node in module.body if isinstance(node, ast.FunctionDef)}
+            if call.func.id in helpers:
+                found.append(f"{r.id}: its answer is one call of {call.func.id}, which the copy keeps")
+    assert not found, "\n".join(found)
+
+
+def test_mean_backward_waits_for_the_sum_exercise_in_the_copy(full_copy):
+    # Mean's gradient is Sum's of g / n: in the copy it must not answer ops.sum_backward for it.
+    out = subprocess.run([sys.executable, "-c", "import numpy as np; from minigrad import ops\n"
+                          "node = ops.Mean(); node.forward(np.ones((2, 3)), axis=1)\n"
+                          "try:\n    node.backward(np.ones(2))\n"
+                          "except NotImplementedError as e:\n    print(e)"],
+                         cwd=full_copy, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(full_copy)}, check=True)
+    assert out.stdout.strip() == "exercise ops.sum_backward", out.stdout + out.stderr
+
+
+def _docstrings_around(region):
+    """The docstrings of the function that ``region`` is the body of, and of its class (if any)."""
+    tree = ast.parse(Path(region.path).read_text(encoding="utf-8"))
+    found = []
+    def visit(node, outer):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.ClassDef)):
+                here = outer + [child]
+                if isinstance(child, ast.FunctionDef) and child.lineno < region.begin <= child.end_lineno:
+                    found.extend(ast.get_docstring(n) or "" for n in here)
+                visit(child, here)
+    visit(tree, [])
+    return "\n".join(found)
+
+
+def test_each_docstring_states_the_state_its_answer_writes():
+    # A student writes the body from the docstrings alone: what the answer keeps on the optimizer
+    # (self._pp) or in a parameter's state (state["v"]) must be named there, and a step count
+    # that the answer advances must say so (t ← t + 1).
+    missing = []
+    for r in scan(REPO / "minigrad"):
+        body, docs = "\n".join(r.body), _docstrings_around(r)
+        assert docs, f"{r.id}: no docstring found around {r.path}:{r.begin}"
+        for name in sorted(set(re.findall(r"\b(self\.\w+|state\[\"\w+\"\])\s*[-+*/]?=(?!=)", body))):
+            said = "t ← t + 1" if name == 'state["t"]' else name
+            if said not in docs:
+                missing.append(f"{r.id}: the answer writes {name}, its docstrings never say {said!r}")
+    assert not missing, "\n".join(missing)
 
 
 # ================================================================ markers
@@ -467,6 +529,8 @@ GENERIC = {
     # the steps of any walk over a graph (viz draws one, tests check an order, tutorial 02's naive walk)
     "fornodeinorder:", "fornodeinreversed(order):", "forxinnode.inputs:", "ifgisNone:", "seen.add(node)",
     "order.append(node)", "ifxisnotNoneandx.grad_fnisnotNone:", "grads_in=node.backward(g)",
+    # a full sum's gradient (bench's bare Sum node): alone it is a catalogued wrong answer of Sum's
+    "returnnp.broadcast_to(g,self.shape)",
 }
 
 
@@ -515,7 +579,8 @@ GIVE_AWAYS = {
                                   "optim.adam_update"},                           # the NumPy floor
     "minigrad/optim/radam.py": {"optim.radam_update"},                            # ρ_t and r_t, for pictures
     "tests/optim/test_optimizers.py": {"optim.adam_moments", "optim.adam_update", "optim.radam_update",
-                                       "optim.swats_update"},                     # NumPy RAdam and SWATS
+                                       "optim.swats_update", "optim.amsgrad_second_moment"},
+                                                                # NumPy RAdam, SWATS, float32 Adam and AMSGrad
     "tests/homework/test_ex_optim.py": {"optim.sgd_update", "optim.sgdm_update", "optim.adagrad_update",
                                         "optim.rmsprop_update", "optim.adam_moments", "optim.adam_update",
                                         "optim.amsgrad_second_moment", "optim.radam_update",
@@ -537,6 +602,22 @@ def test_the_code_that_gives_exercises_away_is_withheld_from_the_copy(full_copy)
         assert ids <= marked.get(rel, set()), f"{rel}: no spoiler of {sorted(ids - marked.get(rel, set()))}"
     withheld = homework.find_spoilers(full_copy)
     assert len(withheld) == sum(1 for _ in homework.find_spoilers(REPO)) and all(s.stubbed for s in withheld)
+
+
+# Answers an audit found spelled out in other words than the answer key's (so the line-by-line
+# search above missed them), as code without whitespace: they must stay out of every copy.
+AUDITED_LEAKS = {
+    "tests/optim/test_optimizers.py": ["np.maximum(v_max,v)", "np.sqrt(second)/math.sqrt(1-0.999**t)"],  # float32 Adam
+    "tests/homework/test_ex_ops.py": ["np.outer(x,g)", "np.outer(g,y)", "lambdax,y,g:y@g"],  # 1-D matmul
+}
+
+
+def test_the_answers_an_audit_found_spelled_out_stay_out_of_the_copy(full_copy):
+    found = []
+    for rel, snippets in AUDITED_LEAKS.items():
+        text = re.sub(r"\s+", "", (full_copy / rel).read_text(encoding="utf-8"))
+        found += [f"{rel}: {snippet}" for snippet in snippets if snippet in text]
+    assert not found, "\n".join(found)
 
 
 @needs_solutions
@@ -920,6 +1001,41 @@ def _report(tests, results=None):
     return homework.GradeReport("copy", None, {ex: homework.ExerciseResult(*pt) for ex, pt in results.items()}, tests)
 
 
+def _load_conftest():
+    """tests/conftest.py, loaded by path, for its helpers."""
+    spec = importlib.util.spec_from_file_location("minigrad_tests_conftest", REPO / "tests" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _failure_of(check):
+    """The message pytest records for the AssertionError that ``check()`` raises."""
+    with pytest.raises(AssertionError) as info:
+        check()
+    return info.exconly()
+
+
+def test_the_grade_report_keeps_the_tests_own_message_after_numpys_header():
+    summary = _load_conftest()._summary
+    a, b = np.array([1.0, 2.0]), np.array([1.0, 3.0])
+    said = "x.grad and y.grad share memory: accumulate(t, g) copies the first g"
+    assert summary(_failure_of(lambda: np.testing.assert_array_equal(a, b, err_msg=said))) == \
+        f"AssertionError: Arrays are not equal: {said}"
+    assert summary(_failure_of(lambda: np.testing.assert_allclose(a, b, rtol=1e-5, err_msg="w after step 3"))) == \
+        "AssertionError: Not equal to tolerance rtol=1e-05, atol=0: w after step 3"
+    assert summary(_failure_of(lambda: np.testing.assert_allclose(a, [1.0, 3.0, 4.0], err_msg="shape"))) == \
+        "AssertionError: Not equal to tolerance rtol=1e-07, atol=0: shape"
+    assert summary(_failure_of(lambda: np.testing.assert_allclose(a, b))) == \
+        "AssertionError: Not equal to tolerance rtol=1e-07, atol=0"       # no message of its own
+    assert summary(_failure_of(lambda: np.testing.assert_array_equal(a, b))) == "AssertionError: Arrays are not equal"
+    def plain():
+        assert a[0] == 2.0, "a plain assert's message"
+    assert summary(_failure_of(plain)) == "AssertionError: a plain assert's message"
+    assert summary("Failed: likely mistake [sgd-uphill]: θ moved\nmore") == "Failed: likely mistake [sgd-uphill]: θ moved"
+    assert summary("") == ""
+
+
 def test_the_table_shows_the_likely_mistake_next_to_the_failing_exercise():
     hint = homework.catalogue.message("tanh-no-square")
     report = _report({
@@ -986,7 +1102,26 @@ def planted(tmp_path_factory):
 @needs_solutions
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[m.slug for m in MISTAKES])
 def test_each_catalogued_mistake_is_caught_and_named(planted, mistake):
-    report = planted[mistake.slug]
+    _check_caught_and_named(planted[mistake.slug], mistake)
+
+
+@pytest.mark.slow
+@needs_solutions
+def test_other_ways_to_make_a_catalogued_mistake_are_caught_and_named(tmp_path):
+    module = _load_wrong_answers()
+    key, by_slug = {r.id: r for r in scan(REPO / "minigrad")}, {m.slug: m for m in MISTAKES}
+    variants = module.variants()
+    assert variants and all(slug in by_slug for slug, _ in variants)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [(by_slug[slug], pool.submit(
+            _grade_planted, by_slug[slug], module.planted_body(key[by_slug[slug].exercise], wrong), tmp_path / str(i)))
+            for i, (slug, wrong) in enumerate(variants)]
+        for mistake, future in futures:
+            _check_caught_and_named(future.result(), mistake)
+
+
+def _check_caught_and_named(report, mistake):
+    """The grade of a copy holding a wrong answer fails its exercise naming ``mistake``, and no other."""
     result = report[mistake.exercise]
     assert not report.problems, report.problems
     assert result.passed < result.total, f"{mistake.slug}: the wrong answer passes every test"
@@ -1013,6 +1148,25 @@ def test_a_right_answer_waiting_for_an_earlier_exercise_says_which(tmp_path, cap
     row = next(line for line in out.splitlines() if line.startswith("function.toposort "))
     n = sum(ex == "function.toposort" for ex in grading._expected_tests(REPO / "tests").values())
     assert row.endswith(f"0/{n}    0.0%  {n} of {n} failed tests stopped at function.apply, not done yet"), out
+
+
+@pytest.mark.slow
+@needs_solutions
+def test_a_student_copy_still_checks_every_exercise_with_its_own_tests(tmp_path):
+    # There the tests that compare with withheld code are skipped, so a wrong answer could look
+    # green: hand-computed steps and finite differences must still check each exercise. Every
+    # answer is written back into a full copy, which is graded with its own tests.
+    copy = tmp_path / "copy"
+    student_copy(REPO, copy)
+    for region in scan(REPO / "minigrad"):
+        _plant(copy, region.id, list(region.body))
+    report = grade(copy, tests=copy / "tests", timeout=30)
+    outcomes = {ex_id: collections.Counter() for ex_id in EXERCISES}
+    for ex_id, outcome, _ in report.tests.values():
+        outcomes[ex_id][outcome] += 1
+    assert all(set(counts) <= {"passed", "skipped"} for counts in outcomes.values()), outcomes
+    few = {ex_id: counts["passed"] for ex_id, counts in outcomes.items() if counts["passed"] < 2}
+    assert not few, f"exercises checked by fewer than 2 tests in a student copy: {few}"
 
 
 # ================================================================ one exercise at a time

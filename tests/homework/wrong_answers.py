@@ -64,6 +64,11 @@ def _adam():
         "adam-ignores-second-moment": [("np.sqrt(self._second_moment(state))", "np.sqrt(v)")],
         "amsgrad-max-not-kept": [('np.maximum(state["v_max"], state["v"], out=state["v_max"])',
                                   'np.maximum(state["v_max"], state["v"])')],
+        "amsgrad-max-is-minimum": [('np.maximum(state["v_max"], state["v"], out=state["v_max"])',
+                                    'np.minimum(state["v_max"], state["v"], out=state["v_max"])')],
+        "amsgrad-max-not-elementwise": [('return np.maximum(state["v_max"], state["v"], out=state["v_max"])',
+                                         'state["v_max"] = max(state["v_max"], state["v"])\n'
+                                         '        return state["v_max"]')],
     }
     # END SPOILER
 
@@ -122,6 +127,18 @@ def _engine():
                               "    order.append(node)\n"
                               "    stack.extend(x.grad_fn for x in node.inputs if x is not None and x.grad_fn is not None)\n"
                               "return order[::-1]\n"),
+        "toposort-seen-on-push": ("order, seen, stack = [], {root}, [(root, False)]\n"
+                                  "while stack:\n"
+                                  "    node, inputs_done = stack.pop()\n"
+                                  "    if inputs_done:\n"
+                                  "        order.append(node)\n"
+                                  "        continue\n"
+                                  "    stack.append((node, True))\n"
+                                  "    for x in node.inputs:\n"
+                                  "        if x is not None and x.grad_fn is not None and x.grad_fn not in seen:\n"
+                                  "            seen.add(x.grad_fn)\n"
+                                  "            stack.append((x.grad_fn, False))\n"
+                                  "return order\n"),
         "backward-overwrites": [("grads[x.grad_fn] = grads[x.grad_fn] + gx if x.grad_fn in grads else gx",
                                  "grads[x.grad_fn] = gx")],
         "backward-adds-in-place": [("grads[x.grad_fn] = grads[x.grad_fn] + gx if x.grad_fn in grads else gx",
@@ -130,6 +147,11 @@ def _engine():
                                     "                else:\n"
                                     "                    grads[x.grad_fn] = gx")],
         "backward-no-unbroadcast": [("gx = _fit(gx, x, node)", "pass")],
+        "backward-unbroadcast-kept-only": [("    if type(gx) is not np.ndarray or gx.shape != x.data.shape:\n"
+                                            "                gx = _fit(gx, x, node)  # un-broadcast it, or raise\n"
+                                            "            keep(x, gx)",
+                                            "    keep(x, _fit(gx, x, node))")],
+        "backward-constant-input": [("if x is None or gx is None:", "if gx is None:")],
         "backward-wrong-order": [("for node in reversed(order):", "for node in order:")],
     }
     # END SPOILER
@@ -152,12 +174,40 @@ def _papers():
         "radam-v-not-corrected": [("r * m_hat * math.sqrt(1 - beta2 ** t) / (np.sqrt(v)", "r * m_hat / (np.sqrt(v)")],
         "radam-early-adaptive": [('theta -= group["lr"] * m_hat',
                                   'theta -= group["lr"] * m_hat / (np.sqrt(v / (1 - beta2 ** t)) + group["eps"])')],
+        "radam-threshold-fixed": [('if rho > group["threshold"]:', "if rho > 4:")],
+        "radam-eps-on-corrected-root": [("r * m_hat * math.sqrt(1 - beta2 ** t) / (np.sqrt(v) + group[\"eps\"])",
+                                         "r * m_hat / (np.sqrt(v / (1 - beta2 ** t)) + group[\"eps\"])")],
+        "swats-eps-on-corrected-root": [('p = -group["lr"] * math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t) * m / '
+                                         '(np.sqrt(a) + group["eps"])',
+                                         'p = -group["lr"] * (m / (1 - beta1 ** t)) / '
+                                         '(np.sqrt(a / (1 - beta2 ** t)) + group["eps"])')],
         "swats-sgd-no-damping": [("theta -= (1 - beta1) * self.sgd_lr * v", "theta -= self.sgd_lr * v")],
         "swats-no-bias-correction": [('p = -group["lr"] * math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t) * m /',
                                       'p = -group["lr"] * m /')],
+        "swats-dots-not-summed": [("self._pp += float(np.vdot(p, p))", "self._pp = float(np.vdot(p, p))"),
+                                  ("self._pg += float(np.vdot(p, g))", "self._pg = float(np.vdot(p, g))")],
         "hvp-no-create-graph": [("grads = grad(output, inputs, create_graph=True)", "grads = grad(output, inputs)")],
     }
     # END SPOILER
+
+
+def _variants():
+    # BEGIN SPOILER optim.rmsprop_update optim.amsgrad_second_moment optim.radam_update
+    return [
+        ("rmsprop-first-step-by-v", [('if state["t"] == 1 and group["init"] == "first_grad":',
+                                      'if group["init"] == "first_grad" and not v.any():')]),  # t advanced
+        ("amsgrad-max-not-elementwise", [('return np.maximum(state["v_max"], state["v"], out=state["v_max"])',
+                                          'state["v_max"] = np.max([state["v_max"], state["v"]])\n'
+                                          '        return state["v_max"]')]),
+        ("radam-threshold-fixed", [('if rho > group["threshold"]:', "if rho > 5:")]),
+    ]
+    # END SPOILER
+
+
+def variants():
+    """[(mistake slug, edits or a whole body), ...]: other ways to write a catalogued mistake, each
+    caught with the same hint (planted as ``wrong_answers()``'s are)."""
+    return _variants()
 
 
 def wrong_answers():

@@ -431,6 +431,20 @@ def test_adam_first_step_on_a_huge_gradient_is_still_lr_times_sign(name, dtype, 
     np.testing.assert_allclose(w.data, [0.9, 1.1], rtol=1e-6)
 
 
+def _adam_step_in_float32(theta, g, s, t, amsgrad):
+    """One Adam (or AMSGrad) step with lr 0.01 and the default betas, eps, written out of place;
+    ``s`` holds m, v and v_max between steps."""
+    # BEGIN SPOILER optim.adam_moments optim.adam_update optim.amsgrad_second_moment
+    s["m"] = 0.9 * s["m"] + (1 - 0.9) * g
+    s["v"] = 0.999 * s["v"] + (1 - 0.999) * g * g
+    s["v_max"] = s["v"] if s.get("v_max") is None else np.maximum(s["v_max"], s["v"])
+    second = s["v_max"] if amsgrad else s["v"]
+    m_hat = s["m"] / (1 - 0.9 ** t)
+    sqrt_v_hat = np.sqrt(second) / math.sqrt(1 - 0.999 ** t)
+    return theta - 0.01 * m_hat / (sqrt_v_hat + 1e-8)
+    # END SPOILER
+
+
 @pytest.mark.parametrize("name", ["Adam", "AMSGrad"])
 @pytest.mark.parametrize("foreach", [True, False])
 def test_adam_on_float32_computes_in_float32(name, foreach):
@@ -440,18 +454,12 @@ def test_adam_on_float32_computes_in_float32(name, foreach):
     rng = np.random.default_rng(0)
     w = Parameter(rng.standard_normal(1000).astype(np.float32))
     opt = getattr(optim, name)([w], lr=0.01, foreach=foreach)
-    theta, m, v, v_max = w.data.copy(), np.zeros(1000, np.float32), np.zeros(1000, np.float32), None
+    theta, s = w.data.copy(), {"m": np.zeros(1000, np.float32), "v": np.zeros(1000, np.float32)}
     for t in range(1, 4):
         g = rng.standard_normal(1000).astype(np.float32)
         w.grad = g
         opt.step()
-        m = 0.9 * m + (1 - 0.9) * g
-        v = 0.999 * v + (1 - 0.999) * g * g
-        v_max = v if v_max is None else np.maximum(v_max, v)
-        second = v_max if name == "AMSGrad" else v
-        m_hat = m / (1 - 0.9 ** t)
-        sqrt_v_hat = np.sqrt(second) / math.sqrt(1 - 0.999 ** t)
-        theta = theta - 0.01 * m_hat / (sqrt_v_hat + 1e-8)
+        theta = _adam_step_in_float32(theta, g, s, t, amsgrad=name == "AMSGrad")
         assert theta.dtype == np.float32
         np.testing.assert_array_equal(w.data, theta)
 
