@@ -532,6 +532,7 @@ def test_partial_fit_takes_a_new_lr_and_refuses_a_new_network(iris):
     ([0, 1, 2, 1.5], "Unknown label type"),
     (3, r"classes must be a 1-D list of labels, got shape \(\)"),
 ])
+@pytest.mark.filterwarnings("ignore:invalid value encountered in cast")  # scikit-learn casting the NaN
 def test_partial_fit_checks_the_classes_it_is_given(iris, classes, message):
     X, y = iris
     with pytest.raises(ValueError, match=message):
