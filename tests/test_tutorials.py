@@ -67,7 +67,7 @@ def test_py_and_ipynb_hold_the_same_cells(path):
 
 
 # notebook -> text of the cells a student runs a second time (with an answer of their own)
-RUN_AGAIN = {"06_homework_for_instructors": "student_copy("}
+RUN_AGAIN = {"06_homework_for_instructors": "student_fixed"}
 
 
 @pytest.mark.slow
