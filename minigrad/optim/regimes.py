@@ -86,9 +86,11 @@ def online(X, y=None, shuffle=True, rng=None):
     ValueError
         If ``X`` and ``y`` differ in length or hold no example (checked at the
         call; an empty stream raises once it turns out to be empty), or a
-        stream item is not an ``(x, y)`` pair.
+        stream item is not an ``(x, y)`` pair (a row of features, such as
+        ``list(X)``'s, is refused too).
     TypeError
-        If an ndarray is given without ``y`` (it is not a stream of pairs).
+        If an ndarray is given without ``y`` (it is not a stream of pairs), or
+        ``shuffle`` is not a bool, or ``rng`` is not one of the kinds above.
 
     Notes
     -----
@@ -161,6 +163,9 @@ def minibatches(X, y, batch_size, shuffle=True, drop_last=False, rng=None):
     ValueError
         If ``X`` and ``y`` differ in length, hold no example, or
         ``batch_size`` is not an int ≥ 1.
+    TypeError
+        If ``shuffle`` or ``drop_last`` is not a bool (``"False"`` would be
+        truthy), or ``rng`` is not one of the kinds above.
 
     Notes
     -----
@@ -182,6 +187,7 @@ def minibatches(X, y, batch_size, shuffle=True, drop_last=False, rng=None):
     >>> [yb.tolist() for _, yb in mg.optim.minibatches(X, y, 4, shuffle=False)][-1]
     [8, 9]
     """
+    _check_flag("drop_last", drop_last)
     # BEGIN SOLUTION optim.minibatches
     # NOTE: bool is an int in Python, but batch_size=True is a slip, not a size.
     if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
@@ -288,9 +294,17 @@ def _batches(X, y, order, b):
 
 def _order(n, shuffle, rng):
     """The visiting order of one epoch: a permutation of 0..n-1, or 0..n-1 itself."""
+    _check_flag("shuffle", shuffle)
+    rng = as_generator(rng)  # checked even when not shuffling: a wrong rng is a slip either way
     # NOTE: drawn now, at the call, so that creating an epoch advances a shared
     # Generator exactly once, whether or not the epoch is run to the end.
-    return as_generator(rng).permutation(n) if shuffle else np.arange(n)
+    return rng.permutation(n) if shuffle else np.arange(n)
+
+
+def _check_flag(name, value):
+    """Raise ``TypeError`` unless ``value`` is a bool: ``shuffle="False"`` would be truthy."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
 
 
 def _stream(pairs):
@@ -301,10 +315,13 @@ def _stream(pairs):
             x, y = item
         except (TypeError, ValueError):
             raise ValueError(f"stream item {count - 1} is not an (x, y) pair: {item!r:.80}") from None
-        if isinstance(item, list) and all(isinstance(v, numbers.Number) for v in item):
-            raise ValueError(f"stream item {count - 1} is a list of numbers, {item!r:.80}, not an (x, y) "
-                             f"pair: for rows of features (X.tolist()) call online(X, y); a stream "
-                             f"pairs each x with its y in a tuple")
+        if isinstance(item, np.ndarray) or (
+                isinstance(item, list) and all(isinstance(v, numbers.Number) for v in item)):
+            what = (f"an array of shape {item.shape}" if isinstance(item, np.ndarray)
+                    else f"a list of numbers, {item!r:.80},")
+            raise ValueError(f"stream item {count - 1} is {what} not an (x, y) pair: for rows of features "
+                             f"(list(X), X.tolist()) call online(X, y); a stream pairs each x with its "
+                             f"y in a tuple")
         yield _as_array(x)[np.newaxis], _as_array(y)[np.newaxis]
     if count == 0:
         raise ValueError("the stream held no (x, y) pair")

@@ -208,6 +208,13 @@ def test_online_stream_errors():
         online(5)
 
 
+def test_online_stream_refuses_rows_of_features():
+    # list(X) of two-feature rows unpacks each row into x = feature 0, y = feature 1: refused
+    X = np.array([[0.5, 1.5], [2.5, 3.5]])
+    with pytest.raises(ValueError, match=r"item 0 is an array of shape \(2,\).*online\(X, y\)"):
+        list(online(list(X)))
+
+
 # ---------------------------------------------------------------- errors
 
 ERRORS = [  # id, call, exception, message fragment
@@ -224,7 +231,21 @@ ERRORS = [  # id, call, exception, message fragment
     ("batch-bool", lambda: minibatches(np.zeros((4, 2)), np.zeros(4), True), ValueError, "got True"),
     ("batch-str", lambda: minibatches(np.zeros((4, 2)), np.zeros(4), "2"), ValueError, "got '2'"),
     ("rng-float", lambda: online(np.zeros((4, 2)), np.zeros(4), rng=0.5), TypeError, "rng must be"),
+    # a string from a config file is truthy: "False" would shuffle, and drop the last batch
+    ("shuffle-str", lambda: minibatches(np.zeros((4, 2)), np.zeros(4), 3, shuffle="False"), TypeError,
+     "shuffle must be True or False, got 'False'"),
+    ("drop-last-str", lambda: minibatches(np.zeros((4, 2)), np.zeros(4), 3, drop_last="False"), TypeError,
+     "drop_last must be True or False"),
+    ("shuffle-online", lambda: online(np.zeros((4, 2)), np.zeros(4), shuffle=1), TypeError, "got 1"),
+    ("rng-unshuffled", lambda: minibatches(np.zeros((4, 2)), np.zeros(4), 2, shuffle=False, rng=True),
+     TypeError, "rng must be"),
 ]
+
+
+def test_flags_take_numpy_bools():
+    got = [yb.tolist() for _, yb in minibatches(np.zeros((5, 1)), np.arange(5), 2, shuffle=np.False_,
+                                                drop_last=np.True_)]
+    assert got == [[0, 1], [2, 3]]
 
 
 @pytest.mark.parametrize("name,call,exc,match", ERRORS, ids=[e[0] for e in ERRORS])
