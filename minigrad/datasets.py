@@ -15,7 +15,7 @@ from ._rng import as_generator
 
 __all__ = ["load", "NAMES"]
 
-# name -> (scikit-learn loader name, keyword arguments it accepts with their defaults)
+# name -> the scikit-learn function that loads it
 _BUNDLED = {
     "digits": "load_digits",
     "iris": "load_iris",
@@ -140,15 +140,37 @@ def _generated(name, gen, kwargs):
     # NOTE: scikit-learn's generators take a seed, not a Generator: draw one from gen.
     seed = int(gen.integers(2**31 - 1))
     if name == "moons":
-        return sklearn.datasets.make_moons(int(n), noise=noise, random_state=seed)
-    if name == "circles":
-        return sklearn.datasets.make_circles(int(n), noise=noise, factor=args["factor"], random_state=seed)
-    X, y = sklearn.datasets.make_blobs(int(n), n_features=args["n_features"], centers=args["centers"],
-                                       cluster_std=noise, random_state=seed)
+        X, y = sklearn.datasets.make_moons(int(n), noise=noise, random_state=seed)
+    elif name == "circles":
+        X, y = sklearn.datasets.make_circles(int(n), noise=noise, factor=args["factor"], random_state=seed)
+    else:
+        centers, n_features = _check_blobs(args["centers"], args["n_features"])
+        X, y = sklearn.datasets.make_blobs(int(n), n_features=n_features, centers=centers,
+                                           cluster_std=noise, random_state=seed)
     with np.errstate(over="ignore"):
         if not np.isfinite(np.square(X).sum(axis=0)).all():  # NOTE: else standardising divides by inf: all 0
             raise ValueError(f"noise {noise:g} makes the features too large to standardise in float64")
     return X, y
+
+
+def _check_blobs(centers, n_features):
+    """``centers`` (a count, or a (k, n_features) array of centres) and ``n_features``, checked.
+
+    (One class is refused later, with the other sets: ``load`` needs two.)
+    """
+    if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral) or n_features < 1:
+        raise ValueError(f"n_features must be an int >= 1, got {n_features!r}")
+    if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
+        if centers < 1:
+            raise ValueError(f"centers must be a count >= 1, got {centers!r}")
+        return int(centers), int(n_features)
+    if isinstance(centers, (bool, numbers.Number, str)) or centers is None:
+        raise TypeError(f"centers must be a count or an array of centres, got {centers!r}")
+    array = np.asarray(centers, dtype=np.float64)
+    if array.ndim != 2 or len(array) < 1 or array.shape[1] != n_features or not np.isfinite(array).all():
+        raise ValueError(f"centers must be an array of shape (k, n_features = {n_features}) of "
+                         f"finite numbers, got shape {array.shape}")
+    return array, int(n_features)
 
 
 def _stratified_split(y, k, test_size, gen):

@@ -179,5 +179,30 @@ def test_a_data_set_of_one_class_or_of_overflowing_features_is_refused():
         datasets.load("blobs", centers=1, rng=0)
     with pytest.raises(ValueError, match="noise 1e\\+300 makes the features too large"):
         datasets.load("blobs", noise=1e300, rng=0)
+    with pytest.raises(ValueError, match="noise 1e\\+160 makes the features too large"):
+        datasets.load("moons", noise=1e160, rng=0)  # before: only blobs was checked; moons came out all 0
+    with pytest.raises(ValueError, match="noise 1e\\+160 makes the features too large"):
+        datasets.load("circles", noise=1e160, rng=0)
     X_train, *_ = datasets.load("blobs", noise=1e100, rng=0)       # large, but it standardises
     assert np.isfinite(X_train).all() and X_train.std(axis=0) == pytest.approx(1, rel=1e-5)
+
+
+@pytest.mark.parametrize("kwargs,exc,match", [
+    ({"centers": True}, TypeError, "centers must be a count or an array of centres, got True"),
+    ({"centers": 2.0}, TypeError, "got 2.0"),
+    ({"centers": 0}, ValueError, "centers must be a count >= 1, got 0"),
+    # before: 3-D centres with n_features=2 gave 3 features, n_features silently ignored
+    ({"centers": [[0, 0, 0], [5, 5, 5]], "n_features": 2}, ValueError, r"shape \(k, n_features = 2\).*\(2, 3\)"),
+    ({"centers": [[0, np.nan], [5, 5]]}, ValueError, "finite"),
+    ({"n_features": 0}, ValueError, "n_features must be an int >= 1, got 0"),
+    ({"n_features": 2.5}, ValueError, "got 2.5"),
+])
+def test_blobs_arguments_are_checked_before_scikit_learn(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        datasets.load("blobs", rng=0, **kwargs)
+
+
+def test_blobs_take_their_centres():
+    X_train, y_train, _, _ = datasets.load("blobs", centers=[[0, 0, 0], [9, 9, 9]], n_features=3,
+                                            noise=0.1, rng=0)
+    assert X_train.shape[1] == 3 and sorted(np.unique(y_train)) == [0, 1]
