@@ -75,7 +75,9 @@ def squeeze(x, axis=None):
 
 def transpose(x, axes=None):
     """``np.transpose(x, axes)``: ``x.transpose(*axes)``, the axes reversed when none are given."""
-    return x.transpose() if axes is None else x.transpose(*axes)
+    if axes is None:
+        return x.transpose()
+    return x.transpose(*axes) if np.ndim(axes) else x.transpose(axes)  # one axis: NumPy takes it bare
 
 
 def reshape(x, shape, order="C"):
@@ -113,10 +115,12 @@ def split(x, indices, axis=0):
     ``indices`` equal pieces."""
     axis = normalize_axis_index(axis, x.ndim)
     n = x.shape[axis]
-    if isinstance(indices, (int, np.integer)):
-        if indices <= 0 or n % indices:
+    if np.ndim(indices) == 0:  # a number of pieces (3, np.int64(3) or 3.0, as NumPy takes it)
+        count = float(indices)
+        if not count.is_integer() or count <= 0 or n % count:
             raise ValueError(f"np.split: an axis of length {n} does not split into {indices} equal pieces")
-        indices = range(n // indices, n, n // indices)
+        size = n // int(count)
+        indices = [size * k for k in range(1, int(count))]  # an empty axis: every piece is empty
     bounds = [0, *(int(i) for i in indices), n]
     before = (slice(None),) * axis
     return [x[before + (slice(a, b),)] for a, b in zip(bounds[:-1], bounds[1:])]

@@ -291,8 +291,9 @@ class Tensor:
         result would be cut from the graph), except by the functions that
         read no values (``np.shape``, ``np.ndim``, ...) and those that have an
         op (``np.where``, ``np.broadcast_to``, ``np.expand_dims``,
-        ``np.swapaxes``, ``np.moveaxis``, ``np.split``: see
-        :mod:`minigrad.numpy_functions`), which record it; ``out=`` a tensor is
+        ``np.swapaxes``, ``np.moveaxis``, ``np.split``, ``np.squeeze``,
+        ``np.transpose``, ``np.reshape``: :data:`minigrad.numpy_functions.FUNCTIONS`),
+        which record it; ``out=`` a tensor is
         refused, as a write NumPy makes there would skip minigrad's in-place
         checks.
 

@@ -1489,6 +1489,14 @@ def test_numpy_axis_functions_check_their_axes_as_numpy_does():
     np.testing.assert_array_equal(x.grad, [1, 1, 0, 0, 2, 2])
     with pytest.raises(ValueError, match="equal pieces"):
         np.split(x, 4)
+    # counts NumPy takes too: 3.0, a 0-d array; an empty axis splits into empty pieces
+    for count in (3.0, np.array(3), np.int64(3)):
+        assert [p.data.tolist() for p in np.split(x, count)] == [a.tolist() for a in np.split(x.data, count)]
+    empty = mg.Tensor(np.zeros((0, 3)), requires_grad=True)
+    assert [p.shape for p in np.split(empty, 2)] == [(0, 3), (0, 3)]   # was: range() arg 3 must not be zero
+    with pytest.raises(ValueError, match="into 2.5 equal pieces"):
+        np.split(x, 2.5)
+    assert np.transpose(x, 0).shape == (6,)         # one axis, bare, as NumPy takes it
     rows, = np.where(mg.Tensor([0.0, 2.0, 0.0, 1.0], requires_grad=True))   # np.nonzero
     np.testing.assert_array_equal(rows, [1, 3])
     flat = mg.concatenate([mg.ones((2, 2)), mg.zeros(3)], axis=None)      # NumPy flattens first
