@@ -66,10 +66,11 @@ def threads_for(parameters, batch_size, setting=None):
     >>> threads_for(small.parameters(), 32, setting="3")
     3
     """
-    setting = os.environ.get("MINIGRAD_BLAS_THREADS", "auto") if setting is None else setting
+    if setting is None:  # the variable set but empty (MINIGRAD_BLAS_THREADS=) reads as unset
+        setting = os.environ.get("MINIGRAD_BLAS_THREADS", "").strip() or "auto"
     setting = str(setting).strip().lower()
     if setting != "auto":
-        if not setting.isdigit() or int(setting) < 1:
+        if not setting.isdecimal() or int(setting) < 1:  # NOTE: "²".isdigit() is True, int("²") fails
             raise ValueError(f"MINIGRAD_BLAS_THREADS must be 'auto' or a positive number of threads, "
                              f"got {setting!r}")
         return int(setting)
@@ -77,12 +78,20 @@ def threads_for(parameters, batch_size, setting=None):
     return 1 if largest * batch_size <= SMALL_MODEL_MACS else None
 
 
+@contextlib.contextmanager
 def limit_for(parameters, batch_size, setting=None):
-    """A context in which BLAS uses :func:`threads_for`'s number of threads (nothing changes for None)."""
+    """A context in which BLAS uses :func:`threads_for`'s number of threads (nothing changes for None).
+
+    The limit starts when the ``with`` block is entered and ends when it is
+    left (NOTE: threadpoolctl's own ``limit`` starts when it is made, so a
+    context made and never entered would keep BLAS on one thread for good).
+    """
     threads = threads_for(parameters, batch_size, setting)
     if threads is None:
-        return contextlib.nullcontext()
-    return _controller().limit(limits=threads, user_api="blas")
+        yield
+        return
+    with _controller().limit(limits=threads, user_api="blas"):
+        yield
 
 
 @functools.cache

@@ -31,6 +31,11 @@ def test_the_setting_overrides_the_rule(setting, expected):
 def test_the_environment_variable_is_the_default_setting(monkeypatch):
     monkeypatch.setenv("MINIGRAD_BLAS_THREADS", "3")
     assert blas_threads.threads_for([mg.zeros(2, 2)], 1) == 3
+    monkeypatch.setenv("MINIGRAD_BLAS_THREADS", "")   # set but empty: unset, the rule
+    assert blas_threads.threads_for([mg.zeros(2, 2)], 1) == 1
+    monkeypatch.setenv("MINIGRAD_BLAS_THREADS", "²")  # a digit to str.isdigit, not to int()
+    with pytest.raises(ValueError, match="positive number of threads, got '²'"):
+        blas_threads.threads_for([mg.zeros(2, 2)], 1)
     monkeypatch.setenv("MINIGRAD_BLAS_THREADS", "two")
     with pytest.raises(ValueError, match="MINIGRAD_BLAS_THREADS must be 'auto' or a positive number.*'two'"):
         blas_threads.threads_for([mg.zeros(2, 2)], 1)
@@ -49,6 +54,17 @@ def test_the_limit_holds_inside_the_context_and_is_lifted_after():
     assert _blas_threads() == before
     with blas_threads.limit_for([mg.zeros(4096, 4096)], 256, setting="auto"):
         assert _blas_threads() == before  # large: left to BLAS
+
+
+def test_the_limit_starts_only_when_the_context_is_entered():
+    before = _blas_threads()
+    assert before, "no BLAS library found to limit"
+    threads = 3 if before == {2} else 2   # a number BLAS does not use now, so a change shows
+    context = blas_threads.limit_for(mg.nn.Linear(4, 2).parameters(), 8, setting=str(threads))
+    assert _blas_threads() == before      # made, not entered: nothing changed (it had limited BLAS for good)
+    with context:
+        assert _blas_threads() == {threads}
+    assert _blas_threads() == before
 
 
 def test_the_libraries_are_scanned_once_per_process_not_once_per_training(monkeypatch):
