@@ -85,7 +85,7 @@ class Pow(Function):
     """z = x ** y.   dL/dx = g * y * x^(y-1),   dL/dy = g * z * log(x).
 
     NOTE: where y = 0, dL/dx is 0 (x⁰ = 1 is constant), also at x = 0, where
-    y·x^(y−1) would be 0·∞ = NaN. dL/dy is computed only when the exponent
+    y·x^(y−1) would be 0·∞ = NaN, and at x = NaN (NaN⁰ = 1 too). dL/dy is computed only when the exponent
     requires grad; where x = 0 and y ≥ 0 it is 0 (the limit of z·log x for
     y > 0). PyTorch defines both edges the same way. Each edge is set with
     two ``where``: x = 1 inside the formula, 0 outside it. Masking the NaN
@@ -103,7 +103,7 @@ class Pow(Function):
         x, y = self.x, self.y
         gx = gy = None
         if self.inputs[0] is not None:
-            flat = (_data(x) == 0) & (_data(y) == 0)  # 0⁰ = 1: y·x^(y−1) would be 0·∞ there
+            flat = ((_data(x) == 0) | np.isnan(_data(x))) & (_data(y) == 0)  # 0⁰ = NaN⁰ = 1: y·x^(y−1) is NaN
             if np.any(flat):
                 gx = np.where(flat, 0, g * y * np.where(flat, 1, x) ** (y - 1))
             else:
@@ -270,10 +270,14 @@ def stable_sigmoid(x):
 
 
 class ReLU(Function):
-    """y = max(x, 0).   dL/dx = g * [x > 0]   (0 at x = 0, as in PyTorch)."""
+    """y = max(x, 0).   dL/dx = g * [x > 0]   (0 at x = 0, as in PyTorch).
+
+    NOTE: the mask is "not x ≤ 0", which is x > 0 except at NaN: there it
+    passes g on, as PyTorch does, rather than hide the NaN from the gradient.
+    """
 
     def forward(self, x):
-        self.mask = x > 0
+        self.mask = ~(x <= 0)
         return np.maximum(x, 0)
 
     def backward(self, g):

@@ -580,7 +580,9 @@ class Tensor:
     def sum(self, axis=None, keepdims=False):
         """y = Σ x over ``axis`` (an int, a tuple, or None for all axes).
 
-        ``keepdims=True`` keeps each reduced axis with size 1.
+        ``keepdims=True`` keeps each reduced axis with size 1. ``axis=()``
+        reduces no axis, as in NumPy (PyTorch's ``dim=()`` reduces all); the
+        same holds for ``mean``, ``max`` and ``min``.
         dL/dx = g, broadcast back to x's shape (every element counts once).
         """
         return ops.Sum.apply(self, axis=_axis_arg(axis), keepdims=keepdims)

@@ -428,7 +428,8 @@ def test_pow_edges_match_pytorch():
     torch = pytest.importorskip("torch")
     cases = [([0.0, 0.0, 2.0, -1.5], [0.0, 2.0, 0.0, 3.0]),   # base 0 or exponent 0
              ([0.0, 0.0], [-1.0, -2.0]),                       # 0 to a negative power: inf
-             ([0.0, 4.0], [0.5, 0.5])]                         # sqrt at 0: infinite slope
+             ([0.0, 4.0], [0.5, 0.5]),                         # sqrt at 0: infinite slope
+             ([np.nan, np.inf, 1.0], [0.0, 0.0, 0.0])]         # NaN⁰ = 1: slope 0, not NaN (was NaN)
     for base, exponent in cases:
         b, e = (mg.Tensor(np.array(v), requires_grad=True) for v in (base, exponent))
         tb, te = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (base, exponent))
@@ -437,6 +438,18 @@ def test_pow_edges_match_pytorch():
         (tb ** te).sum().backward()
         np.testing.assert_array_equal(b.grad, tb.grad.numpy())
         np.testing.assert_array_equal(e.grad, te.grad.numpy())
+
+
+def test_relu_passes_the_gradient_at_nan_as_pytorch_does():
+    # before: the mask x > 0 is False at NaN, so a NaN in the forward vanished from the gradient
+    torch = pytest.importorskip("torch")
+    values = [np.nan, 1.0, 0.0, -2.0]
+    x = mg.Tensor(np.array(values), requires_grad=True)
+    tx = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    (x.relu() * mg.Tensor(np.array([3.0, 4.0, 5.0, 6.0]))).sum().backward()
+    (torch.relu(tx) * torch.tensor([3.0, 4.0, 5.0, 6.0], dtype=torch.float64)).sum().backward()
+    np.testing.assert_array_equal(x.grad, tx.grad.numpy())
+    np.testing.assert_array_equal(x.grad, [3.0, 4.0, 0.0, 0.0])
 
 
 def test_repeated_index_scatter_adds():
