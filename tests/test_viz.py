@@ -375,13 +375,18 @@ def test_intermediate_gradients_through_fused_layers():
     svg = viz.draw_graph(loss2)
     for t in kept:
         assert f"|grad| {np.linalg.norm(t.grad):.3g}" in svg
-    # a non-scalar result after backward(grad): only the leaves' own gradients are shown
+    # a non-scalar result after backward(grad): only the leaves' own .grad are shown, marked unchecked
+    # (the drawing cannot know the grad that backward started from)
     w = Parameter(np.array([1.0, 2.0]))
     y = (w * 3).exp()
     y.backward(np.array([1.0, -1.0]), retain_graph=True)
-    _, boxes = svg_boxes(viz.draw_graph(y))
-    assert [b[5][-1] for b in boxes if b[5][0] == "Parameter"] == [f"|grad| {np.linalg.norm(w.grad):.3g}"]
-    assert sum(b[5][-1].startswith("|grad|") for b in boxes) == 1
+    svg = viz.draw_graph(y)
+    _, boxes = svg_boxes(svg)
+    assert [b[5][-1] for b in boxes if b[5][0] == "Parameter"] == [
+        f"unchecked |grad| {np.linalg.norm(w.grad):.3g}"]
+    lines, muted = grad_lines(svg)
+    assert f"unchecked |grad| {np.linalg.norm(w.grad):.3g}" in muted
+    assert not any(b[5][-1].startswith("|grad|") for b in boxes)      # no box claims this graph's gradient
 
 
 def test_layout_runs_left_to_right_without_overlaps():
@@ -473,7 +478,7 @@ def test_a_fresh_loss_marks_the_previous_batchs_gradients_stale():
     expected = {name: f"stale |grad| {np.linalg.norm(p.grad):.3g}" for name, p in model.named_parameters()}
     assert lines == expected                         # no op shows a gradient, every parameter's is stale
     assert set(expected.values()) <= muted           # in grey italics
-    assert "stale |grad|: what an earlier backward() left in .grad, not this graph's gradient" in svg.replace(
+    assert "stale |grad|: a .grad that is not this graph's gradient (an earlier backward()'s" in svg.replace(
         "&#x27;", "'")
     assert "zero_grad(), then backward(), shows them" in svg
     opt.zero_grad()
@@ -706,3 +711,37 @@ def test_draw_graph_refuses_a_graph_too_big_to_read():
         y = y * 0.99
     with pytest.raises(ValueError, match=r"draw_graph: the graph has 501 ops, .*\(at most 500"):
         viz.draw_graph(y.sum())
+
+
+def test_a_new_non_scalar_result_after_a_step_marks_the_old_grads_unchecked():
+    # before: every parameter box showed the previous batch's .grad as plain |grad|, with no note
+    model, X, T, opt = trained_mlp()
+    out = model(X)
+    svg = viz.draw_graph(out, names=model)
+    lines, muted = grad_lines(svg)
+    expected = {name: f"unchecked |grad| {np.linalg.norm(p.grad):.3g}" for name, p in model.named_parameters()}
+    assert lines == expected and set(expected.values()) <= muted
+    assert viz.graph.UNCHECKED_NOTE.split(":")[0] in svg
+
+
+def test_notes_after_a_released_graph_and_after_two_passes_say_what_happened():
+    model, X, T, opt = trained_mlp()
+    loss = nn.functional.mse_loss(model(X), T)
+    loss.backward()
+    opt.step()
+    opt.zero_grad()
+    svg = viz.draw_graph(loss, names=model)
+    # before: "call backward() to see them", though backward would raise: the graph is released
+    assert "call backward() to see them" not in svg and "build the graph again" in svg
+    loss = nn.functional.mse_loss(model(X), T)
+    loss.backward(retain_graph=True)
+    loss.backward(retain_graph=True)                  # this graph's gradient, added up twice
+    svg = viz.draw_graph(loss, names=model).replace("&#x27;", "'")
+    assert "stale |grad|" in svg and "several added up: zero_grad() first" in svg
+
+
+@pytest.mark.parametrize("names", ["x", 5, [mg.Tensor([1.0, 2.0])], [("w",)]])
+def test_names_that_are_not_name_tensor_pairs_are_refused(names):
+    w = Parameter(np.array([1.0, 2.0]))
+    with pytest.raises(TypeError, match="names must be a Module, a dict"):
+        viz.draw_graph((w * w).sum(), names=names)

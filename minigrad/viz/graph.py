@@ -19,11 +19,17 @@ from .plotting import save
 __all__ = ["draw_graph", "SVG"]
 
 NO_GRAD_NOTE = "(no gradients yet: call backward() to see them)"
+CLEARED_NOTE = ("(no .grad to show: backward() already ran through this graph and the .grad were cleared "
+                "since; build the graph again, then backward())")
 NO_OWN_GRAD_NOTE = "(no gradients of this graph yet: zero_grad(), then backward(), shows them)"
-STALE_NOTE = "stale |grad|: what an earlier backward() left in .grad, not this graph's gradient"
+STALE_NOTE = ("stale |grad|: a .grad that is not this graph's gradient (an earlier backward()'s, or several "
+              "added up: zero_grad() first)")
+UNCHECKED_NOTE = ("unchecked |grad|: .grad as it is; this result has more than one element, and the "
+                  "gradient backward(grad) started from is not known here")
 MAX_OPS = 500  # more op boxes than this make a picture nobody can read (and a slow one)
 AFTER_NOTE = ("|grad| after backward(): the leaves' .grad, d(result backward() started from)/d(leaf): "
-              "this tensor, or a later one computed from it")
+              "this tensor, or a later one computed from it (after mg.grad, which writes no .grad, an "
+              "older backward()'s)")
 CONST_NOTE = "const with no value: released by backward() or never kept; minigrad.record_calls() keeps it"
 
 
@@ -89,7 +95,7 @@ def draw_graph(tensor, path=None, *, format=None, names=None, highlight=None):
        the leaves' ``.grad`` are stale too. Only the intact graph of a result
        with more than one element cannot be checked (``backward(grad)``
        starts from a gradient the drawing does not know): its leaves'
-       ``.grad`` are shown as they are.
+       ``.grad`` are shown as they are, marked *unchecked*, in grey italics.
 
     A constant is ``None`` in ``node.inputs``: its value is what the op's
     ``forward`` saved under the input's own name (``Mul`` keeps ``self.y``
@@ -204,30 +210,31 @@ def _same(grad, expected):
 
 
 def _gradients(root, order, leaves, result_of):
-    """``(shown, stale)``: ``{id(tensor): gradient}`` of this graph, and ``{id(leaf): .grad}`` that is not.
+    """``(shown, stale, unchecked)``: ``{id(tensor): gradient}`` of this graph, ``{id(leaf): .grad}``
+    that is not, and ``{id(tensor): .grad}`` that cannot be told apart.
 
     The rule of :func:`draw_graph`'s Notes.
     """
     kept = {id(t): t._grad for t in leaves if t._grad is not None}
     kept.update({id(t): t._grad for t in result_of.values() if t._grad is not None})  # retain_grad()
     if not order or root.grad_fn.released:  # a lone leaf; or 1: backward ran through this graph
-        return kept, {}
+        return kept, {}, {}
     leaf_ids = {id(t) for t in leaves}
     if any(node.released for node in order):  # 3: another result's backward went through part of it
-        return {}, {i: g for i, g in kept.items() if i in leaf_ids}
+        return {}, {i: g for i, g in kept.items() if i in leaf_ids}, {}
     if root.size != 1:  # 3: the gradient backward(grad) started from is not known here
-        return kept, {}
+        return {}, {}, kept
     if not kept:  # 2, and no .grad to show or to check
-        return {}, {}
+        return {}, {}, {}
     try:
         computed = _graph_gradients(root)
     except Exception:  # NOTE: a backward that fails (a homework stub) cannot have made any .grad here
-        return {}, {i: g for i, g in kept.items() if i in leaf_ids}
+        return {}, {i: g for i, g in kept.items() if i in leaf_ids}, {}
     ours = {i for i, g in kept.items() if i in leaf_ids and _same(g, computed.get(i))}
     stale = {i: g for i, g in kept.items() if i in leaf_ids and i not in ours}
     if not ours:  # before this graph's backward
-        return {}, stale
-    return {i: g for i, g in computed.items() if i not in leaf_ids or i in ours}, stale
+        return {}, stale, {}
+    return {i: g for i, g in computed.items() if i not in leaf_ids or i in ours}, stale, {}
 
 
 # =========================================================================
@@ -292,13 +299,24 @@ def _shape_text(shape, dtype):
 
 def _named(names):
     """``[(name, Tensor or array)]`` from a Module (named_parameters), a dict or (name, tensor) pairs."""
+    from ..tensor import Tensor
+
     if names is None:
         return []
     if hasattr(names, "named_parameters"):
         names = names.named_parameters()
     elif isinstance(names, dict):
         names = names.items()
-    return [(str(name), t) for name, t in names]
+    elif isinstance(names, (str, bytes, Tensor, np.ndarray)) or not hasattr(names, "__iter__"):
+        names = [names]  # refused below, with the forms that are accepted
+    pairs = []
+    for item in names:
+        if not (isinstance(item, (tuple, list)) and len(item) == 2
+                and isinstance(item[1], (Tensor, np.ndarray))):
+            raise TypeError(f"draw_graph: names must be a Module, a dict {{name: tensor}} or (name, tensor) "
+                            f"pairs, got an item {item!r:.60}")
+        pairs.append((str(item[0]), item[1]))
+    return pairs
 
 
 def _constant_name(value, named):
@@ -328,14 +346,16 @@ def _marks(highlight):
     return {id(item) for item in items}
 
 
-def _tensor_box(kind, title, t, grads, stale):
-    """The box of tensor ``t``: title, shape, the value of one element, its gradient (or a stale one, muted)."""
+def _tensor_box(kind, title, t, grads, stale, unchecked):
+    """The box of tensor ``t``: title, shape, the value of one element, its gradient (or a stale or
+    unchecked one, muted)."""
     lines = [title, _shape_text(t.data.shape, t.data.dtype)]
     if t.data.size == 1:
         lines.append(f"value {t.data.item():.4g}")
-    if id(t) in stale:
-        lines.append(f"stale |grad| {float(np.linalg.norm(stale[id(t)])):.3g}")
-        return Box(kind, lines, muted=[len(lines) - 1])
+    for label, muted in (("stale", stale), ("unchecked", unchecked)):
+        if id(t) in muted:
+            lines.append(f"{label} |grad| {float(np.linalg.norm(muted[id(t)])):.3g}")
+            return Box(kind, lines, muted=[len(lines) - 1])
     if id(t) in grads:
         lines.append(f"|grad| {float(np.linalg.norm(grads[id(t)])):.3g}")
     return Box(kind, lines)
@@ -346,7 +366,7 @@ def _boxes(root, names, highlight=None):
     from ..nn import Parameter
 
     order, leaves, result_of = _walk(root)
-    grads, stale = _gradients(root, order, leaves, result_of)
+    grads, stale, unchecked = _gradients(root, order, leaves, result_of)
     named = _named(names)
     leaf_names = {id(t): name for name, t in named}
     marks = _marks(highlight) if highlight is not None else set()
@@ -362,7 +382,7 @@ def _boxes(root, names, highlight=None):
         if id(t) in marks:
             kind = "highlight"
             found.add(id(t))
-        box = by_key[id(t)] = _tensor_box(kind, title, t, grads, stale)
+        box = by_key[id(t)] = _tensor_box(kind, title, t, grads, stale, unchecked)
         boxes.append(box)
     for node in order:
         t = result_of[node]
@@ -370,7 +390,7 @@ def _boxes(root, names, highlight=None):
         if marks & {id(node), id(t)}:  # the node, or the tensor it made
             kind = "highlight"
             found |= marks & {id(node), id(t)}
-        box = by_key[id(t)] = _tensor_box(kind, type(node).__name__, t, grads, stale)
+        box = by_key[id(t)] = _tensor_box(kind, type(node).__name__, t, grads, stale, unchecked)
         constants = _constants(node, t)
         for k, x in enumerate(node.inputs):
             if x is not None:
@@ -392,8 +412,11 @@ def _boxes(root, names, highlight=None):
     if marks - found:
         raise ValueError(f"draw_graph: {len(marks - found)} of what highlight names is not in the graph "
                          f"behind this tensor (a node of another graph, or of one built again since?)")
-    notes = [] if grads else [NO_OWN_GRAD_NOTE if stale else NO_GRAD_NOTE]
-    notes += [AFTER_NOTE] if grads and order and root.grad_fn.released else []
+    released = bool(order) and root.grad_fn.released
+    notes = [] if grads or unchecked else [
+        NO_OWN_GRAD_NOTE if stale else CLEARED_NOTE if released else NO_GRAD_NOTE]
+    notes += [AFTER_NOTE] if grads and released else []
     notes += [STALE_NOTE] if stale else []
+    notes += [UNCHECKED_NOTE] if unchecked else []
     notes += [CONST_NOTE] if unknown else []
     return boxes, notes
