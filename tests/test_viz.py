@@ -643,6 +643,26 @@ def test_plot_history_without_accuracy_or_epochs():
         viz.plot_history([3.0, 2.0])   # a bare list of losses is not a History
 
 
+@pytest.mark.parametrize("history,match", [
+    # before: percentages gave an empty accuracy panel (its axis ends at 1) under a legend "last 80.000"
+    ({"epoch_loss": [1.0, 0.5], "epoch_accuracy": [50, 80]}, r"epoch_accuracy holds 50; accuracies are fractions"),
+    ({"epoch_loss": [1.0, 0.5], "val_accuracy": [0.5, -0.1]}, "val_accuracy holds -0.1"),
+    # before: "3.33333 updates per epoch", and curves over different epochs
+    ({"step_loss": [1.0] * 10, "epoch_loss": [2, 1], "val_loss": [2.1, 1.2, 1.1]}, "differ in length"),
+    # before: flattened, drawn as four epochs
+    ({"epoch_loss": [[1.0, 0.9], [0.8, 0.7]]}, r"epoch_loss must be a flat list of numbers, got shape \(2, 2\)"),
+])
+def test_plot_history_refuses_lists_it_would_draw_wrong(history, match):
+    with pytest.raises(ValueError, match=match):
+        viz.plot_history(history)
+
+
+def test_plot_history_takes_the_nan_of_epochs_not_validated():
+    fig = viz.plot_history({"epoch_loss": [1.0, 0.5, 0.4], "epoch_accuracy": [0.5, 0.7, 0.8],
+                            "val_loss": [np.nan, 0.6, 0.5], "val_accuracy": [np.nan, 0.6, 0.7]})
+    assert len(fig.axes) == 2
+
+
 def test_viz_imports_no_matplotlib_at_import_time():
     import subprocess
     import sys

@@ -24,7 +24,18 @@ def _history_lists(history):
     out = {}
     for name in _HISTORY_FIELDS:
         value = history.get(name, []) if isinstance(history, dict) else getattr(history, name, [])
-        out[name] = np.asarray(value if value is not None else [], dtype=np.float64).reshape(-1)
+        out[name] = np.asarray(value if value is not None else [], dtype=np.float64)
+        if out[name].ndim != 1:  # NOTE: flattened, a list of lists would be drawn as extra epochs
+            raise ValueError(f"plot_history: {name} must be a flat list of numbers, got shape {out[name].shape}")
+    for name in ("epoch_accuracy", "val_accuracy"):
+        wrong = out[name][(out[name] < 0) | (out[name] > 1)]  # NaN (an epoch not measured) passes
+        if wrong.size:
+            raise ValueError(f"plot_history: {name} holds {wrong[0]:g}; accuracies are fractions in [0, 1] "
+                             f"(divide a percentage by 100)")
+    lengths = {name: out[name].size for name in _HISTORY_FIELDS[1:] if out[name].size}  # one per epoch
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"plot_history: the per-epoch lists differ in length ({lengths}); each holds "
+                         f"one value per epoch")
     return out
 
 
