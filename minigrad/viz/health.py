@@ -27,6 +27,15 @@ def _record(history):
                if k not in record]
     if missing:
         raise ValueError(f"plot_health: the health record has no {', '.join(missing)}")
+    for key in ("activation_std", "activation_mean"):  # each layer's curves are read from all three
+        absent = [layer for layer in record["saturation"] if layer not in record[key]]
+        if absent:
+            raise ValueError(f"plot_health: {key} has no values for {', '.join(map(repr, absent))}, "
+                             f"which saturation has")
+    for key in ("saturation", "activation_std", "activation_mean"):
+        empty = [layer for layer, values in record[key].items() if len(values) == 0]
+        if empty:
+            raise ValueError(f"plot_health: {key} of {', '.join(map(repr, empty))} is empty (no epoch finished?)")
     return record
 
 

@@ -183,3 +183,18 @@ def test_plot_health_says_what_is_missing():
         viz.plot_health([1, 2])
     with pytest.raises(ValueError, match="update_ratio"):
         viz.plot_health({"saturation": {}, "activation_std": {}, "activation_mean": {}, "grad_norm": {}})
+
+
+@pytest.mark.parametrize("change,match", [
+    # before: a bare KeyError: 'Tanh 1'
+    (lambda r: r["activation_std"].pop("Tanh 1"), "activation_std has no values for 'Tanh 1'"),
+    # before: a bare IndexError from the legend's "last" value
+    (lambda r: r["saturation"].update({"Tanh 1": []}), "saturation of 'Tanh 1' is empty"),
+])
+def test_plot_health_names_what_a_hand_made_record_lacks(change, match):
+    record = {"saturation": {"Tanh 1": [0.7, 0.6]}, "activation_std": {"Tanh 1": [0.9, 0.9]},
+              "activation_mean": {"Tanh 1": [0.0, 0.01]}, "grad_norm": {"0.weight": [2.0, 1.0]},
+              "update_ratio": {"0.weight": [3e-3, 2e-3, 1e-3, 1e-3]}}
+    change(record)
+    with pytest.raises(ValueError, match=match):
+        viz.plot_health(record)
