@@ -212,6 +212,14 @@ def test_the_loss_scale_comes_from_the_runs_that_did_not_diverge():
     assert not any(t.get_text().startswith("cut at ") for t in ax_loss.texts)
 
 
+def test_a_flat_surface_is_drawn_without_contours():
+    # levels from linspace(0, 0, 20) made matplotlib raise "Contour levels must be increasing"
+    fig = viz.plot_trajectories(lambda w: (w * 0).sum(), ["sgd"], start=(1.0, 1.0), steps=5)
+    np.testing.assert_array_equal(fig.minigrad_paths["SGD"], np.ones((6, 2)))
+    np.testing.assert_array_equal(fig.minigrad_losses["SGD"], np.zeros(6))
+    assert not fig.axes[0].collections                    # no contour sets: nothing to show
+
+
 def test_a_far_start_and_every_path_that_did_not_diverge_are_in_the_window():
     # from (30, 20), far outside the quadratic's window, no optimizer diverges: all must be seen
     fig = viz.plot_trajectories("quadratic", None, (30, 20), 40)

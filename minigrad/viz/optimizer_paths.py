@@ -323,6 +323,23 @@ def mark_landmarks(ax, info, start):
                 label=None if what == "minimum" else what)
 
 
+def _contour_levels(Z, f_min):
+    """20 increasing contour levels for the grid values ``Z``, or None where ``Z`` is flat.
+
+    Log-spaced above the minimum ``f_min`` where the surface is steep (they
+    show both the valley floor and the walls), evenly spaced otherwise, up to
+    the 98th percentile (or the top, when that is the bottom: a plateau).
+    """
+    height = Z - f_min
+    top = np.nanpercentile(height, 98)
+    if top > 0 and np.nanmin(height[height > 0]) < top / 100:
+        return f_min + np.geomspace(max(top * 1e-4, np.nanmin(height[height > 0])), top, 20)
+    low, high = np.nanmin(Z), f_min + top
+    if not high > low:  # NOTE: a plateau over 98% of the grid: up to the top instead
+        high = np.nanmax(Z)
+    return np.linspace(low, high, 20) if high > low else None
+
+
 def _loss_scale(ax_loss, runs, shift):
     """Scale the loss panel to the runs that did not diverge (all runs when every one diverged).
 
@@ -360,16 +377,11 @@ def _draw_trajectories(info, start, runs, path):
 
     fig = new_figure(12.5, 6.0)
     ax, ax_loss = fig.subplots(1, 2, width_ratios=[1.25, 1])
-    # Contours: log-spaced levels above the minimum show both the valley floor and the walls.
     f_min = info["minimum"][2] if info["minimum"] is not None else np.nanmin(Z)
-    height = Z - f_min
-    top = np.nanpercentile(height, 98)
-    if top > 0 and np.nanmin(height[height > 0]) < top / 100:
-        levels = f_min + np.geomspace(max(top * 1e-4, np.nanmin(height[height > 0])), top, 20)
-    else:
-        levels = np.linspace(np.nanmin(Z), f_min + top, 20)
-    ax.contourf(X, Y, Z, levels=levels, cmap="Greys", alpha=0.3, extend="both")
-    ax.contour(X, Y, Z, levels=levels, colors="0.6", linewidths=0.5, linestyles="solid")
+    levels = _contour_levels(Z, f_min)
+    if levels is not None:  # a flat surface has no contours to draw
+        ax.contourf(X, Y, Z, levels=levels, cmap="Greys", alpha=0.3, extend="both")
+        ax.contour(X, Y, Z, levels=levels, colors="0.6", linewidths=0.5, linestyles="solid")
     mark_landmarks(ax, info, start)
     mark = max(1, steps // 40)  # a marker every `mark` steps shows the step sizes
     for i, run in enumerate(runs):
