@@ -1,5 +1,7 @@
 """minigrad.animation: the optimizers' paths as a GIF, each frame with every optimizer's state."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -12,9 +14,9 @@ Image = pytest.importorskip("PIL.Image")
 
 def test_gif_has_one_frame_per_shown_step_and_paths_match_viz(tmp_path):
     path = tmp_path / "paths.gif"
-    anim = animate_trajectories("saddle", ["sgd", "adam", "swats"], steps=12, frames=6, path=path)
+    anim = animate_trajectories("saddle", ["sgd", "adam", "swats"], steps=12, frames=5, path=path)
     with Image.open(path) as gif:
-        assert gif.n_frames == 7                                  # steps 0, 2, …, 12
+        assert gif.n_frames == 5                                  # steps 0, 3, 6, 9, 12
     expected = viz.trajectories("saddle", ["sgd", "adam", "swats"], steps=12)
     for key, points in expected.items():
         np.testing.assert_array_equal(anim.minigrad_paths[key], points)
@@ -68,3 +70,41 @@ def test_every_frame_keeps_the_plot_colours_exactly(tmp_path):
             assert gold in colours and orange in colours, k
             counts.append(int((rgb == gold).all(axis=1).sum()))
     assert min(counts) == max(counts) > 20, counts    # the star, whole in every frame
+
+
+@pytest.mark.parametrize("steps, frames, shown", [
+    (10, 4, [0, 3, 7, 10]),         # was 5 frames: 0, 3, 6, 9 and the last step appended
+    (4, 80, [0, 1, 2, 3, 4]),       # fewer steps than frames: every step
+    (5, 5, [0, 1, 2, 4, 5]),        # was 6 frames
+])
+def test_frames_is_a_maximum_and_the_last_step_is_shown(tmp_path, steps, frames, shown):
+    anim = animate_trajectories("quadratic", ["sgd"], steps=steps, frames=frames, path=tmp_path / "a.gif")
+    with Image.open(tmp_path / "a.gif") as gif:
+        assert gif.n_frames == len(shown) <= frames
+    assert anim.minigrad_steps == shown
+    assert anim.minigrad_figure.texts[-1].get_text() == f"quadratic: step {steps} of {steps}"  # the last frame
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(steps=-2), ValueError, "steps must be an integer >= 1, got -2"),
+    (dict(steps=0), ValueError, "steps must be an integer >= 1, got 0"),
+    (dict(steps=2.7), TypeError, "steps must be an integer >= 1, got 2.7 (float)"),
+    (dict(steps="3"), TypeError, "steps must be an integer >= 1, got '3' (str)"),
+    (dict(frames=0), ValueError, "frames must be an integer >= 2, got 0"),
+    (dict(frames=1), ValueError, "frames must be an integer >= 2, got 1"),
+    (dict(frames=-1), ValueError, "frames must be an integer >= 2, got -1"),
+    (dict(fps=0), ValueError, "fps must be an integer >= 1, got 0"),
+    (dict(path="anim.png"), ValueError, "path must end in .gif (the animation is written as a GIF), got 'anim.png'"),
+    (dict(path="anim"), ValueError, "path must end in .gif"),
+    (dict(path=3), TypeError, "path must be a file name"),
+])
+def test_bad_arguments_are_refused_before_any_file_is_written(tmp_path, monkeypatch, kwargs, error, words):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(error, match=re.escape(words)):
+        animate_trajectories("quadratic", ["sgd"], **{"steps": 3, **kwargs})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_upper_case_gif_suffix_is_a_gif(tmp_path):
+    animate_trajectories("quadratic", ["sgd"], steps=2, frames=2, path=tmp_path / "A.GIF")
+    assert (tmp_path / "A.GIF").read_bytes()[:6] == b"GIF89a"
