@@ -15,8 +15,8 @@ import os
 import numpy as np
 
 from .optim.radam import rectification
-from .viz.optimizer_paths import check_count, check_start, mark_landmarks, optimizer_specs
-from .viz.plotting import COLORS, DASHES, new_figure
+from .viz.optimizer_paths import check_count, check_start, mark_landmarks, optimizer_specs, settings_label
+from .viz.plotting import COLORS, check_line_count, line_style, new_figure
 from .viz.surfaces import grid_values, surface_info
 
 __all__ = ["animate_trajectories", "state_text"]
@@ -207,6 +207,7 @@ def animate_trajectories(surface="quadratic", optimizers=None, start=None, steps
     if path is not None:
         _check_gif_path(path)
     specs = optimizer_specs(optimizers, info["lr"])
+    check_line_count(len(specs), "optimizers")
     runs = {key: _run(info["fn"], cls_name, kwargs, start, steps) for key, cls_name, kwargs in specs}
     paths = {key: run[0] for key, run in runs.items()}
     # at most `frames` steps, evenly spread: spaced ≥ 1 apart, the rounded steps are distinct
@@ -224,14 +225,16 @@ def animate_trajectories(surface="quadratic", optimizers=None, start=None, steps
     ax.set(xlim=xlim, ylim=ylim, xlabel="x = w[0]", ylabel="y = w[1]")
     ax_text.axis("off")
     lines, dots, texts = {}, {}, {}
+    # NOTE: eight optimizers get 0.12 of the panel each; more share it, in a smaller font
+    gap, size = (0.12, 10) if len(specs) <= 8 else (0.95 / len(specs), 8)
     for i, (key, cls_name, kwargs) in enumerate(specs):
-        color = COLORS[i % len(COLORS)]
-        lines[key], = ax.plot([], [], color=color, linewidth=1.6, linestyle=DASHES[i % 8])
-        dots[key], = ax.plot([], [], "o", color=color, markersize=5)
-        y = 0.95 - i * 0.12
-        ax_text.text(0.0, y, f"{key}, lr={kwargs.get('lr', '')}", color=color, fontsize=10, weight="bold",
-                     transform=ax_text.transAxes, va="top")
-        texts[key] = ax_text.text(0.0, y - 0.05, "", color="0.2", fontsize=9, family="monospace",
+        style = line_style(i)
+        lines[key], = ax.plot([], [], color=style["color"], linewidth=1.6, linestyle=style["linestyle"])
+        dots[key], = ax.plot([], [], "o", color=style["color"], markersize=5)
+        y = 0.95 - i * gap
+        ax_text.text(0.0, y, settings_label(cls_name, runs[key][2], kwargs), color=style["color"], fontsize=size,
+                     weight="bold", transform=ax_text.transAxes, va="top")
+        texts[key] = ax_text.text(0.0, y - 0.42 * gap, "", color="0.2", fontsize=size - 1, family="monospace",
                                   transform=ax_text.transAxes, va="top")
     title = fig.suptitle("")
 

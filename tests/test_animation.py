@@ -108,3 +108,48 @@ def test_bad_arguments_are_refused_before_any_file_is_written(tmp_path, monkeypa
 def test_an_upper_case_gif_suffix_is_a_gif(tmp_path):
     animate_trajectories("quadratic", ["sgd"], steps=2, frames=2, path=tmp_path / "A.GIF")
     assert (tmp_path / "A.GIF").read_bytes()[:6] == b"GIF89a"
+
+
+def test_the_state_panel_names_each_optimizers_actual_lr_once(tmp_path):
+    # a function surface's optimizers run at their own default lr: the panel read "SGD, lr=" (blank);
+    # an optimizer listed twice read "SGD (lr=0.01), lr=0.01"
+    anim = animate_trajectories(lambda w: (w * w).sum(), ["sgd", "adam"], start=(1.0, 1.0), steps=2, frames=2,
+                                path=tmp_path / "f.gif")
+    headers = [t.get_text() for t in anim.minigrad_figure.axes[1].texts if t.get_weight() == "bold"]
+    assert headers == ["SGD, lr=0.01", "Adam, lr=0.001"]
+    anim = animate_trajectories("quadratic", [("sgd", {"lr": 0.01}), ("sgd", {"lr": 0.05})], steps=2, frames=2,
+                                path=tmp_path / "q.gif")
+    headers = [t.get_text() for t in anim.minigrad_figure.axes[1].texts if t.get_weight() == "bold"]
+    assert headers == ["SGD, lr=0.01", "SGD, lr=0.05"]
+
+
+def ten_optimizers():
+    return [("sgd", {"lr": 0.01}), ("sgd", {"lr": 0.05}), ("sgd", {"lr": 0.09}), "sgdm", "adagrad", "rmsprop",
+            "adam", "amsgrad", "swats", "radam"]
+
+
+def test_ten_optimizers_are_told_apart_and_their_states_fit_the_panel(tmp_path):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    anim = animate_trajectories("quadratic", ten_optimizers(), steps=3, frames=2, path=tmp_path / "ten.gif")
+    fig = anim.minigrad_figure
+    paths = [line for line in fig.axes[0].lines if line.get_label().startswith("_")][::2]   # line, dot, …
+    assert len(paths) == 10
+    assert len({(line.get_color(), line.get_linestyle()) for line in paths}) == 10   # 1 and 9 were alike
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    panel = fig.axes[1].get_window_extent(renderer)
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[1].texts]
+    assert len(boxes) == 20 and min(box.y0 for box in boxes) >= panel.y0        # the last lines ran off it
+    tops_down = sorted(boxes, key=lambda box: -box.y1)
+    assert all(upper.y0 >= lower.y1 for upper, lower in zip(tops_down, tops_down[1:]))   # no overlaps
+
+
+def test_more_optimizers_than_line_styles_are_refused():
+    many = [("sgd", {"lr": 0.01 * k}) for k in range(1, 18)]
+    with pytest.raises(ValueError, match="at most 16 optimizers can be told apart in one picture .* got 17"):
+        animate_trajectories("quadratic", many, steps=2, frames=2)
+    with pytest.raises(ValueError, match="at most 16 optimizers can be told apart in one picture .* got 17"):
+        viz.plot_trajectories("quadratic", many, steps=2)
+    fig = viz.plot_trajectories("quadratic", ten_optimizers(), steps=2)
+    styles = {(line.get_color(), line.get_linestyle()) for line in fig.axes[1].lines}   # the loss panel
+    assert len(styles) == 10

@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from .plotting import COLORS, DASHES, file_name, new_figure, save
+from .plotting import check_line_count, file_name, line_style, new_figure, save
 from .surfaces import FORMULAS, grid_values, surface_info
 
 __all__ = ["trajectories", "plot_trajectories", "trajectories_command", "OPTIMIZER_NAMES"]
@@ -240,12 +240,18 @@ def _window(info, runs):
     return (new_lo[0], new_hi[0]), (new_lo[1], new_hi[1])
 
 
-def _run_label(run):
-    """Legend text: class, learning rate, other settings; SWATS' switch; a divergence."""
-    label = f"{run.cls_name}, lr={run.optimizer.param_groups[0]['lr']:g}"
-    others = {k: v for k, v in run.kwargs.items() if k != "lr"}
+def settings_label(cls_name, optimizer, kwargs):
+    """``Adam, lr=0.1, betas=(0.8, 0.99)``: the class, the lr it runs with (given or its default), other settings."""
+    label = f"{cls_name}, lr={optimizer.param_groups[0]['lr']:g}"
+    others = {k: v for k, v in kwargs.items() if k != "lr"}
     if others:
         label += ", " + _format_kwargs(others)
+    return label
+
+
+def _run_label(run):
+    """Legend text: class, learning rate, other settings; SWATS' switch; a divergence."""
+    label = settings_label(run.cls_name, run.optimizer, run.kwargs)
     if run.cls_name == "SWATS":
         switch = run.optimizer.switch_step
         label += " (no switch)" if switch is None else f" (SGD from step {switch})"
@@ -371,6 +377,7 @@ def _loss_scale(ax_loss, runs, shift):
 
 def _draw_trajectories(info, start, runs, path):
     """The figure of :func:`plot_trajectories`, from runs already made."""
+    check_line_count(len(runs), "optimizers")
     steps = len(runs[0].path) - 1
     xlim, ylim = _window(info, runs)
     X, Y, Z = grid_values(info["fn"], xlim, ylim)
@@ -386,7 +393,7 @@ def _draw_trajectories(info, start, runs, path):
     mark = max(1, steps // 40)  # a marker every `mark` steps shows the step sizes
     for i, run in enumerate(runs):
         # NOTE: later lines are thinner, so a path hidden under a later one (Adam under SWATS) shows at its edges
-        style = dict(color=COLORS[i % 8], linestyle=DASHES[i % 8], linewidth=2.6 - 0.15 * (i % 8))
+        style = line_style(i)
         ax.plot(run.path[:, 0], run.path[:, 1], marker="o", markersize=2.5, markevery=mark,
                 label=_run_label(run), **style)
         if run.cls_name == "SWATS" and run.optimizer.switch_step is not None:
