@@ -10,14 +10,13 @@ maximum, RAdam's rectification r_t, SWATS' phase. Saved as a GIF with
 Pillow, which matplotlib already needs.
 """
 
-import math
 import os
 
 import numpy as np
 
 from .optim.radam import rectification
-from .viz.optimizer_paths import check_start, mark_landmarks, optimizer_specs
-from .viz.plotting import COLORS, DASHES, new_figure
+from .viz.optimizer_paths import check_count, check_start, mark_landmarks, optimizer_specs, settings_label
+from .viz.plotting import COLORS, check_line_count, line_style, new_figure
 from .viz.surfaces import grid_values, surface_info
 
 __all__ = ["animate_trajectories", "state_text"]
@@ -145,6 +144,20 @@ def _gif_writer(fps):
     return SharedPaletteWriter(fps=fps)
 
 
+def _check_gif_path(path):
+    """A name ending in ``.gif`` (any case): ValueError otherwise, TypeError for a non-path.
+
+    NOTE: matplotlib would pick the format from the suffix: ``anim.png``
+    became an animated PNG, and a name without a suffix an unclear error.
+    """
+    try:
+        name = os.fsdecode(path)
+    except TypeError:
+        raise TypeError(f"path must be a file name (str or path-like), got {path!r}") from None
+    if os.path.splitext(name)[1].lower() != ".gif":
+        raise ValueError(f"path must end in .gif (the animation is written as a GIF), got {name!r}")
+
+
 def animate_trajectories(surface="quadratic", optimizers=None, start=None, steps=None, path=None,
                          frames=80, fps=10):
     """Animate optimizers' paths on a 2-D surface, each frame showing every optimizer's state.
@@ -155,21 +168,25 @@ def animate_trajectories(surface="quadratic", optimizers=None, start=None, steps
         As in :func:`minigrad.viz.trajectories` (default: all eight from the
         surface's start, with its step budget and learning rates).
     path : str or path-like, optional
-        Write the animation there as a GIF (Pillow). Without it, show the
+        Write the animation there as a GIF (Pillow); the name must end in
+        ``.gif``. Without it, show the
         returned animation yourself (in Jupyter:
         ``IPython.display.HTML(anim.to_jshtml())``), or matplotlib warns
         that it was never drawn.
     frames : int, default 80
-        At most this many frames: every ⌈steps / frames⌉-th step is drawn.
+        At most this many frames (at least 2): steps spread evenly from the
+        start to the last step, both included; every step when there are
+        no more than ``frames``.
     fps : int, default 10
-        Frames per second of the GIF.
+        Frames per second of the GIF (at least 1).
 
     Returns
     -------
     matplotlib.animation.FuncAnimation
         Its figure is ``.minigrad_figure``; the computed paths are
-        ``.minigrad_paths`` (``{class name: (steps + 1, 2) array}``) and the
-        state lines ``.minigrad_states`` (``{class name: list of str}``).
+        ``.minigrad_paths`` (``{class name: (steps + 1, 2) array}``), the
+        state lines ``.minigrad_states`` (``{class name: list of str}``) and
+        the step each frame draws ``.minigrad_steps`` (list of int).
 
     Examples
     --------
@@ -184,12 +201,17 @@ def animate_trajectories(surface="quadratic", optimizers=None, start=None, steps
 
     info = surface_info(surface)
     start = check_start(info["start"] if start is None else start)
-    steps = int(info["steps"] if steps is None else steps)
+    steps = check_count("steps", info["steps"] if steps is None else steps)
+    frames = check_count("frames", frames, least=2)   # NOTE: the start and the last step
+    fps = check_count("fps", fps)
+    if path is not None:
+        _check_gif_path(path)
     specs = optimizer_specs(optimizers, info["lr"])
+    check_line_count(len(specs), "optimizers")
     runs = {key: _run(info["fn"], cls_name, kwargs, start, steps) for key, cls_name, kwargs in specs}
     paths = {key: run[0] for key, run in runs.items()}
-    stride = max(1, math.ceil(steps / frames))
-    shown = list(range(0, steps + 1, stride)) + ([steps] if steps % stride else [])
+    # at most `frames` steps, evenly spread: spaced ≥ 1 apart, the rounded steps are distinct
+    shown = [int(k) for k in np.linspace(0, steps, min(frames, steps + 1)).round()]
 
     fig = new_figure(12.0, 5.6)
     ax, ax_text = fig.subplots(1, 2, width_ratios=[1.0, 1.05])
@@ -203,14 +225,16 @@ def animate_trajectories(surface="quadratic", optimizers=None, start=None, steps
     ax.set(xlim=xlim, ylim=ylim, xlabel="x = w[0]", ylabel="y = w[1]")
     ax_text.axis("off")
     lines, dots, texts = {}, {}, {}
+    # NOTE: eight optimizers get 0.12 of the panel each; more share it, in a smaller font
+    gap, size = (0.12, 10) if len(specs) <= 8 else (0.95 / len(specs), 8)
     for i, (key, cls_name, kwargs) in enumerate(specs):
-        color = COLORS[i % len(COLORS)]
-        lines[key], = ax.plot([], [], color=color, linewidth=1.6, linestyle=DASHES[i % 8])
-        dots[key], = ax.plot([], [], "o", color=color, markersize=5)
-        y = 0.95 - i * 0.12
-        ax_text.text(0.0, y, f"{key}, lr={kwargs.get('lr', '')}", color=color, fontsize=10, weight="bold",
-                     transform=ax_text.transAxes, va="top")
-        texts[key] = ax_text.text(0.0, y - 0.05, "", color="0.2", fontsize=9, family="monospace",
+        style = line_style(i)
+        lines[key], = ax.plot([], [], color=style["color"], linewidth=1.6, linestyle=style["linestyle"])
+        dots[key], = ax.plot([], [], "o", color=style["color"], markersize=5)
+        y = 0.95 - i * gap
+        ax_text.text(0.0, y, settings_label(cls_name, runs[key][2], kwargs), color=style["color"], fontsize=size,
+                     weight="bold", transform=ax_text.transAxes, va="top")
+        texts[key] = ax_text.text(0.0, y - 0.42 * gap, "", color="0.2", fontsize=size - 1, family="monospace",
                                   transform=ax_text.transAxes, va="top")
     title = fig.suptitle("")
 
@@ -223,7 +247,7 @@ def animate_trajectories(surface="quadratic", optimizers=None, start=None, steps
         return list(lines.values()) + list(dots.values()) + list(texts.values()) + [title]
 
     anim = FuncAnimation(fig, draw, frames=shown, blit=False)
-    anim.minigrad_figure, anim.minigrad_paths = fig, paths
+    anim.minigrad_figure, anim.minigrad_paths, anim.minigrad_steps = fig, paths, shown
     anim.minigrad_states = {key: run[1] for key, run in runs.items()}
     if path is not None:
         anim.save(os.fspath(path), writer=_gif_writer(fps))

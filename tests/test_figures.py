@@ -8,6 +8,7 @@ Adam drifts to +1, AMSGrad does not; SWATS switches; r_t is RAdam's ratio).
 """
 
 import math
+import re
 import struct
 
 import numpy as np
@@ -263,3 +264,27 @@ def test_the_figure_functions_refuse_what_they_cannot_draw(tmp_path):
         figures.lecture_figures(tmp_path, steps_scale=-1)
     paths = figures.lecture_figures(tmp_path, steps_scale=0.05, only="momentum.png")
     assert [p.split("/")[-1] for p in paths] == ["momentum.png"]
+
+
+@pytest.mark.parametrize("call, error, words", [
+    # before: an empty figure, "negative dimensions are not allowed", "'float' object cannot be interpreted
+    # as an integer", "unsupported format string passed to numpy.ndarray.__format__"
+    (lambda: figures.momentum_figure(steps=0), ValueError, "steps must be an integer >= 1, got 0"),
+    (lambda: figures.momentum_figure(steps=-3), ValueError, "steps must be an integer >= 1, got -3"),
+    (lambda: figures.momentum_figure(steps=2.5), TypeError, "steps must be an integer >= 1, got 2.5"),
+    (lambda: figures.momentum_figure(start=[1.0]), TypeError, "start must be a number, got [1.0]"),
+    (lambda: figures.momentum_figure(start=float("nan")), ValueError, "start must be finite, got nan"),
+    (lambda: figures.adagrad_rmsprop_figure(steps=0), ValueError, "steps must be an integer >= 1, got 0"),
+    (lambda: figures.adagrad_rmsprop_figure(start="-2"), TypeError, "start must be a number, got '-2'"),
+    (lambda: figures.adam_amsgrad_figure(steps="5000"), TypeError, "steps must be an integer >= 1, got '5000'"),
+    (lambda: figures.swats_figure(steps=-1), ValueError, "steps must be an integer >= 1, got -1"),
+    (lambda: figures.swats_figure(start=(1.0,)), ValueError, "start must be a pair of floats"),
+    (lambda: figures.radam_warmup_figure(steps=-1), ValueError, "steps must be an integer >= 1, got -1"),
+    (lambda: figures.run_optimizer("SGD", lambda w, t: (w * w).sum(), 1.0, -1), ValueError,
+     "steps must be an integer >= 1, got -1"),
+    (lambda: figures.run_optimizer("SGD", lambda w, t: (w * w).sum(), 1.0, 2.0), TypeError,
+     "steps must be an integer >= 1, got 2.0"),
+])
+def test_bad_steps_and_starts_are_refused_by_name(call, error, words):
+    with pytest.raises(error, match=re.escape(words)):
+        call()

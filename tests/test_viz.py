@@ -165,7 +165,8 @@ def test_a_function_of_a_tensor_as_surface():
     (lambda: viz.trajectories("quadratic", ["sgd"], start="origin"), TypeError, "pair of floats"),
     (lambda: viz.trajectories("quadratic", ["sgd"], start=(np.nan, 1)), ValueError,
      "start must be finite, got (nan, 1)"),
-    (lambda: viz.trajectories("quadratic", ["sgd"], steps=0), ValueError, "positive integer"),
+    (lambda: viz.trajectories("quadratic", ["sgd"], steps=0), ValueError, "steps must be an integer >= 1, got 0"),
+    (lambda: viz.trajectories("quadratic", ["sgd"], steps=2.5), TypeError, "steps must be an integer >= 1, got 2.5"),
     (lambda: viz.trajectories(42, ["sgd"]), TypeError, "surface must be a name"),
     (lambda: viz.trajectories("quadratic", [("sgd", {"lr": -1.0})]), ValueError, "lr must be in"),
     (lambda: viz.trajectories(lambda w: w * 2, ["sgd"], start=(0, 0)), ValueError, "one number"),
@@ -186,6 +187,37 @@ def test_a_diverging_run_is_cut_and_labelled():
     assert f"SGD, lr=0.1, diverged at step {bad[0]}" in labels
     ax = fig.axes[0]  # the window stays readable: it does not follow the divergence
     assert ax.get_xlim()[1] - ax.get_xlim()[0] < 10
+
+
+def test_a_diverged_path_on_a_function_surface_leaves_the_window_to_the_others():
+    # SGD at lr 0.2 diverges along y (20·0.2 > 2); its ±1e5 had set the window, Adam's path a flat line
+    bowl = lambda w: (w[0] * w[0] + 20 * w[1] * w[1]) * 0.5  # noqa: E731
+    fig = viz.plot_trajectories(bowl, [("sgd", {"lr": 0.2}), ("adam", {"lr": 0.1})], start=(-3, 1.2), steps=100)
+    assert np.isnan(fig.minigrad_paths["SGD"][-1]).all()
+    adam = fig.minigrad_paths["Adam"]
+    (x0, x1), (y0, y1) = fig.axes[0].get_xlim(), fig.axes[0].get_ylim()
+    assert x1 - x0 < 20 and y1 - y0 < 20
+    assert (adam[:, 0] >= x0).all() and (adam[:, 0] <= x1).all()
+    assert (adam[:, 1] >= y0).all() and (adam[:, 1] <= y1).all()
+
+
+def test_the_loss_scale_comes_from_the_runs_that_did_not_diverge():
+    # the diverged SGD's 4e12 had set the top, cutting Adam's converged curve 16 decades below it
+    fig = viz.plot_trajectories("quadratic", [("sgd", {"lr": 0.2}), "adam"])
+    ax_loss = fig.axes[1]
+    adam = fig.minigrad_losses["Adam"]
+    bottom, top = ax_loss.get_ylim()
+    assert bottom <= adam.min() and adam.max() <= top
+    assert np.nanmax(fig.minigrad_losses["SGD"]) > top                   # SGD runs off the top
+    assert not any(t.get_text().startswith("cut at ") for t in ax_loss.texts)
+
+
+def test_a_flat_surface_is_drawn_without_contours():
+    # levels from linspace(0, 0, 20) made matplotlib raise "Contour levels must be increasing"
+    fig = viz.plot_trajectories(lambda w: (w * 0).sum(), ["sgd"], start=(1.0, 1.0), steps=5)
+    np.testing.assert_array_equal(fig.minigrad_paths["SGD"], np.ones((6, 2)))
+    np.testing.assert_array_equal(fig.minigrad_losses["SGD"], np.zeros(6))
+    assert not fig.axes[0].collections                    # no contour sets: nothing to show
 
 
 def test_a_far_start_and_every_path_that_did_not_diverge_are_in_the_window():

@@ -103,7 +103,7 @@ def _plot_compare(curves, path, title):
     import numpy as np
     from matplotlib.ticker import MaxNLocator
 
-    from ..viz.plotting import COLORS, DASHES, plain_log_ticks
+    from ..viz.plotting import line_style, plain_log_ticks
 
     fig, ax = plt.subplots(figsize=(8, 4.5))
     # NOTE: the scale is that of the runs that finished: a diverged run's last epochs (1e34, say)
@@ -120,8 +120,7 @@ def _plot_compare(curves, path, title):
             name = name.replace("(diverged)", "(diverged in epoch 1: nothing to draw)")
         elif any(off):
             name += ", off the scale" if all(off) else ", partly off the scale"
-        ax.plot(range(1, len(losses) + 1), losses, label=name, color=COLORS[i % 8], marker=marker,
-                markersize=4, linestyle=DASHES[i % 8], linewidth=2.6 - 0.15 * (i % 8))
+        ax.plot(range(1, len(losses) + 1), losses, label=name, marker=marker, markersize=4, **line_style(i))
     ax.set_yscale("log")
     if high is not None:
         ax.set_ylim(low, high)

@@ -28,10 +28,12 @@ importable as :mod:`minigrad.figures`, the name the README and the tutorials use
 """
 
 import math
+import numbers
 
 import numpy as np
 
 from ..optim.radam import rectification
+from .optimizer_paths import check_count, check_start
 from .plotting import COLORS, new_figure, save
 from .surfaces import beale, grid_values
 
@@ -56,7 +58,7 @@ def run_optimizer(name, loss, start, steps, before_step=None, after_step=None, *
     start : float or sequence of float
         The starting point.
     steps : int
-        The number of updates.
+        The number of updates, at least 1.
     before_step : callable, optional
         ``before_step(optimizer, t)`` before update t (to set a learning-rate schedule).
     after_step : callable, optional
@@ -91,6 +93,7 @@ def run_optimizer(name, loss, start, steps, before_step=None, after_step=None, *
                  and issubclass(getattr(optim, n), Optimizer) and n != "Optimizer"]
         raise ValueError(f"run_optimizer: {name!r} is not an optimizer class of minigrad.optim; "
                          f"the names are {', '.join(known)} (their case)")
+    steps = check_count("steps", steps)
     w = Parameter(np.array(start, dtype=np.float64))
     opt = cls([w], **kwargs)
     path = np.empty((steps + 1,) + w.shape)
@@ -125,6 +128,15 @@ class FigureData(dict):
         items = (f"{k!r}: <array {v.shape} {v.dtype}>" if isinstance(v, np.ndarray) else f"{k!r}: {v!r}"
                  for k, v in self.items())
         return "{" + ", ".join(items) + "}"
+
+
+def _check_x(name, x):
+    """``x`` as a float: TypeError unless a real number (``[1.0]`` is not), ValueError unless finite."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {x!r}")
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {x!r}")
+    return float(x)
 
 
 def _style(ax, xlabel, ylabel, title=None):
@@ -189,6 +201,7 @@ def momentum_figure(lr=0.01, momentum=0.9, start=-1.8, steps=150, path=None):
     >>> round(float(data["SGD"][-1]), 2), round(float(data["SGDM"][-1]), 2)    # local vs global minimum
     (-0.96, 1.04)
     """
+    start = _check_x("start", start)
     runs = {"SGD": run_optimizer("SGD", lambda w, t: _tilted_double_well(w), [start], steps, lr=lr)[0][:, 0],
             "SGDM": run_optimizer("SGDM", lambda w, t: _tilted_double_well(w), [start], steps, lr=lr,
                                   momentum=momentum)[0][:, 0]}
@@ -272,6 +285,7 @@ def adagrad_rmsprop_figure(lr=0.2, start=-2.0, steps=120, path=None):
     >>> bool(data["step_Adagrad"][-1] < data["step_RMSProp"][-1] / 3)    # same lr
     True
     """
+    start = _check_x("start", start)
     data = {}
     for name in ("Adagrad", "RMSProp"):
         xs = run_optimizer(name, lambda w, t: _cliff_then_slope(w), [start], steps, lr=lr)[0][:, 0]
@@ -363,7 +377,7 @@ def adam_amsgrad_figure(alpha=1.0, betas=(0.9, 0.99), steps=5000, path=None):
     def project(w, opt, t):
         np.clip(w.data, -1.0, 1.0, out=w.data)               # x ← clip(x, −1, 1)
 
-    periods = steps // 101
+    periods = check_count("steps", steps) // 101
     if periods < 1:
         raise ValueError(f"adam_amsgrad_figure needs steps >= 101 (one period of the problem), got {steps}")
     data = {}
@@ -445,6 +459,7 @@ def swats_figure(lr=0.05, eps=1e-6, start=(1.0, 1.5), steps=400, path=None):
     >>> data["switch_step"], round(data["sgd_lr"], 5)
     (32, 0.00291)
     """
+    start = check_start(start)
     swats_path, grads, opt = run_optimizer("SWATS", lambda w, t: beale(w), list(start), steps, lr=lr, eps=eps)
     adam_path = run_optimizer("Adam", lambda w, t: beale(w), list(start), steps, lr=lr, eps=eps)[0]
     beta2 = opt.param_groups[0]["betas"][1]
@@ -557,6 +572,7 @@ def radam_warmup_figure(lr=0.01, steps=300, noise=1.0, seed=0, path=None):
     """
     from ..tensor import Tensor
 
+    steps = check_count("steps", steps)
     g = 1.0 + noise * np.random.default_rng(seed).standard_normal(steps)
     data = {"gradient": g}
     for name in ("Adam", "RAdam"):

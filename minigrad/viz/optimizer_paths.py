@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from .plotting import COLORS, DASHES, file_name, new_figure, save
+from .plotting import check_line_count, file_name, line_style, new_figure, save
 from .surfaces import FORMULAS, grid_values, surface_info
 
 __all__ = ["trajectories", "plot_trajectories", "trajectories_command", "OPTIMIZER_NAMES"]
@@ -60,6 +60,19 @@ def optimizer_specs(optimizers, lrs):
 def _format_kwargs(kwargs):
     """``lr=0.1, betas=(0.8, 0.99)``: settings as a legend or a key shows them."""
     return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in kwargs.items())
+
+
+def check_count(name, value, least=1):
+    """``value`` as an int ≥ ``least``: TypeError (not an integer) or ValueError (too small), naming ``name``.
+
+    ``steps``, ``frames``, ``fps``: 2.7 is refused, not cut to 2, and so is
+    ``"3"``; ``True`` is not a count either.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {least}, got {value!r} ({type(value).__name__})")
+    if value < least:
+        raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+    return int(value)
 
 
 def check_start(start):
@@ -139,11 +152,8 @@ def _runs(surface, optimizers, start, steps):
             raise ValueError("start is required for a surface given as a function")
         start = info["start"]
     start = check_start(start)
-    if steps is None:
-        steps = info["steps"]
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    runs = [_run_optimizer(info["fn"], cls_name, kwargs, start, int(steps), key)
+    steps = check_count("steps", info["steps"] if steps is None else steps)
+    runs = [_run_optimizer(info["fn"], cls_name, kwargs, start, steps, key)
             for key, cls_name, kwargs in optimizer_specs(optimizers, info["lr"])]
     return info, start, runs
 
@@ -199,17 +209,20 @@ def _window(info, runs):
     far from the surface's window it goes. A diverged path (cut at |w| ≥ 1e6
     or a non-finite loss) is followed only while it stays within one window
     size of the window: the plot stays readable and the legend says it left.
+    A function has no window of its own: the starts and the paths that did
+    not diverge make it (or the start ± 1 when every run diverged).
     """
     finite = [r.path[np.isfinite(r.path).all(axis=1)] for r in runs]
     if info["xlim"] is None:
-        points = np.concatenate(finite)
-        lo, hi = points.min(axis=0), points.max(axis=0)
-        span = np.maximum(hi - lo, 1e-3)
-        lo, hi = lo - 0.15 * span, hi + 0.15 * span
-        return (lo[0], hi[0]), (lo[1], hi[1])
-    box_lo = np.array([info["xlim"][0], info["ylim"][0]])
-    box_hi = np.array([info["xlim"][1], info["ylim"][1]])
-    span = box_hi - box_lo
+        kept = [r.path[:1] for r in runs] + [p for r, p in zip(runs, finite) if r.diverged_at is None]
+        kept = np.concatenate(kept)
+        box_lo, box_hi = kept.min(axis=0), kept.max(axis=0)
+        if all(r.diverged_at is not None for r in runs):
+            box_lo, box_hi = box_lo - 1.0, box_hi + 1.0
+    else:
+        box_lo = np.array([info["xlim"][0], info["ylim"][0]])
+        box_hi = np.array([info["xlim"][1], info["ylim"][1]])
+    span = np.maximum(box_hi - box_lo, 1e-3)
     held = [box_lo[None], box_hi[None]]
     for run, points in zip(runs, finite):
         if run.diverged_at is not None:  # NOTE: followed only within one window size outside
@@ -217,18 +230,28 @@ def _window(info, runs):
         held.append(points)
     held = np.concatenate(held)
     new_lo, new_hi = held.min(axis=0), held.max(axis=0)
-    pad = 0.03 * (new_hi - new_lo)
-    new_lo = np.where(new_lo < box_lo, new_lo - pad, new_lo)
-    new_hi = np.where(new_hi > box_hi, new_hi + pad, new_hi)
+    if info["xlim"] is None:  # a margin all round: the paths' ends are not on the frame
+        pad = 0.15 * np.maximum(new_hi - new_lo, 1e-3)
+        new_lo, new_hi = new_lo - pad, new_hi + pad
+    else:  # a margin where the paths leave the surface's window
+        pad = 0.03 * (new_hi - new_lo)
+        new_lo = np.where(new_lo < box_lo, new_lo - pad, new_lo)
+        new_hi = np.where(new_hi > box_hi, new_hi + pad, new_hi)
     return (new_lo[0], new_hi[0]), (new_lo[1], new_hi[1])
+
+
+def settings_label(cls_name, optimizer, kwargs):
+    """``Adam, lr=0.1, betas=(0.8, 0.99)``: the class, the lr it runs with (given or its default), other settings."""
+    label = f"{cls_name}, lr={optimizer.param_groups[0]['lr']:g}"
+    others = {k: v for k, v in kwargs.items() if k != "lr"}
+    if others:
+        label += ", " + _format_kwargs(others)
+    return label
 
 
 def _run_label(run):
     """Legend text: class, learning rate, other settings; SWATS' switch; a divergence."""
-    label = f"{run.cls_name}, lr={run.optimizer.param_groups[0]['lr']:g}"
-    others = {k: v for k, v in run.kwargs.items() if k != "lr"}
-    if others:
-        label += ", " + _format_kwargs(others)
+    label = settings_label(run.cls_name, run.optimizer, run.kwargs)
     if run.cls_name == "SWATS":
         switch = run.optimizer.switch_step
         label += " (no switch)" if switch is None else f" (SGD from step {switch})"
@@ -306,29 +329,71 @@ def mark_landmarks(ax, info, start):
                 label=None if what == "minimum" else what)
 
 
+def _contour_levels(Z, f_min):
+    """20 increasing contour levels for the grid values ``Z``, or None where ``Z`` is flat.
+
+    Log-spaced above the minimum ``f_min`` where the surface is steep (they
+    show both the valley floor and the walls), evenly spaced otherwise, up to
+    the 98th percentile (or the top, when that is the bottom: a plateau).
+    """
+    height = Z - f_min
+    top = np.nanpercentile(height, 98)
+    if top > 0 and np.nanmin(height[height > 0]) < top / 100:
+        return f_min + np.geomspace(max(top * 1e-4, np.nanmin(height[height > 0])), top, 20)
+    low, high = np.nanmin(Z), f_min + top
+    if not high > low:  # NOTE: a plateau over 98% of the grid: up to the top instead
+        high = np.nanmax(Z)
+    return np.linspace(low, high, 20) if high > low else None
+
+
+def _loss_scale(ax_loss, runs, shift):
+    """Scale the loss panel to the runs that did not diverge (all runs when every one diverged).
+
+    NOTE: as in ``python -m minigrad compare``'s plot: a diverged run's last
+    losses (4e12, say) would set the top and squash every other curve at
+    the bottom; it runs off the top instead, and its legend entry says it
+    diverged. A log scale spans at most 16 decades below the top.
+    """
+    steady = [r for r in runs if r.diverged_at is None] or runs
+    shown = np.concatenate([r.losses for r in steady]) - shift
+    shown = shown[np.isfinite(shown)]
+    if shown.size == 0:
+        return
+    low, high = shown.min(), shown.max()
+    if low > 0:
+        ax_loss.set_yscale("log")
+        # NOTE: 16 decades, float64's precision: where f* ≠ 0, f − f* below it is rounding; where
+        # f* = 0 (the bowl) the values below are real, but would squash the curves above
+        floor = high * 1e-16
+        ax_loss.set_ylim(max(low, floor) / 2, high * 2)
+        lowest = np.nanmin(np.concatenate([r.losses for r in runs]) - shift)
+        if lowest < floor / 2:  # say so where curves leave the bottom
+            ax_loss.text(0.98, 0.02, f"cut at {floor / 2:.0e}, 16 decades below the top; curves go on below",
+                         transform=ax_loss.transAxes, ha="right", va="bottom", fontsize=8, color="0.3")
+    else:
+        pad = 0.05 * (high - low) or 1.0  # a constant loss gets a window around it
+        ax_loss.set_ylim(low - pad, high + pad)
+
+
 def _draw_trajectories(info, start, runs, path):
     """The figure of :func:`plot_trajectories`, from runs already made."""
+    check_line_count(len(runs), "optimizers")
     steps = len(runs[0].path) - 1
     xlim, ylim = _window(info, runs)
     X, Y, Z = grid_values(info["fn"], xlim, ylim)
 
     fig = new_figure(12.5, 6.0)
     ax, ax_loss = fig.subplots(1, 2, width_ratios=[1.25, 1])
-    # Contours: log-spaced levels above the minimum show both the valley floor and the walls.
     f_min = info["minimum"][2] if info["minimum"] is not None else np.nanmin(Z)
-    height = Z - f_min
-    top = np.nanpercentile(height, 98)
-    if top > 0 and np.nanmin(height[height > 0]) < top / 100:
-        levels = f_min + np.geomspace(max(top * 1e-4, np.nanmin(height[height > 0])), top, 20)
-    else:
-        levels = np.linspace(np.nanmin(Z), f_min + top, 20)
-    ax.contourf(X, Y, Z, levels=levels, cmap="Greys", alpha=0.3, extend="both")
-    ax.contour(X, Y, Z, levels=levels, colors="0.6", linewidths=0.5, linestyles="solid")
+    levels = _contour_levels(Z, f_min)
+    if levels is not None:  # a flat surface has no contours to draw
+        ax.contourf(X, Y, Z, levels=levels, cmap="Greys", alpha=0.3, extend="both")
+        ax.contour(X, Y, Z, levels=levels, colors="0.6", linewidths=0.5, linestyles="solid")
     mark_landmarks(ax, info, start)
     mark = max(1, steps // 40)  # a marker every `mark` steps shows the step sizes
     for i, run in enumerate(runs):
         # NOTE: later lines are thinner, so a path hidden under a later one (Adam under SWATS) shows at its edges
-        style = dict(color=COLORS[i % 8], linestyle=DASHES[i % 8], linewidth=2.6 - 0.15 * (i % 8))
+        style = line_style(i)
         ax.plot(run.path[:, 0], run.path[:, 1], marker="o", markersize=2.5, markevery=mark,
                 label=_run_label(run), **style)
         if run.cls_name == "SWATS" and run.optimizer.switch_step is not None:
@@ -348,16 +413,7 @@ def _draw_trajectories(info, start, runs, path):
         ax_loss.set_ylabel(f"f − f*   (f* = {f_min:g})")
     else:
         ax_loss.set_ylabel("f")
-    all_loss = np.concatenate([r.losses for r in runs]) - (f_min if info["minimum"] is not None else 0)
-    if np.nanmin(all_loss) > 0:
-        ax_loss.set_yscale("log")
-        # NOTE: 16 decades, float64's precision: where f* ≠ 0, f − f* below it is rounding; where
-        # f* = 0 (the bowl) the values below are real, but would squash the curves above
-        floor = np.nanmax(all_loss) * 1e-16
-        ax_loss.set_ylim(bottom=max(np.nanmin(all_loss), floor) / 2)
-        if np.nanmin(all_loss) < floor / 2:  # say so where curves leave the bottom
-            ax_loss.text(0.98, 0.02, f"cut at {floor / 2:.0e}, 16 decades below the top; curves go on below",
-                         transform=ax_loss.transAxes, ha="right", va="bottom", fontsize=8, color="0.3")
+    _loss_scale(ax_loss, runs, f_min if info["minimum"] is not None else 0.0)
     ax_loss.set_title("loss per step (same start, same budget)")
     ax_loss.grid(True, alpha=0.3)
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=9,

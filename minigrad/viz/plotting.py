@@ -16,6 +16,25 @@ __all__ = []  # helpers for minigrad.viz's modules only
 # keep curves visible where two optimizers follow the same path (Adam and SWATS before a switch).
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 DASHES = ["-", "--", "-.", ":", "-", "--", "-.", ":"]
+MAX_LINES = 16  # line_style tells this many curves apart: eight colours, each with two dashes
+
+
+def line_style(i):
+    """Colour, dash and width of curve ``i`` (from 0): no two of the first :data:`MAX_LINES` alike.
+
+    Curves 0–7 take the eight colours and their dashes; curve i + 8 takes
+    curve i's colour with the next dash. Each line of eight is a little
+    thinner than the one before, so a path hidden under a later one shows
+    at its edges.
+    """
+    return dict(color=COLORS[i % 8], linestyle=DASHES[(i + i // 8) % 8], linewidth=2.6 - 0.15 * (i % 8))
+
+
+def check_line_count(n, what):
+    """ValueError (naming ``what``) when ``n`` curves are more than :func:`line_style` tells apart."""
+    if n > MAX_LINES:
+        raise ValueError(f"at most {MAX_LINES} {what} can be told apart in one picture (8 colours, "
+                         f"2 dashes each), got {n}")
 
 
 def new_figure(width, height):
