@@ -187,11 +187,11 @@ def minibatches(X, y, batch_size, shuffle=True, drop_last=False, rng=None):
     >>> [yb.tolist() for _, yb in mg.optim.minibatches(X, y, 4, shuffle=False)][-1]
     [8, 9]
     """
-    _check_flag("drop_last", drop_last)
     # BEGIN SOLUTION optim.minibatches
     # NOTE: bool is an int in Python, but batch_size=True is a slip, not a size.
     if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
         raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
+    _check_flag("drop_last", drop_last)
     X, y = _check_data(X, y)
     n = len(X)
     b = min(int(batch_size), n)
