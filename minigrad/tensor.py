@@ -75,7 +75,7 @@ class Tensor:
     array([2., 4., 6.], dtype=float32)
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "grad_fn", "retains_grad", "__weakref__")
+    __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "retains_grad", "__weakref__")
     __hash__ = object.__hash__  # identity: graph walks and optimizer state key on it
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -98,7 +98,7 @@ class Tensor:
         self._grad = None
         self.grad_fn = None  # the node (op) that made this tensor; None for a leaf
         self.retains_grad = False
-        self.requires_grad = False
+        self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -131,11 +131,22 @@ class Tensor:
         if flag and self.data.dtype.kind != "f":
             raise TypeError(f"only floating-point tensors can require grad, got dtype "
                             f"{self.data.dtype}; convert with dtype=np.float32 or np.float64")
-        if not flag and self.grad_fn is not None:  # as in PyTorch: only a leaf's flag can change
-            raise RuntimeError(f"requires_grad_(False) on the result of a {self._op_name()} op: only "
-                               f"a leaf's flag can change; use t.detach() for its values without grad")
-        self.requires_grad = bool(flag)
+        self.requires_grad = flag
         return self
+
+    @property
+    def requires_grad(self):
+        """Whether gradients flow to this tensor: set on a leaf by the user, True on a graph's results."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        # NOTE: as in PyTorch, only a leaf's flag can change: turned off on a result, the graph would
+        # quietly treat it as a constant from then on, and the gradient through it would be lost
+        if not flag and self.grad_fn is not None:
+            raise RuntimeError(f"requires_grad = False on the result of a {self._op_name()} op: only "
+                               f"a leaf's flag can change; use t.detach() for its values without grad")
+        self._requires_grad = bool(flag)
 
     # ---- array attributes ------------------------------------------------
 
@@ -342,7 +353,7 @@ class Tensor:
         memo[id(self)] = t
         t.data = self.data.copy()
         t._grad = None if self._grad is None else self._grad.copy()
-        t.requires_grad, t.grad_fn, t.retains_grad = self.requires_grad, None, False
+        t._requires_grad, t.grad_fn, t.retains_grad = self._requires_grad, None, False
         if hasattr(self, "__dict__"):  # a user's subclass without __slots__
             t.__dict__.update(copy.deepcopy(self.__dict__, memo))
         return t
@@ -752,7 +763,7 @@ class Tensor:
     @staticmethod
     def _wrap(array):
         t = Tensor.__new__(Tensor)
-        t.data, t._grad, t.requires_grad, t.grad_fn, t.retains_grad = np.asarray(array), None, False, None, False
+        t.data, t._grad, t._requires_grad, t.grad_fn, t.retains_grad = np.asarray(array), None, False, None, False
         if t.data.base is not None:  # a view of another array's memory (x.reshape, x.T, x[0]):
             memory_guard.note_view(t.data)  # read-only with it while a graph holds it
         return t

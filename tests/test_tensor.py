@@ -1322,7 +1322,17 @@ def test_an_intermediate_cannot_stop_requiring_grad():
     y = x * 2.0
     with pytest.raises(RuntimeError, match="detach"):
         y.requires_grad_(False)
+    # before: the plain assignment was taken, and y became a constant: x.grad [1, 1], not [19, 37]
+    h = x * 3
+    with pytest.raises(RuntimeError, match="only a leaf's flag can change"):
+        h.requires_grad = False
+    (h * h + x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [19, 37])
     assert y.requires_grad and not y.detach().requires_grad
+    leaf = mg.Tensor([1.0])
+    leaf.requires_grad = True                    # a leaf's flag may change both ways
+    leaf.requires_grad = False
+    assert not leaf.requires_grad
 
 
 def test_python_numbers_keep_their_meaning_as_0d_arrays():
