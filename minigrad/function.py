@@ -81,8 +81,8 @@ class Function:
     Subclasses define ``forward(self, *arrays, **params)``, which returns the
     result as an array and keeps what ``backward`` needs as attributes
     (``self.x = x``), and ``backward(self, g)``, which returns dL/d(input)
-    for each input: one array for a one-input op, else a tuple, ``None`` for
-    an input that needs no gradient.
+    for each input: one array for a one-input op, else a tuple (or a list),
+    ``None`` for an input that needs no gradient.
 
     Attributes
     ----------
@@ -329,7 +329,7 @@ def accumulate(t, g):
 
 def _as_tuple(grads, node):
     """What ``node.backward`` returned, as one entry per input (checked: under ``detect_anomaly``, finite)."""
-    grads = grads if isinstance(grads, tuple) else (grads,)
+    grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
     if len(grads) != len(node.inputs):  # zip would silently drop the missing ones
         raise RuntimeError(f"{type(node).__name__}.backward returned {len(grads)} gradients for "
                            f"{len(node.inputs)} inputs; return one per input (None for no gradient)")

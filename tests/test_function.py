@@ -88,3 +88,20 @@ def test_a_complex_grad_for_backward_is_refused():
     with pytest.raises(TypeError, match="grad is complex"):
         (x * 2).backward(np.ones(3) * 1j)
     assert x.grad is None
+
+
+def test_a_backward_may_return_its_gradients_as_a_list():
+    # before: [g * y, g * x] counted as one gradient: "returned 1 gradients for 2 inputs"
+    class ListMul(mg.Function):
+        def forward(self, x, y):
+            self.x, self.y = x, y
+            return x * y
+
+        def backward(self, g):
+            return [g * self.y, g * self.x]
+
+    a = mg.Tensor(np.array([2.0, 3.0]), requires_grad=True)
+    b = mg.Tensor(np.array([5.0, 7.0]), requires_grad=True)
+    ListMul.apply(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad, [5.0, 7.0])
+    np.testing.assert_array_equal(b.grad, [2.0, 3.0])
