@@ -144,8 +144,8 @@ class Function:
            Tensor input requires grad: ``node.inputs`` is a tuple with, for
            each input, the Tensor if it requires grad, else ``None``; the
            result gets ``grad_fn = node`` and ``requires_grad = True``; and
-           ``memory_guard.protect(node, arrays, result.data)`` locks what
-           ``forward`` saved. Otherwise the result is a constant (no node).
+           ``memory_guard.protect(node, arrays, result.data, params)`` locks
+           what ``forward`` saved. Otherwise the result is a constant (no node).
         """
         # BEGIN SOLUTION function.apply
         arrays, links, needs_grad = [], [], False  # each input's array, and the input if it needs a gradient
@@ -168,7 +168,7 @@ class Function:
         if needs_grad and GradMode.enabled:  # record: the result remembers its node, the node its inputs
             node.inputs = tuple(links)
             out.grad_fn, out.requires_grad = node, True
-            memory_guard.protect(node, arrays, out.data)  # saved arrays read-only until released
+            memory_guard.protect(node, arrays, out.data, params)  # saved arrays read-only until released
         return out
         # END SOLUTION
 

@@ -214,7 +214,7 @@ def _tensor_for(node, name, value, result):
     """
     if type(value) is np.ndarray:
         for saved_name, saved, _, _, sources in node._protected:
-            if saved_name == name and saved is value:
+            if saved_name == name and saved is value and sources:  # () : a view, computed from an input
                 candidates = {id(c): c for c in (result if k == -1 else node.inputs[k] for k in sources)}
                 if len(candidates) > 1:
                     raise NotImplementedError(
@@ -239,7 +239,8 @@ def _check_constants(node):
     cannot be swapped for Tensors, so they raise too unless listed in
     ``constants``.
     """
-    reachable = {name for name, *_ in node._protected}  # what were inputs' arrays (constants too) or the result
+    # what were inputs' arrays (constants too) or the result; a view of one is computed from it
+    reachable = {name for name, _, _, _, sources in node._protected if sources}
     for name, value in vars(node).items():
         inside = (value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list))
                   else (value,))

@@ -5,10 +5,12 @@
 a silently wrong gradient, so the engine (``Function.apply``) calls
 :func:`protect` on every node it records, and this module:
 
-- makes each saved array that a user can reach (an input's array or the
-  result's) read-only, together with the array that owns its memory (so a
-  write through ``t.data``, ``t.numpy()``, ``t.detach().data``, ``np.copyto``
-  or ``p.data *= c`` raises NumPy's "read-only" error at the write);
+- makes each saved array that a user can reach (an input's array, the
+  result's, an array given by keyword, or a view of any of them, such as a
+  custom op's ``self.wT = w.T``) read-only, together with the array that
+  owns its memory (so a write through ``t.data``, ``t.numpy()``,
+  ``t.detach().data``, ``np.copyto`` or ``p.data *= c`` raises NumPy's
+  "read-only" error at the write);
 - counts, per block of memory, the live nodes that saved it: the memory is
   writable again when the last of them is released (after ``backward``) or
   freed (a dropped graph), so the manual step ``p.data -= lr * p.grad``
@@ -17,7 +19,8 @@ a silently wrong gradient, so the engine (``Function.apply``) calls
   ``no_grad``, optimizer steps, ``load_state_dict``, ``nn.init``) write
   through :class:`modifying`, which opens the memory for the write and bumps
   its version; :func:`check_unchanged` then makes ``backward`` raise, naming
-  the op and what it saved, as PyTorch does with its version counters.
+  the op and what it saved, as PyTorch does with its version counters. It
+  raises too for memory the user opened by hand (``setflags(write=True)``).
 
 This is MyGrad's approach (memory locked per array, with a count) joined to
 PyTorch's (versions checked at backward).
@@ -29,8 +32,15 @@ its memory. NOTE: a view made with NumPy itself *before* the graph
 it, so a write through it goes unseen; one made with NumPy *while* the
 memory is locked is read-only (NumPy's rule) and stays so after the release
 (``v.setflags(write=True)`` opens it). Memory that was read-only to begin
-with (``np.broadcast_to``) stays read-only. The registry is keyed by the ``id`` of the array that owns the
-memory, which it keeps alive so that the id stays unique.
+with (``np.broadcast_to``) stays read-only. The registry is keyed by the
+``id`` of the array that owns the memory, which it keeps alive so that the
+id stays unique.
+
+Not seen either: NumPy's ``ufunc.at`` (``np.add.at(t.data, i, 1)``), which
+writes into read-only arrays (a NumPy bug, as of NumPy 2.4), and memory
+that belongs to another library (an array from a torch tensor's
+``.numpy()``), which NumPy cannot make writable again once locked, so it is
+never locked.
 
 Cost: a lock and its unlock are two ``setflags`` calls (positional: a
 quarter of the cost of assigning ``a.flags.writeable``, which saves 10% on
@@ -137,15 +147,21 @@ def note_view(a):
     owner = _owner(a)
     key = id(owner)
     if a.flags.writeable:
-        refs = _op_views.get(key)
-        if refs is None:
-            refs = _op_views[key] = {}
-        refs[id(a)] = weakref.ref(a, lambda ref, view=id(a): _forget_view(key, view))
+        _remember_view(key, a)
     else:
         memory = _memories.get(key)
         if (memory is not None and memory[WRITABLE] and not owner.flags.writeable
                 and not _broadcast(a)):
             _add_view(memory, a)  # read-only because its memory is locked: writable again with it
+            _remember_view(key, a)  # and locked again by the graphs that save the memory later
+
+
+def _remember_view(key, a):
+    """Keep a weak reference to view ``a`` of memory ``key``: the memory's next first lock locks it."""
+    refs = _op_views.get(key)
+    if refs is None:
+        refs = _op_views[key] = {}
+    refs[id(a)] = weakref.ref(a, lambda ref, view=id(a): _forget_view(key, view))
 
 
 # NOTE: one shared empty dict for the many memories with no views, never written into
@@ -186,33 +202,46 @@ def _writable_op_views(key):
     return views or _NO_VIEWS
 
 
-def protect(node, arrays, result):
+def protect(node, arrays, result, params=None):
     """Lock what ``node`` saved (its attributes) of the arrays a user can reach; remember their versions.
 
-    Reachable are the inputs' ``arrays`` (a Tensor's data, a user's ndarray)
-    and the ``result``; a mask or table the node made itself needs no lock.
-    ``node._protected`` keeps one record per array locked: ``(name, array,
-    memory key, version, sources)``, sources as :func:`_source` gives them.
-    The items of a saved tuple, list or dict count too (a custom op's
-    ``self.saved = (x, y)``), named ``"saved[0]"``.
+    Reachable are the inputs' ``arrays`` (a Tensor's data, a user's ndarray),
+    the ``result``, and the arrays among the keyword ``params`` of the op
+    (``Op.apply(x, weights=w)``), together with any view of their memory
+    (a custom op's ``self.wT = w.T`` or ``x.reshape(-1)``); a mask or table
+    the node made itself needs no lock. ``node._protected`` keeps one record
+    per array locked: ``(name, array, memory key, version, sources)``,
+    sources as :func:`_source` gives them (``()`` for a view, or a
+    keyword's array: no input's array itself). The items of a saved tuple,
+    list or dict count too (a custom op's ``self.saved = (x, y)``), named
+    ``"saved[0]"``.
     """
     saved = []
     for name, value in vars(node).items():
         if isinstance(value, np.ndarray):
-            _save(saved, name, value, arrays, result)
+            _save(saved, name, value, arrays, result, params)
         elif isinstance(value, (tuple, list, dict)) and value:
             for key, item in (value.items() if isinstance(value, dict) else enumerate(value)):
                 if isinstance(item, np.ndarray):
-                    _save(saved, f"{name}[{key!r}]", item, arrays, result)
+                    _save(saved, f"{name}[{key!r}]", item, arrays, result, params)
     if saved:
         node._protected = tuple(saved)
 
 
-def _save(saved, name, value, arrays, result):
+def _on_reachable_memory(value, arrays, result, params):
+    """Whether ``value`` shares the memory of an input's array, the result or a keyword array (a view)."""
+    owner = _owner(value)
+    given = [*arrays, result, *(params or {}).values()]
+    return any(isinstance(a, np.ndarray) and _owner(a) is owner for a in given)
+
+
+def _save(saved, name, value, arrays, result, params):
     """Lock array ``value`` (saved as ``name``) if a user can reach it, and add its record to ``saved``."""
     source = _source(value, arrays, result)
     if source is None:
-        return  # an array the node made itself
+        if not _on_reachable_memory(value, arrays, result, params):
+            return  # an array the node made itself
+        source = ()  # a view of reachable memory, or a keyword's array: no input's array itself
     owner = value if value.base is None else _owner(value)
     key = id(owner)
     memory = _memories.get(key)
@@ -240,9 +269,18 @@ def release(node):
 
 
 def check_unchanged(node):
-    """Raise ``RuntimeError`` if minigrad wrote into an array ``node`` saved since ``forward``."""
+    """Raise ``RuntimeError`` if minigrad wrote into an array ``node`` saved since ``forward``, or the
+    user opened its locked memory by hand (``setflags(write=True)``, the usual web answer to NumPy's
+    "read-only" error)."""
     for name, value, key, version, _ in node._protected:
-        if _memories[key][VERSION] != version:
+        memory = _memories[key]
+        if memory[WRITABLE] and memory[OWNER].flags.writeable:  # opened by hand: setflags(write=True)
+            raise RuntimeError(
+                f"backward: the array of shape {value.shape} that the {type(node).__name__} node saved "
+                f"as {name!r} was made writable again (setflags(write=True)) while this graph needed "
+                f"it, so its values may have changed since the op used them; change arrays after "
+                f"backward(), or compute the graph again")
+        if memory[VERSION] != version:
             raise RuntimeError(
                 f"backward: the array of shape {value.shape} that the {type(node).__name__} node saved "
                 f"as {name!r} was changed in place after the op used it (by an optimizer step, `-=` or "

@@ -220,3 +220,89 @@ def test_a_custom_op_that_saves_its_inputs_in_a_container_is_guarded_too(contain
     z.backward()                                       # released: writable again
     a.data[0] = 5.0
     np.testing.assert_array_equal(b.grad, [0.0, 1.0])
+
+
+# ---------------------------------------------------------------- what a custom op saves, seen by the guard
+
+class _SavesAView(mg.Function):
+    """x @ w.T that saves a view of w (w.T) and a flattened x: both share the inputs' memory."""
+
+    def forward(self, x, w):
+        self.x, self.wT = x.reshape(x.shape), w.T
+        return x @ w.T
+
+    def backward(self, g):
+        return g @ self.wT.T, g.T @ self.x
+
+
+def _view_graph():
+    w = mg.nn.Parameter(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    x = mg.Tensor(np.array([[1.0, 1.0]]), requires_grad=True)
+    return w, x, _SavesAView.apply(x, w).sum()
+
+
+def test_a_view_a_custom_op_saved_is_guarded_like_the_array():
+    # before: w.T was "made by the node": an SGD step gave x.grad [[2, 4]] silently; right is [[4, 6]]
+    w, x, out = _view_graph()
+    w.grad = np.ones((2, 2))
+    mg.optim.SGD([w], lr=1.0).step()
+    with pytest.raises(RuntimeError, match="saved as 'wT' was changed in place"):
+        out.backward()
+    w, x, out = _view_graph()
+    with pytest.raises(ValueError, match="read-only"):
+        w.data[0, 0] = 50.0          # the memory behind the saved view is locked
+    with pytest.raises(ValueError, match="read-only"):
+        x.data[0, 0] = 50.0
+    out.backward()
+    np.testing.assert_array_equal(x.grad, [[4.0, 6.0]])
+    assert w.data.flags.writeable and x.data.flags.writeable   # given back after backward
+
+
+def test_an_array_given_by_keyword_is_guarded():
+    class Weighted(mg.Function):
+        def forward(self, x, weights):
+            self.weights = weights
+            return x * weights
+
+        def backward(self, g):
+            return g * self.weights
+
+    weights = np.array([1.0, 2.0])
+    x = mg.Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    out = Weighted.apply(x, weights=weights).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        weights *= 10                 # before: taken, and x.grad came out [10, 20]
+    out.backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 2.0])
+    weights *= 10                     # writable again once the graph is released
+
+
+def test_a_view_made_while_locked_is_locked_by_the_next_graph_too():
+    w = mg.Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    first = (w * w).sum()
+    row = w.reshape(3)                # made while the first graph locks w
+    first.backward()
+    w.grad = None
+    second = (w * w).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        row.data[0] = 100.0           # before: taken, and w.grad came out [200, 4, 6]
+    second.backward()
+    np.testing.assert_array_equal(w.grad, [2.0, 4.0, 6.0])
+    row.data[0] = 100.0               # writable again with its memory
+    assert w.data[0] == 100.0
+
+
+def test_memory_opened_by_hand_makes_backward_raise():
+    w = mg.Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    loss = (w * w * 3).sum()
+    w.data.setflags(write=True)       # the usual web answer to NumPy's "read-only" error
+    w.data[0] = 3.0
+    with pytest.raises(RuntimeError, match="made writable again .setflags.write=True.."):
+        loss.backward()               # before: a silent [18, 12, 18]; the graph's gradient is [6, 12, 18]
+    assert w.grad is None
+
+
+def test_gradients_of_gradients_refuse_a_saved_view_instead_of_treating_it_as_a_constant():
+    w, x, out = _view_graph()
+    with pytest.raises(NotImplementedError, match="saved '(x|wT)', computed from its inputs"):
+        mg.grad(out, [x, w], create_graph=True)
