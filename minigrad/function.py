@@ -309,8 +309,9 @@ def backward_pass(root, grad, retain_graph=False, keep=None, run=None):
 
 
 def keep_grad(x, gx):
-    """Where a gradient stops by default: a leaf, or a tensor that ``retains_grad``, accumulates it."""
-    if x.grad_fn is None or x.retains_grad:
+    """Where a gradient stops by default: a leaf that requires grad (a flag turned off after the
+    forward freezes it, as in PyTorch), or a tensor that ``retains_grad``, accumulates it."""
+    if (x.grad_fn is None and x.requires_grad) or x.retains_grad:
         accumulate(x, gx)
 
 

@@ -105,3 +105,20 @@ def test_a_backward_may_return_its_gradients_as_a_list():
     ListMul.apply(a, b).sum().backward()
     np.testing.assert_array_equal(a.grad, [5.0, 7.0])
     np.testing.assert_array_equal(b.grad, [2.0, 3.0])
+
+
+def test_a_leaf_frozen_between_forward_and_backward_gets_no_gradient():
+    # before: .grad was filled anyway, and an optimizer would then step the frozen parameter
+    torch = pytest.importorskip("torch")
+    w = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    v = mg.Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    y = (w * w * v).sum()
+    w.requires_grad_(False)
+    y.backward()
+    tw = torch.tensor([1.0, 2.0], requires_grad=True)
+    tv = torch.tensor([3.0, 4.0], requires_grad=True)
+    ty = (tw * tw * tv).sum()
+    tw.requires_grad_(False)
+    ty.backward()
+    assert w.grad is None and tw.grad is None
+    np.testing.assert_array_equal(v.grad, tv.grad.numpy())
