@@ -63,7 +63,7 @@ def run_minigrad(n, x0):
 
 def run_minigrad_unguarded(n, x0):
     guard = mg.memory_guard.protect
-    mg.memory_guard.protect = lambda node, arrays, result: None
+    mg.memory_guard.protect = lambda node, arrays, result, params=None: None
     try:
         return run_minigrad(n, x0)
     finally:
