@@ -19,17 +19,13 @@ from .plotting import save
 __all__ = ["draw_graph", "SVG"]
 
 NO_GRAD_NOTE = "(no gradients yet: call backward() to see them)"
-CLEARED_NOTE = ("(no .grad to show: backward() already ran through this graph and the .grad were cleared "
-                "since; build the graph again, then backward())")
+CLEARED_NOTE = "(no .grad: backward() already ran through this graph, and .grad was cleared since)"
 NO_OWN_GRAD_NOTE = "(no gradients of this graph yet: zero_grad(), then backward(), shows them)"
-STALE_NOTE = ("stale |grad|: a .grad that is not this graph's gradient (an earlier backward()'s, or several "
-              "added up: zero_grad() first)")
-UNCHECKED_NOTE = ("unchecked |grad|: .grad as it is; this result has more than one element, and the "
-                  "gradient backward(grad) started from is not known here")
+STALE_NOTE = "stale |grad|: not this graph's gradient (an earlier backward()'s, or passes added up)"
+UNCHECKED_NOTE = "unchecked |grad|: .grad as it is; the grad backward(grad) started from is not known here"
 MAX_OPS = 500  # more op boxes than this make a picture nobody can read (and a slow one)
 AFTER_NOTE = ("|grad| after backward(): the leaves' .grad, d(result backward() started from)/d(leaf): "
-              "this tensor, or a later one computed from it (after mg.grad, which writes no .grad, an "
-              "older backward()'s)")
+              "this tensor, or a later one computed from it")
 CONST_NOTE = "const with no value: released by backward() or never kept; minigrad.record_calls() keeps it"
 
 
@@ -83,7 +79,8 @@ def draw_graph(tensor, path=None, *, format=None, names=None, highlight=None):
        ``backward()`` started from, which is ``tensor`` or a later result
        computed from it (a released graph cannot tell which). (Plus what
        earlier passes left, if nobody called ``zero_grad()``: ``.grad``
-       accumulates.)
+       accumulates. And ``mg.grad`` releases a graph too, writing no
+       ``.grad``: what is shown after it is an older ``backward()``'s.)
     2. Before ``backward()``, or after ``backward(retain_graph=True)``, the
        nodes still hold what they saved: when ``tensor`` has one element,
        this graph's gradients are computed here (the chain rule from
