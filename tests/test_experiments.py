@@ -5,7 +5,7 @@ import pytest
 
 import minigrad as mg
 import minigrad.nn.functional as F
-from minigrad import nn, optim
+from minigrad import experiments, nn, optim
 from minigrad.experiments import StackedMLP, difference, evaluate, mean_sd, train_stacked
 
 
@@ -114,3 +114,36 @@ def test_train_stacked_refuses_what_would_mislead():
     assert train_stacked(one, optim.SWATS(one.parameters()), X, y, epochs=1)["loss"].shape == (1, 1)
     with pytest.raises(TypeError, match="labels must be integer class indices, got dtype float64"):
         evaluate(model, X, y.astype(float))
+
+
+def test_interval_is_students_t_paired_or_welch_as_scipy_computes_it():
+    stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(4)
+    for n_a, n_b in [(2, 2), (3, 3), (5, 5), (5, 8), (20, 20)]:
+        a, b = rng.normal(0.3, 1.0, n_a), rng.normal(0.0, 2.5, n_b)
+        d, h = experiments.interval(a, b)
+        low, high = stats.ttest_ind(a, b, equal_var=False).confidence_interval()
+        assert d - h == pytest.approx(low) and d + h == pytest.approx(high)
+        if n_a == n_b:
+            d, h = experiments.interval(a, b, paired=True)
+            low, high = stats.ttest_rel(a, b).confidence_interval()
+            assert d - h == pytest.approx(low) and d + h == pytest.approx(high)
+            d, se = experiments.difference(a, b, paired=True)
+            assert se == pytest.approx(np.std(a - b, ddof=1) / np.sqrt(n_a))
+
+
+def test_the_2_se_rule_is_no_5_percent_test_for_few_seeds_but_the_interval_is():
+    # before: tutorial 07 called |d| > 2·se "about a 5% chance for noise alone"; with 5 seeds it is ~9%
+    rng = np.random.default_rng(0)
+    trials, n = 4000, 5
+    a, b = rng.normal(size=(trials, n)), rng.normal(size=(trials, n))
+    two_se = np.mean([abs(d) > 2 * se for d, se in (experiments.difference(x, y) for x, y in zip(a, b))])
+    t_rule = np.mean([abs(d) > h for d, h in (experiments.interval(x, y) for x, y in zip(a, b))])
+    assert two_se > 0.07 and abs(t_rule - 0.05) < 0.015
+
+
+def test_a_paired_difference_needs_one_value_per_seed_on_each_side():
+    with pytest.raises(ValueError, match="one value of each sample per seed, got 3 and 2"):
+        experiments.difference([1.0, 2.0, 3.0], [1.0, 2.0], paired=True)
+    with pytest.raises(ValueError, match="level must be in"):
+        experiments.interval([1.0, 2.0], [1.0, 3.0], level=95)
