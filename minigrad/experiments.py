@@ -103,6 +103,8 @@ class StackedMLP(Module):
         self.seeds = list(seeds)
         if not self.seeds:
             raise ValueError("StackedMLP needs one or more seeds (one network each)")
+        if len(set(self.seeds)) < len(self.seeds):  # two networks of one seed are one run counted twice
+            raise ValueError(f"StackedMLP: the seeds must differ, got {self.seeds}")
         per_seed = []  # per_seed[s][l]: seed s's l-th nn.Linear
         for seed in self.seeds:
             gen = np.random.default_rng(seed)
@@ -176,7 +178,8 @@ def train_stacked(model, optimizer, X, y, *, epochs, batch_size=32, validation=N
     >>> result["loss"].shape, bool((result["loss"][:, -1] < result["loss"][:, 0]).all())
     ((3, 20), True)
     """
-    X, y = np.asarray(X), _labels(y, "train_stacked")
+    X = np.asarray(X)
+    y = _labels(y, "train_stacked", len(X), model.layers[-1].weight.shape[-1])
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
             raise ValueError(f"train_stacked: {name} must be an int >= 1, got {value!r}")
@@ -235,17 +238,23 @@ def evaluate(model, X, y):
     """
     with no_grad():
         logits = model(np.asarray(X)).data
-    y = _labels(y, "evaluate")
+    y = _labels(y, "evaluate", logits.shape[1], logits.shape[-1])
     finite = np.isfinite(logits).all(axis=-1)  # a row of NaN predicts nothing (its arg-max would be 0)
     return _per_seed_loss(logits, y), ((logits.argmax(-1) == y) & finite).mean(axis=1)
 
 
-def _labels(y, fn):
-    """``y`` as an array of integer class labels; anything else is refused, naming ``fn``."""
+def _labels(y, fn, rows, classes):
+    """``y`` as an array of integer class labels, one in [0, classes) per row; anything else is refused,
+    naming ``fn``."""
     y = np.asarray(y)
     if y.dtype.kind not in "iu":
         raise TypeError(f"{fn}: labels must be integer class indices, got dtype {y.dtype}; convert "
                         f"them with y.astype(np.int64)")
+    if y.shape != (rows,):  # NOTE: else fancy indexing drops the extra labels, and one label broadcasts
+        raise ValueError(f"{fn}: expected one label per row of X, {rows} in all, got labels of shape {y.shape}")
+    if y.size and (y.min() < 0 or y.max() >= classes):  # -1 would index the last class
+        raise ValueError(f"{fn}: labels must lie in [0, {classes}) (the network's outputs), got "
+                         f"{y.min()} … {y.max()}")
     return y
 
 

@@ -147,3 +147,23 @@ def test_a_paired_difference_needs_one_value_per_seed_on_each_side():
         experiments.difference([1.0, 2.0, 3.0], [1.0, 2.0], paired=True)
     with pytest.raises(ValueError, match="level must be in"):
         experiments.interval([1.0, 2.0], [1.0, 3.0], level=95)
+
+
+@pytest.mark.parametrize("call,match", [
+    # before: -1 scored against the last class, one label broadcast to every row
+    (lambda m, X: evaluate(m, X, np.array([0, 1, 2, -1])), r"labels must lie in \[0, 3\).*-1"),
+    (lambda m, X: evaluate(m, X, np.array([1])), r"one label per row of X, 4 in all, got labels of shape \(1,\)"),
+    # before: 8 labels for 4 rows trained on the first 4 without a word
+    (lambda m, X: train_stacked(m, optim.SGD(m.parameters()), X, np.zeros(8, np.int64), epochs=1),
+     "one label per row of X, 4 in all"),
+    (lambda m, X: train_stacked(m, optim.SGD(m.parameters()), X, np.full(4, 3), epochs=1), r"\[0, 3\)"),
+])
+def test_labels_must_fit_the_rows_and_the_classes(call, match):
+    model = StackedMLP((2, 3), seeds=[0, 1])
+    with pytest.raises(ValueError, match=match):
+        call(model, np.zeros((4, 2), np.float32))
+
+
+def test_a_seed_given_twice_is_refused():
+    with pytest.raises(ValueError, match=r"seeds must differ, got \[0, 0\]"):
+        StackedMLP((2, 3), seeds=[0, 0])
