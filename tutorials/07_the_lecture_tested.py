@@ -494,9 +494,9 @@ for name in GRID:
 # little, and not equally: the best of a larger grid is biased upwards
 # more, so Adam, SGDM and AMSGrad (three $\eta$ each) gain more than
 # Adagrad and RMSProp (two), and SGD and RAdam (one) gain nothing. A clean
-# comparison picks $\eta$ on a validation split; here the bias favours
-# Adam over Adagrad, so a "level" between them below is, if anything,
-# kind to Adam. A grid of three is a coarse tuning.
+# comparison picks $\eta$ on a validation split; here the bias leans
+# towards Adam, so if the two come out level below, Adagrad is, if
+# anything, understated. A grid of three is a coarse tuning.
 
 # %%
 at_usual = {name: final[name, lr] for name, lr in USUAL.items()}
