@@ -531,7 +531,7 @@ gap = {name: r["train_accuracy"][:, -1] - r["test_accuracy"][:, -1] for name, r 
 general = compared(sgdm_run["test_accuracy"][:, -1], adam_run["test_accuracy"][:, -1], "confirmed",
                    "not supported: Adam generalises better here")
 record("Adam trains fast, SGDM generalises (notebook 04)", "digits, each at its best η, 5 seeds",
-       f"loss after 2 epochs: Adam {mean_sd(adam_run['loss'][:, 1])}, SGDM {mean_sd(sgdm_run['loss'][:, 1])}; "
+       f"training loss over epoch 2 (mean of its batches): Adam {mean_sd(adam_run['loss'][:, 1])}, SGDM {mean_sd(sgdm_run['loss'][:, 1])}; "
        f"test accuracy: Adam {mean_sd(adam_run['test_accuracy'][:, -1])}, SGDM "
        f"{mean_sd(sgdm_run['test_accuracy'][:, -1])}; gap: Adam {mean_sd(gap['Adam'])}, SGDM {mean_sd(gap['SGDM'])}",
        f"trains fast: {fast}; generalises: {general}")
