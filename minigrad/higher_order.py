@@ -124,7 +124,11 @@ def hvp(output, inputs, vectors):
        (3,) but input k has shape (2,)").
     3. The gradients gᵢ from :func:`grad` with ``create_graph=True``; the
        scalar Σᵢ (gᵢ · vᵢ).sum() with Tensor ops (so it stays linked to the
-       inputs); return ``grad`` of that scalar by the same inputs.
+       inputs); return ``grad`` of that scalar by the same inputs, with
+       ``retain_graph=True``: the second pass runs through ``output``'s own
+       graph, which must stay whole, so that ``hvp`` can be called again on
+       the same ``output`` (power iteration does) and ``output.backward()``
+       still works (and gives back the memory it locked).
 
     Examples
     --------
@@ -146,7 +150,7 @@ def hvp(output, inputs, vectors):
                              f"has shape {x.shape}")
     grads = grad(output, inputs, create_graph=True)
     dot = sum((g * v).sum() for g, v in zip(grads, vectors))
-    return grad(dot, inputs)
+    return grad(dot, inputs, retain_graph=True)
     # END SOLUTION
 
 

@@ -539,3 +539,19 @@ def test_an_anomaly_inside_a_backward_run_on_tensors_names_that_backward():
     with mg.detect_anomaly(), pytest.raises(FloatingPointError, match=r"Div produced .* while computing the "
                                                                      r"backward of Sqrt on Tensors"):
         mg.grad(x.sqrt().sum(), x, create_graph=True)
+
+
+def test_hvp_keeps_the_outputs_graph_whole():
+    # before: the second pass released part of f's graph: a second hvp(f, ...) raised, pointing at a
+    # retain_graph hvp does not take, and f.backward() raised while a stayed locked read-only
+    from minigrad.higher_order import hvp
+
+    a = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True, dtype="float64")
+    f = (a * a * a).sum()                                        # H = diag(6a)
+    first = hvp(f, a, np.array([1.0, 0.0]))[0]
+    second = hvp(f, a, np.array([0.0, 1.0]))[0]                  # power iteration calls it again
+    np.testing.assert_allclose(first.data, [6.0, 0.0])
+    np.testing.assert_allclose(second.data, [0.0, 12.0])
+    f.backward()                                                 # the graph still whole
+    np.testing.assert_allclose(a.grad, [3.0, 12.0])
+    a.data -= 0.1 * a.grad                                       # a manual step: the memory given back

@@ -30,6 +30,21 @@ def test_hvp_of_a_quadratic_form_is_the_matrix_times_v():
 
 
 @hvp_ex
+def test_hvp_can_be_called_again_on_the_same_output():
+    w = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    f = (w * w * w).sum()                              # H = diag(6w)
+    first = hvp(f, w, np.array([1.0, 0.0]))[0].data
+    try:                                               # as power iteration does: one output, many v
+        second = hvp(f, w, np.array([0.0, 1.0]))[0].data
+    except RuntimeError as e:
+        pytest.fail(f"the second hvp on the same output raised ({e}); the second grad call must "
+                    f"keep output's graph: retain_graph=True")
+    np.testing.assert_allclose(np.array([first, second]), [[6.0, 0.0], [0.0, 12.0]], rtol=1e-12)
+    f.backward()                                       # the output's graph is still whole
+    np.testing.assert_allclose(w.grad, [3.0, 12.0], rtol=1e-12)
+
+
+@hvp_ex
 def test_hvp_on_rosenbrock_matches_the_hessian_by_hand():
     w0 = np.array([-1.2, 1.0])
     w = mg.Tensor(w0, requires_grad=True)
