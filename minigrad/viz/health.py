@@ -60,10 +60,11 @@ def plot_health(history, path=None, *, title=None, weights_only=True):
     title : str, optional
         A title over the four panels ("weights × 10", "the fix").
     weights_only : bool, default True
-        Draw the gradient norms and update ratios of the weights (parameters
-        of two or more axes) only, as Karpathy's plots do: biases, often
-        started at 0, clutter them. All parameters when False, or when none
-        has two axes.
+        Draw the gradient norms and update ratios of the weights only, as
+        Karpathy's plots do: biases, often started at 0, clutter them. The
+        record keeps names, not shapes: a parameter whose name ends in
+        "bias" is left out. All parameters when False, or when every name
+        ends so.
 
     Returns
     -------
@@ -113,7 +114,7 @@ def plot_health(history, path=None, *, title=None, weights_only=True):
     spread.axhline(0, color="#999", linewidth=0.8)
     if not layers:  # a model without hidden layers (train --hidden ''): say why these stay empty
         for ax in (sat, spread):
-            ax.text(0.5, 0.5, "no activation layer in the model:\nnothing to show", transform=ax.transAxes,
+            ax.text(0.5, 0.5, "no Tanh, Sigmoid or ReLU in the\nmodel's graph: nothing to show", transform=ax.transAxes,
                     ha="center", va="center", color="#666")
             if epochs > 1:
                 ax.set_xlim(1, epochs)  # the epochs of the panels below, not matplotlib's 0 … 1

@@ -172,7 +172,7 @@ def test_plot_health_of_a_model_without_hidden_layers_says_why_two_panels_are_em
               "grad_norm": {"0.weight": [0.9, 0.88, 0.86]}, "update_ratio": {"0.weight": [3e-3] * 12}}
     fig = viz.plot_health(record)
     for ax in fig.axes[:2]:
-        assert [t.get_text() for t in ax.texts] == ["no activation layer in the model:\nnothing to show"]
+        assert [t.get_text() for t in ax.texts] == ["no Tanh, Sigmoid or ReLU in the\nmodel's graph: nothing to show"]
         assert ax.get_xlim() == (1, 3)
 
 
@@ -198,3 +198,38 @@ def test_plot_health_names_what_a_hand_made_record_lacks(change, match):
     change(record)
     with pytest.raises(ValueError, match=match):
         viz.plot_health(record)
+
+
+def test_parallel_branches_are_numbered_in_the_order_the_forward_made_them():
+    # before: toposort visits an op's last input first, so the branch made second was "Tanh 1"
+    class TwoBranch(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.head = nn.Linear(4, 8, rng=0), nn.Linear(4, 8, rng=1), nn.Linear(16, 3, rng=2)
+            with mg.no_grad():
+                self.a.weight *= 10                       # branch a saturated, branch b not
+
+        def forward(self, x):
+            ha = self.a(x).tanh()                         # made first
+            hb = self.b(x).tanh()
+            return self.head(mg.concatenate([ha, hb], axis=1))
+
+    X = np.random.default_rng(0).standard_normal((48, 4)).astype(np.float32)
+    y = (np.arange(48) % 3).astype(np.int64)
+    model = TwoBranch()
+    history = optim.train(model, nn.functional.cross_entropy, optim.SGD(model.parameters(), lr=0.0), X, y,
+                          batch_size=48, health=True)
+    with mg.no_grad():
+        first = np.mean(np.abs(model.a(mg.Tensor(X)).tanh().data) > 0.97)
+        second = np.mean(np.abs(model.b(mg.Tensor(X)).tanh().data) > 0.97)
+    assert first > 0.5 > second
+    assert history.health["saturation"] == {"Tanh 1": [pytest.approx(first)], "Tanh 2": [pytest.approx(second)]}
+
+
+def test_health_needs_a_bool_and_an_optimizer_object():
+    model = nn.Sequential(nn.Linear(2, 2, rng=0))
+    X, y = np.zeros((4, 2), np.float32), np.zeros(4, np.int64)
+    with pytest.raises(TypeError, match="health must be True or False, got 'no'"):
+        optim.train(model, nn.functional.cross_entropy, optim.SGD(model.parameters()), X, y, health="no")
+    with pytest.raises(TypeError, match="HealthMonitor needs an optimizer made on the model's parameters"):
+        optim.HealthMonitor(model, optim.SGD)           # before: a bare AttributeError about param_groups
