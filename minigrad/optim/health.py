@@ -28,6 +28,7 @@ import math
 import numpy as np
 
 from .. import ops
+from ..function import toposort
 
 __all__ = ["HealthMonitor", "SATURATED", "ACTIVATIONS"]
 
@@ -187,24 +188,23 @@ class HealthMonitor:
 def _forward_order(root):
     """The nodes under ``root`` in the order a forward pass made them, as far as the graph tells.
 
-    :func:`~minigrad.function.toposort` gives a valid order, but its stack
-    visits a node's *last* input first, so of two parallel branches
-    (``concatenate([a(x).tanh(), b(x).tanh()])``) the one made second would
-    be numbered "Tanh 1". Python evaluates an op's inputs left to right, so
-    here each node's inputs are visited from the first: its earlier-made
-    branch gets the lower number.
+    :func:`~minigrad.function.toposort` gives a valid order, but of two
+    parallel branches (``concatenate([a(x).tanh(), b(x).tanh()])``) it
+    places the one given *last* to an op first, which would make it "Tanh
+    1". Python evaluates an op's inputs left to right, so each node gets the
+    path of input positions by which the root reaches it (the smallest, if
+    several), and the nodes are sorted inputs-first: a node before its users
+    (a path sorts before the paths it extends, by the ``inf`` that ends each),
+    an op's first input's branch before its second's.
     """
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-        elif node not in seen:
-            seen.add(node)
-            stack.append((node, True))
-            stack.extend((x.grad_fn, False) for x in reversed(node.inputs)
-                         if x is not None and x.grad_fn is not None)
-    return order
+    order = toposort(root)
+    path = {root: ()}
+    for node in reversed(order):  # each node after every node that uses it: its path is final
+        for k, x in enumerate(node.inputs):
+            if x is not None and x.grad_fn is not None:
+                here = path[node] + (k,)
+                path[x.grad_fn] = min(path.get(x.grad_fn, here), here)
+    return sorted(order, key=lambda node: path[node] + (math.inf,))
 
 
 def _put(table, name, value, at):
