@@ -25,7 +25,7 @@ from .._rng import as_generator
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 from .health import HealthMonitor
-from .regimes import _as_array, minibatches, offline, online, regime_name
+from .regimes import _as_array, _check_flag, minibatches, offline, online, regime_name
 
 __all__ = ["History", "train", "REGIMES"]
 
@@ -250,9 +250,8 @@ def train(model, loss_fn, optimizer, X, y, *, regime="minibatch", batch_size=32,
         history = History()
     elif not isinstance(history, History):
         raise TypeError(f"history must be a History (what train returns), got {type(history).__name__}")
-    for name, flag in (("progress", progress), ("health", health)):
-        if not isinstance(flag, (bool, np.bool_)):  # NOTE: health="no" would be truthy
-            raise TypeError(f"{name} must be True or False, got {flag!r}")
+    _check_flag("progress", progress)  # NOTE: health="no" would be truthy
+    _check_flag("health", health)
     monitor = HealthMonitor(model, optimizer, history) if health else None
     gen = as_generator(rng)
     n = len(X)
